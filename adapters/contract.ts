@@ -1,0 +1,126 @@
+// The one contract every EDMS adapter satisfies, and the one control contract every EDMS emulator
+// offers. The pipeline, the demo and the shared conformance suite (test/conformance) speak only
+// these; nothing outside adapters/<edms>/ knows which EDMS is behind them.
+import type { z } from 'zod';
+
+export type EdmsKind = 'directum-rx' | 'delo';
+
+/** A file travelling either way (ПОС attachment into the EDMS, answer file out of it). */
+export interface AppealFile {
+  name: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** Official (executor, manager) as ПОС wants it in executorInfo / managerInfo. */
+export interface Official {
+  surname?: string;
+  name?: string;
+  patronymic?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface RegistrationInput<R> {
+  /** ПОС appeal id: the idempotency key. Registering the same posId twice yields the same record. */
+  posId: number;
+  /** The EDMS record produced by the mapping, already checked against the adapter's recordSchema. */
+  record: R;
+  /** The appeal's attachments, downloaded from ПОС, original names kept. */
+  files: AppealFile[];
+}
+
+export interface Registration {
+  number: string;
+  /** ISO 8601 */
+  date: string;
+}
+
+export interface RegistrationResult {
+  posId: number;
+  /** The EDMS's own id of the record (IRequests Id, «Дело» package/document id). */
+  edmsId: string;
+  /**
+   * True once the record is safe in the EDMS: only then may the bridge mark the appeal accepted in
+   * ПОС. Directum: the create call returned (or the link was found). «Дело»: per DELO_DURABLE_WHEN.
+   */
+  durable: boolean;
+  /** False when an existing record was found instead of a new one being made. */
+  created: boolean;
+  registration?: Registration;
+}
+
+export type ProgressState = 'received' | 'registered' | 'in_work' | 'postponed' | 'forwarded' | 'answered' | 'rejected';
+
+export interface EdmsFileRef {
+  /** Adapter-specific locator; only the same adapter's readFile understands it. */
+  ref: string;
+  name: string;
+  contentType: string;
+  size?: number;
+}
+
+/** What the EDMS says of one appeal, normalised; the status derivation turns it into ПОС posts. */
+export interface EdmsProgress {
+  posId: number;
+  edmsId: string;
+  state: ProgressState;
+  registration?: Registration;
+  executor?: Official;
+  manager?: Official;
+  /** Every prolongation so far, oldest first. */
+  postponements: { until: string; reason?: string }[];
+  forwardedTo?: string;
+  answer?: {
+    text?: string;
+    /** The EDMS's own verdict (e.g. Directum ReviewResult `Supported`); the status map reads it. */
+    resolution?: string;
+    outgoingNumber?: string;
+    outgoingDate?: string;
+    files: EdmsFileRef[];
+  };
+  rejection?: { reason: string };
+  /** When the EDMS last changed this record (ISO 8601). */
+  updatedAt: string;
+}
+
+export interface ChangedBatch {
+  items: EdmsProgress[];
+  /** Pass back to listChanged to continue; persist it once the items are handed on. */
+  checkpoint: string;
+  /** True when no more changes are waiting after this batch. */
+  done: boolean;
+}
+
+export interface EdmsAdapter<R = unknown> {
+  readonly kind: EdmsKind;
+  /** Target fields the mapping must produce (validated before register is called). */
+  readonly recordSchema: z.ZodType<R>;
+  /** Idempotent by posId: looks up before creating, so a replay finds what an earlier try made. */
+  register(input: RegistrationInput<R>): Promise<RegistrationResult>;
+  findByPosId(posId: number): Promise<RegistrationResult | null>;
+  /** Current progress of the given appeals, in as few EDMS calls as the EDMS allows; unknown ids are left out. */
+  readProgress(posIds: number[]): Promise<EdmsProgress[]>;
+  /** Records whose progress changed after `checkpoint` (null: from the beginning), at most `limit`. */
+  listChanged(checkpoint: string | null, limit: number): Promise<ChangedBatch>;
+  readFile(file: EdmsFileRef): Promise<AppealFile>;
+  /** Cheap reachability check for /health/ready; throws a BridgeError when the EDMS does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The EDMS side, played by an emulator: the conformance suite, the demo and the operators' sandbox
+ * use it to move a record through its life as clerks would. `edmsId` is RegistrationResult.edmsId.
+ */
+export interface EdmsControl {
+  /** Waits until the emulator has registered the record (number and date assigned). */
+  registerNow(edmsId: string): Promise<Registration>;
+  assign(edmsId: string, executor: Official, manager?: Official): Promise<void>;
+  postpone(edmsId: string, until: string, reason: string): Promise<void>;
+  forward(edmsId: string, to: string): Promise<void>;
+  answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void>;
+  reject(edmsId: string, reason: string): Promise<void>;
+  /** Everything the emulator holds for this record, for assertions (shape is emulator-specific). */
+  inspect(edmsId: string): Promise<unknown>;
+}

@@ -1,0 +1,214 @@
+// Loads settings from YAML (BRIDGE_CONFIG), an optional .env file and the environment (which wins),
+// validates all of them at once and turns them into the typed configuration the bridge runs on.
+// Nothing here opens a connection: a bad config stops the process before it touches anything.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { BridgeError } from '../errors.js';
+import { SECRET_SETTINGS, SETTING_NAMES, settingsSchema, type Settings } from './schema.js';
+import type { Schedule } from './schedule.js';
+
+export type Command = 'start' | 'sync' | 'demo' | 'tool';
+
+export interface RedisTopology {
+  sentinels?: { host: string; port: number }[];
+  name?: string;
+  cluster?: { host: string; port: number }[];
+}
+
+export type EdmsConfig =
+  | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number }
+  | { kind: 'delo'; outboxDir: string; inboxDir: string; stateDir: string; durableWhen: 'registered' | 'written' };
+
+export interface BridgeConfig {
+  redis: { url: string; prefix: string; topology?: RedisTopology };
+  pos: {
+    baseUrl: string;
+    platformClientId: string;
+    platformClientSecret: string;
+    clientId: string;
+    clientSecret: string;
+    pageSize: number;
+    timeoutMs: number;
+    maxAttachmentBytes: number;
+    rateLimitPerSecond?: number;
+  };
+  proxy: { httpsProxy?: string; noProxy?: string };
+  edms: EdmsConfig;
+  mappingsDir: string;
+  http: { host: string; port: number };
+  adminToken?: string;
+  dataKey?: Buffer;
+  previousDataKey?: Buffer;
+  schedules: { pull: Schedule; watch: Schedule; reconcile: Schedule };
+  worker: { concurrency: number; maxAttempts: number };
+  logLevel: Settings['LOG_LEVEL'];
+}
+
+export class ConfigError extends BridgeError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, false);
+    this.problems = problems;
+  }
+}
+
+const redisTopologySchema = z
+  .object({
+    sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
+    name: z.string().optional(),
+    cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
+  })
+  .strict();
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  command?: Command;
+  /** Path of the .env file; `false` skips it. Defaults to ./.env when present. */
+  dotenvPath?: string | false;
+}
+
+type RawSettings = Record<string, string>;
+
+function readYaml(path: string, problems: string[]): { settings: RawSettings; topology?: RedisTopology } {
+  if (!existsSync(path)) {
+    problems.push(`BRIDGE_CONFIG: file not found: ${path}`);
+    return { settings: {} };
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    problems.push(`BRIDGE_CONFIG: ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    return { settings: {} };
+  }
+  if (doc === null || doc === undefined) return { settings: {} };
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    problems.push(`BRIDGE_CONFIG: ${path} must hold a mapping of setting names to values`);
+    return { settings: {} };
+  }
+  const settings: RawSettings = {};
+  let topology: RedisTopology | undefined;
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (key === 'redis') {
+      const parsed = redisTopologySchema.safeParse(value);
+      if (parsed.success) topology = parsed.data;
+      else problems.push(...parsed.error.issues.map((i) => `BRIDGE_CONFIG: redis.${i.path.join('.')}: ${i.message}`));
+    } else if (!(SETTING_NAMES as string[]).includes(key)) {
+      problems.push(`BRIDGE_CONFIG: unknown setting ${key}`);
+    } else if (value !== null && value !== undefined) {
+      settings[key] = String(value);
+    }
+  }
+  return { settings, topology };
+}
+
+function pickKnown(source: NodeJS.ProcessEnv | Record<string, string>): RawSettings {
+  const picked: RawSettings = {};
+  for (const name of SETTING_NAMES) {
+    const value = source[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
+
+function requireFor(settings: Settings, command: Command, problems: string[]): void {
+  const missing = (name: string, why: string) => problems.push(`${name}: is required ${why}`);
+  if (command === 'start' || command === 'sync') {
+    if (!settings.POS_PLATFORM_CLIENT) missing('POS_PLATFORM_CLIENT', '(the platform client pair id:secret)');
+    if (!settings.POS_CLIENT_ID) missing('POS_CLIENT_ID', "(the organisation's ClientID)");
+    if (!settings.POS_CLIENT_SECRET) missing('POS_CLIENT_SECRET', "(the organisation's SecretKey)");
+    if (!settings.EDMS) missing('EDMS', '(directum-rx or delo)');
+    if (!settings.DATA_KEY) missing('DATA_KEY', `for ${command} (32-byte key that encrypts personal data in Redis)`);
+  }
+  if (command === 'start' && !settings.ADMIN_TOKEN) missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
+  if (settings.EDMS === 'directum-rx') {
+    if (!settings.DIRECTUM_BASE_URL) missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
+    if (!settings.DIRECTUM_USERNAME) missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
+    if (!settings.DIRECTUM_PASSWORD) missing('DIRECTUM_PASSWORD', 'with EDMS=directum-rx');
+  }
+  if (settings.EDMS === 'delo') {
+    if (!settings.DELO_OUTBOX_DIR) missing('DELO_OUTBOX_DIR', 'with EDMS=delo');
+    if (!settings.DELO_INBOX_DIR) missing('DELO_INBOX_DIR', 'with EDMS=delo');
+  }
+}
+
+/** Validates everything and returns the configuration, or throws ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions = {}): BridgeConfig {
+  const env = options.env ?? process.env;
+  const command = options.command ?? 'tool';
+  const problems: string[] = [];
+
+  const yaml = env.BRIDGE_CONFIG ? readYaml(env.BRIDGE_CONFIG, problems) : { settings: {} };
+  const dotenvPath = options.dotenvPath === undefined ? resolve('.env') : options.dotenvPath;
+  const dotenv = dotenvPath && existsSync(dotenvPath) ? pickKnown(parseDotenv(readFileSync(dotenvPath))) : {};
+  const merged = { ...yaml.settings, ...dotenv, ...pickKnown(env) };
+
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      const message = issue.code === 'invalid_type' && merged[name] === undefined ? 'is required' : issue.message;
+      problems.push(`${name}: ${message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const s = parsed.data;
+  requireFor(s, command, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toConfig(s, yaml.topology);
+}
+
+function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
+  const edms: EdmsConfig =
+    s.EDMS === 'delo'
+      ? {
+          kind: 'delo',
+          outboxDir: resolve(s.DELO_OUTBOX_DIR ?? ''),
+          inboxDir: resolve(s.DELO_INBOX_DIR ?? ''),
+          stateDir: resolve(s.DELO_STATE_DIR ?? `${s.DELO_INBOX_DIR ?? '.'}/../pos-bridge-state`),
+          durableWhen: s.DELO_DURABLE_WHEN,
+        }
+      : {
+          kind: 'directum-rx',
+          baseUrl: s.DIRECTUM_BASE_URL ?? '',
+          username: s.DIRECTUM_USERNAME ?? '',
+          password: s.DIRECTUM_PASSWORD ?? '',
+          timeoutMs: s.DIRECTUM_TIMEOUT,
+        };
+  return {
+    redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, topology },
+    pos: {
+      baseUrl: s.POS_BASE_URL.replace(/\/+$/, ''),
+      platformClientId: s.POS_PLATFORM_CLIENT?.id ?? '',
+      platformClientSecret: s.POS_PLATFORM_CLIENT?.secret ?? '',
+      clientId: s.POS_CLIENT_ID ?? '',
+      clientSecret: s.POS_CLIENT_SECRET ?? '',
+      pageSize: s.POS_PAGE_SIZE,
+      timeoutMs: s.POS_TIMEOUT,
+      maxAttachmentBytes: s.POS_MAX_ATTACHMENT_MB * 1024 * 1024,
+      rateLimitPerSecond: s.POS_RATE_LIMIT,
+    },
+    proxy: { httpsProxy: s.HTTPS_PROXY, noProxy: s.NO_PROXY },
+    edms,
+    mappingsDir: resolve(s.MAPPINGS_DIR),
+    http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
+    adminToken: s.ADMIN_TOKEN,
+    dataKey: s.DATA_KEY,
+    previousDataKey: s.DATA_KEY_PREVIOUS,
+    schedules: { pull: s.PULL_EVERY, watch: s.WATCH_EVERY, reconcile: s.RECONCILE_EVERY },
+    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS },
+    logLevel: s.LOG_LEVEL,
+  };
+}
+
+/** The settings as given, with secrets replaced, for `--print-config` and start-up logs. */
+export function redactedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const [name, value] of Object.entries(pickKnown(env))) {
+    shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
+  }
+  return shown;
+}

@@ -1,0 +1,108 @@
+// The settings of interface.md, by their environment names. Each problem is reported against the
+// variable an operator would type, so the start-up error reads as a to-do list.
+import { z } from 'zod';
+import { parseDuration, parseSchedule, type Schedule } from './schedule.js';
+
+const nonEmpty = z.string().trim().min(1, 'is required');
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+const positiveInt = (max: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const schedule = z.string().transform((value, ctx): Schedule => {
+  const parsed = parseSchedule(value);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression (got "${value}")` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 500ms, 10s, 2m (got "${value}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Decodes DATA_KEY: exactly 32 bytes, as 64 hex characters or base64. */
+export function decodeDataKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed, 'base64');
+    if (bytes.length === 32) return bytes;
+  }
+  return undefined;
+}
+
+const dataKey = z.string().transform((value, ctx) => {
+  const key = decodeDataKey(value);
+  if (!key) {
+    ctx.addIssue({ code: 'custom', message: 'must be a 32-byte key, as 64 hex characters or 44 base64 characters (e.g. `openssl rand -base64 32`)' });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const platformPair = z.string().transform((value, ctx) => {
+  const at = value.indexOf(':');
+  if (at <= 0 || at === value.length - 1) {
+    ctx.addIssue({ code: 'custom', message: 'must be the platform client pair written as id:secret' });
+    return z.NEVER;
+  }
+  return { id: value.slice(0, at), secret: value.slice(at + 1) };
+});
+
+/** Raw settings: every value as the operator wrote it (env or YAML), validated per variable. */
+export const settingsSchema = z.object({
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9:{}_-]+$/, 'may hold letters, digits and : { } _ -').default('pos-bridge'),
+  POS_BASE_URL: url(['http:', 'https:']).default('https://pos.gosuslugi.ru'),
+  POS_PLATFORM_CLIENT: platformPair.optional(),
+  POS_CLIENT_ID: nonEmpty.optional(),
+  POS_CLIENT_SECRET: nonEmpty.optional(),
+  POS_PAGE_SIZE: positiveInt(100).default(20),
+  POS_TIMEOUT: duration.default(30_000),
+  POS_MAX_ATTACHMENT_MB: positiveInt(1024).default(50),
+  HTTPS_PROXY: url(['http:', 'https:']).optional(),
+  NO_PROXY: z.string().optional(),
+  EDMS: z.enum(['directum-rx', 'delo'], { error: 'must be directum-rx or delo' }).optional(),
+  DIRECTUM_BASE_URL: url(['http:', 'https:']).optional(),
+  DIRECTUM_USERNAME: nonEmpty.optional(),
+  DIRECTUM_PASSWORD: nonEmpty.optional(),
+  DIRECTUM_TIMEOUT: duration.default(30_000),
+  DELO_OUTBOX_DIR: nonEmpty.optional(),
+  DELO_INBOX_DIR: nonEmpty.optional(),
+  DELO_STATE_DIR: nonEmpty.optional(),
+  DELO_DURABLE_WHEN: z.enum(['registered', 'written'], { error: 'must be registered or written' }).default('registered'),
+  MAPPINGS_DIR: nonEmpty.default('./mappings'),
+  HTTP_HOST: nonEmpty.default('127.0.0.1'),
+  HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DATA_KEY: dataKey.optional(),
+  DATA_KEY_PREVIOUS: dataKey.optional(),
+  PULL_EVERY: schedule.default(parseSchedule('60s') as Schedule),
+  WATCH_EVERY: schedule.default(parseSchedule('60s') as Schedule),
+  RECONCILE_EVERY: schedule.default(parseSchedule('1h') as Schedule),
+  WORKER_CONCURRENCY: positiveInt(256).default(8),
+  POS_RATE_LIMIT: positiveInt(100_000).optional(),
+  MAX_ATTEMPTS: positiveInt(100).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof typeof settingsSchema.shape;
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'POS_PLATFORM_CLIENT', 'POS_CLIENT_SECRET', 'DIRECTUM_PASSWORD', 'ADMIN_TOKEN', 'DATA_KEY', 'DATA_KEY_PREVIOUS',
+]);
