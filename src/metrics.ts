@@ -1,0 +1,38 @@
+// Prometheus metrics (prom-client). One registry per process; names are the operators' contract
+// (README "Monitoring"). Labels never carry personal data or appeal ids (cardinality).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HttpObserver } from './http/client.js';
+
+export class BridgeMetrics {
+  readonly registry = new Registry();
+
+  readonly appealsPulled = new Counter({ name: 'pos_bridge_appeals_pulled_total', help: 'Appeals read from the ПОС list and handed to registration', registers: [this.registry] });
+  readonly appealsRegistered = new Counter({ name: 'pos_bridge_appeals_registered_total', help: 'Appeals registered in the EDMS (new records)', labelNames: ['edms'] as const, registers: [this.registry] });
+  readonly appealsAccepted = new Counter({ name: 'pos_bridge_appeals_accepted_total', help: 'Appeals marked accepted in ПОС', registers: [this.registry] });
+  readonly appealsSetAside = new Counter({ name: 'pos_bridge_appeals_set_aside_total', help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['status', 'outcome'] as const, registers: [this.registry] });
+  readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers: [this.registry] });
+  readonly httpLatency = new Histogram({
+    name: 'pos_bridge_http_request_duration_seconds',
+    help: 'Latency of calls to ПОС and the EDMS',
+    labelNames: ['system', 'method', 'route', 'status'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly mappingVersion = new Gauge({ name: 'pos_bridge_mapping_info', help: 'Mapping version in use (value 1)', labelNames: ['name', 'version'] as const, registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_' });
+  }
+
+  /** Feeds HTTP latency from the shared HTTP client. */
+  readonly httpObserver: HttpObserver = ({ system, method, route, status, seconds }) => {
+    this.httpLatency.observe({ system, method, route, status: String(status) }, seconds);
+  };
+
+  setMappingVersion(name: string, version: string): void {
+    this.mappingVersion.reset();
+    this.mappingVersion.set({ name, version }, 1);
+  }
+}
