@@ -1,0 +1,279 @@
+// The behaviour every EDMS adapter owes the pipeline, checked against the adapter's emulator through
+// the two shared contracts only (EdmsAdapter, EdmsControl). Each EDMS's test file calls
+// describeEdmsAdapterConformance with a harness factory; a fresh harness (empty EDMS) per case.
+//
+// What the suite assumes of `control.inspect(edmsId)` (its shape is emulator-specific): somewhere
+// inside the returned value it holds the record's stored texts as strings (or UTF-8 Buffers) and each
+// stored file's body as a Buffer (or a base64 string), and each file's name as a string. The suite
+// searches the value, so any nesting works.
+//
+// Progress from an emulator may arrive asynchronously (a file exchange, a clerk's delay): every
+// read-back is retried for a few seconds before the case fails.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppealFile, EdmsAdapter, EdmsControl, EdmsProgress, Official, RegistrationResult } from '../../adapters/contract.js';
+import type { PosAppeal } from '../../src/pos/schemas.js';
+import { longText, nextPosId, sampleAppeal, sampleFiles, samplePdf } from './sample-appeals.js';
+
+export interface ConformanceHarness<R> {
+  adapter: EdmsAdapter<R>;
+  /** Drives the emulator (adapters/contract.ts). */
+  control: EdmsControl;
+  /** A valid record for the adapter's recordSchema (stand-in for the mapping engine); must carry the appeal's full text. */
+  recordFor(appeal: PosAppeal): R;
+  /** Optional: make the next registration's write commit in the EDMS but lose the response (crash-like). */
+  loseNextWriteResponse?(): Promise<void>;
+  /** Optional: how many appeal records the EDMS holds, linked to ПОС or not (catches duplicates listChanged cannot see). */
+  countRecords?(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const EXECUTOR: Official = { surname: 'Петрова', name: 'Анна', patronymic: 'Сергеевна', email: 'petrova@adm.example.ru', phone: '+7 342 200-10-20' };
+const MANAGER: Official = { surname: 'Смирнов', name: 'Олег', patronymic: 'Викторович', email: 'smirnov@adm.example.ru' };
+const EVENTUALLY_MS = 10_000;
+
+async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_MS;
+  let last: T = await read();
+  while (!ready(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await read();
+  }
+  return last;
+}
+
+function* leaves(value: unknown, seen = new Set<unknown>()): Generator<string | Buffer> {
+  if (typeof value === 'string') {
+    yield value;
+    if (value.length >= 8 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)) yield Buffer.from(value, 'base64');
+    return;
+  }
+  if (Buffer.isBuffer(value)) return void (yield value);
+  if (value instanceof Uint8Array) return void (yield Buffer.from(value));
+  if (!value || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  const record = value as Record<string, unknown>;
+  if (record.type === 'Buffer' && Array.isArray(record.data)) return void (yield Buffer.from(record.data as number[]));
+  for (const child of Array.isArray(value) ? value : Object.values(record)) yield* leaves(child, seen);
+}
+
+const holdsText = (inspected: unknown, text: string) =>
+  [...leaves(inspected)].some((leaf) => (typeof leaf === 'string' ? leaf : leaf.toString('utf8')).includes(text));
+const holdsBytes = (inspected: unknown, data: Buffer) => [...leaves(inspected)].some((leaf) => Buffer.isBuffer(leaf) && leaf.equals(data));
+
+const dayOf = (iso: string) => new Date(iso).toISOString().slice(0, 10);
+
+export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () => Promise<ConformanceHarness<R>>): void {
+  describe(`EDMS adapter conformance: ${name}`, () => {
+    let h: ConformanceHarness<R>;
+
+    beforeEach(async () => {
+      h = await makeHarness();
+    });
+    afterEach(async () => {
+      await h?.close();
+    });
+
+    const register = (appeal: PosAppeal, files: AppealFile[] = []) =>
+      h.adapter.register({ posId: appeal.id, record: h.adapter.recordSchema.parse(h.recordFor(appeal)), files });
+
+    /** Registers and waits until the clerk has registered it and the adapter reports it durable. */
+    const registerDurably = async (appeal: PosAppeal, files: AppealFile[] = []) => {
+      const result = await register(appeal, files);
+      const registration = await h.control.registerNow(result.edmsId);
+      const found = await eventually(() => h.adapter.findByPosId(appeal.id), (f) => f?.durable === true && f.registration !== undefined, `posId ${appeal.id} durable`);
+      return { result, registration, found: found as RegistrationResult };
+    };
+
+    const progressOf = (posId: number, ready: (p: EdmsProgress) => boolean, what: string) =>
+      eventually(
+        async () => (await h.adapter.readProgress([posId]))[0],
+        (p) => p !== undefined && ready(p),
+        `posId ${posId} ${what}`,
+      ) as Promise<EdmsProgress>;
+
+    /** Reads listChanged from `checkpoint` to the end; fails on a batch over the limit or a stuck checkpoint. */
+    const drainChanges = async (checkpoint: string | null, limit: number) => {
+      const items: EdmsProgress[] = [];
+      let current = checkpoint;
+      for (let round = 0; round < 50; round += 1) {
+        const batch = await h.adapter.listChanged(current, limit);
+        expect(batch.items.length).toBeLessThanOrEqual(limit);
+        if (batch.items.length > 0) expect(batch.checkpoint).not.toBe(current);
+        items.push(...batch.items);
+        current = batch.checkpoint;
+        if (batch.done) return { items, checkpoint: current };
+      }
+      throw new Error('listChanged never reported done');
+    };
+
+    const occurrences = (items: EdmsProgress[], posId: number) => items.filter((item) => item.posId === posId).length;
+
+    it('registers an appeal with two files (Cyrillic names), durable with a registration number and date', async () => {
+      const appeal = sampleAppeal();
+      const files = sampleFiles(appeal.id);
+      const { result, registration, found } = await registerDurably(appeal, files);
+
+      expect(result).toMatchObject({ posId: appeal.id, created: true });
+      expect(result.edmsId).toMatch(/\S/);
+      expect(registration.number).toMatch(/\S/);
+      expect(Number.isNaN(Date.parse(registration.date))).toBe(false);
+      expect(found).toMatchObject({ posId: appeal.id, edmsId: result.edmsId, durable: true, registration: { number: registration.number } });
+      expect(Date.parse(found.registration!.date)).toBe(Date.parse(registration.date));
+
+      const inspected = await h.control.inspect(result.edmsId);
+      expect(holdsText(inspected, appeal.description)).toBe(true);
+      for (const file of files) {
+        expect(holdsBytes(inspected, file.data), `body of ${file.name}`).toBe(true);
+        expect(holdsText(inspected, file.name), `name ${file.name}`).toBe(true);
+      }
+    });
+
+    it('finds a record by posId and answers null for an unknown posId', async () => {
+      const appeal = sampleAppeal();
+      const { result } = await registerDurably(appeal);
+      const found = await h.adapter.findByPosId(appeal.id);
+      expect(found).toMatchObject({ posId: appeal.id, edmsId: result.edmsId, durable: true, created: false });
+      expect(await h.adapter.findByPosId(nextPosId())).toBeNull();
+    });
+
+    it('registering the same posId again yields the same record and makes no second one', async () => {
+      const appeal = sampleAppeal();
+      const files = sampleFiles(appeal.id);
+      const first = await register(appeal, files);
+      const second = await register(appeal, files);
+      expect(second).toMatchObject({ posId: appeal.id, edmsId: first.edmsId, created: false });
+      await h.control.registerNow(first.edmsId);
+      const third = await register(appeal, files);
+      expect(third).toMatchObject({ edmsId: first.edmsId, created: false });
+
+      const { items } = await drainChanges(null, 100);
+      expect(occurrences(items, appeal.id)).toBe(1);
+      if (h.countRecords) expect(await h.countRecords()).toBe(1);
+    });
+
+    it('follows a record through registered → in_work → postponed → answered, answer file byte-identical', async () => {
+      const appeal = sampleAppeal();
+      const { result, registration } = await registerDurably(appeal, sampleFiles(appeal.id));
+
+      const registered = await progressOf(appeal.id, (p) => p.state === 'registered', 'registered');
+      expect(registered).toMatchObject({ posId: appeal.id, edmsId: result.edmsId, registration: { number: registration.number }, postponements: [] });
+      expect(Number.isNaN(Date.parse(registered.updatedAt))).toBe(false);
+
+      await h.control.assign(result.edmsId, EXECUTOR, MANAGER);
+      const inWork = await progressOf(appeal.id, (p) => p.state === 'in_work', 'in_work');
+      expect(inWork.executor).toMatchObject({ surname: EXECUTOR.surname, name: EXECUTOR.name, patronymic: EXECUTOR.patronymic });
+      if (inWork.manager) expect(inWork.manager.surname).toBe(MANAGER.surname);
+
+      const until = '2030-05-20T12:00:00.000Z';
+      const reason = 'Запрошены дополнительные материалы у подрядчика';
+      await h.control.postpone(result.edmsId, until, reason);
+      const postponed = await progressOf(appeal.id, (p) => p.state === 'postponed', 'postponed');
+      expect(postponed.postponements).toHaveLength(1);
+      expect(dayOf(postponed.postponements[0]!.until)).toBe(dayOf(until));
+      if (postponed.postponements[0]!.reason !== undefined) expect(postponed.postponements[0]!.reason).toBe(reason);
+
+      const text = 'Уважаемая Мария Ивановна! Двор убран 12.03.2025, подрядчику выставлено предписание.';
+      const pdf = samplePdf(`Answer ${appeal.id}`);
+      await h.control.answer(result.edmsId, { text, file: { name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: pdf } });
+      const answered = await progressOf(appeal.id, (p) => p.state === 'answered', 'answered');
+      expect(answered.answer?.text).toBe(text);
+      expect(answered.postponements).toHaveLength(1);
+      expect(answered.answer!.files.length).toBeGreaterThanOrEqual(1);
+      const read = await Promise.all(answered.answer!.files.map((ref) => h.adapter.readFile(ref)));
+      const answerFile = read.find((file) => file.data.equals(pdf));
+      expect(answerFile, 'an answer file with the PDF bytes').toBeDefined();
+      expect(answerFile!.name).toMatch(/\.pdf$/i);
+    });
+
+    it('reports a forwarded record with where it went', async () => {
+      const appeal = sampleAppeal();
+      const { result } = await registerDurably(appeal);
+      const to = 'Министерство транспорта и автомобильных дорог Пермского края';
+      await h.control.forward(result.edmsId, to);
+      const progress = await progressOf(appeal.id, (p) => p.state === 'forwarded', 'forwarded');
+      expect(progress.forwardedTo).toBe(to);
+    });
+
+    it('reports a rejected record with the reason', async () => {
+      const appeal = sampleAppeal();
+      const { result } = await registerDurably(appeal);
+      const reason = 'Обращение не содержит сути предложения, заявления или жалобы (ст. 11 59-ФЗ)';
+      await h.control.reject(result.edmsId, reason);
+      const progress = await progressOf(appeal.id, (p) => p.state === 'rejected', 'rejected');
+      expect(progress.rejection?.reason).toBe(reason);
+    });
+
+    it('reads the progress of several records in one call and leaves unknown ids out', async () => {
+      const appeals = [sampleAppeal(), sampleAppeal(), sampleAppeal()];
+      const ids = new Map<number, string>();
+      for (const appeal of appeals) ids.set(appeal.id, (await registerDurably(appeal)).result.edmsId);
+      const unknown = nextPosId();
+      const progress = await h.adapter.readProgress([appeals[0]!.id, unknown, appeals[1]!.id, appeals[2]!.id]);
+      expect(progress.map((p) => p.posId).sort()).toEqual(appeals.map((a) => a.id).sort());
+      for (const p of progress) {
+        expect(p.edmsId).toBe(ids.get(p.posId));
+        expect(p.state).toBe('registered');
+      }
+      expect(await h.adapter.readProgress([])).toEqual([]);
+    });
+
+    it('lists changed records in batches: every record once, advancing checkpoints, later changes after the last one', async () => {
+      const appeals = Array.from({ length: 5 }, () => sampleAppeal());
+      const edmsIds = new Map<number, string>();
+      for (const appeal of appeals) edmsIds.set(appeal.id, (await registerDurably(appeal)).result.edmsId);
+
+      const first = await drainChanges(null, 2);
+      for (const appeal of appeals) expect(occurrences(first.items, appeal.id), `posId ${appeal.id}`).toBe(1);
+
+      const idle = await h.adapter.listChanged(first.checkpoint, 2);
+      expect(idle.items).toEqual([]);
+      expect(idle.done).toBe(true);
+
+      const touched = appeals[2]!;
+      await h.control.assign(edmsIds.get(touched.id)!, EXECUTOR);
+      const later = await eventually(
+        () => drainChanges(first.checkpoint, 2),
+        (batch) => batch.items.some((item) => item.posId === touched.id && item.state === 'in_work'),
+        'the assignment to show up in listChanged',
+      );
+      for (const appeal of appeals) expect(occurrences(later.items, appeal.id)).toBe(appeal === touched ? 1 : 0);
+
+      const afterwards = await h.adapter.listChanged(later.checkpoint, 2);
+      expect(afterwards.items).toEqual([]);
+      expect(afterwards.done).toBe(true);
+    });
+
+    it('keeps a 60,000-character appeal text whole', async () => {
+      const appeal = sampleAppeal({ description: longText(60_000) });
+      expect(appeal.description).toHaveLength(60_000);
+      const { result } = await registerDurably(appeal);
+      expect(holdsText(await h.control.inspect(result.edmsId), appeal.description)).toBe(true);
+    });
+
+    it('a response lost after the write committed does not produce a second record', async (context) => {
+      if (!h.loseNextWriteResponse) return context.skip();
+      const appeal = sampleAppeal();
+      const files = sampleFiles(appeal.id);
+      await h.loseNextWriteResponse();
+      let result: RegistrationResult | undefined;
+      let failures = 0;
+      for (let attempt = 0; attempt < 5 && !result; attempt += 1) {
+        try {
+          result = await register(appeal, files);
+        } catch {
+          failures += 1;
+        }
+      }
+      expect(failures, 'the lost response surfaced as a failure').toBeGreaterThanOrEqual(1);
+      expect(result).toBeDefined();
+      await h.control.registerNow(result!.edmsId);
+      expect(await h.adapter.findByPosId(appeal.id)).toMatchObject({ edmsId: result!.edmsId, durable: true });
+      const { items } = await drainChanges(null, 100);
+      expect(occurrences(items, appeal.id)).toBe(1);
+      if (h.countRecords) expect(await h.countRecords()).toBe(1);
+      const inspected = await h.control.inspect(result!.edmsId);
+      for (const file of files) expect(holdsBytes(inspected, file.data)).toBe(true);
+    });
+  });
+}
