@@ -1,0 +1,91 @@
+// The admin HTTP API as a fastify app: health and metrics (open), /api (bearer token), /ui
+// (Bull-Board, token cookie) and /docs (OpenAPI). The app only talks to injected dependencies,
+// see deps.ts; src/admin/README.md is the operators' guide.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { BridgeError } from '../errors.js';
+import { redactTokenInUrl, requireBearer } from './auth.js';
+import { registerBullBoard, UI_PATH } from './bull-board.js';
+import type { AdminDeps } from './deps.js';
+import { installErrorHandling } from './error-handler.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
+import { registerOperationRoutes } from './routes/operations.js';
+
+export interface AdminAppOptions {
+  /** Log every request (method, URL without secrets, status, time) through deps.logger. Default false. */
+  logger?: boolean;
+  /** How long each readiness check may take before it counts as down. Default 2000 ms. */
+  readyTimeoutMs?: number;
+  /** Largest accepted request body. Default 1 MiB (mapping files and appeals fit easily). */
+  bodyLimitBytes?: number;
+}
+
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Request log fields: no headers (Authorization, cookies), no bodies, no `?token=`. */
+const requestSerializers = {
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: redactTokenInUrl(request.url),
+    remoteAddress: request.ip,
+  }),
+  res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
+};
+
+function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstance {
+  const common = {
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Ids of failed jobs and mapping names are short; anything longer is a mistake or an attack.
+    routerOptions: { maxParamLength: 512 },
+  };
+  if (!options.logger) return Fastify(common) as unknown as FastifyInstance;
+  const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers });
+  return Fastify({ ...common, loggerInstance }) as unknown as FastifyInstance;
+}
+
+export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
+  if (!deps.adminToken) throw new BridgeError('CONFIG_INVALID', 'ADMIN_TOKEN: is required for the admin API', false);
+  const app = createFastify(deps, options);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app, deps.logger, options.logger === true);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'pos-bridge admin API',
+        description: 'Operate the ПОС ↔ EDMS bridge. Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`. '
+          + 'Errors are JSON {"error": "<code>", "message": "..."}. /health and /metrics are not authenticated: '
+          + 'do not expose this port outside the internal network.',
+        version: '1.0.0',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  registerHealthRoutes(app, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', requireBearer(deps.adminToken));
+    await api.register(async (jsonOnly) => {
+      // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
+      jsonOnly.removeContentTypeParser('text/plain');
+      registerOperationRoutes(jsonOnly, deps);
+      registerMappingReadRoutes(jsonOnly, deps);
+    });
+    await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
+  }, { prefix: '/api' });
+
+  await registerBullBoard(app, deps);
+  await app.ready();
+  return app;
+}
+
+export { UI_PATH };

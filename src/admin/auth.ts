@@ -1,0 +1,108 @@
+// Bearer authentication of the admin API and the Bull-Board UI. Tokens are compared through their
+// SHA-256 digests with timingSafeEqual, so neither the content nor the length of ADMIN_TOKEN leaks
+// through response times.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+
+/** Cookie the UI sets after `?token=`: an HMAC of the token, never the token itself. */
+export const UI_SESSION_COOKIE = 'pos_bridge_ui';
+const UI_SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+export function tokensMatch(expected: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  return timingSafeEqual(digest(expected), digest(presented));
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * The UI cookie's value: derived from the token so that a leaked cookie opens the UI only (it is
+ * scoped to /ui and is not accepted by /api), and so that rotating ADMIN_TOKEN logs every browser out.
+ */
+export function uiSessionValue(adminToken: string): string {
+  return createHmac('sha256', adminToken).update('pos-bridge admin UI session v1').digest('base64url');
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+export function sendUnauthorized(reply: FastifyReply, message: string): FastifyReply {
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Bearer realm="pos-bridge"')
+    .send({ error: 'unauthorized', message });
+}
+
+function presentedBearer(request: FastifyRequest): string | undefined {
+  return bearerToken(request.headers.authorization);
+}
+
+/** onRequest hook for /api: runs before the body is read, so strangers cannot make us parse it. */
+export function requireBearer(adminToken: string): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const token = presentedBearer(request);
+    if (token === undefined) return sendUnauthorized(reply, 'send Authorization: Bearer <ADMIN_TOKEN>');
+    if (!tokensMatch(adminToken, token)) return sendUnauthorized(reply, 'the bearer token is not valid');
+    return undefined;
+  };
+}
+
+function withoutTokenParam(url: string): string {
+  const parsed = new URL(url, 'http://admin.invalid');
+  parsed.searchParams.delete('token');
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+/** Query string value of `token`, read from the raw URL so route schemas never see it. */
+function queryToken(request: FastifyRequest): string | undefined {
+  const parsed = new URL(request.url, 'http://admin.invalid');
+  return parsed.searchParams.get('token') ?? undefined;
+}
+
+/**
+ * onRequest hook for the Bull-Board UI. Browsers cannot send a bearer header when following a link,
+ * so `GET /ui?token=<ADMIN_TOKEN>` is accepted once: it sets an HttpOnly, SameSite=Strict session
+ * cookie scoped to the UI path and redirects to the same page without the token in the address.
+ * Later page loads, static assets and the UI's own API calls authenticate with that cookie; scripts
+ * may keep using the bearer header.
+ */
+export function requireUiSession(adminToken: string, uiPath: string): onRequestAsyncHookHandler {
+  const session = uiSessionValue(adminToken);
+  return async (request, reply) => {
+    const bearer = presentedBearer(request);
+    if (bearer !== undefined) {
+      return tokensMatch(adminToken, bearer) ? undefined : sendUnauthorized(reply, 'the bearer token is not valid');
+    }
+    const fromQuery = queryToken(request);
+    if (fromQuery !== undefined) {
+      if (!tokensMatch(adminToken, fromQuery)) return sendUnauthorized(reply, 'the token is not valid');
+      const secure = request.protocol === 'https' ? '; Secure' : '';
+      reply.header(
+        'set-cookie',
+        `${UI_SESSION_COOKIE}=${session}; Path=${uiPath}; HttpOnly; SameSite=Strict; Max-Age=${UI_SESSION_MAX_AGE_SECONDS}${secure}`,
+      );
+      // Other methods keep going (the cookie is set on their response); pages lose the token from the address bar.
+      if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+      return reply.header('cache-control', 'no-store').redirect(withoutTokenParam(request.url), 303);
+    }
+    const cookie = readCookie(request.headers.cookie, UI_SESSION_COOKIE);
+    if (cookie !== undefined && tokensMatch(session, cookie)) return undefined;
+    return sendUnauthorized(reply, `open ${uiPath}?token=<ADMIN_TOKEN> once, or send Authorization: Bearer <ADMIN_TOKEN>`);
+  };
+}
+
+/** The request URL with any `token` query value masked, for logs. */
+export function redactTokenInUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}

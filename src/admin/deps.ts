@@ -1,0 +1,83 @@
+// What the admin HTTP API needs from the rest of the bridge. The API owns no state: the pipeline,
+// the mapping registry and the queues are injected, so the HTTP surface is testable on its own and
+// the `api` role can run in a process of its own.
+import type { Queue } from 'bullmq';
+import type { Logger } from '../logging.js';
+import type { BridgeMetrics } from '../metrics.js';
+
+export interface AppealView {
+  posId: number;
+  state: string;
+  edmsId?: string;
+  regNumber?: string;
+  regDate?: string;
+  registeredAt?: string;
+  acceptedAt?: string;
+  pushed: { step: string; status: string; statusText?: string; at: string }[];
+  lastError?: { code: string; message: string; at: string };
+}
+
+export interface FailedJobView {
+  /** Opaque and URL-safe: the API passes it back to `failed.retry` / `failed.remove` unchanged. */
+  id: string;
+  queue: string;
+  name: string;
+  posId?: number;
+  attemptsMade: number;
+  failedAt?: string;
+  error: { code: string; message: string };
+}
+
+export interface MappingSummary {
+  name: string;
+  version: string;
+  target: string;
+  updatedAt?: string;
+  author?: string;
+}
+
+export interface MappingProblemView {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface MappingService {
+  list(): Promise<MappingSummary[]>;
+  get(name: string): Promise<(MappingSummary & { source: string }) | null>;
+  put(name: string, source: string, author: string): Promise<{ ok: true; version: string } | { ok: false; problems: MappingProblemView[] }>;
+  history(name: string): Promise<{ version: string; author: string; at: string; diff: string }[]>;
+  preview(name: string, appeal: unknown): Promise<{ record: unknown; warnings: string[] } | { problems: string[] }>;
+}
+
+export interface HealthChecks {
+  /** Each resolves when the dependency answers and throws (or never settles) when it is down. */
+  redis(): Promise<void>;
+  pos(): Promise<void>;
+  edms(): Promise<void>;
+}
+
+export interface AdminDeps {
+  adminToken: string;
+  logger: Logger;
+  metrics: BridgeMetrics;
+  health: HealthChecks;
+  appeals: { get(posId: number): Promise<AppealView | null> };
+  sync: { trigger(): Promise<{ jobId: string }> };
+  mappings: MappingService;
+  failed: {
+    list(): Promise<FailedJobView[]>;
+    /** false: no failed job with that id. */
+    retry(id: string): Promise<boolean>;
+    /** false: no failed job with that id. */
+    remove(id: string): Promise<boolean>;
+  };
+  queues: {
+    counts(): Promise<Record<string, Record<string, number>>>;
+    /** The bullmq queues Bull-Board shows. */
+    all(): Queue[];
+  };
+  /** Refreshes gauges (queue depths, failed counts) before /metrics is rendered. */
+  refreshGauges?(): Promise<void>;
+}

@@ -1,0 +1,133 @@
+// One error shape for every admin route: `{"error": "<code>", "message": "..."}` with a fitting
+// status. Requests that are malformed in any way end as 4xx; only our own faults answer 500, and
+// those are logged (never with the request body) while the client sees a generic message.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isResponseSerializationError } from 'fastify-type-provider-zod';
+import { BridgeError, RateLimitedError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { redactTokenInUrl } from './auth.js';
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export interface ValidationIssue {
+  /** body, params, querystring or headers */
+  in: string;
+  /** Dotted path inside that part; empty for the part itself. */
+  path: string;
+  message: string;
+}
+
+const BRIDGE_STATUS: Partial<Record<ErrorCode, number>> = {
+  RATE_LIMITED: 429,
+  TRANSIENT: 503,
+  AUTH_FAILED: 502,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  MAPPING_INVALID: 400,
+  MALFORMED_APPEAL: 400,
+  MAPPING_FAILED: 422,
+  RECORD_INVALID: 422,
+};
+
+/** HTTP status for a BridgeError reaching the API: upstream trouble is 5xx, the caller's is 4xx. */
+export function statusForBridgeError(error: BridgeError): number {
+  return BRIDGE_STATUS[error.code] ?? 500;
+}
+
+interface ValidationDetail {
+  instancePath?: string;
+  message?: string;
+}
+
+function validationIssues(error: FastifyError): ValidationIssue[] {
+  const part = error.validationContext ?? 'request';
+  const seen = new Set<string>();
+  const issues: ValidationIssue[] = [];
+  for (const detail of (error.validation ?? []) as ValidationDetail[]) {
+    const issue = {
+      in: part,
+      path: (detail.instancePath ?? '').split('/').filter(Boolean).join('.'),
+      message: detail.message ?? 'is invalid',
+    };
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (!seen.has(key)) issues.push(issue);
+    seen.add(key);
+  }
+  return issues;
+}
+
+function describeIssues(issues: ValidationIssue[]): string {
+  const shown = issues.slice(0, 5).map((issue) => `${issue.in}${issue.path ? `.${issue.path}` : ''}: ${issue.message}`);
+  const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
+  return `the request is invalid: ${shown.join('; ')}${more}`;
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as FastifyError).code === 'string';
+}
+
+/** Maps a framework-level client error (parsing, media type, size) to our codes. */
+function clientError(error: FastifyError, status: number): ErrorBody {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { error: 'payload_too_large', message: 'the request body is larger than this API accepts' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: 'unsupported_media_type', message: 'this Content-Type is not accepted on this route' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { error: 'invalid_json', message: 'the body is empty but Content-Type says application/json' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { error: 'invalid_json', message: 'the body is not valid JSON' };
+    case 'FST_ERR_NOT_FOUND':
+      return { error: 'not_found', message: 'no such route' };
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return { error: 'invalid_json', message: 'the body is not valid JSON' };
+  if (status === 413) return { error: 'payload_too_large', message: 'the request body is larger than this API accepts' };
+  if (status === 415) return { error: 'unsupported_media_type', message: 'this Content-Type is not accepted on this route' };
+  if (status === 404) return { error: 'not_found', message: 'not found' };
+  if (status === 405) return { error: 'method_not_allowed', message: 'this method is not allowed here' };
+  // Framework messages (e.g. prototype poisoning, bad Content-Length) never echo the body.
+  return { error: 'bad_request', message: error.message };
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+  if (error instanceof BridgeError) {
+    const status = statusForBridgeError(error);
+    const unexpected = status >= 500 && status !== 503;
+    return { status, body: { error: error.code.toLowerCase(), message: error.message }, unexpected };
+  }
+  if (isFastifyError(error) && Array.isArray(error.validation)) {
+    const issues = validationIssues(error);
+    return { status: 400, body: { error: 'validation_failed', message: describeIssues(issues), issues }, unexpected: false };
+  }
+  if (isFastifyError(error) && !isResponseSerializationError(error)) {
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return { status, body: clientError(error, status), unexpected: false };
+  }
+  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
+    return { status: 400, body: { error: 'invalid_json', message: 'the body is not valid JSON' }, unexpected: false };
+  }
+  return { status: 500, body: { error: 'internal', message: 'internal error; the bridge log has the details' }, unexpected: true };
+}
+
+export function installErrorHandling(app: FastifyInstance, fallbackLogger: Logger, useRequestLogger: boolean): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body, unexpected } = toErrorResponse(error);
+    if (unexpected || status >= 500) {
+      const log = useRequestLogger ? request.log : fallbackLogger;
+      log.error({ err: error, method: request.method, url: redactTokenInUrl(request.url), status }, 'admin API request failed');
+    }
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
+  });
+}

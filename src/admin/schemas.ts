@@ -1,0 +1,113 @@
+// Request and response shapes of the admin API. They validate requests, serialise responses and
+// become the OpenAPI description at /docs, so the three never drift apart.
+import { z } from 'zod';
+
+export const errorSchema = z
+  .object({
+    error: z.string().describe('Stable, machine-readable code, e.g. unauthorized, validation_failed, not_found, mapping_invalid'),
+    message: z.string().describe('Human-readable explanation'),
+  })
+  .loose()
+  .describe('Every error answer has this shape; some add details (issues, problems)');
+
+export const posIdParams = z
+  .object({ posId: z.coerce.number({ error: 'must be a positive whole number' }).int('must be a positive whole number').positive('must be a positive whole number').max(Number.MAX_SAFE_INTEGER) })
+  .strict();
+
+export const MAPPING_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const mappingNameParams = z
+  .object({ name: z.string().regex(MAPPING_NAME, 'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit') })
+  .strict();
+
+/** Failed-job ids are opaque; the pipeline makes them from URL-unreserved characters only. */
+export const failedIdParams = z
+  .object({ id: z.string().regex(/^[A-Za-z0-9._~:-]{1,512}$/, 'must be a failed-job id as listed by GET /api/failed') })
+  .strict();
+
+/**
+ * Bodyless actions still refuse a body with fields, so a typo is not silently ignored. (fastify
+ * validates a missing body as null.)
+ */
+export const emptyBody = z.object({}).strict().nullish();
+
+export const appealViewSchema = z.object({
+  posId: z.number().int(),
+  state: z.string(),
+  edmsId: z.string().optional(),
+  regNumber: z.string().optional(),
+  regDate: z.string().optional(),
+  registeredAt: z.string().optional(),
+  acceptedAt: z.string().optional(),
+  pushed: z.array(z.object({ step: z.string(), status: z.string(), statusText: z.string().optional(), at: z.string() })),
+  lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+});
+
+export const syncStartedSchema = z.object({ jobId: z.string() });
+
+export const mappingSummarySchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  target: z.string(),
+  updatedAt: z.string().optional(),
+  author: z.string().optional(),
+});
+
+export const mappingWithSourceSchema = mappingSummarySchema.extend({ source: z.string().describe('The mapping file (YAML) as stored') });
+
+export const ADMIN_USER_HEADER = 'x-admin-user';
+export const DEFAULT_AUTHOR = 'admin-api';
+const author = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
+export const putMappingBody = z
+  .object({
+    source: z.string().min(1, 'must not be empty').describe('The mapping file (YAML)'),
+    author: author.optional().describe('Who makes the change; default: the X-Admin-User header, else admin-api'),
+  })
+  .strict()
+  .describe('JSON form. The raw YAML may be sent instead with Content-Type text/yaml, application/yaml or text/plain.');
+
+export const adminUserHeaders = z.looseObject({ [ADMIN_USER_HEADER]: author.optional() });
+
+export const mappingSavedSchema = z.object({ version: z.string() });
+
+export const mappingProblemSchema = z.object({ file: z.string(), line: z.number(), column: z.number(), message: z.string() });
+
+export const mappingInvalidSchema = errorSchema.extend({ problems: z.array(mappingProblemSchema) });
+
+export const previewSchema = z.object({ record: z.unknown(), warnings: z.array(z.string()) });
+
+export const previewFailedSchema = errorSchema.extend({ problems: z.array(z.string()) });
+
+export const historyEntrySchema = z.object({ version: z.string(), author: z.string(), at: z.string(), diff: z.string() });
+
+export const failedJobSchema = z.object({
+  id: z.string(),
+  queue: z.string(),
+  name: z.string(),
+  posId: z.number().int().optional(),
+  attemptsMade: z.number().int(),
+  failedAt: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const retriedSchema = z.object({ id: z.string(), retried: z.literal(true) });
+
+export const queueCountsSchema = z
+  .record(z.string(), z.record(z.string(), z.number()))
+  .describe('Jobs per queue (key) and state (inner key)');
+
+export const checkResultSchema = z.object({
+  ok: z.boolean(),
+  error: z.string().optional(),
+  ms: z.number().describe('How long the check took, in milliseconds'),
+});
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ redis: checkResultSchema, pos: checkResultSchema, edms: checkResultSchema }),
+});
+
+export const liveSchema = z.object({ status: z.literal('live') });
+
+/** Responses every /api route may give besides its own. */
+export const authErrors = { 401: errorSchema, 400: errorSchema, 500: errorSchema } as const;
