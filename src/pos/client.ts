@@ -1,0 +1,317 @@
+// The ПОС EDMS interface (pos-edms-api.md): token, pull page, mark-accepted, status/answer, file
+// upload, attachment download. One re-authentication on 401/403 is the only retry here: the queue
+// owns every other retry, so each failure surfaces as a coded error (src/errors.ts) at once.
+import type { Readable } from 'node:stream';
+import { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import type { AppealFile } from '../../adapters/contract.js';
+import type { BridgeConfig } from '../config/load.js';
+import { AuthError, BridgeError, MalformedResponseError, PermanentError } from '../errors.js';
+import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings } from '../http/client.js';
+import type { Logger } from '../logging.js';
+import {
+  attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
+} from './attachments.js';
+import {
+  appealSchema, pageSchema, posAnswerSchema, tokenResponseSchema, uploadedFileSchema,
+  type PosAnswer, type PosAppeal, type UploadedFile,
+} from './schemas.js';
+
+export const POS_PATHS = {
+  token: '/user-service/oauth/token',
+  pull: '/appeal-service/edms',
+  accept: (posId: number) => `/appeal-service/edms/${posId}/mark-accepted`,
+  answer: (posId: number) => `/appeal-service/edms/${posId}`,
+  upload: '/file-storage-service/filestorage',
+} as const;
+
+/** Assumed token lifetime when the token response leaves out `expires_in`. */
+const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+/** Largest error body read from a failed download, for the server's messages. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+const OAUTH_CREDENTIAL_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+
+export interface PosClientOptions {
+  pos: BridgeConfig['pos'];
+  proxy?: ProxySettings;
+  logger?: Logger;
+  observer?: HttpObserver;
+  now?: () => number;
+}
+
+/** A list element that failed appealSchema. No personal data: field paths and messages only. */
+export interface MalformedAppeal {
+  id?: number | string;
+  issues: string[];
+}
+
+export interface PulledPage {
+  appeals: PosAppeal[];
+  malformed: MalformedAppeal[];
+  /** The page number the server says it returned (0-based). */
+  pageNumber: number;
+  last: boolean;
+  totalElements?: number;
+  totalPages?: number;
+  /** The page size the server applied, which may differ from the one asked for. */
+  pageSize: number;
+  /** Elements on this page, valid and malformed together. */
+  elementCount: number;
+}
+
+/** Zod issues as `path: message`; zod messages name types and rules, never the offending value. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
+
+function isAuthRejection(error: unknown): boolean {
+  const status = error instanceof AxiosError ? error.response?.status : undefined;
+  return status === 401 || status === 403;
+}
+
+/** JSON error bodies arrive as text (responses are read raw); parse them so the messages survive. */
+function withParsedErrorBody(error: unknown): unknown {
+  if (error instanceof AxiosError && error.response && typeof error.response.data === 'string') {
+    try {
+      error.response.data = JSON.parse(error.response.data);
+    } catch {
+      // not JSON: serverMessages keeps the text itself
+    }
+  }
+  return error;
+}
+
+function parseJson(text: unknown, what: string): unknown {
+  if (typeof text !== 'string') throw new MalformedResponseError(`${what}: expected a JSON body`, { system: 'pos' });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new MalformedResponseError(`${what}: body is not JSON: ${(error as Error).message}`, { system: 'pos', cause: error });
+  }
+}
+
+function validated<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issues = describeIssues(parsed.error);
+    throw new MalformedResponseError(`${what}: unexpected response shape: ${issues.slice(0, 5).join('; ')}`, { system: 'pos', details: { issues } });
+  }
+  return parsed.data;
+}
+
+const rawText = { responseType: 'text' as const, transformResponse: [(data: unknown) => data] };
+
+export class PosClient {
+  private readonly http: AxiosInstance;
+  private readonly pos: BridgeConfig['pos'];
+  private readonly logger?: Logger;
+  private readonly now: () => number;
+  private readonly posHost: string;
+  private cached?: { token: string; refreshAt: number };
+  private pending?: Promise<string>;
+
+  constructor(options: PosClientOptions) {
+    this.pos = options.pos;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.posHost = new URL(options.pos.baseUrl).hostname.toLowerCase();
+    this.http = createHttpClient({
+      baseURL: options.pos.baseUrl,
+      system: 'pos',
+      timeoutMs: options.pos.timeoutMs,
+      proxy: options.proxy,
+      observer: options.observer,
+      headers: { Accept: 'application/json' },
+    });
+  }
+
+  /** A valid access token: cached, renewed shortly before it expires, one request for all callers. */
+  token(): Promise<string> {
+    if (this.cached && this.now() < this.cached.refreshAt) return Promise.resolve(this.cached.token);
+    if (!this.pending) {
+      this.pending = this.requestToken().finally(() => {
+        this.pending = undefined;
+      });
+    }
+    return this.pending;
+  }
+
+  /** Readiness: ПОС answers and accepts the credentials. */
+  async ping(): Promise<void> {
+    await this.token();
+  }
+
+  async fetchPage(page: number, size: number): Promise<PulledPage> {
+    const what = `pull page ${page}`;
+    const response = await this.authorized(what, (auth) =>
+      this.http.get<string>(POS_PATHS.pull, { ...rawText, params: { page, size }, headers: auth }));
+    const body = validated(pageSchema, parseJson(response.data, what), what);
+    const appeals: PosAppeal[] = [];
+    const malformed: MalformedAppeal[] = [];
+    for (const element of body.content) {
+      const parsed = appealSchema.safeParse(element);
+      if (parsed.success) {
+        appeals.push(parsed.data);
+        continue;
+      }
+      const rawId = element && typeof element === 'object' ? (element as Record<string, unknown>).id : undefined;
+      const id = typeof rawId === 'number' || typeof rawId === 'string' ? rawId : undefined;
+      const issues = describeIssues(parsed.error);
+      malformed.push(id === undefined ? { issues } : { id, issues });
+      this.logger?.warn({ posId: id, issues }, 'ПОС list holds a malformed appeal');
+    }
+    const pageNumber = body.number ?? page;
+    const pageSize = body.size ?? size;
+    const last = body.last
+      ?? (body.totalPages !== undefined ? pageNumber + 1 >= body.totalPages : body.content.length < pageSize);
+    this.logger?.debug({ page: pageNumber, size: pageSize, count: body.content.length, malformed: malformed.length, last }, 'pulled a page');
+    return {
+      appeals, malformed, pageNumber, last: last || body.content.length === 0, pageSize,
+      totalElements: body.totalElements, totalPages: body.totalPages, elementCount: body.content.length,
+    };
+  }
+
+  /** Removes the appeal from the pull list. Call only once it is durably registered in the EDMS. */
+  async markAccepted(posId: number): Promise<void> {
+    await this.authorized(`mark-accepted ${posId}`, (auth) =>
+      this.http.post(POS_PATHS.accept(posId), undefined, { ...rawText, headers: auth }));
+    this.logger?.debug({ posId }, 'marked accepted in ПОС');
+  }
+
+  /** Sends a status or the final answer; a body ПОС would refuse is refused here, unsent. */
+  async postAnswer(body: PosAnswer): Promise<void> {
+    const parsed = posAnswerSchema.safeParse(body);
+    if (!parsed.success) {
+      const issues = describeIssues(parsed.error);
+      const posId = typeof body?.id === 'number' ? body.id : undefined;
+      throw new BridgeError('ANSWER_INVALID', `answer for appeal ${posId ?? '?'} refused before sending: ${issues.join('; ')}`, false, {
+        system: 'pos', posId, details: { issues },
+      });
+    }
+    const answer = parsed.data;
+    await this.authorized(`answer ${answer.id}`, (auth) =>
+      this.http.post(POS_PATHS.answer(answer.id), answer, { ...rawText, headers: { ...auth, 'Content-Type': 'application/json' } }));
+    this.logger?.debug({ posId: answer.id, final: answer.answer }, 'posted a status to ПОС');
+  }
+
+  /** Puts a file into ПОС file storage; its `id` goes into PosAnswer.attachmentIds. */
+  async uploadFile(file: AppealFile): Promise<UploadedFile> {
+    const what = 'upload file';
+    const { body, contentType } = multipartFileBody('file', file);
+    const response = await this.authorized(what, (auth) =>
+      this.http.post<string>(POS_PATHS.upload, body, { ...rawText, headers: { ...auth, 'Content-Type': contentType } }));
+    const uploaded = validated(uploadedFileSchema, parseJson(response.data, what), what);
+    this.logger?.debug({ fileId: uploaded.id, size: file.data.length }, 'uploaded a file to ПОС');
+    return uploaded;
+  }
+
+  /**
+   * Streams an attachment into memory, stopping as soon as it passes the size limit. The bearer
+   * token goes only to the ПОС host and its subdomains: the URL comes from appeal data.
+   */
+  async downloadAttachment(url: string, options: { maxBytes?: number } = {}): Promise<AppealFile> {
+    const maxBytes = options.maxBytes ?? this.pos.maxAttachmentBytes;
+    const target = new URL(url, `${this.pos.baseUrl}/`);
+    const what = `download ${target.pathname}`;
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw new PermanentError(`${what}: unsupported URL scheme ${target.protocol}`, [], { system: 'pos' });
+    }
+    const send = (auth: Record<string, string>) => this.streamGet(target.href, auth);
+    const response = this.isPosHost(target.hostname)
+      ? await this.authorized(what, send)
+      : await send({}).catch((error: unknown) => Promise.reject(classifyHttpError(withParsedErrorBody(error), 'pos', what)));
+    const stream = response.data;
+    try {
+      checkAnnouncedLength(response.headers['content-length'], maxBytes, what);
+    } catch (error) {
+      stream.destroy();
+      throw error;
+    }
+    const data = await readLimited(stream, maxBytes, what).catch((error: unknown) => Promise.reject(classifyHttpError(error, 'pos', what)));
+    const contentDisposition = response.headers['content-disposition'];
+    return {
+      name: attachmentName(target.href, typeof contentDisposition === 'string' ? contentDisposition : undefined),
+      contentType: attachmentContentType(response.headers['content-type']),
+      data,
+    };
+  }
+
+  private isPosHost(hostname: string): boolean {
+    const host = hostname.toLowerCase();
+    return host === this.posHost || host.endsWith(`.${this.posHost}`);
+  }
+
+  /** GET as a stream; a failed response's body is read (bounded) so its socket is freed and messages kept. */
+  private async streamGet(url: string, headers: Record<string, string>): Promise<AxiosResponse<Readable>> {
+    try {
+      return await this.http.get<Readable>(url, { responseType: 'stream', headers: { ...headers, Accept: '*/*' } });
+    } catch (error) {
+      const body = error instanceof AxiosError ? (error.response?.data as Readable | undefined) : undefined;
+      if (error instanceof AxiosError && error.response && body && typeof body.pipe === 'function') {
+        const text = await readLimited(body, ERROR_BODY_LIMIT, 'error body').then((b) => b.toString('utf8'), () => '');
+        error.response.data = text;
+      }
+      throw error;
+    }
+  }
+
+  /** Runs a Bearer call; on 401/403 renews the token once and repeats the call once. */
+  private async authorized<T>(what: string, send: (auth: Record<string, string>) => Promise<T>): Promise<T> {
+    const first = await this.token();
+    try {
+      return await send({ Authorization: `Bearer ${first}` });
+    } catch (error) {
+      if (!isAuthRejection(error)) throw classifyHttpError(withParsedErrorBody(error), 'pos', what);
+      this.invalidate(first);
+      this.logger?.info({ call: what }, 'ПОС rejected the access token; renewing it once');
+    }
+    const second = await this.token();
+    try {
+      return await send({ Authorization: `Bearer ${second}` });
+    } catch (error) {
+      const classified = classifyHttpError(withParsedErrorBody(error), 'pos', what);
+      if (classified instanceof AuthError) this.invalidate(second);
+      throw classified;
+    }
+  }
+
+  /** Forgets the token unless another caller has already replaced it. */
+  private invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = undefined;
+  }
+
+  private async requestToken(): Promise<string> {
+    const what = 'token';
+    const basic = Buffer.from(`${this.pos.platformClientId}:${this.pos.platformClientSecret}`, 'utf8').toString('base64');
+    const form = new URLSearchParams({
+      grant_type: 'password', username: this.pos.clientId, password: this.pos.clientSecret, scope: 'any',
+    });
+    let response: AxiosResponse<string>;
+    try {
+      response = await this.http.post<string>(POS_PATHS.token, form.toString(), {
+        ...rawText,
+        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+    } catch (error) {
+      throw this.tokenError(error);
+    }
+    const body = validated(tokenResponseSchema, parseJson(response.data, what), what);
+    const ttlMs = (body.expires_in ?? DEFAULT_TOKEN_TTL_SECONDS) * 1000;
+    // Renew a little early so a call never leaves with a token that dies in flight.
+    const margin = Math.min(60_000, ttlMs * 0.1);
+    this.cached = { token: body.access_token, refreshAt: this.now() + ttlMs - margin };
+    this.logger?.info({ expiresInSeconds: ttlMs / 1000 }, 'got a ПОС access token');
+    return body.access_token;
+  }
+
+  /** 401, or an OAuth credentials error in a 400, means the configured pairs are wrong: no loop. */
+  private tokenError(error: unknown): BridgeError {
+    const classified = classifyHttpError(withParsedErrorBody(error), 'pos', 'token');
+    const data = error instanceof AxiosError ? error.response?.data : undefined;
+    const oauthError = data && typeof data === 'object' ? (data as Record<string, unknown>).error : undefined;
+    if (classified instanceof PermanentError && typeof oauthError === 'string' && OAUTH_CREDENTIAL_ERRORS.has(oauthError)) {
+      return new AuthError(`token: credentials rejected (${oauthError})`, { system: 'pos', status: classified.status });
+    }
+    return classified;
+  }
+}
