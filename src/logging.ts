@@ -1,26 +1,46 @@
-// pino logger with personal data (152-ФЗ) and secrets redacted by path, wherever they sit in a
-// logged object. Code logs ids (`posId`), never appeals; redaction is the safety net for mistakes.
-import { pino, type Logger, type DestinationStream } from 'pino';
+// pino logger that scrubs personal data (152-ФЗ) and secrets by key name at any depth of a logged
+// object. Code logs ids (`posId`), never appeals; the scrubber is the safety net for mistakes.
+// (pino's path-based `redact` needs a path per depth and mutates-then-restores the logged object,
+// which overlapping wildcards get wrong; a copying scrubber has neither problem.)
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-const PERSONAL_KEYS = [
-  'surname', 'name', 'patronymic', 'email', 'phone', 'phones', 'postAddress', 'address', 'locationAddress',
-  'coordinates', 'LastName', 'FirstName', 'MiddleName', 'Email', 'Phones', 'PostalAddress', 'FIO',
-  'applicant', 'coApplicants', 'executorInfo', 'managerInfo', 'Correspondent',
-];
-const SECRET_KEYS = [
-  'password', 'access_token', 'accessToken', 'token', 'authorization', 'Authorization', 'secret',
-  'clientSecret', 'platformClientSecret', 'dataKey', 'DATA_KEY', 'ADMIN_TOKEN', 'cookie',
-];
+const SENSITIVE_KEYS = new Set(
+  [
+    // citizens' personal data (ПОС appeal, Directum persons, «Дело» private persons)
+    'surname', 'name', 'patronymic', 'email', 'phone', 'phones', 'postaddress', 'address', 'locationaddress',
+    'coordinates', 'lastname', 'firstname', 'middlename', 'postaladdress', 'fio', 'applicant', 'coapplicants',
+    'correspondent', 'coauthors', 'author', 'econtact', 'description', 'fulltext', 'annotation', 'answertext',
+    'executorinfo', 'managerinfo', 'executor', 'manager', 'problemaddress',
+    // secrets
+    'password', 'access_token', 'accesstoken', 'token', 'authorization', 'secret', 'clientsecret',
+    'platformclientsecret', 'datakey', 'data_key', 'admin_token', 'cookie', 'set-cookie', 'sealedappeal', 'sealedprogress',
+  ].map((key) => key.toLowerCase()),
+);
 
-/** Redaction paths: each key at the top level and up to three levels deep (pino paths need depth). */
-export function redactionPaths(): string[] {
-  const keys = [...PERSONAL_KEYS, ...SECRET_KEYS];
-  const paths: string[] = [];
-  for (const key of keys) {
-    paths.push(key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`);
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 8;
+
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEYS.has(key.toLowerCase());
+}
+
+/** A copy of `value` with every sensitive key's value replaced; buffers summarised by size. */
+export function scrub(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+  if (value instanceof Date) return value;
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[deep]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1, seen));
+  if (value instanceof Error) {
+    return { type: value.name, message: value.message, code: (value as { code?: unknown }).code };
   }
-  paths.push('req.headers.authorization', 'headers.authorization', 'config.headers.Authorization');
-  return paths;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = isSensitiveKey(key) && item !== null && item !== undefined ? CENSOR : scrub(item, depth + 1, seen);
+  }
+  return copy;
 }
 
 export interface LoggerOptions {
@@ -34,9 +54,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: { service: 'pos-bridge', ...options.base },
-      redact: { paths: redactionPaths(), censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => scrub(object) as Record<string, unknown>,
+      },
     },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );

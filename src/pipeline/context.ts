@@ -1,0 +1,56 @@
+// Everything a job processor needs, injected, so the same processors run in the service, in the
+// one-shot sync and in tests against emulators.
+import type { Logger } from 'pino';
+import type { AppealFile, EdmsAdapter, EdmsKind } from '../../adapters/contract.js';
+import type { CompiledMapping } from '../mapping/types.js';
+import type { BridgeMetrics } from '../metrics.js';
+import type { PulledPage } from '../pos/client.js';
+import type { PosAnswer, UploadedFile } from '../pos/schemas.js';
+import type { PayloadCipher } from './crypto.js';
+import type { BridgeQueues, RetryPolicy } from './queues.js';
+import type { AppealStore } from './store.js';
+
+export type { MalformedAppeal as MalformedAppealReport } from '../pos/client.js';
+
+/** The ПОС calls the pipeline makes (PosClient satisfies it). */
+export interface PosApi {
+  fetchPage(page: number, size: number): Promise<PulledPage>;
+  markAccepted(posId: number): Promise<void>;
+  postAnswer(body: PosAnswer): Promise<void>;
+  uploadFile(file: AppealFile): Promise<UploadedFile>;
+  downloadAttachment(url: string, options?: { maxBytes?: number }): Promise<AppealFile>;
+}
+
+export interface MappingSource {
+  forTarget(kind: EdmsKind): Promise<CompiledMapping>;
+}
+
+export interface PipelineSettings {
+  pageSize: number;
+  retry: RetryPolicy;
+  /** First wait before re-checking a registration that is not durable yet («Дело» after writing). */
+  durablePollMs: number;
+  /** Longest wait between those checks. */
+  durablePollMaxMs: number;
+  watchBatch: number;
+  pushLockMs: number;
+}
+
+export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
+  durablePollMs: 1000,
+  durablePollMaxMs: 5 * 60_000,
+  watchBatch: 100,
+  pushLockMs: 120_000,
+};
+
+export interface PipelineContext {
+  pos: PosApi;
+  adapter: EdmsAdapter<unknown>;
+  mappings: MappingSource;
+  store: AppealStore;
+  cipher: PayloadCipher;
+  queues: BridgeQueues;
+  metrics: BridgeMetrics;
+  logger: Logger;
+  settings: PipelineSettings;
+}

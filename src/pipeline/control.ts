@@ -1,0 +1,128 @@
+// The scheduled jobs: pull (ПОС list → one register job per appeal), watch (EDMS changes → push
+// jobs) and reconcile (repair what drifted, e.g. after Redis lost data).
+import { drainAppeals } from '../pos/pull.js';
+import type { PosAppeal } from '../pos/schemas.js';
+import type { MalformedAppealReport, PipelineContext } from './context.js';
+import { jobOptions, pushJobId, registerJobId } from './queues.js';
+import { deriveSteps, missingSteps } from './status.js';
+import type { EdmsProgress } from '../../adapters/contract.js';
+
+export interface PullReport {
+  handedOn: number;
+  pages: number;
+  passes: number;
+  malformed: number;
+}
+
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed']);
+
+/** True when a register job for this appeal exists (queued, running, waiting or failed). */
+async function registerJobExists(ctx: PipelineContext, posId: number): Promise<boolean> {
+  return LIVE_STATES.has(await ctx.queues.register.getJobState(registerJobId(posId)));
+}
+
+export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string): Promise<void> {
+  const jobId = registerJobId(appeal.id);
+  // A finished job would make BullMQ ignore the new one; ПОС listing the appeal again means the
+  // finished job's acceptance did not stick, so the old job gives way.
+  if ((await ctx.queues.register.getJobState(jobId)) === 'completed') await ctx.queues.register.remove(jobId);
+  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed }, { ...jobOptions(ctx.settings.retry), jobId });
+}
+
+async function recordMalformed(ctx: PipelineContext, report: MalformedAppealReport): Promise<void> {
+  const firstTime = report.id === undefined ? true : await ctx.store.recordMalformed(String(report.id), report.issues);
+  if (firstTime) {
+    ctx.metrics.appealsSetAside.inc({ reason: 'MALFORMED_APPEAL' });
+    ctx.logger.warn({ posId: report.id, issues: report.issues }, 'malformed appeal from ПОС set aside');
+  }
+}
+
+export async function processPull(ctx: PipelineContext): Promise<PullReport> {
+  const report = await drainAppeals(
+    ctx.pos,
+    async (appeal) => {
+      await ctx.store.markQueued(appeal.id);
+      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal));
+      ctx.metrics.appealsPulled.inc();
+    },
+    {
+      pageSize: ctx.settings.pageSize,
+      isInHand: (posId) => registerJobExists(ctx, posId),
+      onMalformed: (malformed) => recordMalformed(ctx, malformed),
+    },
+  );
+  if (report.handedOn > 0 || report.malformed.length > 0) {
+    ctx.logger.info({ handedOn: report.handedOn, pages: report.pages, passes: report.passes, malformed: report.malformed.length }, 'pull finished');
+  }
+  return { handedOn: report.handedOn, pages: report.pages, passes: report.passes, malformed: report.malformed.length };
+}
+
+export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress): Promise<void> {
+  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress) }, { ...jobOptions(ctx.settings.retry), jobId: pushJobId(progress.posId, progress) });
+}
+
+export async function processWatch(ctx: PipelineContext): Promise<{ changed: number }> {
+  let checkpoint = await ctx.store.checkpoint();
+  let changed = 0;
+  for (;;) {
+    const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
+    for (const progress of batch.items) await enqueuePush(ctx, progress);
+    changed += batch.items.length;
+    // Saved only after the pushes are queued: a crash here re-reads the batch, never skips it.
+    if (batch.checkpoint !== checkpoint) await ctx.store.saveCheckpoint(batch.checkpoint);
+    checkpoint = batch.checkpoint;
+    if (batch.done || batch.items.length === 0) break;
+  }
+  return { changed };
+}
+
+export interface ReconcileReport {
+  reaccepted: number;
+  adopted: number;
+  pushesQueued: number;
+  missingInEdms: number[];
+}
+
+export async function processReconcile(ctx: PipelineContext): Promise<ReconcileReport> {
+  const report: ReconcileReport = { reaccepted: 0, adopted: 0, pushesQueued: 0, missingInEdms: [] };
+  // Registered durably but never marked accepted (its job was lost): accept it now.
+  for (const posId of await ctx.store.unacceptedAppeals()) {
+    if (await registerJobExists(ctx, posId)) continue;
+    await enqueueRegister(ctx, { id: posId }, '');
+    report.reaccepted += 1;
+  }
+  // Every record the EDMS holds for ПОС: known to the store, and every status delivered.
+  const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
+  let checkpoint: string | null = null;
+  for (;;) {
+    const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
+    for (const progress of batch.items) {
+      if (!(await ctx.store.has(progress.posId))) {
+        await ctx.store.adoptFromEdms(progress.posId, progress.edmsId, progress.registration);
+        report.adopted += 1;
+      }
+      const delivered = new Set((await ctx.store.delivered(progress.posId)).keys());
+      if (missingSteps(deriveSteps(progress, mapping.statusMap), delivered).length > 0) {
+        await enqueuePush(ctx, progress);
+        report.pushesQueued += 1;
+      }
+    }
+    checkpoint = batch.checkpoint;
+    if (batch.done || batch.items.length === 0) break;
+  }
+  // Accepted in ПОС but unknown to the EDMS: a citizen who would never get an answer. Tell people.
+  const open = await ctx.store.openAppeals();
+  for (let i = 0; i < open.length; i += 50) {
+    const ids = open.slice(i, i + 50);
+    const found = new Set((await ctx.adapter.readProgress(ids)).map((p) => p.posId));
+    for (const posId of ids) if (!found.has(posId)) report.missingInEdms.push(posId);
+  }
+  for (const posId of report.missingInEdms) {
+    await ctx.store.recordError(posId, 'NOT_FOUND', 'accepted in ПОС but the EDMS has no record of it');
+    ctx.logger.error({ posId }, 'accepted appeal has no EDMS record: register it by hand');
+  }
+  if (report.reaccepted + report.adopted + report.pushesQueued + report.missingInEdms.length > 0) {
+    ctx.logger.warn({ ...report, missingInEdms: report.missingInEdms.length }, 'reconcile repaired drift');
+  }
+  return report;
+}

@@ -1,0 +1,92 @@
+// The failed list: register and push jobs that ran out of retries (or failed permanently), plus
+// malformed ПОС appeals that were set aside, each with its last error. Replaying a job sends it
+// back to the queue with fresh attempts; replaying a malformed appeal lets the next pull look again.
+import type { Job, Queue } from 'bullmq';
+import { parseFailureReason } from './job-errors.js';
+import type { BridgeQueues } from './queues.js';
+import type { AppealStore } from './store.js';
+
+export interface FailedEntry {
+  id: string;
+  queue: string;
+  name: string;
+  posId?: number;
+  attemptsMade: number;
+  failedAt?: string;
+  error: { code: string; message: string };
+}
+
+const MALFORMED = 'malformed';
+
+function entryOf(queue: Queue, job: Job): FailedEntry {
+  const data = job.data as { posId?: unknown };
+  return {
+    id: `${queue.name}.${job.id}`,
+    queue: queue.name,
+    name: job.name,
+    posId: typeof data.posId === 'number' ? data.posId : undefined,
+    attemptsMade: job.attemptsMade,
+    failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+    error: parseFailureReason(job.failedReason),
+  };
+}
+
+export class FailedJobs {
+  constructor(
+    private readonly queues: BridgeQueues,
+    private readonly store: AppealStore,
+  ) {}
+
+  async list(limit = 1000): Promise<FailedEntry[]> {
+    const entries: FailedEntry[] = [];
+    for (const queue of [this.queues.register, this.queues.push, this.queues.control] as Queue[]) {
+      for (const job of await queue.getFailed(0, limit - 1)) entries.push(entryOf(queue, job));
+    }
+    for (const bad of await this.store.malformed()) {
+      const posId = Number(bad.id);
+      entries.push({
+        id: `${MALFORMED}.${bad.id}`,
+        queue: 'pull',
+        name: 'malformed-appeal',
+        posId: Number.isInteger(posId) ? posId : undefined,
+        attemptsMade: 1,
+        failedAt: bad.at,
+        error: { code: 'MALFORMED_APPEAL', message: bad.issues.join('; ') },
+      });
+    }
+    return entries.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
+  }
+
+  private async find(id: string): Promise<{ queue: Queue; job: Job } | null> {
+    const dot = id.indexOf('.');
+    if (dot <= 0) return null;
+    const queue = this.queues.byName(id.slice(0, dot));
+    if (!queue) return null;
+    const job = await queue.getJob(id.slice(dot + 1));
+    if (!job || !(await job.isFailed())) return null;
+    return { queue, job };
+  }
+
+  /** Replays one failed entry; false when there is no such failed entry. */
+  async retry(id: string): Promise<boolean> {
+    if (id.startsWith(`${MALFORMED}.`)) return this.store.forgetMalformed(id.slice(MALFORMED.length + 1));
+    const found = await this.find(id);
+    if (!found) return false;
+    await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
+  }
+
+  async retryAll(): Promise<number> {
+    let count = 0;
+    for (const entry of await this.list(100_000)) if (await this.retry(entry.id)) count += 1;
+    return count;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (id.startsWith(`${MALFORMED}.`)) return this.store.forgetMalformed(id.slice(MALFORMED.length + 1));
+    const found = await this.find(id);
+    if (!found) return false;
+    await found.job.remove();
+    return true;
+  }
+}

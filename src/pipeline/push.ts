@@ -1,0 +1,84 @@
+// Outbound, per appeal: derive the ПОС steps the EDMS progress implies, send those not delivered
+// yet in lifecycle order (answer files uploaded first), and record each one as it lands. One push
+// per appeal at a time (a Redis lock shared by all processes); a stale or replayed job derives a
+// subset of what was delivered and sends nothing.
+import { DelayedError, type Job } from 'bullmq';
+import type { EdmsProgress } from '../../adapters/contract.js';
+import { PermanentError } from '../errors.js';
+import type { PipelineContext } from './context.js';
+import type { PushJobData } from './queues.js';
+import { deriveSteps, missingSteps, type StatusStep } from './status.js';
+
+export interface PushOutcome {
+  sent: string[];
+  skipped?: 'not-accepted-yet' | 'unknown-appeal';
+}
+
+const LOCK_RETRY_MS = 500;
+
+async function uploadFiles(ctx: PipelineContext, step: StatusStep): Promise<(string | number)[]> {
+  const ids: (string | number)[] = [];
+  for (const ref of step.files) {
+    const file = await ctx.adapter.readFile(ref);
+    const uploaded = await ctx.pos.uploadFile(file);
+    ids.push(uploaded.id);
+  }
+  return ids;
+}
+
+async function send(ctx: PipelineContext, posId: number, step: StatusStep): Promise<void> {
+  const body = { ...step.body };
+  const attachmentIds = await uploadFiles(ctx, step);
+  if (attachmentIds.length > 0) body.attachmentIds = attachmentIds;
+  const inFlightBefore = await ctx.store.inFlight(posId);
+  await ctx.store.markInFlight(posId, step.key);
+  try {
+    await ctx.pos.postAnswer(body);
+  } catch (error) {
+    // ПОС refuses any post after a final answer with 409. If our own earlier try of this final
+    // answer was in flight when it was cut off, that 409 means it did land.
+    const landedBefore = step.kind === 'final' && inFlightBefore === 'final' && error instanceof PermanentError && error.status === 409;
+    if (!landedBefore) throw error;
+    ctx.logger.info({ posId, step: step.key }, 'final answer had already landed in ПОС');
+  }
+  await ctx.store.recordDelivered(posId, { step: step.key, status: body.status ?? '', statusText: body.statusText, at: new Date().toISOString() });
+  ctx.metrics.pushes.inc({ status: step.kind, outcome: 'sent' });
+}
+
+export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
+  const { posId } = job.data;
+  const release = await ctx.store.lockPush(posId, ctx.settings.pushLockMs);
+  if (!release) {
+    await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+    throw new DelayedError();
+  }
+  try {
+    const known = await ctx.store.get(posId);
+    if (!known) return { sent: [], skipped: 'unknown-appeal' };
+    if (known.state !== 'accepted' && known.state !== 'answered') {
+      // ПОС takes statuses only for accepted appeals; the register job will get there first.
+      await job.moveToDelayed(Date.now() + ctx.settings.durablePollMs, token);
+      throw new DelayedError();
+    }
+    const progress = ctx.cipher.openJson<EdmsProgress>(job.data.sealedProgress);
+    if (progress.registration && progress.registration.number !== known.regNumber) {
+      await ctx.store.updateRegistration(posId, progress.registration);
+    }
+    const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
+    const delivered = new Set((await ctx.store.delivered(posId)).keys());
+    const sent: string[] = [];
+    for (const step of missingSteps(deriveSteps(progress, mapping.statusMap), delivered)) {
+      try {
+        await send(ctx, posId, step);
+      } catch (error) {
+        ctx.metrics.pushes.inc({ status: step.kind, outcome: 'failed' });
+        throw error;
+      }
+      sent.push(step.key);
+    }
+    if (sent.length > 0) ctx.logger.info({ posId, sent }, 'statuses delivered to ПОС');
+    return { sent };
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,99 @@
+// The bridge's three BullMQ queues and the job options that carry its guarantees:
+//   control  — scheduled pull / watch / reconcile (job schedulers, one per kind);
+//   register — one job per ПОС appeal, job id `register-<posId>`: BullMQ ignores a second add of
+//              the same id, so a pulled appeal is handed to registration once however often it is seen;
+//   push     — status deliveries, job id `push-<posId>-<progress version>`; a per-appeal lock keeps
+//              one push in flight per appeal, and the delivered-steps record makes replays harmless.
+import { createHash } from 'node:crypto';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { EdmsProgress } from '../../adapters/contract.js';
+
+export const QUEUE_NAMES = ['control', 'register', 'push'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Sealed payloads: the appeal (personal data) never sits in Redis in the clear. */
+export interface RegisterJobData {
+  posId: number;
+  /** Empty when the job only has to (re)mark an already registered appeal accepted. */
+  sealedAppeal: string;
+  /** How many times the job waited for the EDMS to confirm a registration («Дело»). */
+  durabilityChecks?: number;
+}
+export interface PushJobData {
+  posId: number;
+  /** Sealed EdmsProgress snapshot read by the watch (officials' names are personal data too). */
+  sealedProgress: string;
+}
+export interface ControlJobData {
+  kind: 'pull' | 'watch' | 'reconcile';
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** First retry delay; each next one doubles, with jitter, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
+
+/** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
+export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+
+export function registerJobId(posId: number): string {
+  return `register-${posId}`;
+}
+
+export function progressVersion(progress: EdmsProgress): string {
+  const facts = JSON.stringify([progress.state, progress.registration, progress.executor, progress.postponements, progress.forwardedTo, progress.answer?.text, progress.answer?.files.length, progress.rejection, progress.updatedAt]);
+  return createHash('sha1').update(facts).digest('hex').slice(0, 16);
+}
+
+export function pushJobId(posId: number, progress: EdmsProgress): string {
+  return `push-${posId}-${progressVersion(progress)}`;
+}
+
+export function jobOptions(policy: RetryPolicy): JobsOptions {
+  return {
+    attempts: policy.maxAttempts,
+    backoff: { type: 'bridge' },
+    removeOnComplete: { age: 24 * 3600, count: 50_000 },
+    // Failed jobs stay until an operator retries or deletes them (the failed list).
+    removeOnFail: false,
+  };
+}
+
+export class BridgeQueues {
+  readonly control: Queue<ControlJobData>;
+  readonly register: Queue<RegisterJobData>;
+  readonly push: Queue<PushJobData>;
+
+  constructor(connection: ConnectionOptions, readonly prefix: string) {
+    this.control = new Queue<ControlJobData>('control', { connection, prefix });
+    this.register = new Queue<RegisterJobData>('register', { connection, prefix });
+    this.push = new Queue<PushJobData>('push', { connection, prefix });
+  }
+
+  all(): Queue[] {
+    return [this.control, this.register, this.push] as Queue[];
+  }
+
+  byName(name: string): Queue | undefined {
+    return this.all().find((queue) => queue.name === name);
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const result: Record<string, Record<string, number>> = {};
+    for (const queue of this.all()) {
+      result[queue.name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused', 'waiting-children');
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
+  }
+}

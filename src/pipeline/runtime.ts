@@ -1,0 +1,82 @@
+// Assembles a running bridge from its parts and starts the role an operator asked for:
+//   api       — admin HTTP API only;
+//   worker    — register and push workers (any number of these processes on one Redis);
+//   scheduler — the job schedulers for pull / watch / reconcile (idempotent: several are harmless);
+//   all       — everything in one process.
+import type { ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { EdmsAdapter } from '../../adapters/contract.js';
+import type { Schedule } from '../config/schedule.js';
+import { BridgeMetrics } from '../metrics.js';
+import type { RedisConnection } from '../redis.js';
+import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
+import { PayloadCipher } from './crypto.js';
+import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
+import { AppealStore } from './store.js';
+import { startWorkers, type BridgeWorkers, type WorkerSettings } from './workers.js';
+
+export type Role = 'all' | 'api' | 'worker' | 'scheduler';
+export const ROLES: readonly Role[] = ['all', 'api', 'worker', 'scheduler'];
+
+export interface PipelineParts {
+  redis: RedisConnection;
+  prefix: string;
+  pos: PosApi;
+  adapter: EdmsAdapter<unknown>;
+  mappings: MappingSource;
+  dataKey: Buffer;
+  previousDataKey?: Buffer;
+  logger: Logger;
+  metrics?: BridgeMetrics;
+  settings?: Partial<PipelineSettings> & { pageSize: number };
+}
+
+export function createPipeline(parts: PipelineParts): PipelineContext {
+  const settings: PipelineSettings = {
+    ...DEFAULT_SETTINGS,
+    retry: DEFAULT_RETRY,
+    ...parts.settings,
+    pageSize: parts.settings?.pageSize ?? 20,
+  };
+  return {
+    pos: parts.pos,
+    adapter: parts.adapter,
+    mappings: parts.mappings,
+    store: new AppealStore(parts.redis, parts.prefix),
+    cipher: new PayloadCipher(parts.dataKey, parts.previousDataKey ? [parts.previousDataKey] : []),
+    queues: new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix),
+    metrics: parts.metrics ?? new BridgeMetrics({ defaultMetrics: false }),
+    logger: parts.logger,
+    settings,
+  };
+}
+
+function repeatOptions(schedule: Schedule): { every: number } | { pattern: string } {
+  return schedule.kind === 'every' ? { every: schedule.ms } : { pattern: schedule.pattern };
+}
+
+/** Installs (or updates) the three schedules; the same ids from every scheduler process. */
+export async function installSchedules(ctx: PipelineContext, schedules: { pull: Schedule; watch: Schedule; reconcile: Schedule }): Promise<void> {
+  const kinds: ControlJobData['kind'][] = ['pull', 'watch', 'reconcile'];
+  for (const kind of kinds) {
+    await ctx.queues.control.upsertJobScheduler(`scheduled-${kind}`, repeatOptions(schedules[kind]), {
+      name: kind,
+      data: { kind },
+      opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    });
+  }
+}
+
+/** Queues one control job now (POST /api/sync, `sync`); a second request while one waits is merged. */
+export async function triggerControl(ctx: PipelineContext, kind: ControlJobData['kind']): Promise<string> {
+  const job = await ctx.queues.control.add(kind, { kind }, {
+    deduplication: { id: `manual-${kind}` },
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 100 },
+  });
+  return job.id ?? `manual-${kind}`;
+}
+
+export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
+  return startWorkers(ctx, redis as ConnectionOptions, settings);
+}

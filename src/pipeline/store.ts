@@ -1,0 +1,190 @@
+// What the bridge remembers of each appeal, in Redis: its state, EDMS ids, which ПОС statuses it
+// delivered and when. Holds ids and numbers only — never the appeal's personal data (that travels
+// sealed inside jobs). Key layout under the configured prefix (hash-tag it for Redis Cluster):
+//   <p>:appeal:<posId>          hash  state, edmsId, regNumber, regDate, *At, lastError*
+//   <p>:appeal:<posId>:pushed   hash  step key → {status, statusText, at}
+//   <p>:appeals:open            set   accepted appeals whose final answer is not delivered yet
+//   <p>:appeals:unaccepted      set   registered durably but not yet marked accepted
+//   <p>:watch:checkpoint        string  EDMS change checkpoint
+import type { RedisConnection } from '../redis.js';
+import type { Registration } from '../../adapters/contract.js';
+
+export type AppealState = 'queued' | 'awaiting_registration' | 'registered' | 'accepted' | 'answered' | 'set_aside';
+
+export interface PushedStep {
+  step: string;
+  status: string;
+  statusText?: string;
+  at: string;
+}
+
+export interface AppealRecord {
+  posId: number;
+  state: AppealState;
+  edmsId?: string;
+  regNumber?: string;
+  regDate?: string;
+  queuedAt?: string;
+  registeredAt?: string;
+  acceptedAt?: string;
+  lastError?: { code: string; message: string; at: string };
+}
+
+export class AppealStore {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+  ) {}
+
+  private key(posId: number): string {
+    return `${this.prefix}:appeal:${posId}`;
+  }
+
+  private pushedKey(posId: number): string {
+    return `${this.key(posId)}:pushed`;
+  }
+
+  private get openKey(): string {
+    return `${this.prefix}:appeals:open`;
+  }
+
+  private get unacceptedKey(): string {
+    return `${this.prefix}:appeals:unaccepted`;
+  }
+
+  async get(posId: number): Promise<AppealRecord | null> {
+    const fields = await this.redis.hgetall(this.key(posId));
+    if (!fields.state) return null;
+    const record: AppealRecord = { posId, state: fields.state as AppealState };
+    for (const name of ['edmsId', 'regNumber', 'regDate', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
+      if (fields[name]) record[name] = fields[name];
+    }
+    if (fields.lastErrorCode) {
+      record.lastError = { code: fields.lastErrorCode, message: fields.lastErrorMessage ?? '', at: fields.lastErrorAt ?? '' };
+    }
+    return record;
+  }
+
+  async has(posId: number): Promise<boolean> {
+    return (await this.redis.exists(this.key(posId))) === 1;
+  }
+
+  /** Marks an appeal as handed to registration; returns false if the bridge already knew it. */
+  async markQueued(posId: number, at = new Date()): Promise<boolean> {
+    const created = await this.redis.hsetnx(this.key(posId), 'state', 'queued');
+    if (created) await this.redis.hset(this.key(posId), 'queuedAt', at.toISOString());
+    return created === 1;
+  }
+
+  async markAwaitingRegistration(posId: number, edmsId: string): Promise<void> {
+    await this.redis.hset(this.key(posId), { state: 'awaiting_registration', edmsId });
+  }
+
+  /** Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is replayable. */
+  async markRegistered(posId: number, edmsId: string, registration: Registration | undefined, at = new Date()): Promise<void> {
+    const fields: Record<string, string> = { state: 'registered', edmsId, registeredAt: at.toISOString() };
+    if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
+    await this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId)).exec();
+  }
+
+  async markAccepted(posId: number, at = new Date()): Promise<void> {
+    const key = this.key(posId);
+    await this.redis
+      .multi()
+      .hset(key, { state: 'accepted', acceptedAt: at.toISOString() })
+      .hdel(key, 'lastErrorCode', 'lastErrorMessage', 'lastErrorAt')
+      .srem(this.unacceptedKey, String(posId))
+      .sadd(this.openKey, String(posId))
+      .exec();
+  }
+
+  async updateRegistration(posId: number, registration: Registration): Promise<void> {
+    await this.redis.hset(this.key(posId), { regNumber: registration.number, regDate: registration.date });
+  }
+
+  async setAside(posId: number, code: string, message: string, at = new Date()): Promise<void> {
+    await this.redis.hset(this.key(posId), { state: 'set_aside', lastErrorCode: code, lastErrorMessage: message, lastErrorAt: at.toISOString() });
+  }
+
+  async recordError(posId: number, code: string, message: string, at = new Date()): Promise<void> {
+    await this.redis.hset(this.key(posId), { lastErrorCode: code, lastErrorMessage: message, lastErrorAt: at.toISOString() });
+  }
+
+  /** Links an appeal found in the EDMS (e.g. by reconcile after Redis lost data) without touching a newer state. */
+  async adoptFromEdms(posId: number, edmsId: string, registration: Registration | undefined): Promise<boolean> {
+    const created = await this.redis.hsetnx(this.key(posId), 'state', 'accepted');
+    if (!created) return false;
+    const fields: Record<string, string> = { edmsId };
+    if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
+    await this.redis.multi().hset(this.key(posId), fields).sadd(this.openKey, String(posId)).exec();
+    return true;
+  }
+
+  async delivered(posId: number): Promise<Map<string, PushedStep>> {
+    const raw = await this.redis.hgetall(this.pushedKey(posId));
+    const steps = new Map<string, PushedStep>();
+    for (const [step, json] of Object.entries(raw)) steps.set(step, JSON.parse(json) as PushedStep);
+    return steps;
+  }
+
+  async recordDelivered(posId: number, step: PushedStep): Promise<void> {
+    const multi = this.redis.multi().hset(this.pushedKey(posId), step.step, JSON.stringify(step)).hdel(this.key(posId), 'pushInFlight');
+    if (step.step === 'final') multi.hset(this.key(posId), 'state', 'answered').srem(this.openKey, String(posId));
+    await multi.exec();
+  }
+
+  /** The step whose post was started last and may or may not have landed (cleared on delivery). */
+  async inFlight(posId: number): Promise<string | null> {
+    return this.redis.hget(this.key(posId), 'pushInFlight');
+  }
+
+  async markInFlight(posId: number, step: string): Promise<void> {
+    await this.redis.hset(this.key(posId), 'pushInFlight', step);
+  }
+
+  async pushedList(posId: number): Promise<PushedStep[]> {
+    return [...(await this.delivered(posId)).values()].sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Remembers a malformed ПОС appeal once; true the first time it is seen. */
+  async recordMalformed(id: string, issues: string[], at = new Date()): Promise<boolean> {
+    return (await this.redis.hsetnx(`${this.prefix}:malformed`, id, JSON.stringify({ issues, at: at.toISOString() }))) === 1;
+  }
+
+  async malformed(): Promise<{ id: string; issues: string[]; at: string }[]> {
+    const raw = await this.redis.hgetall(`${this.prefix}:malformed`);
+    return Object.entries(raw).map(([id, json]) => ({ id, ...(JSON.parse(json) as { issues: string[]; at: string }) }));
+  }
+
+  async forgetMalformed(id: string): Promise<boolean> {
+    return (await this.redis.hdel(`${this.prefix}:malformed`, id)) === 1;
+  }
+
+  async openAppeals(): Promise<number[]> {
+    return (await this.redis.smembers(this.openKey)).map(Number);
+  }
+
+  async unacceptedAppeals(): Promise<number[]> {
+    return (await this.redis.smembers(this.unacceptedKey)).map(Number);
+  }
+
+  async checkpoint(): Promise<string | null> {
+    return this.redis.get(`${this.prefix}:watch:checkpoint`);
+  }
+
+  async saveCheckpoint(checkpoint: string): Promise<void> {
+    await this.redis.set(`${this.prefix}:watch:checkpoint`, checkpoint);
+  }
+
+  /** One push in flight per appeal, across processes. Returns a release function, or null if held. */
+  async lockPush(posId: number, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    const key = `${this.key(posId)}:pushlock`;
+    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
+    if (ok !== 'OK') return null;
+    return async () => {
+      // Release only our own lock (it may have expired and been taken by another process).
+      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, key, token);
+    };
+  }
+}

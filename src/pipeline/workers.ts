@@ -1,0 +1,87 @@
+// BullMQ workers for the three queues. Retries, 429 pauses, stalled-job recovery (a worker that
+// died mid-job loses its lock; another picks the job up) and graceful close are BullMQ's own.
+import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import type { PipelineContext } from './context.js';
+import { processPull, processReconcile, processWatch } from './control.js';
+import { failureReason, toJobError } from './job-errors.js';
+import { processPush } from './push.js';
+import { backoffDelay, type ControlJobData, type PushJobData, type RegisterJobData } from './queues.js';
+import { processRegister } from './register.js';
+
+export interface WorkerSettings {
+  concurrency: number;
+  /** ПОС requests per second the push worker may start (jobs/s across all processes); none: unlimited. */
+  posRateLimitPerSecond?: number;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export interface BridgeWorkers {
+  all: Worker[];
+  close(force?: boolean): Promise<void>;
+}
+
+function guarded<T, R>(ctx: PipelineContext, queueName: 'control' | 'register' | 'push', run: (job: Job<T>, token?: string) => Promise<R>): Processor<T, R> {
+  const queue = ctx.queues.byName(queueName)!;
+  return async (job, token) => {
+    try {
+      return await run(job, token);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'DelayedError') throw error;
+      throw await toJobError(error, queue);
+    }
+  };
+}
+
+export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions, settings: WorkerSettings): BridgeWorkers {
+  const common = {
+    connection,
+    prefix: ctx.queues.prefix,
+    lockDuration: settings.lockDurationMs ?? 60_000,
+    stalledInterval: settings.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 3,
+    settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, ctx.settings.retry) },
+  };
+  // A limiter must be set for a 429's queue.rateLimit() pause to hold; without a configured limit
+  // it is set high enough never to bind.
+  const posLimiter = { max: settings.posRateLimitPerSecond ?? 100_000, duration: 1000 };
+
+  const control = new Worker<ControlJobData, unknown>(
+    'control',
+    guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
+      if (job.data.kind === 'pull') return processPull(ctx);
+      if (job.data.kind === 'watch') return processWatch(ctx);
+      return processReconcile(ctx);
+    }),
+    { ...common, concurrency: 1 },
+  );
+  const register = new Worker<RegisterJobData, unknown>(
+    'register',
+    guarded<RegisterJobData, unknown>(ctx, 'register', (job, token) => processRegister(ctx, job, token)),
+    { ...common, concurrency: settings.concurrency, limiter: posLimiter },
+  );
+  const push = new Worker<PushJobData, unknown>(
+    'push',
+    guarded<PushJobData, unknown>(ctx, 'push', (job, token) => processPush(ctx, job, token)),
+    { ...common, concurrency: settings.concurrency, limiter: posLimiter },
+  );
+
+  const all = [control, register, push] as Worker[];
+  for (const worker of all) {
+    worker.on('failed', (job, error) => {
+      if (!job || error.name === 'RateLimitError' || error.name === 'DelayedError') return;
+      const outOfRetries = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      if (outOfRetries) {
+        const posId = (job.data as { posId?: number }).posId;
+        ctx.logger.error({ queue: worker.name, jobId: job.id, posId, reason: failureReason(error) }, 'job failed for good: see the failed list');
+      }
+    });
+    worker.on('error', (error) => ctx.logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+  }
+  return {
+    all,
+    close: async (force = false) => {
+      await Promise.all(all.map((worker) => worker.close(force)));
+    },
+  };
+}

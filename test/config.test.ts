@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactedSettings } from '../src/config/load.js';
+import { parseSchedule } from '../src/config/schedule.js';
+
+const KEY_HEX = 'a'.repeat(64);
+const valid = {
+  POS_PLATFORM_CLIENT: 'platform:secret',
+  POS_CLIENT_ID: 'org',
+  POS_CLIENT_SECRET: 'org-secret',
+  EDMS: 'directum-rx',
+  DIRECTUM_BASE_URL: 'http://127.0.0.1:9/Integration/odata',
+  DIRECTUM_USERNAME: 'u',
+  DIRECTUM_PASSWORD: 'p',
+  DATA_KEY: KEY_HEX,
+  ADMIN_TOKEN: 'x'.repeat(32),
+};
+
+function problemsOf(env: Record<string, string>, command: 'start' | 'sync' | 'tool' = 'start'): string[] {
+  try {
+    loadConfig({ env, command, dotenvPath: false });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('accepts a complete environment and applies defaults', () => {
+    const config = loadConfig({ env: valid, command: 'start', dotenvPath: false });
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.pos.baseUrl).toBe('https://pos.gosuslugi.ru');
+    expect(config.pos.pageSize).toBe(20);
+    expect(config.pos.platformClientId).toBe('platform');
+    expect(config.pos.platformClientSecret).toBe('secret');
+    expect(config.edms.kind).toBe('directum-rx');
+    expect(config.dataKey?.length).toBe(32);
+    expect(config.schedules.pull).toEqual({ kind: 'every', ms: 60_000, text: '60s' });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+  });
+
+  it('lists every problem on its own line, naming the variable', () => {
+    const { POS_CLIENT_ID: _drop, ...rest } = valid;
+    const problems = problemsOf({ ...rest, DATA_KEY: 'short', EDMS: 'sharepoint', POS_PAGE_SIZE: '500', PULL_EVERY: 'sometimes' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DATA_KEY: must be a 32-byte key/),
+        expect.stringMatching(/^EDMS: must be directum-rx or delo/),
+        expect.stringMatching(/^POS_PAGE_SIZE: must be at most 100/),
+        expect.stringMatching(/^PULL_EVERY: must be a duration/),
+      ]),
+    );
+    // Type problems come first; requirements that depend on valid values are checked once those pass.
+    expect(problems.every((line) => /^[A-Z_]+: /.test(line))).toBe(true);
+  });
+
+  it('reports missing required settings per command', () => {
+    const { POS_CLIENT_ID: _a, ADMIN_TOKEN: _b, DATA_KEY: _c, ...rest } = valid;
+    expect(problemsOf(rest, 'start')).toEqual([
+      expect.stringMatching(/^POS_CLIENT_ID: is required/),
+      expect.stringMatching(/^DATA_KEY: is required for start/),
+      expect.stringMatching(/^ADMIN_TOKEN: is required for start/),
+    ]);
+    expect(problemsOf(rest, 'sync')).toEqual([
+      expect.stringMatching(/^POS_CLIENT_ID: is required/),
+      expect.stringMatching(/^DATA_KEY: is required for sync/),
+    ]);
+  });
+
+  it('requires the chosen EDMS settings', () => {
+    expect(problemsOf({ ...valid, EDMS: 'delo' })).toEqual([
+      expect.stringMatching(/^DELO_OUTBOX_DIR: is required with EDMS=delo/),
+      expect.stringMatching(/^DELO_INBOX_DIR: is required with EDMS=delo/),
+    ]);
+  });
+
+  it('accepts DATA_KEY as hex or base64 and refuses other lengths', () => {
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ env: { ...valid, DATA_KEY: base64 }, command: 'start', dotenvPath: false }).dataKey).toEqual(Buffer.alloc(32, 7));
+    expect(problemsOf({ ...valid, DATA_KEY: Buffer.alloc(16).toString('base64') })).toHaveLength(1);
+  });
+
+  it('reads YAML and .env, with the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bridge.yaml'), 'POS_PAGE_SIZE: 50\nHTTP_PORT: 9000\nredis:\n  sentinels:\n    - { host: 10.0.0.1, port: 26379 }\n  name: main\n');
+    writeFileSync(join(dir, '.env'), 'HTTP_PORT=9100\nLOG_LEVEL=debug\n');
+    const config = loadConfig({ env: { ...valid, BRIDGE_CONFIG: join(dir, 'bridge.yaml'), LOG_LEVEL: 'warn' }, command: 'start', dotenvPath: join(dir, '.env') });
+    expect(config.pos.pageSize).toBe(50);
+    expect(config.http.port).toBe(9100);
+    expect(config.logLevel).toBe('warn');
+    expect(config.redis.topology).toEqual({ sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'main' });
+  });
+
+  it('flags unknown YAML settings and unreadable files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'POS_PAGE_SIZ: 50\n');
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'bad.yaml') })).toEqual(['BRIDGE_CONFIG: unknown setting POS_PAGE_SIZ']);
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'missing.yaml') })).toEqual([expect.stringMatching(/^BRIDGE_CONFIG: file not found/)]);
+  });
+
+  it('parses schedules as durations or cron expressions', () => {
+    expect(parseSchedule('30s')).toMatchObject({ kind: 'every', ms: 30_000 });
+    expect(parseSchedule('5m')).toMatchObject({ kind: 'every', ms: 300_000 });
+    expect(parseSchedule('*/5 * * * *')).toMatchObject({ kind: 'cron', pattern: '*/5 * * * *' });
+    expect(parseSchedule('soon')).toBeUndefined();
+    expect(parseSchedule('0s')).toBeUndefined();
+  });
+
+  it('redacts secrets when printing settings', () => {
+    const shown = redactedSettings(valid);
+    expect(shown.DATA_KEY).toBe('[redacted]');
+    expect(shown.POS_CLIENT_SECRET).toBe('[redacted]');
+    expect(shown.POS_PLATFORM_CLIENT).toBe('[redacted]');
+    expect(shown.POS_CLIENT_ID).toBe('org');
+    expect(JSON.stringify(shown)).not.toContain(KEY_HEX);
+  });
+});
