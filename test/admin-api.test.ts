@@ -2,19 +2,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../src/admin/app.js';
 import { RateLimitedError, TransientError, BridgeError } from '../src/errors.js';
-import { ADMIN_TOKEN, auth, makeFakes, type Fakes } from './admin-fakes.js';
-
-export const sampleAppeal = {
-  id: 4101,
-  description: 'Яма на дороге у дома 5 по ул. Ленина, глубина около 20 см',
-  createdAt: '2024-03-01T09:15:00.000+03:00',
-  subjectId: 12,
-  subjectName: 'Дороги',
-  answerAt: '2024-03-31T09:15:00.000+03:00',
-  applicant: { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', email: 'maria@example.ru', phone: '+7 912 345-67-89' },
-  attachments: [],
-  someFieldPosAddedLater: { kept: true },
-};
+import { ADMIN_TOKEN, auth, makeFakes, sampleAppeal, type Fakes } from './admin-fakes.js';
 
 /** Every /api route with a request that would succeed once authenticated. */
 const API_ROUTES: InjectOptions[] = [

@@ -163,3 +163,16 @@ export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = 
 }
 
 export const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** A ПОС appeal as the list returns it, with a field ПОС may add one day. */
+export const sampleAppeal = {
+  id: 4101,
+  description: 'Яма на дороге у дома 5 по ул. Ленина, глубина около 20 см',
+  createdAt: '2024-03-01T09:15:00.000+03:00',
+  subjectId: 12,
+  subjectName: 'Дороги',
+  answerAt: '2024-03-31T09:15:00.000+03:00',
+  applicant: { surname: 'Иванова', name: 'Мария', patronymic: 'Петровна', email: 'maria@example.ru', phone: '+7 912 345-67-89' },
+  attachments: [],
+  someFieldPosAddedLater: { kept: true },
+};

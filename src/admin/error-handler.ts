@@ -86,7 +86,10 @@ function clientError(error: FastifyError, status: number): ErrorBody {
     default:
       break;
   }
-  if (error instanceof SyntaxError) return { error: 'invalid_json', message: 'the body is not valid JSON' };
+  if (error instanceof SyntaxError) {
+    const poisoned = /forbidden prototype property|constructor property/i.test(error.message);
+    return { error: 'invalid_json', message: poisoned ? 'the body holds a forbidden __proto__ or constructor property' : 'the body is not valid JSON' };
+  }
   if (status === 413) return { error: 'payload_too_large', message: 'the request body is larger than this API accepts' };
   if (status === 415) return { error: 'unsupported_media_type', message: 'this Content-Type is not accepted on this route' };
   if (status === 404) return { error: 'not_found', message: 'not found' };
