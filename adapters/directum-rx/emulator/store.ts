@@ -1,0 +1,251 @@
+// In-memory Directum data: entity sets, child rows, version bodies. Writes are validated against the
+// model (unknown or read-only properties, wrong types, too long strings, links to missing entities
+// → 400) the way the Integration Service refuses them.
+import { DOCUMENT_SETS, ENTITY_SETS, ODataError, type EntityTypeDef, type PropDef, type Row } from './model.js';
+import { SEED_APPLICATIONS, SEED_EMPLOYEES, SEED_QUESTIONS } from './seed.js';
+
+type Json = Record<string, unknown>;
+
+export class DirectumStore {
+  private readonly sets = new Map<string, Map<number, Row>>();
+  private readonly sequences = new Map<string, number>();
+  private readonly bodies = new Map<string, Buffer>();
+  private lastStamp = 0;
+
+  constructor(options: { seed?: boolean } = {}) {
+    for (const name of Object.keys(ENTITY_SETS)) this.sets.set(name, new Map());
+    if (options.seed ?? true) this.seed();
+  }
+
+  /** A timestamp strictly after every earlier one, so (Modified, Id) orders changes exactly. */
+  stamp(): string {
+    this.lastStamp = Math.max(Date.now(), this.lastStamp + 1);
+    return new Date(this.lastStamp).toISOString();
+  }
+
+  nextId(key: string): number {
+    const next = (this.sequences.get(key) ?? 0) + 1;
+    this.sequences.set(key, next);
+    return next;
+  }
+
+  typeOf(set: string): EntityTypeDef {
+    const def = ENTITY_SETS[set];
+    if (!def) throw new ODataError(404, 'NotFound', `Entity set '${set}' does not exist`);
+    return def;
+  }
+
+  rows(set: string): Row[] {
+    this.typeOf(set);
+    return [...this.sets.get(set)!.values()];
+  }
+
+  count(set: string): number {
+    return this.sets.get(set)?.size ?? 0;
+  }
+
+  find(set: string, id: number): Row | undefined {
+    return this.sets.get(set)?.get(id);
+  }
+
+  get(set: string, id: number): Row {
+    this.typeOf(set);
+    const row = this.find(set, id);
+    if (!row) throw new ODataError(404, 'NotFound', `${set}(${id}) does not exist`);
+    return row;
+  }
+
+  create(set: string, body: Json): Row {
+    const def = this.typeOf(set);
+    const row: Row = { Id: this.nextId(set) };
+    for (const name of Object.keys(def.navs)) row[name] = null;
+    for (const name of Object.keys(def.collections)) row[name] = [];
+    this.apply(set, def, row, body, 'create');
+    derive(set, row);
+    if (DOCUMENT_SETS.has(set)) row.Created = row.Modified = this.stamp();
+    this.sets.get(set)!.set(row.Id, row);
+    return row;
+  }
+
+  patch(set: string, id: number, body: Json): Row {
+    const def = this.typeOf(set);
+    const row = this.get(set, id);
+    const draft: Row = structuredClone(row);
+    this.apply(set, def, draft, body, 'patch');
+    derive(set, draft);
+    Object.assign(row, draft);
+    this.touch(set, row);
+    return row;
+  }
+
+  remove(set: string, id: number): void {
+    this.get(set, id);
+    this.sets.get(set)!.delete(id);
+  }
+
+  /** Marks a document changed now (Modified); other sets have no timestamps. */
+  touch(set: string, row: Row): void {
+    if (DOCUMENT_SETS.has(set)) row.Modified = this.stamp();
+  }
+
+  /** Appends a child row (POST /{Set}({Id})/{Collection}). */
+  addChild(set: string, id: number, collection: string, body: Json): Row {
+    const parent = this.get(set, id);
+    const childDef = this.childType(set, collection);
+    const siblings = parent[collection] as Row[];
+    const child = this.childRow(set, collection, childDef, body, siblings.length + 1);
+    siblings.push(child);
+    this.touch(set, parent);
+    return child;
+  }
+
+  childType(set: string, collection: string): EntityTypeDef {
+    const def = this.typeOf(set).collections[collection];
+    if (!def) throw new ODataError(404, 'NotFound', `'${collection}' is not a collection of ${this.typeOf(set).typeName}`);
+    return def;
+  }
+
+  child(set: string, id: number, collection: string, childId: number): Row {
+    this.childType(set, collection);
+    const found = (this.get(set, id)[collection] as Row[]).find((row) => row.Id === childId);
+    if (!found) throw new ODataError(404, 'NotFound', `${set}(${id})/${collection}(${childId}) does not exist`);
+    return found;
+  }
+
+  setBody(set: string, id: number, versionId: number, data: Buffer): void {
+    this.child(set, id, 'Versions', versionId);
+    this.bodies.set(`${set}:${id}:${versionId}`, Buffer.from(data));
+    this.touch(set, this.get(set, id));
+  }
+
+  body(set: string, id: number, versionId: number): Buffer | undefined {
+    this.child(set, id, 'Versions', versionId);
+    return this.bodies.get(`${set}:${id}:${versionId}`);
+  }
+
+  applicationFor(extension: string): Row | undefined {
+    const wanted = extension.toLowerCase();
+    return this.rows('IAssociatedApplications').find((app) => String(app.Extension).toLowerCase() === wanted);
+  }
+
+  /** A new child row; `ordinal` is its position in the collection (a version's Number). */
+  private childRow(set: string, collection: string, def: EntityTypeDef, body: Json, ordinal: number): Row {
+    const child: Row = { Id: this.nextId(`${set}/${collection}`) };
+    for (const name of Object.keys(def.navs)) child[name] = null;
+    this.apply(`${set}/${collection}`, def, child, body, 'create');
+    if (collection === 'Versions') {
+      child.Number = ordinal;
+      child.Created = this.stamp();
+    }
+    if (collection === 'Questions' && child.ReviewResult === undefined) child.ReviewResult = 'Draft';
+    return child;
+  }
+
+  /** Validates a write body and applies it to `row` (a draft: nothing is kept when this throws). */
+  private apply(where: string, def: EntityTypeDef, row: Row, body: Json, mode: 'create' | 'patch'): void {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('The request body must be a JSON object');
+    for (const [key, value] of Object.entries(body)) {
+      if (key.endsWith('@odata.bind')) {
+        const nav = key.slice(0, -'@odata.bind'.length);
+        const target = def.navs[nav];
+        if (!target) throw bad(`The property '${nav}' does not exist on type '${def.typeName}'`);
+        row[nav] = this.bindTarget(target, value);
+        continue;
+      }
+      if (key.startsWith('@') || key.includes('@odata.')) continue;
+      if (def.navs[key]) {
+        row[key] = this.linkTarget(def.navs[key]!, key, value);
+      } else if (def.collections[key]) {
+        if (!Array.isArray(value)) throw bad(`The collection '${key}' must be a JSON array`);
+        row[key] = value.map((item, index) => this.childRow(where, key, def.collections[key]!, item as Json, index + 1));
+      } else if (def.scalars[key]) {
+        const prop = def.scalars[key]!;
+        if (prop.readOnly) throw bad(`The property '${key}' of '${def.typeName}' is read-only`);
+        row[key] = scalarValue(def.typeName, key, prop, value);
+      } else {
+        throw bad(`The property '${key}' does not exist on type '${def.typeName}'`);
+      }
+    }
+    if (mode === 'create') {
+      for (const name of def.required) {
+        if (row[name] === undefined || row[name] === null || row[name] === '') throw bad(`The property '${name}' of '${def.typeName}' is required`);
+      }
+    }
+  }
+
+  private bindTarget(target: string, value: unknown): number | null {
+    if (value === null) return null;
+    const match = typeof value === 'string' ? /^(?:.*\/)?([A-Za-z]+)\((\d+)\)$/.exec(value) : null;
+    if (!match) throw bad(`An @odata.bind value must look like '${target}(1)'`);
+    if (match[1] !== target) throw bad(`The link must point into '${target}', not '${match[1]}'`);
+    return this.existing(target, Number(match[2]));
+  }
+
+  private linkTarget(target: string, nav: string, value: unknown): number | null {
+    if (value === null) return null;
+    const linkedId = value && typeof value === 'object' ? (value as Json).Id : undefined;
+    if (typeof linkedId !== 'number' || !Number.isInteger(linkedId)) throw bad(`The link '${nav}' must be written as {"Id": <number>} or '${nav}@odata.bind'`);
+    return this.existing(target, linkedId);
+  }
+
+  private existing(set: string, id: number): number {
+    if (!this.find(set, id)) throw bad(`${set}(${id}) does not exist`);
+    return id;
+  }
+
+  private seed(): void {
+    for (const question of SEED_QUESTIONS) {
+      this.create('IQuestions', { ...question, Code: question.FullCode.split('.').at(-1), Status: 'Active' });
+    }
+    for (const app of SEED_APPLICATIONS) this.create('IAssociatedApplications', { ...app, Status: 'Active' });
+    for (const employee of SEED_EMPLOYEES) {
+      const person = this.createPerson({ LastName: employee.LastName, FirstName: employee.FirstName, MiddleName: employee.MiddleName });
+      this.create('IEmployees', {
+        Name: person.Name, JobTitle: employee.JobTitle, Department: employee.Department, Email: employee.Email, Phone: employee.Phone,
+        Status: 'Active', Person: { Id: person.Id },
+      });
+    }
+  }
+
+  createPerson(body: Json): Row {
+    return this.create('IPersons', { Status: 'Active', ...body });
+  }
+}
+
+/** Properties Directum computes: a person's Name is "Фамилия Имя Отчество", a request's from its subject. */
+function derive(set: string, row: Row): void {
+  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${String(row.Subject ?? '').slice(0, 200)}»`;
+  if (set !== 'IPersons') return;
+  row.Name = [row.LastName, row.FirstName, row.MiddleName].filter(Boolean).join(' ');
+  row.Status ??= 'Active';
+}
+
+function bad(message: string): ODataError {
+  return new ODataError(400, 'BadRequest', message);
+}
+
+function scalarValue(typeName: string, key: string, prop: PropDef, value: unknown): unknown {
+  if (value === null) return null;
+  const wrong = (what: string) => bad(`The value of '${typeName}.${key}' must be ${what}`);
+  switch (prop.type) {
+    case 'string':
+      if (typeof value !== 'string') throw wrong('a string');
+      if (prop.maxLength !== undefined && value.length > prop.maxLength) {
+        throw bad(`The value of '${typeName}.${key}' is ${value.length} characters long; at most ${prop.maxLength} are allowed`);
+      }
+      return value;
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw wrong('a whole number');
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return value;
+    case 'datetime': {
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw wrong('an ISO 8601 date');
+      return new Date(value).toISOString();
+    }
+    case 'enum':
+      if (typeof value !== 'string' || !prop.values!.includes(value)) throw wrong(`one of ${prop.values!.join(', ')}`);
+      return value;
+  }
+}
