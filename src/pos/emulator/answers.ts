@@ -1,0 +1,79 @@
+// The status/answer call's rules (pos-edms-api.md §4 [assumed validation]) and how each accepted
+// post is recorded in the appeal's history with a platform status code (§6).
+import { posAnswerSchema, type PosAnswer } from '../schemas.js';
+import type { PosEmulatorState } from './state.js';
+import type { HistoryEntry, StoredAppeal } from './types.js';
+
+export type AnswerOutcome =
+  | { ok: true; entry: HistoryEntry }
+  | { ok: false; status: 400 | 404 | 409; messages: string[] };
+
+const refuse = (status: 400 | 404 | 409, ...messages: string[]): AnswerOutcome => ({ ok: false, status, messages });
+
+/** Platform status code for a post: §6's vocabulary, derived from the answer type and what came before. */
+export function platformStatus(body: PosAnswer, history: readonly HistoryEntry[]): string {
+  if (body.appealAnswerType === 'POSTPONED') return 'POSTPONE';
+  if (body.appealAnswerType === 'FORWARDED') {
+    return /подвед|subordinate/i.test(body.reassignmentInfo ?? '') ? 'FORWARD_TO_SUBORDINATE' : 'FORWARD_TO_PARENT';
+  }
+  if (body.answer) return 'SEND_RESPONSE';
+  const takenBefore = history.some((entry) => entry.status === 'TAKE_TO_WORK');
+  if (!takenBefore) return 'TAKE_TO_WORK';
+  const lastExecutor = [...history].reverse().find((entry) => entry.body.executorInfo)?.body.executorInfo;
+  const executorChanged = body.executorInfo !== undefined && JSON.stringify(body.executorInfo) !== JSON.stringify(lastExecutor);
+  return executorChanged ? 'SET_EXECUTOR' : 'TAKE_TO_WORK';
+}
+
+function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string[] {
+  return error.issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message));
+}
+
+/**
+ * Checks and applies one post to the appeal: 404 unknown, 409 not accepted or already finally
+ * answered, 400 for a body that breaks the rules. On success the appeal's history grows by one.
+ */
+export function applyAnswer(
+  state: PosEmulatorState,
+  appeal: StoredAppeal | undefined,
+  pathId: string,
+  rawBody: unknown,
+  by: { clientId: string; userId: number },
+  now = new Date(),
+): AnswerOutcome {
+  if (!appeal) return refuse(404, `Обращение с id ${pathId} не найдено`);
+  if (!appeal.accepted) return refuse(409, `Обращение ${pathId} не принято в работу (mark-accepted не вызывался)`);
+  if (appeal.finalAnswerAt) return refuse(409, `По обращению ${pathId} уже направлен окончательный ответ`);
+
+  const parsed = posAnswerSchema.safeParse(rawBody);
+  if (!parsed.success) return refuse(400, ...issuesOf(parsed.error));
+  const body = parsed.data;
+  const problems: string[] = [];
+  if (String(body.id) !== pathId) problems.push(`id: ${body.id} differs from the appeal id ${pathId} in the path`);
+  if (body.appealAnswerType === 'POSTPONED' && body.postponedDate && Date.parse(body.postponedDate) <= now.getTime()) {
+    problems.push('postponedDate: must be in the future');
+  }
+  for (const fileId of body.attachmentIds ?? []) {
+    if (!state.files.has(String(fileId))) problems.push(`attachmentIds: file ${fileId} is not in file storage`);
+  }
+  if (problems.length) return refuse(400, ...problems);
+
+  const entry: HistoryEntry = {
+    status: platformStatus(body, appeal.history),
+    statusText: body.statusText ?? body.status ?? null,
+    createdAt: now.toISOString(),
+    createdBy: by,
+    body,
+  };
+  appeal.history.push(entry);
+  if (body.appealAnswerType === 'POSTPONED' && body.postponedDate) appeal.record.answerAt = body.postponedDate;
+  if (body.regNumber) {
+    appeal.record.regNumber = body.regNumber;
+    appeal.record.regNumberSetAt = body.regNumberSetAt ?? now.toISOString();
+  }
+  for (const fileId of body.attachmentIds ?? []) {
+    const file = state.files.get(String(fileId));
+    if (file) file.temporary = false;
+  }
+  if (body.answer) appeal.finalAnswerAt = entry.createdAt;
+  return { ok: true, entry };
+}

@@ -1,0 +1,187 @@
+// In-memory state of the ПОС emulator: appeals (the pull queue), file storage, issued tokens,
+// settings and counters. Routes and the control API both work on one instance of this.
+import { randomUUID } from 'node:crypto';
+import type { SeedAppeal } from '../../../fixtures/generator.js';
+import { TokenBucket } from './faults.js';
+import {
+  POS_ROUTES, type EmulatorSettings, type EmulatorStats, type IssuedToken, type PosRoute, type StoredAppeal, type StoredFile,
+} from './types.js';
+
+const zeroPerRoute = (): Record<PosRoute, number> => Object.fromEntries(POS_ROUTES.map((r) => [r, 0])) as Record<PosRoute, number>;
+
+export function downloadPath(fileId: string): string {
+  return `/file-storage-service/filestorage/${encodeURIComponent(fileId)}`;
+}
+
+export class PosEmulatorState {
+  readonly appeals = new Map<string, StoredAppeal>();
+  readonly files = new Map<string, StoredFile>();
+  readonly tokens = new Map<string, IssuedToken>();
+  settings: EmulatorSettings;
+  /** Present while settings.rateLimit is set. */
+  limiter: TokenBucket | null = null;
+  requests = zeroPerRoute();
+  faultsInjected = zeroPerRoute();
+  unauthorized = 0;
+  requestsOverLimit = 0;
+  answersStored = 0;
+  answersRefused = 0;
+  tokensIssued = 0;
+  filesUploaded = 0;
+  private seq = 0;
+
+  constructor(private readonly defaults: EmulatorSettings) {
+    this.settings = { ...defaults };
+    this.limiter = defaults.rateLimit ? new TokenBucket(defaults.rateLimit) : null;
+  }
+
+  applySettings(patch: Partial<EmulatorSettings>): EmulatorSettings {
+    this.settings = { ...this.settings, ...patch };
+    if ('rateLimit' in patch) this.limiter = this.settings.rateLimit ? new TokenBucket(this.settings.rateLimit) : null;
+    return this.settings;
+  }
+
+  /** Stores seeded appeals (attachments become files); an id seen before is replaced with fresh state. */
+  seed(seeds: readonly SeedAppeal[]): number[] {
+    return seeds.map((seed) => {
+      const { attachments, ...rest } = seed;
+      const record: Record<string, unknown> = { ...rest };
+      let fileIds: string[] | null = null;
+      if (attachments !== undefined) {
+        fileIds = attachments.map((file) => this.addFile(file.name, file.contentType, file.data, false).id);
+        record.attachments = []; // placeholder keeps the field's position; rendered from fileIds
+      }
+      this.store(String(seed.id), record, fileIds, false);
+      return seed.id;
+    });
+  }
+
+  /** Stores arbitrary objects as they are, even when they break the appeal schema. */
+  seedRaw(objects: readonly Record<string, unknown>[]): string[] {
+    return objects.map((object) => {
+      const id = object.id;
+      const key = typeof id === 'number' || typeof id === 'string' ? String(id) : `raw-${this.seq + 1}`;
+      this.store(key, { ...object }, null, true);
+      return key;
+    });
+  }
+
+  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean): void {
+    this.seq += 1;
+    this.appeals.set(key, {
+      key, record, fileIds, raw, seq: this.seq, seededAt: Date.now(), accepted: false, acceptCount: 0, acceptedAt: null,
+      finalAnswerAt: null, history: [],
+    });
+  }
+
+  /** One past the highest numeric id held, so generated batches never collide with earlier ones. */
+  nextId(): number {
+    let max = 100_000;
+    for (const appeal of this.appeals.values()) {
+      const id = appeal.record.id;
+      if (typeof id === 'number' && Number.isFinite(id) && id > max) max = id;
+    }
+    return max + 1;
+  }
+
+  /** The pull queue: not yet accepted, oldest createdAt first, ties by id. */
+  pending(): StoredAppeal[] {
+    const sortTime = (a: StoredAppeal) => {
+      const created = a.record.createdAt;
+      const parsed = typeof created === 'string' ? Date.parse(created) : Number.NaN;
+      return Number.isNaN(parsed) ? a.seededAt : parsed;
+    };
+    const idOrder = (a: StoredAppeal, b: StoredAppeal) => {
+      const x = a.record.id;
+      const y = b.record.id;
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    };
+    return [...this.appeals.values()]
+      .filter((a) => !a.accepted)
+      .sort((a, b) => sortTime(a) - sortTime(b) || idOrder(a, b) || a.seq - b.seq);
+  }
+
+  find(key: string): StoredAppeal | undefined {
+    return this.appeals.get(key);
+  }
+
+  /** Marks accepted; counts every call so tests can tell "accepted once" from duplicates. */
+  accept(appeal: StoredAppeal): void {
+    appeal.acceptCount += 1;
+    if (!appeal.accepted) {
+      appeal.accepted = true;
+      appeal.acceptedAt = new Date().toISOString();
+    }
+  }
+
+  addFile(name: string, contentType: string, data: Buffer, temporary: boolean): StoredFile {
+    const file: StoredFile = { id: randomUUID(), name, contentType, data, temporary, createdAt: new Date().toISOString() };
+    this.files.set(file.id, file);
+    return file;
+  }
+
+  issueToken(clientId: string): { token: string; expiresIn: number } {
+    const token = randomUUID();
+    const expiresIn = this.settings.tokenTtlSeconds;
+    this.tokens.set(token, { clientId, expiresAt: Date.now() + expiresIn * 1000 });
+    this.tokensIssued += 1;
+    return { token, expiresIn };
+  }
+
+  tokenHolder(token: string): IssuedToken | undefined {
+    const issued = this.tokens.get(token);
+    return issued && issued.expiresAt > Date.now() ? issued : undefined;
+  }
+
+  /** Ends every issued token now, as if the platform revoked them or their lifetime ran out early. */
+  expireTokens(): number {
+    const now = Date.now();
+    for (const issued of this.tokens.values()) issued.expiresAt = Math.min(issued.expiresAt, now - 1);
+    return this.tokens.size;
+  }
+
+  /** The appeal as the pull route sends it: seeded attachments as absolute download URLs. */
+  render(appeal: StoredAppeal, baseUrl: string): Record<string, unknown> {
+    if (appeal.fileIds === null) return appeal.record;
+    return { ...appeal.record, attachments: appeal.fileIds.map((id) => `${baseUrl}${downloadPath(id)}`) };
+  }
+
+  stats(): EmulatorStats {
+    let acceptedTotal = 0;
+    let duplicatesAccepted = 0;
+    for (const appeal of this.appeals.values()) {
+      if (appeal.accepted) acceptedTotal += 1;
+      duplicatesAccepted += Math.max(0, appeal.acceptCount - 1);
+    }
+    return {
+      requests: { ...this.requests },
+      faultsInjected: { ...this.faultsInjected },
+      unauthorized: this.unauthorized,
+      requestsOverLimit: this.requestsOverLimit,
+      acceptedTotal,
+      pendingTotal: this.appeals.size - acceptedTotal,
+      duplicatesAccepted,
+      answersStored: this.answersStored,
+      answersRefused: this.answersRefused,
+      tokensIssued: this.tokensIssued,
+      filesUploaded: this.filesUploaded,
+    };
+  }
+
+  /** Back to an empty platform with the start-up settings. */
+  reset(): void {
+    this.appeals.clear();
+    this.files.clear();
+    this.tokens.clear();
+    this.applySettings({ ...this.defaults });
+    this.requests = zeroPerRoute();
+    this.faultsInjected = zeroPerRoute();
+    this.unauthorized = 0;
+    this.requestsOverLimit = 0;
+    this.answersStored = 0;
+    this.answersRefused = 0;
+    this.tokensIssued = 0;
+    this.filesUploaded = 0;
+  }
+}
