@@ -1,0 +1,83 @@
+// Evaluating one compiled expression: the fast path first, JSONata when the fast path cannot say
+// (or was never possible), and error messages stripped of values before anyone sees them.
+import type { CompiledExpression } from './expression.js';
+import { Deopt } from './fast/semantics.js';
+import { MappingFunctionError, customFunctions, type CallContext } from './functions.js';
+
+/** Variables JSONata gets: $const and the bridge's functions, bound to this call. */
+export function jsonataBindings(call: CallContext): Record<string, unknown> {
+  const bindings: Record<string, unknown> = { const: call.runtime.constants };
+  for (const [name, fn] of Object.entries(customFunctions)) {
+    bindings[name] = (...args: unknown[]) => fn.call(call, args);
+  }
+  return bindings;
+}
+
+export function evaluateWithJsonata(expression: CompiledExpression, input: unknown, call: CallContext): Promise<unknown> {
+  return expression.jsonata.evaluate(input, jsonataBindings(call));
+}
+
+/**
+ * Evaluates with the fast path when it can. `warnings` collects this evaluation's warnings; a
+ * fast attempt that gives up leaves none behind, so nothing is reported twice.
+ */
+export async function evaluateExpression(expression: CompiledExpression, input: unknown, call: CallContext, warnings: string[]): Promise<unknown> {
+  if (expression.fast) {
+    try {
+      return expression.fast.run(input, call);
+    } catch (error) {
+      if (!(error instanceof Deopt)) throw error;
+      warnings.length = 0;
+    }
+  }
+  return evaluateWithJsonata(expression, input, call);
+}
+
+interface JsonataRuntimeError {
+  code?: unknown;
+  message?: unknown;
+  position?: unknown;
+  token?: unknown;
+  value?: unknown;
+  value2?: unknown;
+}
+
+/** A log-safe description: JSONata's messages quote the offending value, which is cut out here. */
+export function describeExpressionError(error: unknown): string {
+  if (error instanceof MappingFunctionError) return error.message;
+  if (error && typeof error === 'object' && 'code' in error) {
+    const failure = error as JsonataRuntimeError;
+    let message = typeof failure.message === 'string' ? failure.message : '';
+    for (const value of [failure.value, failure.value2]) {
+      if (value === undefined) continue;
+      for (const shown of [JSON.stringify(value), String(value)]) {
+        if (typeof shown === 'string' && shown.length >= 2) message = message.split(shown).join('…');
+      }
+    }
+    const at = typeof failure.position === 'number' ? ` at position ${failure.position}` : '';
+    return `JSONata ${String(failure.code)}${at}: ${message}`;
+  }
+  return error instanceof Error ? `${error.name}` : 'unexpected failure';
+}
+
+/** Copy of a result with nulls left out (ПОС sends null for "absent"), sequences made plain. */
+export function withoutNulls(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value) {
+      const kept = withoutNulls(item);
+      if (kept !== undefined) items.push(kept);
+    }
+    return items;
+  }
+  if (typeof value === 'object') {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const kept = withoutNulls(item);
+      if (kept !== undefined) result[key] = kept;
+    }
+    return result;
+  }
+  return value;
+}

@@ -1,0 +1,61 @@
+// Working-day arithmetic for control dates. Dates are calendar days as the sender wrote them
+// (the YYYY-MM-DD part of an ISO string, i.e. in the sender's own offset, Moscow time for ПОС), so
+// a deadline of "2025-03-12T09:15+03:00" is the 12th whatever the server's time zone.
+
+const DAY_MS = 86_400_000;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/;
+
+export interface WorkingCalendar {
+  /** Non-working weekdays (public holidays and bridge days), YYYY-MM-DD. */
+  holidays: ReadonlySet<string>;
+  /** Saturdays or Sundays declared working days by a transfer decree, YYYY-MM-DD. */
+  workingWeekends: ReadonlySet<string>;
+}
+
+export const plainCalendar: WorkingCalendar = { holidays: new Set(), workingWeekends: new Set() };
+
+/** Days since the epoch of the date part of an ISO 8601 string; undefined when there is none. */
+export function dayNumber(iso: string): number | undefined {
+  const match = ISO_DAY.exec(iso);
+  if (!match) return undefined;
+  const [, year, month, day] = match;
+  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day));
+  const check = new Date(ms);
+  // Date.UTC rolls 2025-02-30 over to March; such a date is invalid, not a different one.
+  if (check.getUTCDate() !== Number(day) || check.getUTCMonth() !== Number(month) - 1) return undefined;
+  return ms / DAY_MS;
+}
+
+export function isoDay(dayNo: number): string {
+  return new Date(dayNo * DAY_MS).toISOString().slice(0, 10);
+}
+
+export function isWorkingDay(dayNo: number, calendar: WorkingCalendar): boolean {
+  const day = isoDay(dayNo);
+  if (calendar.workingWeekends.has(day)) return true;
+  if (calendar.holidays.has(day)) return false;
+  const weekday = new Date(dayNo * DAY_MS).getUTCDay();
+  return weekday !== 0 && weekday !== 6;
+}
+
+/**
+ * The date `workingDays` working days before `deadline` (YYYY-MM-DD). With 0 it is the deadline
+ * itself, or the last working day before it when the deadline falls on a day off.
+ */
+export function controlDate(deadline: string, workingDays: number, calendar: WorkingCalendar): string | undefined {
+  let day = dayNumber(deadline);
+  if (day === undefined) return undefined;
+  while (!isWorkingDay(day, calendar)) day--;
+  for (let left = workingDays; left > 0; left--) {
+    day--;
+    while (!isWorkingDay(day, calendar)) day--;
+  }
+  return isoDay(day);
+}
+
+/** `date` moved by `days` calendar days, keeping its time of day and offset as written. */
+export function addCalendarDays(date: string, days: number): string | undefined {
+  const day = dayNumber(date);
+  if (day === undefined) return undefined;
+  return isoDay(day + days) + date.slice(10);
+}
