@@ -8,7 +8,8 @@ import {
   AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 } from '../src/errors.js';
 import { createLogger } from '../src/logging.js';
-import { PosClient, type PosClientOptions } from '../src/pos/client.js';
+import { PosClient, posRouteLabel, type PosClientOptions } from '../src/pos/client.js';
+import type { HttpObserver } from '../src/http/client.js';
 
 const BASE = 'https://pos.test';
 const TOKEN = '/user-service/oauth/token';
@@ -451,5 +452,32 @@ describe('downloadAttachment', () => {
     expect(file.name).toBe('doc.pdf');
     expect(authorization).toBeUndefined();
     expect(tokenCount).toBe(0);
+  });
+});
+
+describe('metrics labels', () => {
+  it('reports latency per route with ids folded and foreign hosts hidden', async () => {
+    const events: Parameters<HttpObserver>[0][] = [];
+    const client = makeClient({}, { observer: (event) => void events.push(event) });
+    tokenEndpoint();
+    nock(BASE).post('/appeal-service/edms/123/mark-accepted').reply(200, '');
+    nock(BASE).get('/file-storage-service/filestorage/9f1c2d7e-aaaa').reply(200, 'x');
+    nock('https://cdn.example.org').get('/secret/passport-ivanov.pdf').reply(503, '');
+    await client.markAccepted(123);
+    await client.downloadAttachment(`${BASE}/file-storage-service/filestorage/9f1c2d7e-aaaa`);
+    await client.downloadAttachment('https://cdn.example.org/secret/passport-ivanov.pdf').catch(() => undefined);
+    expect(events.map((e) => `${e.method} ${e.route} ${e.status}`)).toEqual([
+      'POST /user-service/oauth/token 200',
+      'POST /appeal-service/edms/{id}/mark-accepted 200',
+      'GET /file-storage-service/filestorage/{id} 200',
+      'GET external-attachment 503',
+    ]);
+    expect(events.every((e) => e.system === 'pos' && e.seconds >= 0)).toBe(true);
+  });
+
+  it('posRouteLabel folds file ids and hides other origins', () => {
+    expect(posRouteLabel('/appeal-service/edms', BASE)).toBe('/appeal-service/edms');
+    expect(posRouteLabel(`${BASE}/file-storage-service/filestorage/abc/download`, BASE)).toBe('/file-storage-service/filestorage/{id}');
+    expect(posRouteLabel('https://evil.example/x', BASE)).toBe('external-attachment');
   });
 });

@@ -3,33 +3,30 @@
 // owns every other retry, so each failure surfaces as a coded error (src/errors.ts) at once.
 import type { Readable } from 'node:stream';
 import { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
-import type { z } from 'zod';
 import type { AppealFile } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
-import { AuthError, BridgeError, MalformedResponseError, PermanentError } from '../errors.js';
+import { AuthError, BridgeError, PermanentError } from '../errors.js';
 import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings } from '../http/client.js';
 import type { Logger } from '../logging.js';
 import {
   attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
 } from './attachments.js';
 import {
-  appealSchema, pageSchema, posAnswerSchema, tokenResponseSchema, uploadedFileSchema,
-  type PosAnswer, type PosAppeal, type UploadedFile,
+  appealSchema, pageSchema, posAnswerSchema, uploadedFileSchema, type PosAnswer, type PosAppeal, type UploadedFile,
 } from './schemas.js';
+import { PosTokenSource, TOKEN_PATH } from './token.js';
+import { describeIssues, parseJson, rawText, validated, withParsedErrorBody } from './wire.js';
 
 export const POS_PATHS = {
-  token: '/user-service/oauth/token',
+  token: TOKEN_PATH,
   pull: '/appeal-service/edms',
   accept: (posId: number) => `/appeal-service/edms/${posId}/mark-accepted`,
   answer: (posId: number) => `/appeal-service/edms/${posId}`,
   upload: '/file-storage-service/filestorage',
 } as const;
 
-/** Assumed token lifetime when the token response leaves out `expires_in`. */
-const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** Largest error body read from a failed download, for the server's messages. */
 const ERROR_BODY_LIMIT = 64 * 1024;
-const OAUTH_CREDENTIAL_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 
 export interface PosClientOptions {
   pos: BridgeConfig['pos'];
@@ -54,14 +51,27 @@ export interface PulledPage {
   totalElements?: number;
   totalPages?: number;
   /** The page size the server applied, which may differ from the one asked for. */
-  pageSize: number;
+  pageSize?: number;
   /** Elements on this page, valid and malformed together. */
-  elementCount: number;
+  elementCount?: number;
 }
 
-/** Zod issues as `path: message`; zod messages name types and rules, never the offending value. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+/**
+ * Metric label of a ПОС route. Attachment URLs are absolute and carry file ids: fold them so each
+ * file does not become a series of its own, and never put another host's path into a label.
+ */
+export function posRouteLabel(route: string, posOrigin: string): string {
+  let path = route;
+  if (/^https?:\/\//i.test(route)) {
+    const url = new URL(route);
+    if (url.origin !== posOrigin) return 'external-attachment';
+    path = url.pathname;
+  }
+  return path.replace(/^(\/file-storage-service\/filestorage)\/[^/]+.*$/, '$1/{id}');
+}
+
+function labelledObserver(observer: HttpObserver, posOrigin: string): HttpObserver {
+  return (event) => observer({ ...event, route: posRouteLabel(event.route, posOrigin) });
 }
 
 function isAuthRejection(error: unknown): boolean {
@@ -69,71 +79,32 @@ function isAuthRejection(error: unknown): boolean {
   return status === 401 || status === 403;
 }
 
-/** JSON error bodies arrive as text (responses are read raw); parse them so the messages survive. */
-function withParsedErrorBody(error: unknown): unknown {
-  if (error instanceof AxiosError && error.response && typeof error.response.data === 'string') {
-    try {
-      error.response.data = JSON.parse(error.response.data);
-    } catch {
-      // not JSON: serverMessages keeps the text itself
-    }
-  }
-  return error;
-}
-
-function parseJson(text: unknown, what: string): unknown {
-  if (typeof text !== 'string') throw new MalformedResponseError(`${what}: expected a JSON body`, { system: 'pos' });
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new MalformedResponseError(`${what}: body is not JSON: ${(error as Error).message}`, { system: 'pos', cause: error });
-  }
-}
-
-function validated<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issues = describeIssues(parsed.error);
-    throw new MalformedResponseError(`${what}: unexpected response shape: ${issues.slice(0, 5).join('; ')}`, { system: 'pos', details: { issues } });
-  }
-  return parsed.data;
-}
-
-const rawText = { responseType: 'text' as const, transformResponse: [(data: unknown) => data] };
 
 export class PosClient {
   private readonly http: AxiosInstance;
   private readonly pos: BridgeConfig['pos'];
   private readonly logger?: Logger;
-  private readonly now: () => number;
   private readonly posHost: string;
-  private cached?: { token: string; refreshAt: number };
-  private pending?: Promise<string>;
+  private readonly tokens: PosTokenSource;
 
   constructor(options: PosClientOptions) {
     this.pos = options.pos;
     this.logger = options.logger;
-    this.now = options.now ?? Date.now;
     this.posHost = new URL(options.pos.baseUrl).hostname.toLowerCase();
     this.http = createHttpClient({
       baseURL: options.pos.baseUrl,
       system: 'pos',
       timeoutMs: options.pos.timeoutMs,
       proxy: options.proxy,
-      observer: options.observer,
+      observer: options.observer && labelledObserver(options.observer, new URL(options.pos.baseUrl).origin),
       headers: { Accept: 'application/json' },
     });
+    this.tokens = new PosTokenSource(this.http, options.pos, options.now ?? Date.now, options.logger);
   }
 
   /** A valid access token: cached, renewed shortly before it expires, one request for all callers. */
   token(): Promise<string> {
-    if (this.cached && this.now() < this.cached.refreshAt) return Promise.resolve(this.cached.token);
-    if (!this.pending) {
-      this.pending = this.requestToken().finally(() => {
-        this.pending = undefined;
-      });
-    }
-    return this.pending;
+    return this.tokens.get();
   }
 
   /** Readiness: ПОС answers and accepts the credentials. */
@@ -212,7 +183,7 @@ export class PosClient {
   async downloadAttachment(url: string, options: { maxBytes?: number } = {}): Promise<AppealFile> {
     const maxBytes = options.maxBytes ?? this.pos.maxAttachmentBytes;
     const target = new URL(url, `${this.pos.baseUrl}/`);
-    const what = `download ${target.pathname}`;
+    const what = 'download attachment'; // no path: file names can be personal data
     if (target.protocol !== 'https:' && target.protocol !== 'http:') {
       throw new PermanentError(`${what}: unsupported URL scheme ${target.protocol}`, [], { system: 'pos' });
     }
@@ -262,7 +233,7 @@ export class PosClient {
       return await send({ Authorization: `Bearer ${first}` });
     } catch (error) {
       if (!isAuthRejection(error)) throw classifyHttpError(withParsedErrorBody(error), 'pos', what);
-      this.invalidate(first);
+      this.tokens.invalidate(first);
       this.logger?.info({ call: what }, 'ПОС rejected the access token; renewing it once');
     }
     const second = await this.token();
@@ -270,48 +241,8 @@ export class PosClient {
       return await send({ Authorization: `Bearer ${second}` });
     } catch (error) {
       const classified = classifyHttpError(withParsedErrorBody(error), 'pos', what);
-      if (classified instanceof AuthError) this.invalidate(second);
+      if (classified instanceof AuthError) this.tokens.invalidate(second);
       throw classified;
     }
-  }
-
-  /** Forgets the token unless another caller has already replaced it. */
-  private invalidate(token: string): void {
-    if (this.cached?.token === token) this.cached = undefined;
-  }
-
-  private async requestToken(): Promise<string> {
-    const what = 'token';
-    const basic = Buffer.from(`${this.pos.platformClientId}:${this.pos.platformClientSecret}`, 'utf8').toString('base64');
-    const form = new URLSearchParams({
-      grant_type: 'password', username: this.pos.clientId, password: this.pos.clientSecret, scope: 'any',
-    });
-    let response: AxiosResponse<string>;
-    try {
-      response = await this.http.post<string>(POS_PATHS.token, form.toString(), {
-        ...rawText,
-        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-      });
-    } catch (error) {
-      throw this.tokenError(error);
-    }
-    const body = validated(tokenResponseSchema, parseJson(response.data, what), what);
-    const ttlMs = (body.expires_in ?? DEFAULT_TOKEN_TTL_SECONDS) * 1000;
-    // Renew a little early so a call never leaves with a token that dies in flight.
-    const margin = Math.min(60_000, ttlMs * 0.1);
-    this.cached = { token: body.access_token, refreshAt: this.now() + ttlMs - margin };
-    this.logger?.info({ expiresInSeconds: ttlMs / 1000 }, 'got a ПОС access token');
-    return body.access_token;
-  }
-
-  /** 401, or an OAuth credentials error in a 400, means the configured pairs are wrong: no loop. */
-  private tokenError(error: unknown): BridgeError {
-    const classified = classifyHttpError(withParsedErrorBody(error), 'pos', 'token');
-    const data = error instanceof AxiosError ? error.response?.data : undefined;
-    const oauthError = data && typeof data === 'object' ? (data as Record<string, unknown>).error : undefined;
-    if (classified instanceof PermanentError && typeof oauthError === 'string' && OAUTH_CREDENTIAL_ERRORS.has(oauthError)) {
-      return new AuthError(`token: credentials rejected (${oauthError})`, { system: 'pos', status: classified.status });
-    }
-    return classified;
   }
 }

@@ -138,7 +138,7 @@ async function scanPass(
 ): Promise<PassOutcome> {
   const maxPages = options.maxPagesPerPass ?? DEFAULT_MAX_PAGES_PER_PASS;
   const outcome: PassOutcome = { sawNew: false, disturbed: false, unverifiable: false };
-  let first: { total?: number; size: number } | undefined;
+  let first: { total?: number; size?: number } | undefined;
   let totalMissing = false;
 
   for (let page = 0; ; page += 1) {
@@ -163,7 +163,8 @@ async function scanPass(
     for (const item of result.malformed) {
       if (await meetMalformed(item)) outcome.sawNew = true;
     }
-    if (result.last || result.elementCount === 0) {
+    const elementCount = result.elementCount ?? result.appeals.length + result.malformed.length;
+    if (result.last || elementCount === 0) {
       outcome.unverifiable = totalMissing && page > 0;
       break;
     }
