@@ -1,6 +1,6 @@
 // Starts the Directum RX emulator: the Integration Service at /Integration/odata plus the operator
 // control API at /_emulator, on loopback. Used by the tests, the demo and `npm run emulator:directum`.
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { EdmsControl } from '../../contract.js';
 import { DirectumClerk, type ClerkSettings } from './clerk.js';
@@ -38,7 +38,7 @@ export async function startDirectumEmulator(options: DirectumEmulatorOptions = {
   const clerk = new DirectumClerk(state, settings);
   const faults = new FaultInjector();
   // Request logging is off: OData filters carry citizens' names; the emulator logs only its own failures.
-  const app = Fastify({ loggerInstance: options.logger, disableRequestLogging: true, bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
   await app.register(async (scope) => odataRoutes(scope, { store: state, clerk, faults, username: options.username ?? 'bridge', password: options.password ?? 'bridge-secret' }));
   await app.register(async (scope) => controlRoutes(scope, { store: state, clerk, faults }));
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });

@@ -1,0 +1,4 @@
+import { describeEdmsAdapterConformance } from './conformance/edms-adapter.suite.js';
+import { makeDirectumHarness } from './conformance/directum-harness.js';
+
+describeEdmsAdapterConformance('directum-rx', makeDirectumHarness);
