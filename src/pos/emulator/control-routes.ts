@@ -13,7 +13,7 @@ const seedAppealJson = z.object({ id: z.number().int().positive(), attachments: 
 const seedBody = z.union([
   z.object({ appeals: z.array(seedAppealJson) }).strict(),
   z.object({
-    generate: z.object({ count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(), now: z.string().optional() }).strict(),
+    generate: z.object({ count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(), now: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date').optional() }).strict(),
   }).strict(),
 ]);
 const rawBody = z.object({ appeals: z.array(z.record(z.string(), z.unknown())) }).strict();
