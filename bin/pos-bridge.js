@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/src/cli/entry.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('pos-bridge is not built: run `npm ci` (or `npm run build`) in the package folder first.\n');
   process.exit(2);

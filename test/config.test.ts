@@ -53,7 +53,8 @@ describe('configuration', () => {
         expect.stringMatching(/^PULL_EVERY: must be a duration/),
       ]),
     );
-    // Type problems come first; requirements that depend on valid values are checked once those pass.
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^POS_CLIENT_ID: is required/)]));
+    expect(problems).toHaveLength(5);
     expect(problems.every((line) => /^[A-Z_]+: /.test(line))).toBe(true);
   });
 
@@ -61,8 +62,8 @@ describe('configuration', () => {
     const { POS_CLIENT_ID: _a, ADMIN_TOKEN: _b, DATA_KEY: _c, ...rest } = valid;
     expect(problemsOf(rest, 'start')).toEqual([
       expect.stringMatching(/^POS_CLIENT_ID: is required/),
-      expect.stringMatching(/^DATA_KEY: is required for start/),
       expect.stringMatching(/^ADMIN_TOKEN: is required for start/),
+      expect.stringMatching(/^DATA_KEY: is required for start/),
     ]);
     expect(problemsOf(rest, 'sync')).toEqual([
       expect.stringMatching(/^POS_CLIENT_ID: is required/),

@@ -114,24 +114,27 @@ function pickKnown(source: NodeJS.ProcessEnv | Record<string, string>): RawSetti
   return picked;
 }
 
-function requireFor(settings: Settings, command: Command, problems: string[]): void {
-  const missing = (name: string, why: string) => problems.push(`${name}: is required ${why}`);
+/** Settings that must be present for a command; checked on the raw values so that every problem shows at once. */
+function requireFor(raw: RawSettings, command: Command, problems: string[]): void {
+  const missing = (name: string, why: string) => {
+    if (!raw[name]) problems.push(`${name}: is required ${why}`);
+  };
   if (command === 'start' || command === 'sync') {
-    if (!settings.POS_PLATFORM_CLIENT) missing('POS_PLATFORM_CLIENT', '(the platform client pair id:secret)');
-    if (!settings.POS_CLIENT_ID) missing('POS_CLIENT_ID', "(the organisation's ClientID)");
-    if (!settings.POS_CLIENT_SECRET) missing('POS_CLIENT_SECRET', "(the organisation's SecretKey)");
-    if (!settings.EDMS) missing('EDMS', '(directum-rx or delo)');
-    if (!settings.DATA_KEY) missing('DATA_KEY', `for ${command} (32-byte key that encrypts personal data in Redis)`);
+    missing('POS_PLATFORM_CLIENT', '(the platform client pair id:secret)');
+    missing('POS_CLIENT_ID', "(the organisation's ClientID)");
+    missing('POS_CLIENT_SECRET', "(the organisation's SecretKey)");
+    missing('EDMS', '(directum-rx or delo)');
+    missing('DATA_KEY', `for ${command} (32-byte key that encrypts personal data in Redis)`);
   }
-  if (command === 'start' && !settings.ADMIN_TOKEN) missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
-  if (settings.EDMS === 'directum-rx') {
-    if (!settings.DIRECTUM_BASE_URL) missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
-    if (!settings.DIRECTUM_USERNAME) missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
-    if (!settings.DIRECTUM_PASSWORD) missing('DIRECTUM_PASSWORD', 'with EDMS=directum-rx');
+  if (command === 'start') missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
+  if (raw.EDMS === 'directum-rx') {
+    missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
+    missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
+    missing('DIRECTUM_PASSWORD', 'with EDMS=directum-rx');
   }
-  if (settings.EDMS === 'delo') {
-    if (!settings.DELO_OUTBOX_DIR) missing('DELO_OUTBOX_DIR', 'with EDMS=delo');
-    if (!settings.DELO_INBOX_DIR) missing('DELO_INBOX_DIR', 'with EDMS=delo');
+  if (raw.EDMS === 'delo') {
+    missing('DELO_OUTBOX_DIR', 'with EDMS=delo');
+    missing('DELO_INBOX_DIR', 'with EDMS=delo');
   }
 }
 
@@ -148,17 +151,15 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = issue.path.join('.');
-      const message = issue.code === 'invalid_type' && merged[name] === undefined ? 'is required' : issue.message;
-      problems.push(`${name}: ${message}`);
-    }
-    throw new ConfigError(problems);
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
-  const s = parsed.data;
-  requireFor(s, command, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return toConfig(s, yaml.topology);
+  requireFor(merged, command, problems);
+  if (!parsed.success || problems.length > 0) {
+    // One line per variable, in the order interface.md lists them.
+    const order = (line: string) => SETTING_NAMES.indexOf(line.split(':')[0] as (typeof SETTING_NAMES)[number]);
+    throw new ConfigError(problems.sort((a, b) => order(a) - order(b)));
+  }
+  return toConfig(parsed.data, yaml.topology);
 }
 
 function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {

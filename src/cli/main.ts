@@ -1,0 +1,107 @@
+// `pos-bridge` command line (interface.md "Commands"). Exit codes: 0 done, 1 something failed,
+// 2 bad configuration or usage. Logs go to stderr as JSON; human output to stdout, or JSON with --json.
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Command as ConfigCommand } from '../config/load.js';
+import { processIO, type CliIO } from './io.js';
+import { failedList, failedRetry } from './failed.js';
+import { mappingsCheck, mappingsPreview } from './mappings.js';
+import { ROLES, type Role } from '../pipeline/runtime.js';
+
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Loads config for a command; a bad config prints one line per problem and exits 2. */
+export function configFor(io: CliIO, command: ConfigCommand) {
+  try {
+    return loadConfig({ env: io.env, command });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`pos-bridge: configuration is not valid:\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      throw new ExitCode(2);
+    }
+    throw error;
+  }
+}
+
+function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
+  const program = new Command('pos-bridge')
+    .description('Bridge between the Gosuslugi Feedback Platform (ПОС) and the agency EDMS (Directum RX, ЭОС «Дело»)')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('run the service: admin API, queue workers and schedules (or one of them with --role)')
+    .addOption(new Option('--role <role>', 'which part to run in this process').choices([...ROLES]).default('all'))
+    .action(async (options: { role: Role }) => {
+      const config = configFor(io, 'start');
+      const { runService } = await import('../service/service.js');
+      setCode(await runService(config, options.role, io));
+    });
+
+  program
+    .command('sync')
+    .description('one full cycle, then exit: pull, register and accept every waiting appeal, push every pending status')
+    .option('--dry-run', 'read ПОС and map every waiting appeal, write nothing anywhere', false)
+    .option('--timeout <duration>', 'how long to wait for retries before giving up', '10m')
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (options: { dryRun: boolean; timeout: string; json: boolean }) => {
+      const config = configFor(io, 'sync');
+      const { runSyncCommand } = await import('../service/sync-command.js');
+      setCode(await runSyncCommand(config, options, io));
+    });
+
+  const mappings = program.command('mappings').description('validate and try out mapping files');
+  mappings
+    .command('check [path]')
+    .description('validate mapping files (a file or a folder; default MAPPINGS_DIR or ./mappings)')
+    .option('--json', 'print problems as JSON', false)
+    .action(async (path: string | undefined, options: { json: boolean }) => setCode(await mappingsCheck(io, path, options)));
+  mappings
+    .command('preview <mapping> <appeal>')
+    .description('print, as JSON, the EDMS record MAPPING makes from the ПОС appeal in the JSON file APPEAL')
+    .action(async (mapping: string, appeal: string) => setCode(await mappingsPreview(io, mapping, appeal)));
+
+  const failed = program.command('failed').description('jobs that ran out of retries');
+  failed
+    .command('list')
+    .description('list failed jobs with their appeal id and last error')
+    .option('--json', 'print as JSON', false)
+    .action(async (options: { json: boolean }) => setCode(await failedList(io, configFor(io, 'tool'), options)));
+  failed
+    .command('retry [id]')
+    .description('replay one failed job, or all with --all')
+    .option('--all', 'replay every failed job', false)
+    .action(async (id: string | undefined, options: { all: boolean }) => setCode(await failedRetry(io, configFor(io, 'tool'), id, options)));
+
+  program
+    .command('demo')
+    .description('start emulators of ПОС and an EDMS, feed realistic appeals, run the bridge against them, print a summary')
+    .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices(['directum-rx', 'delo']).default('directum-rx'))
+    .option('--appeals <count>', 'how many appeals to seed', '300')
+    .option('--keep-running', 'leave the emulators and the bridge running after the summary (Ctrl-C to stop)', false)
+    .action(async (options: { edms: 'directum-rx' | 'delo'; appeals: string; keepRunning: boolean }) => {
+      const { runDemo } = await import('../demo/demo.js');
+      setCode(await runDemo({ edms: options.edms, appeals: Number(options.appeals), keepRunning: options.keepRunning }, io));
+    });
+  return program;
+}
+
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (value) => (code = value));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof ExitCode) return error.code;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    io.stderr(`pos-bridge: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

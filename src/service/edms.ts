@@ -1,0 +1,29 @@
+// Chooses the EDMS adapter the configuration names. The rest of the bridge sees only EdmsAdapter.
+import type { EdmsAdapter } from '../../adapters/contract.js';
+import { DeloAdapter } from '../../adapters/delo/adapter.js';
+import { DirectumAdapter } from '../../adapters/directum-rx/adapter.js';
+import type { BridgeConfig } from '../config/load.js';
+import type { HttpObserver } from '../http/client.js';
+import type { Logger } from '../logging.js';
+
+export async function createAdapter(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<EdmsAdapter<unknown>> {
+  const edms = config.edms;
+  if (edms.kind === 'directum-rx') {
+    return new DirectumAdapter({
+      baseUrl: edms.baseUrl,
+      username: edms.username,
+      password: edms.password,
+      timeoutMs: edms.timeoutMs,
+      proxy: config.proxy,
+      observer: deps.observer,
+      logger: deps.logger,
+    }) as EdmsAdapter<unknown>;
+  }
+  return new DeloAdapter({
+    outboxDir: edms.outboxDir,
+    inboxDir: edms.inboxDir,
+    stateDir: edms.stateDir,
+    durableWhen: edms.durableWhen,
+    logger: deps.logger,
+  }) as EdmsAdapter<unknown>;
+}

@@ -1,0 +1,59 @@
+// `pos-bridge start`: runs the role asked for until SIGTERM/SIGINT, then shuts down gracefully —
+// the API stops listening, workers stop taking jobs and finish the active ones (a job still
+// running at the end is released to another worker by BullMQ's stalled-job check), exit 0.
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import type { CliIO } from '../cli/io.js';
+import type { BridgeConfig } from '../config/load.js';
+import { createLogger } from '../logging.js';
+import { installSchedules, startPipelineWorkers, type Role } from '../pipeline/runtime.js';
+import type { BridgeWorkers } from '../pipeline/workers.js';
+import { warnOnEvictionPolicy } from '../redis.js';
+import { adminDeps } from './admin-deps.js';
+import { buildServices, type Services } from './wiring.js';
+
+export interface RunningService {
+  services: Services;
+  api?: AdminServer;
+  workers?: BridgeWorkers;
+  stop(): Promise<void>;
+}
+
+export async function startRole(config: BridgeConfig, role: Role, services: Services): Promise<RunningService> {
+  const { ctx, logger } = services;
+  await warnOnEvictionPolicy(services.redis, logger);
+  const running: RunningService = { services, stop: async () => undefined };
+  if (role === 'all' || role === 'worker') {
+    running.workers = startPipelineWorkers(ctx, services.redis, { concurrency: config.worker.concurrency, posRateLimitPerSecond: config.pos.rateLimitPerSecond });
+  }
+  if (role === 'all' || role === 'scheduler') await installSchedules(ctx, config.schedules);
+  if (role === 'all' || role === 'api') {
+    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappings, adminToken: config.adminToken ?? '', logger, posPing: () => services.pos.ping() });
+    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port });
+  }
+  running.stop = async () => {
+    await running.api?.close();
+    await running.workers?.close();
+    await services.close();
+  };
+  logger.info({ role, edms: config.edms.kind, api: running.api?.url }, 'pos-bridge started');
+  return running;
+}
+
+export async function runService(config: BridgeConfig, role: Role, io: CliIO): Promise<number> {
+  void io;
+  const logger = createLogger({ level: config.logLevel });
+  const services = await buildServices(config, logger);
+  const running = await startRole(config, role, services);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing active jobs');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await running.stop();
+  logger.info('pos-bridge stopped');
+  logger.flush();
+  return 0;
+}

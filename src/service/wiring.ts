@@ -1,0 +1,70 @@
+// Builds the bridge's parts from a validated configuration: Redis, the ПОС client, the EDMS
+// adapter, the mapping registry and the pipeline context every role shares.
+import type { Logger } from 'pino';
+import type { BridgeConfig } from '../config/load.js';
+import { MappingRegistry } from '../mapping/registry.js';
+import { BridgeMetrics } from '../metrics.js';
+import type { PipelineContext, PipelineSettings } from '../pipeline/context.js';
+import { createPipeline } from '../pipeline/runtime.js';
+import { PosClient } from '../pos/client.js';
+import { connectRedis, type RedisConnection } from '../redis.js';
+import { createAdapter } from './edms.js';
+
+export interface Services {
+  config: BridgeConfig;
+  logger: Logger;
+  redis: RedisConnection;
+  pos: PosClient;
+  mappings: MappingRegistry;
+  ctx: PipelineContext;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  metrics?: BridgeMetrics;
+  settings?: Partial<PipelineSettings>;
+  /** Watch MAPPINGS_DIR for edits (off for short-lived commands). */
+  watchMappings?: boolean;
+}
+
+export async function buildServices(config: BridgeConfig, logger: Logger, options: BuildOptions = {}): Promise<Services> {
+  if (!config.dataKey) throw new Error('DATA_KEY is required');
+  const metrics = options.metrics ?? new BridgeMetrics();
+  const redis = connectRedis(config.redis);
+  const subscriber = connectRedis(config.redis);
+  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver });
+  const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
+  const mappings = new MappingRegistry({ redis: redis as never, subscriber: subscriber as never, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
+  await mappings.start();
+  const ctx = createPipeline({
+    redis,
+    prefix: config.redis.prefix,
+    pos,
+    adapter,
+    mappings,
+    dataKey: config.dataKey,
+    previousDataKey: config.previousDataKey,
+    logger,
+    metrics,
+    settings: {
+      pageSize: config.pos.pageSize,
+      retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
+      ...options.settings,
+    },
+  });
+  return {
+    config,
+    logger,
+    redis,
+    pos,
+    mappings,
+    ctx,
+    close: async () => {
+      await mappings.stop();
+      await ctx.queues.close();
+      await adapter.close();
+      subscriber.disconnect();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
