@@ -14,7 +14,8 @@
 // nothing new") leaves when the caller accepts appeals concurrently: a skip needs more removals than
 // arrivals before the read position between two reads. With the total unchanged, every such net
 // removal is matched by an arrival behind the read position, which the same pass then reads as a
-// new id, so (a) fails. Hence a quiet pass has seen every appeal that stayed in the list through it:
+// new id, so (a) fails (assuming an accepted appeal never comes back to the list under its old id).
+// Hence a quiet pass has seen every appeal that stayed in the list through it:
 // nothing present before the drain's last pass and still unaccepted is missed. Appeals arriving
 // during the last pass are left for the next drain, as any arriving after it would be.
 // When the server omits `totalElements` on a multi-page list, (b) cannot be checked; the drain then
