@@ -1,0 +1,251 @@
+// EdmsAdapter for ЭОС «Дело» over СЭВ exchange packages. register writes one package per ПОС
+// appeal (MessageID derived from the posId, so every replay finds the same package); progress comes
+// from the Reports «Дело» drops into the inbox, read before every query. See README.md for the
+// durability choice (DELO_DURABLE_WHEN) and the on-disk layout.
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { BridgeError } from '../../src/errors.js';
+import type {
+  AppealFile, ChangedBatch, EdmsAdapter, EdmsFileRef, EdmsProgress, RegistrationInput, RegistrationResult,
+} from '../contract.js';
+import { FolderTransport } from './folder/transport.js';
+import type { LockOptions } from './fs/lock.js';
+import { errorCode } from './fs/atomic.js';
+import { deloRecordSchema, type DeloRecord } from './record.js';
+import { RESERVED_FIELDS, buildAppealDocInfo, extensionOf, uniqueFileName, type PackageFileEntry, type SevParty } from './sev/docinfo.js';
+import { DEFAULT_ID_NAMESPACE, documentIdFor, messageIdFor, uuidV5 } from './sev/ids.js';
+import { failureBeforeRegistration, progressOf, registrationResultOf } from './state/progress.js';
+import { StateReportSink } from './state/sink.js';
+import { DeloStateStore } from './state/store.js';
+import type { DeloRecordState } from './state/types.js';
+import type { DeloTransport, OutgoingPackage, PollCounts } from './transport.js';
+
+export type DurableWhen = 'registered' | 'written';
+
+export interface DeloAdapterOptions {
+  outboxDir: string;
+  inboxDir: string;
+  /** Adapter state, shared by every bridge process like the exchange folders. */
+  stateDir: string;
+  /** When RegistrationResult.durable turns true (default `registered`; README.md has the trade-off). */
+  durableWhen?: DurableWhen;
+  processedDir?: string;
+  quarantineDir?: string;
+  /** Names in the package Header. */
+  organisation?: { sender?: string; recipient?: string };
+  /** Namespace of the name-based MessageIDs; change it only for a fresh outbox. */
+  idNamespace?: string;
+  /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
+  registrationWaitMs?: number;
+  partialGraceMs?: number;
+  claimStaleMs?: number;
+  lock?: LockOptions;
+  /** Replaces the folder transport (e.g. a web-API transport). */
+  transport?: DeloTransport;
+  logger?: Logger;
+}
+
+const SENDER_SYSTEM = 'pos-bridge';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DeloAdapter implements EdmsAdapter<DeloRecord> {
+  readonly kind = 'delo' as const;
+  readonly recordSchema = deloRecordSchema;
+  readonly durableWhen: DurableWhen;
+  readonly transport: DeloTransport;
+  readonly store: DeloStateStore;
+  private readonly sink: StateReportSink;
+  private readonly namespace: string;
+  private readonly sender: SevParty;
+  private readonly recipient: SevParty;
+  private ready: Promise<void> | null = null;
+  private polling: Promise<PollCounts> | null = null;
+  private pollQueued: Promise<PollCounts> | null = null;
+
+  constructor(private readonly options: DeloAdapterOptions) {
+    this.durableWhen = options.durableWhen ?? 'registered';
+    this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
+    this.store = new DeloStateStore(options.stateDir, options.lock);
+    this.sink = new StateReportSink(this.store);
+    this.transport = options.transport ?? new FolderTransport({
+      outboxDir: options.outboxDir,
+      inboxDir: options.inboxDir,
+      ...(options.processedDir ? { processedDir: options.processedDir } : {}),
+      ...(options.quarantineDir ? { quarantineDir: options.quarantineDir } : {}),
+      ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
+      ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.sender = { organization: options.organisation?.sender ?? 'Платформа обратной связи (ПОС)', system: SENDER_SYSTEM };
+    this.recipient = { organization: options.organisation?.recipient ?? 'Получатель обращений', system: 'ЭОС «Дело»' };
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= Promise.all([this.store.init(), this.transport.init()]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.ready = null;
+        throw error;
+      },
+    );
+    return this.ready;
+  }
+
+  messageIdFor(posId: number): string {
+    return messageIdFor(posId, this.namespace);
+  }
+
+  /** Reads every waiting Report once; concurrent callers share a poll, a caller arriving mid-poll gets the next one. */
+  pollInbox(): Promise<PollCounts> {
+    if (!this.polling) {
+      this.polling = this.init()
+        .then(() => this.transport.receive(this.sink))
+        .finally(() => {
+          this.polling = null;
+        });
+      return this.polling;
+    }
+    this.pollQueued ??= this.polling
+      .catch(() => undefined)
+      .then(() => {
+        this.pollQueued = null;
+        return this.pollInbox();
+      });
+    return this.pollQueued;
+  }
+
+  async register(input: RegistrationInput<DeloRecord>): Promise<RegistrationResult> {
+    const record = this.checkRecord(input);
+    await this.pollInbox();
+    const messageId = this.messageIdFor(input.posId);
+    let result = await this.store.withAppealLock(input.posId, async () => {
+      const state = await this.store.read(input.posId);
+      if (state && (state.delivery === 'written' || state.events.length > 0)) return { state, created: false };
+      const presence = await this.transport.presence(messageId);
+      // `writing` is recorded only once the temp folder is complete, so without a temp folder the
+      // rename happened: the package is in the outbox, or «Дело» has taken it already.
+      if (state && presence !== 'partial') return { state: await this.markWritten(input.posId), created: false };
+      if (!state && presence === 'complete') {
+        await this.recordWriting(input.posId, messageId);
+        return { state: await this.markWritten(input.posId), created: false };
+      }
+      if (presence === 'partial') await this.transport.discardPartial(messageId);
+      await this.transport.deliver(this.packageFor(input.posId, messageId, record, input.files), () => this.recordWriting(input.posId, messageId));
+      return { state: await this.markWritten(input.posId), created: true };
+    });
+    const deadline = Date.now() + (this.options.registrationWaitMs ?? 0);
+    let outcome = registrationResultOf(result.state, this.durableWhen, result.created);
+    while (!outcome.durable && Date.now() < deadline) {
+      await sleep(100);
+      await this.pollInbox();
+      const state = await this.store.read(input.posId);
+      if (state) outcome = registrationResultOf(state, this.durableWhen, result.created);
+      if (state) result = { state, created: result.created };
+    }
+    this.throwIfRejected(result.state);
+    return outcome;
+  }
+
+  private checkRecord(input: RegistrationInput<DeloRecord>): DeloRecord {
+    const parsed = deloRecordSchema.safeParse(input.record);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, false, { system: 'delo', posId: input.posId, details: { issues } });
+    }
+    const reserved = (parsed.data.AdditionalFields ?? []).filter((f) => (RESERVED_FIELDS as readonly string[]).includes(f.Name));
+    if (reserved.length > 0) {
+      throw new BridgeError('RECORD_INVALID', `AdditionalField names reserved by the adapter: ${reserved.map((f) => f.Name).join(', ')}`, false, { system: 'delo', posId: input.posId });
+    }
+    return parsed.data;
+  }
+
+  /** In `registered` mode a package «Дело» refused before registering it can never become durable. */
+  private throwIfRejected(state: DeloRecordState): void {
+    const failure = failureBeforeRegistration(state);
+    if (failure && this.durableWhen === 'registered') {
+      throw new BridgeError('EDMS_REJECTED', `«Дело» refused the package (Failure ${failure.code})`, false, {
+        system: 'delo', posId: state.posId, details: { code: failure.code, text: failure.text, edmsId: state.messageId },
+      });
+    }
+  }
+
+  private packageFor(posId: number, messageId: string, record: DeloRecord, files: AppealFile[]): OutgoingPackage {
+    const entries: PackageFileEntry[] = files.map((file, index) => ({
+      resourceId: uuidV5(`file:${index}`, messageId),
+      uniqueName: uniqueFileName(index, file.name),
+      description: file.name,
+      extension: extensionOf(file.name),
+      size: file.data.length,
+    }));
+    const docInfoXml = buildAppealDocInfo({
+      messageId, documentId: documentIdFor(posId, this.namespace), posId, time: new Date(), record, files: entries, sender: this.sender, recipient: this.recipient,
+    });
+    return { messageId, docInfoXml, files: entries.map((entry, index) => ({ uniqueName: entry.uniqueName, data: files[index]!.data })) };
+  }
+
+  private async recordWriting(posId: number, messageId: string): Promise<void> {
+    await this.store.indexMessage(messageId, posId);
+    await this.store.update(posId, (current) => {
+      if (current) return null;
+      const now = new Date().toISOString();
+      return {
+        version: 1, posId, messageId, documentId: documentIdFor(posId, this.namespace), delivery: 'writing', status: 'writing',
+        createdAt: now, events: [], changedSeq: 0, updatedAt: now,
+      };
+    });
+  }
+
+  private async markWritten(posId: number): Promise<DeloRecordState> {
+    const { state } = await this.store.update(posId, (current) => {
+      if (!current || current.delivery === 'written') return null;
+      current.delivery = 'written';
+      current.writtenAt = new Date().toISOString();
+      return current;
+    });
+    if (!state) throw new BridgeError('CONFLICT', `«Дело» adapter state of appeal ${posId} vanished`, true, { system: 'delo', posId });
+    return state;
+  }
+
+  async findByPosId(posId: number): Promise<RegistrationResult | null> {
+    await this.pollInbox();
+    const state = await this.store.read(posId);
+    return state ? registrationResultOf(state, this.durableWhen, false) : null;
+  }
+
+  async readProgress(posIds: number[]): Promise<EdmsProgress[]> {
+    await this.pollInbox();
+    const out: EdmsProgress[] = [];
+    for (const posId of posIds) {
+      const state = await this.store.read(posId);
+      if (state && (state.delivery === 'written' || state.events.length > 0)) out.push(progressOf(state));
+    }
+    return out;
+  }
+
+  async listChanged(checkpoint: string | null, limit: number): Promise<ChangedBatch> {
+    await this.pollInbox();
+    return this.store.listChanged(checkpoint, limit);
+  }
+
+  async readFile(file: EdmsFileRef): Promise<AppealFile> {
+    await this.init();
+    try {
+      const data = await readFile(this.store.pathOf(file.ref));
+      return { name: file.name, contentType: file.contentType, data };
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.init();
+    await this.transport.ping();
+    await this.store.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.polling?.catch(() => undefined);
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,100 @@
+// Crash-safe file primitives for the exchange and state folders: a file is either absent or
+// complete (temp name, fsync, rename, fsync of the directory), and a move never overwrites.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export function errorCode(error: unknown): string | undefined {
+  return error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** fsync of a directory makes the names in it (creations, renames) survive a power cut. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY);
+    await handle.sync();
+  } catch (error) {
+    // Some platforms and network shares refuse fsync on a directory; the rename is still atomic.
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'ENOTSUP', 'EBADF'].includes(errorCode(error) ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Writes and fsyncs a file under its final name (for files inside a not-yet-visible folder). */
+export async function writeFileSynced(path: string, data: Buffer | string): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `path` atomically: readers see the old or the new content, never a mix. */
+export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFileSynced(temp, data);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+/** Name in `dir` that does not exist yet: `name`, then `name.1`, `name.2`, ... */
+function freeName(dir: string, name: string, attempt: number): string {
+  return join(dir, attempt === 0 ? name : `${name}.${attempt}`);
+}
+
+/**
+ * Moves a file or folder into `targetDir` under `name` without ever overwriting what is there
+ * (a clash gets a numeric suffix). Returns the final path.
+ */
+export async function moveNoClobber(source: string, targetDir: string, name: string): Promise<string> {
+  await mkdir(targetDir, { recursive: true });
+  const isDir = (await stat(source)).isDirectory();
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const target = freeName(targetDir, name, attempt);
+    if (!isDir) {
+      try {
+        // link fails with EEXIST instead of replacing: the only no-clobber move POSIX offers.
+        await link(source, target);
+        await unlink(source);
+        await fsyncDir(targetDir);
+        return target;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'EEXIST') continue;
+        if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code ?? '')) throw error;
+      }
+    }
+    if (await exists(target)) continue;
+    try {
+      await rename(source, target);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') continue;
+      throw error;
+    }
+    await fsyncDir(targetDir);
+    return target;
+  }
+  throw new Error(`no free name for ${name} in ${targetDir}`);
+}
