@@ -81,7 +81,7 @@ function parseExpand(def: EntityTypeDef, text: string): ExpandItem[] {
   });
 }
 
-/** Checks a property path against the model (scalars, or links followed by /Prop). */
+/** Checks a property path against the model (scalars, links, or links followed by /Prop). */
 export function checkPath(def: EntityTypeDef, segments: string[]): void {
   const [head, ...rest] = segments;
   if (head === undefined) return;
@@ -90,7 +90,8 @@ export function checkPath(def: EntityTypeDef, segments: string[]): void {
     return;
   }
   if (def.navs[head]) {
-    if (!rest.length) throw bad(`Compare the link '${head}' through its key: ${head}/Id`);
+    // A bare link compares as its key, which is what `Correspondent eq null` needs.
+    if (!rest.length) return;
     return checkPath(ENTITY_SETS[def.navs[head]!]!, rest);
   }
   if (def.collections[head]) throw bad(`The collection '${head}' needs a lambda operator, which the emulator does not support`);
