@@ -39,9 +39,12 @@ function issueProblems(located: LocatedSource, issue: z.core.$ZodIssue): Mapping
   if (issue.code === 'invalid_key' && typeof last === 'string') {
     return [located.problemAtOffset(located.keyOffset(path.slice(0, -1), last), `${pathText(path)}: name ${issue.issues[0]?.message ?? issue.message}`)];
   }
-  const missing = !located.doc.hasIn(path);
-  const message = missing ? `${pathText(path)}: missing (${issue.message})` : `${pathText(path)}: ${issue.message}`;
-  return [located.problemAtOffset(located.offsetOf(path), message)];
+  if (located.doc.hasIn(path)) return [located.problemAtOffset(located.offsetOf(path), `${pathText(path)}: ${issue.message}`)];
+  // Something missing: point at the key of the section it is missing from.
+  const parent = path.slice(0, -1);
+  const parentKey = parent[parent.length - 1];
+  const offset = typeof parentKey === 'string' ? located.keyOffset(parent.slice(0, -1), parentKey) : located.offsetOf(parent);
+  return [located.problemAtOffset(offset, `${pathText(path)}: missing (${issue.message})`)];
 }
 
 /** Under keyType number every key must be a whole number; YAML keeps `12a` as text, caught here. */
