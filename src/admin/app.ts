@@ -3,7 +3,7 @@
 // see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BridgeError } from '../errors.js';
 import { redactTokenInUrl, requireBearer } from './auth.js';
@@ -26,14 +26,19 @@ export interface AdminAppOptions {
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Request log fields: no headers (Authorization, cookies), no bodies, no `?token=`. */
+/**
+ * Request log fields: no headers (Authorization, cookies), no bodies, no `?token=`. Read from the raw
+ * request because pino's redaction hands serializers a shallow copy without fastify's getters.
+ */
+interface LoggedRequest {
+  raw?: { method?: string; url?: string };
+}
 const requestSerializers = {
-  req: (request: FastifyRequest) => ({
-    method: request.method,
-    url: redactTokenInUrl(request.url),
-    remoteAddress: request.ip,
+  req: (request: LoggedRequest) => ({
+    method: request.raw?.method,
+    url: redactTokenInUrl(request.raw?.url ?? ''),
   }),
-  res: (reply: FastifyReply) => ({ statusCode: reply.statusCode }),
+  res: (reply: { raw?: { statusCode?: number } }) => ({ statusCode: reply.raw?.statusCode }),
 };
 
 function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstance {

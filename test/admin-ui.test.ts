@@ -1,0 +1,141 @@
+// Bull-Board behind the admin token (bearer, or the ?token= → cookie flow), the real socket
+// server, and what request logging writes.
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildAdminApp } from '../src/admin/app.js';
+import { UI_SESSION_COOKIE } from '../src/admin/auth.js';
+import { startAdminServer, type AdminServer } from '../src/admin/server.js';
+import { ADMIN_TOKEN, auth, makeFakes, sampleAppeal, type Fakes } from './admin-fakes.js';
+
+let app: FastifyInstance | undefined;
+let server: AdminServer | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  await server?.close();
+  app = undefined;
+  server = undefined;
+});
+
+function sessionCookie(setCookie: string | string[] | undefined): string {
+  const header = Array.isArray(setCookie) ? setCookie[0] : setCookie;
+  const pair = header?.split(';')[0];
+  if (!pair) throw new Error('no Set-Cookie');
+  return pair;
+}
+
+describe('Bull-Board at /ui', () => {
+  it('answers 401 without credentials, serves the board with the bearer token', async () => {
+    app = await buildAdminApp(makeFakes().deps);
+    for (const url of ['/ui', '/ui/', '/ui/api/queues', '/ui/queue/pull']) {
+      const stranger = await app.inject({ url });
+      expect(stranger.statusCode, url).toBe(401);
+      expect(stranger.json()).toMatchObject({ error: 'unauthorized' });
+    }
+    const wrong = await app.inject({ url: '/ui', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.statusCode).toBe(401);
+
+    const page = await app.inject({ url: '/ui', headers: auth });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('<base href="/ui/"');
+    const queues = await app.inject({ url: '/ui/api/queues', headers: auth });
+    expect(queues.statusCode).toBe(200);
+    expect(queues.json()).toMatchObject({ queues: [] });
+  });
+
+  it('?token= sets an HttpOnly SameSite=Strict cookie and drops the token from the address', async () => {
+    app = await buildAdminApp(makeFakes().deps);
+    const badToken = await app.inject({ url: '/ui?token=guess' });
+    expect(badToken.statusCode).toBe(401);
+    expect(badToken.headers['set-cookie']).toBeUndefined();
+
+    const login = await app.inject({ url: `/ui/queue/pull?status=failed&token=${encodeURIComponent(ADMIN_TOKEN)}` });
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toBe('/ui/queue/pull?status=failed');
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(new RegExp(`^${UI_SESSION_COOKIE}=`));
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).toContain('Path=/ui');
+    expect(setCookie).not.toContain(ADMIN_TOKEN);
+    const cookie = sessionCookie(login.headers['set-cookie']);
+
+    const page = await app.inject({ url: '/ui/queue/pull?status=failed', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
+    // Static assets the page refers to load with the cookie.
+    const script = /src="(static\/[^"]+\.js)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    const asset = await app.inject({ url: `/ui/${script}`, headers: { cookie } });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+    expect((await app.inject({ url: `/ui/${script}` })).statusCode).toBe(401);
+    // The board's own API calls carry the cookie too.
+    expect((await app.inject({ url: '/ui/api/queues', headers: { cookie: `other=1; ${cookie}` } })).statusCode).toBe(200);
+
+    // The cookie opens the UI only: /api still needs the bearer header.
+    expect((await app.inject({ url: '/api/queues', headers: { cookie } })).statusCode).toBe(401);
+    // A forged cookie does not open it.
+    expect((await app.inject({ url: '/ui', headers: { cookie: `${UI_SESSION_COOKIE}=${ADMIN_TOKEN}` } })).statusCode).toBe(401);
+  });
+
+  it('a cookie from another ADMIN_TOKEN stops working after rotation', async () => {
+    app = await buildAdminApp(makeFakes().deps);
+    const cookie = sessionCookie((await app.inject({ url: `/ui?token=${ADMIN_TOKEN}` })).headers['set-cookie']);
+    await app.close();
+    app = await buildAdminApp({ ...makeFakes().deps, adminToken: 'rotated-token-abcdefghijklmnop' });
+    expect((await app.inject({ url: '/ui', headers: { cookie } })).statusCode).toBe(401);
+  });
+});
+
+describe('startAdminServer', () => {
+  it('serves over a real socket and closes', async () => {
+    const fakes: Fakes = makeFakes();
+    server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0 });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const live = await fetch(`${server.url}/health/live`);
+    expect(live.status).toBe(200);
+    const sync = await fetch(`${server.url}/api/sync`, { method: 'POST', headers: auth });
+    expect(sync.status).toBe(202);
+    expect(await sync.json()).toEqual({ jobId: 'pull-manual-1' });
+    await server.close();
+    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+    await server.close(); // idempotent
+    server = undefined;
+  });
+
+  it('answers 401 to an unauthenticated upload without reading it all', async () => {
+    const fakes = makeFakes();
+    server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0, bodyLimitBytes: 64 * 1024 });
+    const response = await fetch(`${server.url}/api/mappings/delo`, {
+      method: 'PUT', headers: { 'content-type': 'text/yaml' }, body: 'x'.repeat(5 * 1024 * 1024),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'unauthorized' });
+  });
+
+  it('logs requests without bodies, tokens or personal data', async () => {
+    const fakes = makeFakes();
+    await fakes.mappings.put('directum-rx', 'target: directum-rx\n', 'seed');
+    server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0 });
+    await fetch(`${server.url}/ui?token=${ADMIN_TOKEN}`, { redirect: 'manual' });
+    await fetch(`${server.url}/no-such-page?token=${ADMIN_TOKEN}`);
+    await fetch(`${server.url}/api/mappings/directum-rx/preview`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sampleAppeal),
+    });
+    await fetch(`${server.url}/api/mappings/directum-rx/preview`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...sampleAppeal, id: 'x' }),
+    });
+    await server.close();
+    server = undefined;
+
+    const log = fakes.state.logLines.join('');
+    expect(log).toContain('/api/mappings/directum-rx/preview');
+    expect(log).toContain('token=[redacted]');
+    expect(log).toMatch(/"statusCode":200/);
+    expect(log).toMatch(/"statusCode":400/);
+    for (const secret of [ADMIN_TOKEN, 'Иванова', 'maria@example.ru', '+7 912 345-67-89', 'Яма на дороге']) {
+      expect(log, secret).not.toContain(secret);
+    }
+  });
+});
