@@ -10,7 +10,7 @@ import { plainCalendar } from '../src/mapping/working-days.js';
 
 const runtime: MappingRuntime = {
   constants: { c: 'константа', n: 3 },
-  dictionaries: new Map([['d', { keyType: 'number', default: 'прочее', entries: new Map([['1', 'один'], ['2', { Code: 'два' }]]) }]]),
+  dictionaries: new Map([['d', { keyType: 'number', default: 'прочее', entries: new Map<string, unknown>([['1', 'один'], ['2', { Code: 'два' }]]) }]]),
   calendar: plainCalendar,
   controlDays: 2,
 };
@@ -113,7 +113,7 @@ describe('fast path ≡ JSONata', () => {
     if (fast.deopt) {
       // The fast path gave up: the engine then uses JSONata, which must be what it returns.
       const warnings: string[] = [];
-      const engine = await evaluateExpression(expression, input, call(warnings)).then(canon, () => 'error');
+      const engine = await evaluateExpression(expression, input, call(warnings), warnings).then(canon, () => 'error');
       expect(engine).toEqual(slow.error ? 'error' : slow.value);
       return;
     }
@@ -132,7 +132,7 @@ describe('fast path ≡ JSONata', () => {
     expect(expression.fast).toBeUndefined();
     expect(expression.fallbackReason).toBeTruthy();
     const warnings: string[] = [];
-    const viaEngine = await evaluateExpression(expression, input, call(warnings)).then(canon, () => 'error');
+    const viaEngine = await evaluateExpression(expression, input, call(warnings), warnings).then(canon, () => 'error');
     const direct = await evaluateWithJsonata(expression, input, call([])).then(canon, () => 'error');
     expect(viaEngine).toEqual(direct);
   });
