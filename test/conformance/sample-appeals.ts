@@ -1,17 +1,8 @@
-// Small, deterministic ПОС appeals and file bodies for the conformance suite. Stand-in for the
-// shared fixtures generator: only what the suite needs, nothing random.
+// Deterministic ПОС appeals (from the shared fixtures generator) and file bodies for the
+// conformance suite: Cyrillic file names, a real PDF, binary images, very long texts.
 import type { AppealFile } from '../../adapters/contract.js';
+import { generateAppeals, toPosAppeal } from '../../fixtures/generator.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
-
-const SURNAMES = ['Иванова', 'Петров', 'Сидоренко', 'Кузнецова', 'Ёлкин', 'Смирнов'];
-const NAMES = ['Мария', 'Алексей', 'Ольга', 'Дмитрий', 'Анна', 'Сергей'];
-const PATRONYMICS = ['Ивановна', 'Петрович', 'Сергеевна', 'Олегович', 'Андреевна', 'Ильич'];
-const TOPICS = [
-  'Не убран снег во дворе дома, тротуары не посыпаны противогололёдными средствами.',
-  'Третью неделю не вывозят мусор с контейнерной площадки, контейнеры переполнены.',
-  'Во дворе не работает уличное освещение, вечером небезопасно ходить с детьми.',
-  'Яма на проезжей части у остановки «Школа № 5», машины объезжают по встречной полосе.',
-];
 
 let nextId = 700_000 + (process.pid % 1000) * 1000;
 
@@ -24,44 +15,14 @@ export function nextPosId(): number {
 export interface SampleAppealOptions {
   id?: number;
   description?: string;
-  coApplicants?: number;
 }
 
+/** A realistic appeal from the shared generator (seeded by its id), attachments left to the caller. */
 export function sampleAppeal(options: SampleAppealOptions = {}): PosAppeal {
   const id = options.id ?? nextPosId();
-  const k = id % SURNAMES.length;
-  const created = new Date(Date.UTC(2025, 2, 1 + (id % 27), 9, id % 60));
-  const answerAt = new Date(created.getTime() + 30 * 86_400_000);
-  const person = (shift: number) => ({
-    surname: SURNAMES[(k + shift) % SURNAMES.length]!,
-    name: NAMES[(k + shift) % NAMES.length]!,
-    patronymic: PATRONYMICS[(k + shift) % PATRONYMICS.length]!,
-    email: `citizen${id}-${shift}@example.ru`,
-    phone: `+7 (912) 555-${String(1000 + ((id + shift) % 9000)).padStart(4, '0')}`,
-    postAddress: `г. Пермь, ул. Ленина, д. ${1 + (id % 90)}, кв. ${1 + shift}`,
-    sendWithRussiaPost: false,
-  });
-  return {
-    id,
-    description: options.description ?? `${TOPICS[id % TOPICS.length]} Прошу принять меры. Обращение № ${id}.`,
-    createdAt: created.toISOString(),
-    answerAt: answerAt.toISOString(),
-    subjectId: 10 + (id % 3),
-    subjectName: 'Благоустройство',
-    subsubjectId: 100 + (id % 5),
-    subsubjectName: 'Уборка территории',
-    factName: 'Неудовлетворительное содержание двора',
-    fastTrack: false,
-    regionId: 59,
-    regionName: 'Пермский край',
-    address: `г. Пермь, ул. Ленина, д. ${1 + (id % 90)}`,
-    opaId: 4242,
-    opaName: 'Администрация города Перми',
-    shared: (options.coApplicants ?? 0) > 0,
-    applicant: person(0),
-    coApplicants: Array.from({ length: options.coApplicants ?? 0 }, (_, i) => person(i + 1)),
-    attachments: [],
-  };
+  const [seed] = generateAppeals(1, { seed: id, startId: id, now: new Date('2025-03-20T09:00:00Z') });
+  const appeal = toPosAppeal(seed!, () => '');
+  return { ...appeal, attachments: [], ...(options.description !== undefined ? { description: options.description } : {}) };
 }
 
 /** A small but well-formed one-page PDF whose text mentions `label`. */
