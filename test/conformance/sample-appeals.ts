@@ -4,7 +4,8 @@ import type { AppealFile } from '../../adapters/contract.js';
 import { generateAppeals, toPosAppeal } from '../../fixtures/generator.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
 
-let nextId = 700_000 + (process.pid % 1000) * 1000;
+// Fixed start: each test file gets the same appeals on every run (ids only need to be unique per EDMS).
+let nextId = 700_000;
 
 /** A fresh ПОС appeal id, unique within the test process. */
 export function nextPosId(): number {
