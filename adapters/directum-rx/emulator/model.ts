@@ -6,6 +6,11 @@
 //   links to dictionaries; the bridge's mapping writes names).
 // - TransferredTo is a text (where the request went), DenialReason a text (why it was denied).
 // - CoApplicants is a child collection of persons; ProblemAddress and FastTrack are texts/flags.
+// - IEmployees (executors and managers): Name ("Фамилия Имя Отчество"), a link to the IPersons
+//   entry holding the name parts, work Email and Phone, JobTitle and Department as texts. The
+//   request's Assignee is the executor, its Addressee the responsible manager.
+// - The answer letter (IOutgoingLetters) keeps the whole answer text in Note, its first 250
+//   characters in Subject; its last version's body is the answer document.
 // - Created/Modified on IRequests and IOutgoingLetters; Modified moves on every change (any write
 //   through OData, a version or body upload, any clerk action) and never repeats or goes back.
 
