@@ -100,7 +100,12 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     return progress;
   }
 
-  /** Changes by (Modified, Id) of cards carrying the ПОС marker; only linked ones are reported. */
+  /**
+   * Changes by (Modified, Id) of cards carrying the ПОС marker; only linked ones are reported.
+   * Assumes IRequests.Modified moves on every change of the card (clerk actions included) and is
+   * stamped in commit order, as the emulator does. A Directum whose clock or transactions break
+   * that could let a change slip behind the checkpoint; readProgress of open appeals still sees it.
+   */
   async listChanged(checkpoint: string | null, limit: number): Promise<ChangedBatch> {
     const [after, afterId] = parseCheckpoint(checkpoint);
     const since = `(Modified gt ${after} or (Modified eq ${after} and Id gt ${afterId}))`;
