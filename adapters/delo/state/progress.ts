@@ -38,19 +38,19 @@ export function fingerprintOf(n: ReportNotification | StoredNotification): strin
 }
 
 /**
- * A Report is a duplicate when its MessageID was applied, when the same notification was applied
- * with the same time (a re-send under a new id), or when it repeats the latest fact of its kind
- * (re-applying it would change nothing). Reception, registration, answer and failure are one-off.
+ * A Report is a duplicate when its MessageID was applied, or when it repeats a fact that can only
+ * happen once: reception, registration (same number), the same answer package, the same failure,
+ * a postponement to the same date. An assignment or a forwarding can legitimately repeat (back to
+ * an earlier executor), so for those only the same fact with the same Report time counts (a re-send
+ * under a new MessageID). Arrival order never matters: the rule looks at facts, not at what came last.
  */
-export function isDuplicate(state: DeloRecordState, report: { messageId: string; time: string }, fingerprint: string): boolean {
+export function isDuplicate(state: DeloRecordState, report: { messageId: string; time: string; notification: ReportNotification }, fingerprint: string): boolean {
   if (state.events.some((e) => e.reportId === report.messageId)) return true;
   const same = state.events.filter((e) => e.fingerprint === fingerprint);
   if (same.length === 0) return false;
-  const kind = fingerprint.split(':', 1)[0];
-  if (kind !== 'consideration' && kind !== 'forwarding') return true;
-  if (same.some((e) => Date.parse(e.time) === Date.parse(report.time))) return true;
-  const latestOfKind = orderedEvents(state.events).filter((e) => e.fingerprint.startsWith(`${kind}:`)).at(-1);
-  return latestOfKind?.fingerprint === fingerprint;
+  const n = report.notification;
+  const repeatable = n.kind === 'forwarding' || (n.kind === 'consideration' && n.deadline === undefined);
+  return !repeatable || same.some((e) => Date.parse(e.time) === Date.parse(report.time));
 }
 
 function stateOf(n: StoredNotification): ProgressState {
