@@ -1,0 +1,168 @@
+// Operator control API of the «Дело» emulator (`/_emulator/...`, not part of «Дело»): plays the
+// clerks, shows cards, changes faults. No auth: a sandbox bound to loopback by default.
+// DeloControlClient is the same EdmsControl over HTTP, for the demo and scripts.
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { BridgeError } from '../../../src/errors.js';
+import type { AppealFile, EdmsControl, Official, Registration } from '../../contract.js';
+import { DeloClerk } from './control.js';
+import type { DeloEmulator } from './emulator.js';
+import { deloFaultsSchema, type DeloFaults } from './faults.js';
+
+export const CONTROL_BASE = '/_emulator';
+
+const official = z.object({ surname: z.string().min(1), name: z.string().optional(), patronymic: z.string().optional(), email: z.string().optional(), phone: z.string().optional() }).strict();
+const bodies = {
+  assign: z.object({ executor: official, manager: official.optional() }).strict(),
+  postpone: z.object({ until: z.string().min(1), reason: z.string() }).strict(),
+  forward: z.object({ to: z.string().min(1) }).strict(),
+  answer: z.object({
+    text: z.string(),
+    resolution: z.string().optional(),
+    file: z.object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() }).strict().optional(),
+  }).strict(),
+  reject: z.object({ reason: z.string().min(1) }).strict(),
+  settings: z.object({ autoRegister: z.boolean() }).strict(),
+};
+
+/** JSON-safe copy: Buffers become base64 strings. */
+function jsonSafe(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  return value;
+}
+
+function fail(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  if (error instanceof BridgeError) return reply.code(error.code === 'NOT_FOUND' ? 404 : 409).send({ error: error.code, message: error.message });
+  throw error;
+}
+
+export function buildControlServer(emulator: DeloEmulator): FastifyInstance {
+  const app = Fastify({ logger: false });
+  const clerk = new DeloClerk(emulator);
+  const action = (name: string, run: (id: string, body: unknown) => Promise<unknown>) =>
+    app.post(`${CONTROL_BASE}/cards/:id/${name}`, async (req, reply) => {
+      try {
+        return reply.send((await run((req.params as { id: string }).id, req.body ?? {})) ?? { ok: true });
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+  app.get(`${CONTROL_BASE}/health`, async () => ({ ok: true }));
+  app.get(`${CONTROL_BASE}/cards`, async () =>
+    emulator.allCards().map((c) => ({ messageId: c.messageId, posId: c.posId ?? null, state: c.state, number: c.number ?? null, reports: c.reports.length })));
+  app.get(`${CONTROL_BASE}/cards/:id`, async (req, reply) => {
+    try {
+      return jsonSafe(await clerk.inspect((req.params as { id: string }).id));
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+  action('register', (id) => clerk.registerNow(id));
+  action('assign', async (id, body) => {
+    const { executor, manager } = bodies.assign.parse(body);
+    await clerk.assign(id, executor, manager);
+  });
+  action('postpone', async (id, body) => {
+    const { until, reason } = bodies.postpone.parse(body);
+    await clerk.postpone(id, until, reason);
+  });
+  action('forward', async (id, body) => clerk.forward(id, bodies.forward.parse(body).to));
+  action('answer', async (id, body) => {
+    const { text, resolution, file } = bodies.answer.parse(body);
+    await clerk.answer(id, {
+      text,
+      ...(resolution !== undefined ? { resolution } : {}),
+      ...(file ? { file: { name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64') } } : {}),
+    });
+  });
+  action('reject', async (id, body) => clerk.reject(id, bodies.reject.parse(body).reason));
+
+  app.get(`${CONTROL_BASE}/faults`, async () => emulator.faults);
+  app.put(`${CONTROL_BASE}/faults`, async (req, reply) => {
+    try {
+      Object.assign(emulator.faults, deloFaultsSchema.partial().parse(req.body));
+      return emulator.faults;
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+  app.put(`${CONTROL_BASE}/settings`, async (req, reply) => {
+    try {
+      emulator.autoRegister = bodies.settings.parse(req.body).autoRegister;
+      return { autoRegister: emulator.autoRegister };
+    } catch (error) {
+      return fail(reply, error);
+    }
+  });
+  return app;
+}
+
+/** EdmsControl over the HTTP control API; `baseUrl` is the emulator's root (e.g. http://127.0.0.1:8092). */
+export class DeloControlClient implements EdmsControl {
+  private readonly root: string;
+
+  constructor(baseUrl: string) {
+    this.root = new URL(baseUrl).origin + CONTROL_BASE;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.root}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const message = (parsed as { message?: string } | undefined)?.message ?? text;
+      throw new Error(`«Дело» emulator control ${method} ${path}: HTTP ${response.status} ${message}`);
+    }
+    return parsed as T;
+  }
+
+  private card(edmsId: string): string {
+    return `/cards/${encodeURIComponent(edmsId)}`;
+  }
+
+  registerNow(edmsId: string): Promise<Registration> {
+    return this.call('POST', `${this.card(edmsId)}/register`);
+  }
+
+  async assign(edmsId: string, executor: Official, manager?: Official): Promise<void> {
+    await this.call('POST', `${this.card(edmsId)}/assign`, { executor, ...(manager ? { manager } : {}) });
+  }
+
+  async postpone(edmsId: string, until: string, reason: string): Promise<void> {
+    await this.call('POST', `${this.card(edmsId)}/postpone`, { until, reason });
+  }
+
+  async forward(edmsId: string, to: string): Promise<void> {
+    await this.call('POST', `${this.card(edmsId)}/forward`, { to });
+  }
+
+  async answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void> {
+    const file = answer.file && { name: answer.file.name, contentType: answer.file.contentType, base64: answer.file.data.toString('base64') };
+    await this.call('POST', `${this.card(edmsId)}/answer`, { text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), ...(file ? { file } : {}) });
+  }
+
+  async reject(edmsId: string, reason: string): Promise<void> {
+    await this.call('POST', `${this.card(edmsId)}/reject`, { reason });
+  }
+
+  /** As the in-process inspect, with file bodies as base64 strings. */
+  inspect(edmsId: string): Promise<unknown> {
+    return this.call('GET', this.card(edmsId));
+  }
+
+  setFaults(faults: Partial<DeloFaults>): Promise<DeloFaults> {
+    return this.call('PUT', '/faults', faults);
+  }
+
+  async setAutoRegister(autoRegister: boolean): Promise<void> {
+    await this.call('PUT', '/settings', { autoRegister });
+  }
+}
