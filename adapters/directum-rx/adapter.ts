@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import type { AppealFile, ChangedBatch, EdmsAdapter, EdmsFileRef, EdmsProgress, RegistrationInput, RegistrationResult } from '../contract.js';
 import { PermanentError } from '../../src/errors.js';
-import type { HttpObserver, ProxySettings } from '../../src/http/client.js';
+import type { HttpObserver, ProxySettings, ReadRetry } from '../../src/http/client.js';
 import { DirectumClient, odataString, type ODataEntity } from './client.js';
 import { DirectumLookups } from './lookups.js';
 import { PROGRESS_EXPAND, PROGRESS_SELECT, contentTypeFor, progressRequestSchema, toProgress } from './progress.js';
@@ -32,6 +32,8 @@ export interface DirectumAdapterOptions {
   proxy?: ProxySettings;
   observer?: HttpObserver;
   logger?: Logger;
+  /** In-call retries of reads and body uploads; off by default. */
+  retryReads?: ReadRetry;
 }
 
 export const EXT_SYSTEM_ID = 'POS';

@@ -4,7 +4,7 @@
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { z } from 'zod';
 import { MalformedResponseError } from '../../src/errors.js';
-import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings } from '../../src/http/client.js';
+import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../../src/http/client.js';
 
 export interface DirectumClientOptions {
   /** Integration Service base, ending with /Integration/odata. */
@@ -15,6 +15,8 @@ export interface DirectumClientOptions {
   proxy?: ProxySettings;
   observer?: HttpObserver;
   maxSockets?: number;
+  /** In-call retries of reads and body uploads; off by default. */
+  retryReads?: ReadRetry;
 }
 
 export interface ODataQuery {
@@ -65,6 +67,7 @@ export class DirectumClient {
       observer: options.observer,
       maxSockets: options.maxSockets,
       headers: { Authorization: `Basic ${credentials}`, Accept: 'application/json' },
+      retryReads: options.retryReads,
     });
   }
 

@@ -3,12 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EdmsControl, EdmsKind } from '../../adapters/contract.js';
-import { startDirectumEmulator } from '../../adapters/directum-rx/emulator/server.js';
-import { startDeloEmulator } from '../../adapters/delo/emulator/index.js';
+import { startDirectumEmulator, type DirectumEmulator } from '../../adapters/directum-rx/emulator/server.js';
+import { startDeloEmulator, type RunningDeloEmulator } from '../../adapters/delo/emulator/index.js';
 import { startPosEmulator, type PosEmulator } from '../pos/emulator/index.js';
 
-export interface EdmsSandbox {
-  kind: EdmsKind;
+export type EdmsSandbox = EdmsSandboxBase & ({ kind: 'directum-rx'; directum: DirectumEmulator } | { kind: 'delo'; delo: RunningDeloEmulator });
+
+interface EdmsSandboxBase {
   control: EdmsControl;
   /** Settings (environment names) that point a bridge at this emulator. */
   env: Record<string, string>;
@@ -34,6 +35,7 @@ export async function startEdmsEmulator(kind: EdmsKind, workDir: string): Promis
     const emulator = await startDirectumEmulator({ username: 'bridge', password: 'bridge-secret' });
     return {
       kind,
+      directum: emulator,
       control: emulator.control,
       env: { EDMS: kind, DIRECTUM_BASE_URL: emulator.url, DIRECTUM_USERNAME: 'bridge', DIRECTUM_PASSWORD: 'bridge-secret' },
       close: () => emulator.close(),
@@ -46,6 +48,7 @@ export async function startEdmsEmulator(kind: EdmsKind, workDir: string): Promis
   const emulator = await startDeloEmulator({ outboxDir, inboxDir, pollMs: 100 });
   return {
     kind,
+    delo: emulator,
     control: emulator.control,
     env: { EDMS: kind, DELO_OUTBOX_DIR: outboxDir, DELO_INBOX_DIR: inboxDir, DELO_STATE_DIR: stateDir },
     close: () => emulator.stop(),

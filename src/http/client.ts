@@ -18,8 +18,24 @@ export interface ProxySettings {
 /** Called after every request: feeds the latency histograms of /metrics. */
 export type HttpObserver = (event: { system: ExternalSystem; method: string; route: string; status: number | 'error'; seconds: number }) => void;
 
+/**
+ * Quick in-call retries of safe requests (GET, HEAD, PUT) after a dropped connection, timeout or
+ * 5xx, so one flaky read does not cost a whole queue job its attempt. Writes that are not
+ * idempotent (POST, PATCH) and 429s are left to the queue, which owns backoff and Retry-After.
+ */
+export interface ReadRetry {
+  attempts: number;
+  baseDelayMs: number;
+}
+
+export const DEFAULT_READ_RETRY: ReadRetry = { attempts: 2, baseDelayMs: 200 };
+
+const SAFE_METHODS = new Set(['get', 'head', 'put', 'options']);
+
 export interface HttpClientOptions {
   baseURL: string;
+  /** Off unless given (unit tests of the clients see each failure at once). */
+  retryReads?: ReadRetry;
   system: ExternalSystem;
   timeoutMs: number;
   proxy?: ProxySettings;
@@ -70,6 +86,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     transitional: { clarifyTimeoutError: true },
   });
 
+  if (options.retryReads) installReadRetry(instance, options.retryReads);
   if (options.observer) {
     const observe = options.observer;
     const started = new WeakMap<object, bigint>();
@@ -96,6 +113,22 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     );
   }
   return instance;
+}
+
+function installReadRetry(instance: AxiosInstance, retry: ReadRetry): void {
+  const tries = new WeakMap<object, number>();
+  instance.interceptors.response.use(undefined, async (error: unknown) => {
+    if (!(error instanceof AxiosError) || !error.config) throw error;
+    const config = error.config;
+    const status = error.response?.status;
+    const transient = status === undefined ? error.code !== 'ERR_CANCELED' : status === 408 || status >= 500;
+    const done = tries.get(config) ?? 0;
+    if (!transient || !SAFE_METHODS.has((config.method ?? 'get').toLowerCase()) || done >= retry.attempts) throw error;
+    tries.set(config, done + 1);
+    const delay = retry.baseDelayMs * 2 ** done;
+    await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+    return instance.request(config);
+  });
 }
 
 /** Retry-After as seconds or an HTTP date; a missing or odd value means "one second". */

@@ -33,6 +33,7 @@ export interface PipelineSettings {
   /** Longest wait between those checks. */
   durablePollMaxMs: number;
   watchBatch: number;
+  /** How long a per-appeal register/push lock lives if its holder dies without releasing it. */
   pushLockMs: number;
 }
 

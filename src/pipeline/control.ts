@@ -16,9 +16,24 @@ export interface PullReport {
 
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed']);
 
+/** ПОС may list an appeal a moment after it was accepted (a page read before the acceptance). */
+const ACCEPTANCE_SETTLE_MS = 10 * 60_000;
+
 /** True when a register job for this appeal exists (queued, running, waiting or failed). */
 async function registerJobExists(ctx: PipelineContext, posId: number): Promise<boolean> {
   return LIVE_STATES.has(await ctx.queues.register.getJobState(registerJobId(posId)));
+}
+
+/**
+ * The bridge already holds the appeal: a register job for it is alive, or it was accepted recently
+ * (a stale page). An appeal accepted long ago that ПОС still lists lost its acceptance: hand it on,
+ * and the register job marks it accepted again.
+ */
+async function inHand(ctx: PipelineContext, posId: number, now = Date.now()): Promise<boolean> {
+  if (await registerJobExists(ctx, posId)) return true;
+  const record = await ctx.store.get(posId);
+  if (record?.state !== 'accepted' && record?.state !== 'answered') return false;
+  return now - Date.parse(record.acceptedAt ?? '') < ACCEPTANCE_SETTLE_MS;
 }
 
 export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string): Promise<void> {
@@ -47,7 +62,7 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
     },
     {
       pageSize: ctx.settings.pageSize,
-      isInHand: (posId) => registerJobExists(ctx, posId),
+      isInHand: (posId) => inHand(ctx, posId),
       onMalformed: (malformed) => recordMalformed(ctx, malformed),
     },
   );

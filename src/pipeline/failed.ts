@@ -1,5 +1,6 @@
 // The failed list: register and push jobs that ran out of retries (or failed permanently), plus
-// malformed ПОС appeals that were set aside, each with its last error. Replaying a job sends it
+// malformed ПОС appeals that were set aside, each with its last error. A failed scheduled pull or
+// watch is not listed: the next tick repeats it (its failures show in logs, metrics and readiness). Replaying a job sends it
 // back to the queue with fresh attempts; replaying a malformed appeal lets the next pull look again.
 import type { Job, Queue } from 'bullmq';
 import { parseFailureReason } from './job-errors.js';
@@ -39,7 +40,7 @@ export class FailedJobs {
 
   async list(limit = 1000): Promise<FailedEntry[]> {
     const entries: FailedEntry[] = [];
-    for (const queue of [this.queues.register, this.queues.push, this.queues.control] as Queue[]) {
+    for (const queue of [this.queues.register, this.queues.push] as Queue[]) {
       for (const job of await queue.getFailed(0, limit - 1)) entries.push(entryOf(queue, job));
     }
     for (const bad of await this.store.malformed()) {

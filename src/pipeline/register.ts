@@ -66,8 +66,15 @@ async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobDat
   return waitForDurability(job, token, ctx);
 }
 
+const LOCK_RETRY_MS = 500;
+
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
+  const release = await ctx.store.lock(posId, 'register', ctx.settings.pushLockMs);
+  if (!release) {
+    await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+    throw new DelayedError();
+  }
   try {
     const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {
@@ -95,5 +102,7 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
       ctx.logger.warn({ posId, code, attempt: job.attemptsMade + 1, reason: failureReason(error) }, 'registration attempt failed');
     }
     throw error;
+  } finally {
+    await release();
   }
 }

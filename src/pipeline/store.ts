@@ -176,9 +176,12 @@ export class AppealStore {
     await this.redis.set(`${this.prefix}:watch:checkpoint`, checkpoint);
   }
 
-  /** One push in flight per appeal, across processes. Returns a release function, or null if held. */
-  async lockPush(posId: number, ttlMs: number): Promise<(() => Promise<void>) | null> {
-    const key = `${this.key(posId)}:pushlock`;
+  /**
+   * One register or one push in flight per appeal, across processes (a job BullMQ believes stalled
+   * may still be running elsewhere). Returns a release function, or null if held.
+   */
+  async lock(posId: number, kind: 'register' | 'push', ttlMs: number): Promise<(() => Promise<void>) | null> {
+    const key = `${this.key(posId)}:${kind}-lock`;
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;

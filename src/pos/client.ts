@@ -6,7 +6,7 @@ import { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { AppealFile } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
 import { AuthError, BridgeError, PermanentError } from '../errors.js';
-import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings } from '../http/client.js';
+import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../http/client.js';
 import type { Logger } from '../logging.js';
 import {
   attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
@@ -34,6 +34,8 @@ export interface PosClientOptions {
   logger?: Logger;
   observer?: HttpObserver;
   now?: () => number;
+  /** In-call retries of reads (pull, downloads); off by default. */
+  retryReads?: ReadRetry;
 }
 
 /** A list element that failed appealSchema. No personal data: field paths and messages only. */
@@ -98,6 +100,7 @@ export class PosClient {
       proxy: options.proxy,
       observer: options.observer && labelledObserver(options.observer, new URL(options.pos.baseUrl).origin),
       headers: { Accept: 'application/json' },
+      retryReads: options.retryReads,
     });
     this.tokens = new PosTokenSource(this.http, options.pos, options.now ?? Date.now, options.logger);
   }

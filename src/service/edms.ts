@@ -3,7 +3,7 @@ import type { EdmsAdapter } from '../../adapters/contract.js';
 import { DeloAdapter } from '../../adapters/delo/adapter.js';
 import { DirectumAdapter } from '../../adapters/directum-rx/adapter.js';
 import type { BridgeConfig } from '../config/load.js';
-import type { HttpObserver } from '../http/client.js';
+import { DEFAULT_READ_RETRY, type HttpObserver } from '../http/client.js';
 import type { Logger } from '../logging.js';
 
 export async function createAdapter(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<EdmsAdapter<unknown>> {
@@ -17,6 +17,7 @@ export async function createAdapter(config: BridgeConfig, deps: { logger: Logger
       proxy: config.proxy,
       observer: deps.observer,
       logger: deps.logger,
+      retryReads: DEFAULT_READ_RETRY,
     }) as EdmsAdapter<unknown>;
   }
   return new DeloAdapter({

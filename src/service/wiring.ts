@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { BridgeConfig } from '../config/load.js';
 import { MappingRegistry } from '../mapping/registry.js';
+import { DEFAULT_READ_RETRY } from '../http/client.js';
 import { BridgeMetrics } from '../metrics.js';
 import type { PipelineContext, PipelineSettings } from '../pipeline/context.js';
 import { createPipeline } from '../pipeline/runtime.js';
@@ -31,10 +32,9 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   if (!config.dataKey) throw new Error('DATA_KEY is required');
   const metrics = options.metrics ?? new BridgeMetrics();
   const redis = connectRedis(config.redis);
-  const subscriber = connectRedis(config.redis);
-  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver });
+  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
-  const mappings = new MappingRegistry({ redis: redis as never, subscriber: subscriber as never, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
+  const mappings = new MappingRegistry({ redis: redis as never, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
   await mappings.start();
   const ctx = createPipeline({
     redis,
@@ -63,7 +63,6 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
       await mappings.stop();
       await ctx.queues.close();
       await adapter.close();
-      subscriber.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -17,10 +17,11 @@ import type { PipelineContext, PipelineSettings } from '../../src/pipeline/conte
 import { createPipeline, startPipelineWorkers } from '../../src/pipeline/runtime.js';
 import type { BridgeWorkers } from '../../src/pipeline/workers.js';
 import { PosClient } from '../../src/pos/client.js';
+import { DEFAULT_READ_RETRY } from '../../src/http/client.js';
 import { createAdapter } from '../../src/service/edms.js';
 import { packageRoot } from '../../fixtures/index.js';
 
-export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 400 };
+export const FAST_RETRY = { maxAttempts: 25, baseDelayMs: 50, maxDelayMs: 400 };
 
 export interface World {
   kind: EdmsKind;
@@ -80,7 +81,7 @@ export async function startBridge(world: World, options: { workers?: boolean; se
   const logger = pino({ level: 'silent' });
   const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: null });
   const metrics = new BridgeMetrics({ defaultMetrics: false });
-  const pos = new PosClient({ pos: world.config.pos, logger });
+  const pos = new PosClient({ pos: world.config.pos, logger, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(world.config, { logger });
   const ctx = createPipeline({
     redis,
