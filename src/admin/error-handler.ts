@@ -66,9 +66,13 @@ function describeIssues(issues: ValidationIssue[]): string {
   return `the request is invalid: ${shown.join('; ')}${more}`;
 }
 
+/** Errors fastify raises itself (FST_ERR_*): their statusCode can be trusted, unlike arbitrary ones. */
 function isFastifyError(error: unknown): error is FastifyError {
-  return error instanceof Error && typeof (error as FastifyError).code === 'string';
+  return error instanceof Error && typeof (error as FastifyError).code === 'string' && (error as FastifyError).code.startsWith('FST_');
 }
+
+// fastify's JSON parser refuses `__proto__`/`constructor` keys as invalid JSON, too.
+const invalidJson = (): ErrorBody => ({ error: 'invalid_json', message: 'the body is not valid JSON' });
 
 /** Maps a framework-level client error (parsing, media type, size) to our codes. */
 function clientError(error: FastifyError, status: number): ErrorBody {
@@ -80,21 +84,18 @@ function clientError(error: FastifyError, status: number): ErrorBody {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { error: 'invalid_json', message: 'the body is empty but Content-Type says application/json' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { error: 'invalid_json', message: 'the body is not valid JSON' };
+      return invalidJson();
     case 'FST_ERR_NOT_FOUND':
       return { error: 'not_found', message: 'no such route' };
     default:
       break;
   }
-  if (error instanceof SyntaxError) {
-    const poisoned = /forbidden prototype property|constructor property/i.test(error.message);
-    return { error: 'invalid_json', message: poisoned ? 'the body holds a forbidden __proto__ or constructor property' : 'the body is not valid JSON' };
-  }
+  if (error instanceof SyntaxError) return invalidJson();
   if (status === 413) return { error: 'payload_too_large', message: 'the request body is larger than this API accepts' };
   if (status === 415) return { error: 'unsupported_media_type', message: 'this Content-Type is not accepted on this route' };
   if (status === 404) return { error: 'not_found', message: 'not found' };
   if (status === 405) return { error: 'method_not_allowed', message: 'this method is not allowed here' };
-  // Framework messages (e.g. prototype poisoning, bad Content-Length) never echo the body.
+  // Framework messages (e.g. a bad Content-Length) never echo the body.
   return { error: 'bad_request', message: error.message };
 }
 
@@ -112,8 +113,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return { status, body: clientError(error, status), unexpected: false };
   }
+  // A custom JSON parser's SyntaxError may carry statusCode 400 without a FST code.
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
-    return { status: 400, body: { error: 'invalid_json', message: 'the body is not valid JSON' }, unexpected: false };
+    return { status: 400, body: invalidJson(), unexpected: false };
   }
   return { status: 500, body: { error: 'internal', message: 'internal error; the bridge log has the details' }, unexpected: true };
 }
