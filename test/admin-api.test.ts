@@ -145,10 +145,14 @@ describe('appeals, sync, failed jobs, queues', () => {
     expect(removedAgain.statusCode).toBe(404);
   });
 
-  it('rejects failed-job ids that are not URL-safe', async () => {
-    const response = await app.inject({ method: 'DELETE', url: `/api/failed/${encodeURIComponent('a b')}`, headers: auth });
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ error: 'validation_failed' });
+  it('passes percent-encoded failed-job ids through decoded, and rejects control characters', async () => {
+    fakes.state.failed.push({ id: 'malformed.12 / б', queue: 'malformed', name: 'pull', attemptsMade: 1, error: { code: 'MALFORMED_APPEAL', message: 'id: expected number' } });
+    const removed = await app.inject({ method: 'DELETE', url: `/api/failed/${encodeURIComponent('malformed.12 / б')}`, headers: auth });
+    expect(removed.statusCode).toBe(204);
+    expect(fakes.state.failed).toEqual([]);
+    const control = await app.inject({ method: 'DELETE', url: '/api/failed/a%00b', headers: auth });
+    expect(control.statusCode).toBe(400);
+    expect(control.json()).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ in: 'params', path: 'id' })] });
   });
 
   it('GET /api/queues reports counts per queue and state', async () => {

@@ -19,9 +19,12 @@ export const mappingNameParams = z
   .object({ name: z.string().regex(MAPPING_NAME, 'must be 1-64 lower-case letters, digits or dashes, starting with a letter or digit') })
   .strict();
 
-/** Failed-job ids are opaque; the pipeline makes them from URL-unreserved characters only. */
+/**
+ * Failed-job ids are opaque and meant to be URL-safe, but one may embed a malformed ПОС id, so any
+ * printable text is let through (percent-encoded in the URL) and the pipeline answers "not found".
+ */
 export const failedIdParams = z
-  .object({ id: z.string().regex(/^[A-Za-z0-9._~:-]{1,512}$/, 'must be a failed-job id as listed by GET /api/failed') })
+  .object({ id: z.string().regex(/^[^\p{Cc}]{1,512}$/u, 'must be a failed-job id as listed by GET /api/failed') })
   .strict();
 
 /**
