@@ -31,7 +31,8 @@ export async function deloDirs(label: string): Promise<DeloDirs> {
   };
 }
 
-type AppealLike = Pick<PosAppeal, 'id' | 'description' | 'createdAt'> & Partial<PosAppeal>;
+type AppealLike = Pick<PosAppeal, 'id' | 'description' | 'createdAt'> &
+  Partial<Pick<PosAppeal, 'answerAt' | 'subjectId' | 'subjectName' | 'subsubjectId' | 'subsubjectName' | 'regionName' | 'applicant' | 'coApplicants' | 'opaName'>>;
 
 /** The card a simple mapping would make of a ПОС appeal. */
 export function recordForAppeal(appeal: AppealLike): DeloRecord {

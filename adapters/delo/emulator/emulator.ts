@@ -185,14 +185,22 @@ export class DeloEmulator {
     await saveCard(card);
   }
 
-  /** The card of `edmsId`, taking its package from the outbox now if it waits there (waits up to `timeoutMs` for it). */
+  /**
+   * The card of `edmsId`, taking its package from the outbox now if it waits there. While the
+   * bridge is still writing it (a `.tmp-` folder) this waits up to `timeoutMs`; for an id nobody
+   * is writing it gives up after a short grace.
+   */
   async takeNow(edmsId: string, timeoutMs = 10_000): Promise<EmulatorCard> {
     const id = edmsId.toLowerCase();
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
     for (;;) {
       const card = await this.exclusive(async () => this.cards.get(id) ?? (await exists(join(this.outboxDir, id)) ? this.pickUp(id) : null));
       if (card) return card;
-      if (Date.now() > deadline || this.stopped) throw new BridgeError('NOT_FOUND', `«Дело» emulator has no package ${edmsId}`, false, { system: 'delo' });
+      const beingWritten = await exists(join(this.outboxDir, `.tmp-${id}`));
+      const waited = Date.now() - started;
+      if (this.stopped || waited > timeoutMs || (!beingWritten && waited > 1_000)) {
+        throw new BridgeError('NOT_FOUND', `«Дело» emulator has no package ${edmsId}`, false, { system: 'delo' });
+      }
       await sleep(20);
     }
   }

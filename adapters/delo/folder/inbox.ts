@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { TransientError } from '../../../src/errors.js';
 import { errorCode, exists, moveNoClobber, writeFileAtomic } from '../fs/atomic.js';
-import { parseReport, type ReportMessage } from '../sev/report.js';
-import { parseXml } from '../sev/xml.js';
+import { parseReport, type ReportMessage, type ReportParseResult } from '../sev/report.js';
 import type { InboundAnswer, PollCounts, ReportSink } from '../transport.js';
 import { readAnswerPackage } from './answer-package.js';
 import { REPORT_NAME, claimNameFor, isInProgressName, parseClaimName } from './claims.js';
@@ -27,15 +26,6 @@ export interface InboxReaderOptions {
 }
 
 type Outcome = 'applied' | 'duplicate' | 'quarantined' | 'deferred' | 'gone';
-
-async function wellFormed(text: string): Promise<boolean> {
-  try {
-    await parseXml(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class InboxReader {
   private readonly partialGraceMs: number;
@@ -91,12 +81,15 @@ export class InboxReader {
     if (Date.now() - info.mtimeMs < this.partialGraceMs) {
       const text = await readFile(this.path(name), 'utf8').catch(() => null);
       if (text === null) return 'gone';
-      if (!(await wellFormed(text))) return 'deferred';
+      const parsed = await parseReport(text);
+      if (!parsed.ok && !parsed.wellFormed) return 'deferred';
+      // Complete XML cannot grow any further, so what was read is what gets claimed.
+      return this.claimAndProcess(name, name, sink, undefined, parsed);
     }
     return this.claimAndProcess(name, name, sink);
   }
 
-  private async claimAndProcess(current: string, original: string, sink: ReportSink, rejectReason?: string): Promise<Outcome> {
+  private async claimAndProcess(current: string, original: string, sink: ReportSink, rejectReason?: string, parsed?: ReportParseResult): Promise<Outcome> {
     const claimed = claimNameFor(original);
     try {
       await rename(this.path(current), this.path(claimed));
@@ -106,7 +99,7 @@ export class InboxReader {
     }
     if (rejectReason) return this.quarantine(claimed, original, rejectReason);
     try {
-      return await this.process(claimed, original, sink);
+      return await this.process(claimed, original, sink, parsed);
     } catch (error) {
       // Infrastructure trouble (disk, lock timeout): give the file back for the next poll.
       await this.unclaim(claimed, original).catch(() => undefined);
@@ -114,15 +107,17 @@ export class InboxReader {
     }
   }
 
-  private async process(claimed: string, original: string, sink: ReportSink): Promise<Outcome> {
-    const text = await readFile(this.path(claimed), 'utf8');
-    const parsed = await parseReport(text);
-    if (!parsed.ok) {
-      const info = await stat(this.path(claimed));
-      if (Date.now() - info.mtimeMs < this.partialGraceMs && !(await wellFormed(text))) {
+  private async process(claimed: string, original: string, sink: ReportSink, preParsed?: ReportParseResult): Promise<Outcome> {
+    let parsed = preParsed;
+    if (!parsed) {
+      const text = await readFile(this.path(claimed), 'utf8');
+      parsed = await parseReport(text);
+      if (!parsed.ok && !parsed.wellFormed && (await this.isFresh(claimed))) {
         await this.unclaim(claimed, original);
         return 'deferred';
       }
+    }
+    if (!parsed.ok) {
       return this.quarantine(claimed, original, `invalid Report: ${parsed.issues.join('; ')}`);
     }
     const report = parsed.report;
@@ -155,6 +150,10 @@ export class InboxReader {
     await moveNoClobber(this.path(claimed), this.options.processedDir, original);
     this.logApplied(report, posId, outcome);
     return outcome;
+  }
+
+  private async isFresh(name: string): Promise<boolean> {
+    return Date.now() - (await stat(this.path(name))).mtimeMs < this.partialGraceMs;
   }
 
   private logApplied(report: ReportMessage, posId: number, outcome: 'applied' | 'duplicate'): void {

@@ -3,8 +3,7 @@
 // lock's mtime while it works; a lock left by a crashed process goes stale and is broken.
 // In-process callers queue on a promise first, so one process never spins against itself.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TransientError } from '../../../src/errors.js';
 import { errorCode } from './atomic.js';
@@ -38,8 +37,6 @@ async function acquire(path: string, staleMs: number, timeoutMs: number): Promis
   for (;;) {
     try {
       await mkdir(path);
-      // Owner note for operators looking at a stuck lock.
-      await writeFile(join(path, 'owner'), `${hostname()} ${process.pid} ${new Date().toISOString()}\n`).catch(() => undefined);
       return;
     } catch (error) {
       const code = errorCode(error);
@@ -72,7 +69,7 @@ export async function withLock<T>(path: string, work: () => Promise<T>, options:
       return await work();
     } finally {
       clearInterval(heartbeat);
-      await rm(path, { recursive: true, force: true });
+      await rmdir(path).catch(() => undefined);
     }
   });
   localQueues.set(path, run);

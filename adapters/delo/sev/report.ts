@@ -148,7 +148,7 @@ function readNotification(n: XmlNode): ReportNotification {
   return { kind: 'reception' };
 }
 
-export type ReportParseResult = { ok: true; report: ReportMessage } | { ok: false; issues: string[] };
+export type ReportParseResult = { ok: true; report: ReportMessage } | { ok: false; issues: string[]; wellFormed: boolean };
 
 /** Parses and checks a Report file's text; never throws on bad input. */
 export async function parseReport(xmlText: string): Promise<ReportParseResult> {

@@ -144,7 +144,8 @@ export const reportTreeSchema = z
     }
   });
 
-export type CheckResult = { ok: true; root: XmlElement } | { ok: false; issues: string[] };
+/** `wellFormed: false` means the text is not XML at all (possibly a file still being written). */
+export type CheckResult = { ok: true; root: XmlElement } | { ok: false; issues: string[]; wellFormed: boolean };
 
 function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
@@ -155,11 +156,11 @@ async function check(xmlText: string, rootName: 'DocInfo' | 'Report', schema: z.
   try {
     parsed = await parseXml(xmlText);
   } catch (error) {
-    return { ok: false, issues: [`not well-formed XML: ${(error as Error).message.split('\n')[0]}`] };
+    return { ok: false, wellFormed: false, issues: [`not well-formed XML: ${(error as Error).message.split('\n')[0]}`] };
   }
-  if (parsed.rootName !== rootName) return { ok: false, issues: [`root element is ${parsed.rootName}, expected ${rootName}`] };
+  if (parsed.rootName !== rootName) return { ok: false, wellFormed: true, issues: [`root element is ${parsed.rootName}, expected ${rootName}`] };
   const result = schema.safeParse(parsed.root);
-  return result.success ? { ok: true, root: parsed.root } : { ok: false, issues: describeIssues(result.error) };
+  return result.success ? { ok: true, root: parsed.root } : { ok: false, wellFormed: true, issues: describeIssues(result.error) };
 }
 
 /** Parses and checks a DocInfo package description. */
