@@ -43,7 +43,8 @@ export interface BridgeConfig {
   dataKey?: Buffer;
   previousDataKey?: Buffer;
   schedules: { pull: Schedule; watch: Schedule; reconcile: Schedule };
-  worker: { concurrency: number; maxAttempts: number };
+  /** lockMs: how soon a job (and its per-appeal lock) held by a crashed worker is taken up again. */
+  worker: { concurrency: number; maxAttempts: number; lockMs: number };
   logLevel: Settings['LOG_LEVEL'];
 }
 
@@ -200,7 +201,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
     dataKey: s.DATA_KEY,
     previousDataKey: s.DATA_KEY_PREVIOUS,
     schedules: { pull: s.PULL_EVERY, watch: s.WATCH_EVERY, reconcile: s.RECONCILE_EVERY },
-    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS },
+    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS, lockMs: s.JOB_LOCK_TIMEOUT },
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -97,6 +97,7 @@ export const settingsSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(256).default(8),
   POS_RATE_LIMIT: positiveInt(100_000).optional(),
   MAX_ATTEMPTS: positiveInt(100).default(10),
+  JOB_LOCK_TIMEOUT: duration.default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
 });
 

@@ -33,15 +33,15 @@ export interface PipelineSettings {
   /** Longest wait between those checks. */
   durablePollMaxMs: number;
   watchBatch: number;
-  /** How long a per-appeal register/push lock lives if its holder dies without releasing it. */
-  pushLockMs: number;
+  /** How long a per-appeal register/push lock outlives a holder that died (renewed while it lives). */
+  appealLockMs: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
   durablePollMs: 1000,
   durablePollMaxMs: 5 * 60_000,
   watchBatch: 100,
-  pushLockMs: 120_000,
+  appealLockMs: 30_000,
 };
 
 export interface PipelineContext {

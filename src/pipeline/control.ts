@@ -56,9 +56,9 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
   const report = await drainAppeals(
     ctx.pos,
     async (appeal) => {
-      await ctx.store.markQueued(appeal.id);
+      const firstTime = await ctx.store.markQueued(appeal.id);
       await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal));
-      ctx.metrics.appealsPulled.inc();
+      if (firstTime) ctx.metrics.appealsPulled.inc();
     },
     {
       pageSize: ctx.settings.pageSize,

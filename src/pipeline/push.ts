@@ -47,7 +47,7 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
 
 export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
   const { posId } = job.data;
-  const release = await ctx.store.lock(posId, 'push', ctx.settings.pushLockMs);
+  const release = await ctx.store.lock(posId, 'push', ctx.settings.appealLockMs);
   if (!release) {
     await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
     throw new DelayedError();

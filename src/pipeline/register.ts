@@ -70,7 +70,7 @@ const LOCK_RETRY_MS = 500;
 
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
-  const release = await ctx.store.lock(posId, 'register', ctx.settings.pushLockMs);
+  const release = await ctx.store.lock(posId, 'register', ctx.settings.appealLockMs);
   if (!release) {
     await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
     throw new DelayedError();

@@ -6,6 +6,7 @@
 import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { EdmsAdapter } from '../../adapters/contract.js';
+import type { BridgeConfig } from '../config/load.js';
 import type { Schedule } from '../config/schedule.js';
 import { BridgeMetrics } from '../metrics.js';
 import type { RedisConnection } from '../redis.js';
@@ -79,4 +80,14 @@ export async function triggerControl(ctx: PipelineContext, kind: ControlJobData[
 
 export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
   return startWorkers(ctx, redis as ConnectionOptions, settings);
+}
+
+/** Worker settings from the configuration, shared by `start` and `sync`. */
+export function workerSettingsOf(config: BridgeConfig): WorkerSettings {
+  return {
+    concurrency: config.worker.concurrency,
+    posRateLimitPerSecond: config.pos.rateLimitPerSecond,
+    lockDurationMs: config.worker.lockMs,
+    stalledIntervalMs: Math.max(500, Math.floor(config.worker.lockMs / 2)),
+  };
 }

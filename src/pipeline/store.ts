@@ -9,6 +9,9 @@
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
 
+const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
 export type AppealState = 'queued' | 'awaiting_registration' | 'registered' | 'accepted' | 'answered' | 'set_aside';
 
 export interface PushedStep {
@@ -180,14 +183,28 @@ export class AppealStore {
    * One register or one push in flight per appeal, across processes (a job BullMQ believes stalled
    * may still be running elsewhere). Returns a release function, or null if held.
    */
-  async lock(posId: number, kind: 'register' | 'push', ttlMs: number): Promise<(() => Promise<void>) | null> {
-    const key = `${this.key(posId)}:${kind}-lock`;
+  lock(posId: number, kind: 'register' | 'push', ttlMs: number): Promise<(() => Promise<void>) | null> {
+    return this.lockKey(`${this.key(posId)}:${kind}-lock`, ttlMs);
+  }
+
+  /** One scheduled pull / watch / reconcile at a time across all processes. */
+  lockControl(kind: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    return this.lockKey(`${this.prefix}:control-lock:${kind}`, ttlMs);
+  }
+
+  private async lockKey(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
     const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
+    // Renewed while the holder lives, so a long job keeps it; a dead holder's lock expires in ttlMs.
+    const renew = setInterval(() => {
+      this.redis.eval(OWNED_PEXPIRE, 1, key, token, String(ttlMs)).catch(() => undefined);
+    }, Math.max(100, Math.floor(ttlMs / 3)));
+    renew.unref();
     return async () => {
+      clearInterval(renew);
       // Release only our own lock (it may have expired and been taken by another process).
-      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, key, token);
+      await this.redis.eval(OWNED_DEL, 1, key, token);
     };
   }
 }

@@ -8,6 +8,9 @@ import { processPush } from './push.js';
 import { backoffDelay, type ControlJobData, type PushJobData, type RegisterJobData } from './queues.js';
 import { processRegister } from './register.js';
 
+/** Longest a pull / watch / reconcile may hold its lock if its process dies mid-run. */
+const CONTROL_LOCK_MS = 10 * 60_000;
+
 export interface WorkerSettings {
   concurrency: number;
   /** ПОС requests per second the push worker may start (jobs/s across all processes); none: unlimited. */
@@ -49,11 +52,19 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
   const control = new Worker<ControlJobData, unknown>(
     'control',
     guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
-      if (job.data.kind === 'pull') return processPull(ctx);
-      if (job.data.kind === 'watch') return processWatch(ctx);
-      return processReconcile(ctx);
+      // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
+      const release = await ctx.store.lockControl(job.data.kind, CONTROL_LOCK_MS);
+      if (!release) return { skipped: 'already running' };
+      try {
+        if (job.data.kind === 'pull') return await processPull(ctx);
+        if (job.data.kind === 'watch') return await processWatch(ctx);
+        return await processReconcile(ctx);
+      } finally {
+        await release();
+      }
     }),
-    { ...common, concurrency: 1 },
+    // pull, watch and reconcile may run side by side: a long pull must not hold back status pushes.
+    { ...common, concurrency: 3 },
   );
   const register = new Worker<RegisterJobData, unknown>(
     'register',

@@ -5,7 +5,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
-import { installSchedules, startPipelineWorkers, type Role } from '../pipeline/runtime.js';
+import { installSchedules, startPipelineWorkers, workerSettingsOf, type Role } from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { adminDeps } from './admin-deps.js';
@@ -23,7 +23,7 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   await warnOnEvictionPolicy(services.redis, logger);
   const running: RunningService = { services, stop: async () => undefined };
   if (role === 'all' || role === 'worker') {
-    running.workers = startPipelineWorkers(ctx, services.redis, { concurrency: config.worker.concurrency, posRateLimitPerSecond: config.pos.rateLimitPerSecond });
+    running.workers = startPipelineWorkers(ctx, services.redis, workerSettingsOf(config));
   }
   if (role === 'all' || role === 'scheduler') await installSchedules(ctx, config.schedules);
   if (role === 'all' || role === 'api') {

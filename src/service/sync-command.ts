@@ -6,7 +6,7 @@ import { parseDuration } from '../config/schedule.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { loadMappingForTarget } from '../mapping/load-file.js';
-import { startPipelineWorkers } from '../pipeline/runtime.js';
+import { startPipelineWorkers, workerSettingsOf } from '../pipeline/runtime.js';
 import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
@@ -81,7 +81,7 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
   const logger = createLogger({ level: config.logLevel });
   const services = await buildServices(config, logger, { watchMappings: false });
   await warnOnEvictionPolicy(services.redis, logger);
-  const workers = startPipelineWorkers(services.ctx, services.redis, { concurrency: config.worker.concurrency, posRateLimitPerSecond: config.pos.rateLimitPerSecond });
+  const workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
   try {
     const summary = await runSync(services.ctx, {
       timeoutMs,

@@ -49,6 +49,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
     settings: {
       pageSize: config.pos.pageSize,
       retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
+      appealLockMs: config.worker.lockMs,
       ...options.settings,
     },
   });
