@@ -5,7 +5,19 @@ import type { BridgeConfig } from './config/load.js';
 
 export type RedisConnection = Redis | Cluster;
 
-export function connectRedis(config: BridgeConfig['redis']): RedisConnection {
+/** Connects; connection errors are logged (at most every 10 s) instead of surfacing as unhandled events. */
+export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): RedisConnection {
+  const connection = openRedis(config);
+  let lastLogged = 0;
+  connection.on('error', (error: Error) => {
+    if (Date.now() - lastLogged < 10_000) return;
+    lastLogged = Date.now();
+    logger?.warn({ err: error.message }, 'Redis connection problem; reconnecting');
+  });
+  return connection;
+}
+
+function openRedis(config: BridgeConfig['redis']): RedisConnection {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
   const common = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
   const topology = config.topology;

@@ -31,7 +31,7 @@ export interface BuildOptions {
 export async function buildServices(config: BridgeConfig, logger: Logger, options: BuildOptions = {}): Promise<Services> {
   if (!config.dataKey) throw new Error('DATA_KEY is required');
   const metrics = options.metrics ?? new BridgeMetrics();
-  const redis = connectRedis(config.redis);
+  const redis = connectRedis(config.redis, logger);
   const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
   const mappings = new MappingRegistry({ redis: redis as never, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });

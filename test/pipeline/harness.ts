@@ -80,6 +80,7 @@ export interface InProcessBridge {
 export async function startBridge(world: World, options: { workers?: boolean; settings?: Partial<PipelineSettings>; concurrency?: number } = {}): Promise<InProcessBridge> {
   const logger = pino({ level: 'silent' });
   const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => undefined); // crash tests kill Redis on purpose
   const metrics = new BridgeMetrics({ defaultMetrics: false });
   const pos = new PosClient({ pos: world.config.pos, logger, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(world.config, { logger });
@@ -92,7 +93,7 @@ export async function startBridge(world: World, options: { workers?: boolean; se
     dataKey: world.config.dataKey!,
     logger,
     metrics,
-    settings: { pageSize: world.config.pos.pageSize, retry: FAST_RETRY, durablePollMs: 100, durablePollMaxMs: 500, pushLockMs: 10_000, ...options.settings },
+    settings: { pageSize: world.config.pos.pageSize, retry: FAST_RETRY, durablePollMs: 100, durablePollMaxMs: 500, appealLockMs: 10_000, ...options.settings },
   });
   const workers = options.workers === false ? undefined : startPipelineWorkers(ctx, redis, { concurrency: options.concurrency ?? 8, lockDurationMs: 5000, stalledIntervalMs: 1000 });
   return {

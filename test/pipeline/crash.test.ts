@@ -1,0 +1,100 @@
+// Kill things and check the guarantees: a worker process SIGKILLed in the middle of a batch, and
+// the Redis server killed and restarted mid-run. Every appeal ends registered once and accepted once.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateAppeals } from '../../fixtures/generator.js';
+import { parseSchedule } from '../../src/config/schedule.js';
+import { installSchedules } from '../../src/pipeline/runtime.js';
+import { freePort, startRedisServer } from '../helpers/redis-server.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { spawnBridgeProcess, startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
+
+const FAST = { pull: parseSchedule('300ms')!, watch: parseSchedule('500ms')!, reconcile: parseSchedule('1h')! };
+
+async function expectExactlyOnce(world: World, ids: number[]): Promise<void> {
+  const edms = world.sandbox.edms;
+  if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
+  expect(edms.directum.state.count('IRequests')).toBe(ids.length);
+  expect(edms.directum.state.count('IExternalEntityLinks')).toBe(ids.length);
+  const stats = await world.sandbox.pos.control.stats();
+  expect(stats.duplicatesAccepted).toBe(0);
+  for (const id of ids) expect((await world.sandbox.pos.control.appeal(id)).acceptCount).toBe(1);
+}
+
+function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+describe('crash safety', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('a worker process killed mid-batch, then restarted: each appeal registered once and accepted once', async () => {
+    const world = await startWorld('directum-rx', testRedisUrl(), { JOB_LOCK_TIMEOUT: '2s' });
+    cleanups.push(() => world.close());
+    const edms = world.sandbox.edms;
+    if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
+    // Slow EDMS writes keep many registrations in flight when the kill lands.
+    edms.directum.faults.add({ route: 'create', kind: 'slow', delayMs: 150, rate: 1 });
+    const appeals = generateAppeals(120, { seed: 31 });
+    await world.sandbox.pos.control.seed(appeals);
+    const scheduler: InProcessBridge = await startBridge(world, { workers: false });
+    cleanups.push(() => scheduler.stop());
+    await installSchedules(scheduler.ctx, FAST);
+
+    const first = spawnBridgeProcess(world, 'worker');
+    cleanups.push(async () => void first.kill('SIGKILL'));
+    await waitFor('some acceptances', async () => (await world.sandbox.pos.control.stats()).acceptedTotal >= 25, 60_000, 50);
+    first.kill('SIGKILL');
+    await killed(first);
+    const acceptedAtKill = (await world.sandbox.pos.control.stats()).acceptedTotal;
+    expect(acceptedAtKill).toBeLessThan(appeals.length);
+
+    const second = spawnBridgeProcess(world, 'worker');
+    cleanups.push(async () => {
+      second.kill('SIGTERM');
+      await killed(second);
+    });
+    await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 90_000, 200);
+    await expectExactlyOnce(world, appeals.map((a) => a.id));
+  }, 180_000);
+
+  it('Redis killed and restarted mid-run: each appeal registered once and accepted once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-aof-'));
+    const port = await freePort();
+    // AOF with fsync on every write: what the README tells operators to run for queues.
+    const aof = ['--appendonly', 'yes', '--appendfsync', 'always'];
+    let redis = await startRedisServer(port, dir, aof);
+    cleanups.push(async () => {
+      redis.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const world = await startWorld('directum-rx', `redis://127.0.0.1:${port}`);
+    cleanups.push(() => world.close());
+    const edms = world.sandbox.edms;
+    if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
+    edms.directum.faults.add({ route: 'create', kind: 'slow', delayMs: 100, rate: 1 });
+    const appeals = generateAppeals(80, { seed: 32 });
+    await world.sandbox.pos.control.seed(appeals);
+    const bridge = await startBridge(world, { settings: { appealLockMs: 2000 } });
+    cleanups.push(() => bridge.stop(true));
+    await installSchedules(bridge.ctx, FAST);
+
+    await waitFor('some acceptances', async () => (await world.sandbox.pos.control.stats()).acceptedTotal >= 15, 60_000, 50);
+    redis.kill('SIGKILL');
+    await new Promise((resolve) => redis.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    redis = await startRedisServer(port, dir, aof);
+
+    await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 120_000, 200);
+    await expectExactlyOnce(world, appeals.map((a) => a.id));
+  }, 200_000);
+});
