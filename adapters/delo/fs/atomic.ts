@@ -2,7 +2,7 @@
 // complete (temp name, fsync, rename, fsync of the directory), and a move never overwrites.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { cp, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export function errorCode(error: unknown): string | undefined {
@@ -91,7 +91,10 @@ export async function moveNoClobber(source: string, targetDir: string, name: str
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOTEMPTY' || code === 'EEXIST') continue;
-      throw error;
+      if (code !== 'EXDEV') throw error;
+      // processed/quarantine on another volume: copy, then remove (a crash in between leaves a copy, never nothing).
+      await cp(source, target, { recursive: true, errorOnExist: true, force: false });
+      await rm(source, { recursive: true, force: true });
     }
     await fsyncDir(targetDir);
     return target;
