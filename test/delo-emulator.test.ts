@@ -75,6 +75,13 @@ describe('intake', () => {
     expect(await waitFor(() => adapter.findByPosId(75), (r) => r?.durable === true)).toMatchObject({ registration });
   });
 
+  it('registrationWaitMs lets register answer durable once «Дело» registered it in time', async () => {
+    emulator = await start();
+    const waiting = new DeloAdapter(options({ registrationWaitMs: 5_000 }));
+    const result = await register(78, waiting);
+    expect(result).toMatchObject({ created: true, durable: true, registration: { number: expect.stringMatching(/^ОГ-/) } });
+  });
+
   it('slow pickup leaves the package in the outbox until its time; registerNow does not wait for it', async () => {
     emulator = await start({ pollMs: 10_000, faults: { pickupDelayMs: 400 } });
     await register(76);
