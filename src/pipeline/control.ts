@@ -6,6 +6,7 @@ import type { MalformedAppealReport, PipelineContext } from './context.js';
 import { jobOptions, pushJobId, registerJobId } from './queues.js';
 import { deriveSteps, missingSteps } from './status.js';
 import type { EdmsProgress } from '../../adapters/contract.js';
+import type { StatusMap } from '../mapping/types.js';
 
 export interface PullReport {
   handedOn: number;
@@ -91,6 +92,22 @@ export async function processWatch(ctx: PipelineContext): Promise<{ changed: num
   return { changed };
 }
 
+/**
+ * The bridge lost what it knew of an appeal (Redis data loss) but the EDMS has it. What ПОС was
+ * already told is unknown: interim statuses the progress implies are taken as delivered (a citizen
+ * may miss one, but never sees one twice), and the final answer is marked in doubt, so it is sent
+ * and a 409 ("already answered") counts as delivered.
+ */
+async function adopt(ctx: PipelineContext, progress: EdmsProgress, statusMap: StatusMap): Promise<void> {
+  await ctx.store.adoptFromEdms(progress.posId, progress.edmsId, progress.registration);
+  const at = new Date().toISOString();
+  for (const step of deriveSteps(progress, statusMap)) {
+    if (step.kind === 'final') await ctx.store.markInFlight(progress.posId, 'final');
+    else await ctx.store.recordDelivered(progress.posId, { step: step.key, status: step.body.status ?? '', statusText: 'assumed delivered (reconciled after state loss)', at });
+  }
+  ctx.logger.warn({ posId: progress.posId }, 'appeal adopted from the EDMS after the bridge lost its state');
+}
+
 export interface ReconcileReport {
   reaccepted: number;
   adopted: number;
@@ -113,7 +130,7 @@ export async function processReconcile(ctx: PipelineContext): Promise<ReconcileR
     const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
     for (const progress of batch.items) {
       if (!(await ctx.store.has(progress.posId))) {
-        await ctx.store.adoptFromEdms(progress.posId, progress.edmsId, progress.registration);
+        await adopt(ctx, progress, mapping.statusMap);
         report.adopted += 1;
       }
       const delivered = new Set((await ctx.store.delivered(progress.posId)).keys());

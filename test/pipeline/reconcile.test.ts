@@ -1,0 +1,72 @@
+// Reconcile repairs drift: after Redis lost the bridge's state, appeals are adopted from the EDMS
+// and their final answers reach ПОС without repeating statuses; an accepted appeal the EDMS does
+// not have is reported.
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateAppeals } from '../../fixtures/generator.js';
+import { answerPdf } from '../../src/demo/clerk.js';
+import { processReconcile } from '../../src/pipeline/control.js';
+import { runSync } from '../../src/pipeline/sync.js';
+import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
+
+async function wipe(prefix: string): Promise<number> {
+  const redis = testRedis();
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) removed += await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+  return removed;
+}
+
+describe('reconcile', () => {
+  let world: World;
+  let bridge: InProcessBridge;
+  afterEach(async () => {
+    await bridge?.stop();
+    await world?.close();
+  });
+
+  it('adopts appeals after Redis lost its data and delivers pending finals once; reports accepted appeals missing in the EDMS', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const appeals = generateAppeals(10, { seed: 51 });
+    const pos = world.sandbox.pos.control;
+    await pos.seed(appeals);
+    bridge = await startBridge(world);
+    await runSync(bridge.ctx, { timeoutMs: 30_000 });
+    const edmsIds = new Map<number, string>();
+    for (const appeal of appeals) edmsIds.set(appeal.id, (await bridge.ctx.store.get(appeal.id))!.edmsId!);
+    const before = new Map<number, number>();
+    for (const appeal of appeals) before.set(appeal.id, (await pos.appeal(appeal.id)).history.length);
+    expect([...before.values()].every((n) => n === 1)).toBe(true); // "registered" delivered
+
+    // Redis loses everything the bridge knew; meanwhile clerks answer half of the appeals.
+    await bridge.stop();
+    expect(await wipe(world.prefix)).toBeGreaterThan(0);
+    for (const appeal of appeals.slice(0, 5)) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
+    bridge = await startBridge(world);
+    const report = await processReconcile(bridge.ctx);
+    expect(report.adopted).toBe(10);
+    expect(report.pushesQueued).toBe(5);
+    await runSync(bridge.ctx, { timeoutMs: 30_000 });
+    for (const [index, appeal] of appeals.entries()) {
+      const history = (await pos.appeal(appeal.id)).history;
+      expect(history.filter((h) => !h.body.answer)).toHaveLength(1); // "registered" not repeated
+      expect(history.filter((h) => h.body.answer)).toHaveLength(index < 5 ? 1 : 0);
+    }
+    // Running it again finds nothing to repair.
+    expect(await processReconcile(bridge.ctx)).toMatchObject({ adopted: 0, pushesQueued: 0, missingInEdms: [] });
+
+    // An accepted appeal's EDMS record disappears (deleted by hand): reconcile must say so.
+    const edms = world.sandbox.edms;
+    if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
+    const lost = appeals[9]!;
+    edms.directum.state.remove('IRequests', Number(edmsIds.get(lost.id)));
+    const afterLoss = await processReconcile(bridge.ctx);
+    expect(afterLoss.missingInEdms).toEqual([lost.id]);
+    expect((await bridge.ctx.store.get(lost.id))?.lastError?.code).toBe('NOT_FOUND');
+  }, 90_000);
+});
