@@ -60,7 +60,14 @@ function dictionaryKeyProblems(located: LocatedSource, dictionaries: Loose | und
   return problems;
 }
 
-function fieldProblems(located: LocatedSource, kind: EdmsKind | undefined, fields: Loose | undefined, scope: ExpressionScope, plans: FieldPlan[]): MappingProblem[] {
+interface FieldContext {
+  located: LocatedSource;
+  kind: EdmsKind | undefined;
+  scope: ExpressionScope;
+  fastPath: boolean;
+}
+
+function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields: Loose | undefined, plans: FieldPlan[]): MappingProblem[] {
   const problems: MappingProblem[] = [];
   const spec = kind ? targetSpec(kind) : undefined;
   for (const [name, raw] of Object.entries(fields ?? {})) {
@@ -70,7 +77,7 @@ function fieldProblems(located: LocatedSource, kind: EdmsKind | undefined, field
     }
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue; // reported by the schema
     const text = String(raw);
-    const { expression, problems: found } = compileExpression(text, scope);
+    const { expression, problems: found } = compileExpression(text, scope, { fastPath });
     for (const problem of found) {
       const offset = typeof raw === 'string' ? located.offsetInScalar(['fields', name], problem.offset) : located.offsetOf(['fields', name]);
       problems.push(located.problemAtOffset(offset, `fields.${name}: ${problem.message}`));
@@ -107,7 +114,12 @@ function byPosition(a: MappingProblem, b: MappingProblem): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
 }
 
-export function compileMapping(source: string, file: string): { mapping?: CompiledMapping; problems: MappingProblem[] } {
+export interface CompileOptions {
+  /** false: evaluate every field with JSONata only (for benchmarks and diagnosis). */
+  fastPath?: boolean;
+}
+
+export function compileMapping(source: string, file: string, options: CompileOptions = {}): { mapping?: CompiledMapping; problems: MappingProblem[] } {
   const located = new LocatedSource(source, file);
   const problems = located.syntaxProblems();
   let raw: unknown;
@@ -135,7 +147,7 @@ export function compileMapping(source: string, file: string): { mapping?: Compil
     constants: new Set(Object.keys(asMap(top.constants) ?? {})),
   };
   const plans: FieldPlan[] = [];
-  problems.push(...fieldProblems(located, kind, asMap(top.fields), scope, plans));
+  problems.push(...fieldProblems({ located, kind, scope, fastPath: options.fastPath ?? true }, asMap(top.fields), plans));
 
   if (problems.length > 0 || !parsed.success || !kind) return { problems: problems.sort(byPosition) };
   const mapping = new MappingEngine({

@@ -3,7 +3,7 @@
 import type { EdmsKind } from '../../adapters/contract.js';
 import { BridgeError } from '../errors.js';
 import type { PosAppeal } from '../pos/schemas.js';
-import { describeExpressionError, evaluateExpression, evaluateWithJsonata, withoutNulls } from './evaluate.js';
+import { DEOPTED, describeExpressionError, evaluateExpression, evaluateWithJsonata, runFast, withoutNulls } from './evaluate.js';
 import type { CompiledExpression } from './expression.js';
 import type { CallContext, MappingRuntime } from './functions.js';
 import type { TargetSpec } from './targets.js';
@@ -71,14 +71,18 @@ export class MappingEngine implements CompiledMapping {
     const call: CallContext = { runtime: this.runtime, now, warn: (message) => fieldWarnings.push(message) };
     const record: Record<string, unknown> = {};
     for (const field of this.fields) {
-      fieldWarnings.length = 0;
       let value: unknown;
       try {
-        value = await evaluateExpression(field.expression, appeal, call, fieldWarnings);
+        // Synchronous when the fast path answers: no promise per field.
+        value = runFast(field.expression, appeal, call, fieldWarnings);
+        if (value === DEOPTED) value = await evaluateExpression(field.expression, appeal, call, fieldWarnings, false);
       } catch (error) {
         throw this.failure(field.name, appeal, error);
       }
-      for (const warning of fieldWarnings) warnings.add(`${field.name}: ${warning}`);
+      if (fieldWarnings.length > 0) {
+        for (const warning of fieldWarnings) warnings.add(`${field.name}: ${warning}`);
+        fieldWarnings.length = 0;
+      }
       const kept = withoutNulls(value);
       if (kept !== undefined) record[field.name] = kept;
     }

@@ -8,7 +8,7 @@ import { MappingFunctionError, customFunctions, type CallContext } from './funct
 export function jsonataBindings(call: CallContext): Record<string, unknown> {
   const bindings: Record<string, unknown> = { const: call.runtime.constants };
   for (const [name, fn] of Object.entries(customFunctions)) {
-    bindings[name] = (...args: unknown[]) => fn.call(call, args);
+    bindings[name] = (...args: unknown[]) => fn.call(call, ...args);
   }
   return bindings;
 }
@@ -17,18 +17,29 @@ export function evaluateWithJsonata(expression: CompiledExpression, input: unkno
   return expression.jsonata.evaluate(input, jsonataBindings(call));
 }
 
+/** What runFast returns when JSONata has to evaluate instead. */
+export const DEOPTED: unique symbol = Symbol('deopted');
+
 /**
- * Evaluates with the fast path when it can. `warnings` collects this evaluation's warnings; a
- * fast attempt that gives up leaves none behind, so nothing is reported twice.
+ * The fast path alone, synchronously; DEOPTED when there is none or it gave up. A fast attempt
+ * that gives up leaves no warnings behind in `warnings`, so nothing is reported twice.
  */
-export async function evaluateExpression(expression: CompiledExpression, input: unknown, call: CallContext, warnings: string[]): Promise<unknown> {
-  if (expression.fast) {
-    try {
-      return expression.fast.run(input, call);
-    } catch (error) {
-      if (!(error instanceof Deopt)) throw error;
-      warnings.length = 0;
-    }
+export function runFast(expression: CompiledExpression, input: unknown, call: CallContext, warnings: string[]): unknown {
+  if (!expression.fast) return DEOPTED;
+  try {
+    return expression.fast.run(input, call);
+  } catch (error) {
+    if (!(error instanceof Deopt)) throw error;
+    if (warnings.length > 0) warnings.length = 0;
+    return DEOPTED;
+  }
+}
+
+/** Evaluates with the fast path when it can, else with JSONata. */
+export async function evaluateExpression(expression: CompiledExpression, input: unknown, call: CallContext, warnings: string[], tryFast = true): Promise<unknown> {
+  if (tryFast) {
+    const value = runFast(expression, input, call, warnings);
+    if (value !== DEOPTED) return value;
   }
   return evaluateWithJsonata(expression, input, call);
 }
@@ -60,13 +71,25 @@ export function describeExpressionError(error: unknown): string {
   return error instanceof Error ? `${error.name}` : 'unexpected failure';
 }
 
-/** Copy of a result with nulls left out (ПОС sends null for "absent"), sequences made plain. */
+function holdsNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsNull);
+  return Object.values(value).some(holdsNull);
+}
+
+/** The result with nulls left out (ПОС sends null for "absent"); copied only when it holds any. */
 export function withoutNulls(value: unknown): unknown {
+  if (value === undefined || !holdsNull(value)) return value;
+  return stripNulls(value);
+}
+
+function stripNulls(value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
   if (Array.isArray(value)) {
     const items: unknown[] = [];
     for (const item of value) {
-      const kept = withoutNulls(item);
+      const kept = stripNulls(item);
       if (kept !== undefined) items.push(kept);
     }
     return items;
@@ -74,7 +97,7 @@ export function withoutNulls(value: unknown): unknown {
   if (typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const kept = withoutNulls(item);
+      const kept = stripNulls(item);
       if (kept !== undefined) result[key] = kept;
     }
     return result;

@@ -95,7 +95,12 @@ function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProble
   return problems;
 }
 
-export function compileExpression(source: string, scope: ExpressionScope): { expression?: CompiledExpression; problems: ExpressionProblem[] } {
+/** `fastPath: false` keeps every expression with JSONata (benchmarks, diagnosis). */
+export function compileExpression(
+  source: string,
+  scope: ExpressionScope,
+  options: { fastPath?: boolean } = {},
+): { expression?: CompiledExpression; problems: ExpressionProblem[] } {
   if (source.trim() === '') return { problems: [{ offset: 0, message: 'empty expression' }] };
   let expression: jsonata.Expression;
   try {
@@ -108,6 +113,6 @@ export function compileExpression(source: string, scope: ExpressionScope): { exp
   const ast = expression.ast() as unknown as AstNode;
   const problems = checkReferences(ast, scope);
   if (problems.length > 0) return { problems };
-  const { fast, reason } = compileFast(ast);
+  const { fast, reason } = options.fastPath === false ? { fast: undefined, reason: 'fast path turned off' } : compileFast(ast);
   return { expression: { source, jsonata: expression, fast, fallbackReason: reason }, problems: [] };
 }

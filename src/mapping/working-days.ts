@@ -14,8 +14,26 @@ export interface WorkingCalendar {
 
 export const plainCalendar: WorkingCalendar = { holidays: new Set(), workingWeekends: new Set() };
 
+// Appeals of one period share their dates: small caches spare the parsing and formatting that
+// would otherwise run several times for every appeal.
+const CACHE_LIMIT = 4096;
+const parsedDays = new Map<string, number | undefined>();
+const formattedDays = new Map<number, string>();
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Days since the epoch of the date part of an ISO 8601 string; undefined when there is none. */
 export function dayNumber(iso: string): number | undefined {
+  const day = iso.slice(0, 10);
+  if (parsedDays.has(day)) return parsedDays.get(day);
+  return remember(parsedDays, day, parseDay(day));
+}
+
+function parseDay(iso: string): number | undefined {
   const match = ISO_DAY.exec(iso);
   if (!match) return undefined;
   const [, year, month, day] = match;
@@ -27,14 +45,29 @@ export function dayNumber(iso: string): number | undefined {
 }
 
 export function isoDay(dayNo: number): string {
-  return new Date(dayNo * DAY_MS).toISOString().slice(0, 10);
+  return formattedDays.get(dayNo) ?? remember(formattedDays, dayNo, new Date(dayNo * DAY_MS).toISOString().slice(0, 10));
+}
+
+/** The calendar's dates as day numbers, computed once per calendar (this runs for every appeal). */
+const indexed = new WeakMap<WorkingCalendar, { holidays: Set<number>; working: Set<number> }>();
+function dayNumbers(calendar: WorkingCalendar): { holidays: Set<number>; working: Set<number> } {
+  let index = indexed.get(calendar);
+  if (!index) {
+    const numbers = (days: ReadonlySet<string>) => new Set([...days].flatMap((day) => dayNumber(day) ?? []));
+    index = { holidays: numbers(calendar.holidays), working: numbers(calendar.workingWeekends) };
+    indexed.set(calendar, index);
+  }
+  return index;
 }
 
 export function isWorkingDay(dayNo: number, calendar: WorkingCalendar): boolean {
-  const day = isoDay(dayNo);
-  if (calendar.workingWeekends.has(day)) return true;
-  if (calendar.holidays.has(day)) return false;
-  const weekday = new Date(dayNo * DAY_MS).getUTCDay();
+  return isWorking(dayNo, dayNumbers(calendar));
+}
+
+function isWorking(dayNo: number, { holidays, working }: { holidays: Set<number>; working: Set<number> }): boolean {
+  if (working.has(dayNo)) return true;
+  if (holidays.has(dayNo)) return false;
+  const weekday = (((dayNo + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4); 0 is Sunday
   return weekday !== 0 && weekday !== 6;
 }
 
@@ -45,10 +78,11 @@ export function isWorkingDay(dayNo: number, calendar: WorkingCalendar): boolean 
 export function controlDate(deadline: string, workingDays: number, calendar: WorkingCalendar): string | undefined {
   let day = dayNumber(deadline);
   if (day === undefined) return undefined;
-  while (!isWorkingDay(day, calendar)) day--;
+  const days = dayNumbers(calendar);
+  while (!isWorking(day, days)) day--;
   for (let left = workingDays; left > 0; left--) {
     day--;
-    while (!isWorkingDay(day, calendar)) day--;
+    while (!isWorking(day, days)) day--;
   }
   return isoDay(day);
 }

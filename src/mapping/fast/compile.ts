@@ -4,10 +4,10 @@
 // the bridge's functions and common built-ins). Any other shape makes the whole expression use
 // JSONata; at run time a Deopt does the same for one evaluation.
 import type { CallContext } from '../functions.js';
-import { customFunctions } from '../functions.js';
+import { customFunctions, type CustomFunction } from '../functions.js';
 import { fastBuiltins } from './builtins.js';
 import {
-  Deopt, append, createSequence, deepEqual, isCons, isNumeric, isSequence, lookup, normalize, toBoolean, toJsonataString,
+  Deopt, createSequence, deepEqual, isCons, isNumeric, isSequence, lookup, normalize, toBoolean, toJsonataString,
 } from './semantics.js';
 
 /** The parts of a JSONata AST node the fast path reads. */
@@ -95,6 +95,9 @@ class Compiler {
   node(node: AstNode): Fn {
     checkShape(node);
     const raw = this.raw(node);
+    // JSONata normalises every node's result, but only paths (which normalise themselves) and
+    // field lookups make sequences; every other node returns a value that is already normal.
+    if (node.type !== 'name') return raw;
     return (input, env) => normalize(raw(input, env));
   }
 
@@ -151,7 +154,7 @@ class Compiler {
     const steps = stepNodes.map((step) => this.node(step));
     const absolute = stepNodes[0]?.type === 'variable';
     if (stepNodes[0]?.consarray) throw new Unsupported('path starting with an array constructor');
-    return (input, env) => {
+    const general: Fn = (input, env) => {
       let sequence: unknown[] = Array.isArray(input) && !absolute ? input : createSequence(input);
       let result: unknown[] = sequence;
       for (let index = 0; index < steps.length; index++) {
@@ -161,6 +164,9 @@ class Compiler {
       }
       return result;
     };
+    const normalized: Fn = (input, env) => normalize(general(input, env));
+    const keys = stepNodes.every((step) => step.type === 'name') ? stepNodes.map((step) => String(step.value)) : undefined;
+    return keys ? namesOnly(keys, normalized) : normalized;
   }
 
   private binary(node: AstNode): Fn {
@@ -232,12 +238,13 @@ class Compiler {
     const items = (node.expressions ?? []).map((item) => ({ nested: item.value === '[', fn: this.node(item) }));
     const cons = node.consarray === true;
     return (input, env) => {
-      let result: unknown[] = [];
+      const result: unknown[] = [];
       for (const item of items) {
         const value = item.fn(input, env);
         if (value === undefined) continue;
-        if (item.nested) result.push(value);
-        else result = append(result, value) as unknown[];
+        // fn.append(result, value), in place: arrays add their items, anything else itself.
+        if (item.nested || !Array.isArray(value)) result.push(value);
+        else for (const element of value) result.push(element);
       }
       if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true });
       return result;
@@ -281,7 +288,7 @@ class Compiler {
     const expressions = (node.expressions ?? []).map((item) => this.node(item));
     const scoped = containsBind(node.expressions);
     return (input, outer) => {
-      const env = scoped ? { ...outer, frame: { parent: outer.frame } } : outer;
+      const env: FastEnv = scoped ? { root: outer.root, call: outer.call, frame: { parent: outer.frame } } : outer;
       let result: unknown;
       for (const expression of expressions) result = expression(input, env);
       return result;
@@ -311,10 +318,49 @@ class Compiler {
     const fn = custom ?? builtin;
     if (!fn) throw new Unsupported(`function $${name}`);
     if (args.length < fn.minArgs || args.length > fn.maxArgs) throw new Unsupported(`$${name} with ${args.length} arguments`);
-    if (custom) return (input, env) => custom.call(env.call, args.map((arg) => arg(input, env)));
+    if (custom) return customCall(custom, args);
+    const evaluateArgs = argumentsOf(args);
     const native = builtin as NonNullable<typeof builtin>;
-    return (input, env) => native.call(args.map((arg) => arg(input, env)));
+    return (input, env) => native.call(evaluateArgs(input, env));
   }
+}
+
+/** A call of one of the bridge's functions, arguments passed one by one. */
+function customCall(fn: CustomFunction, args: Fn[]): Fn {
+  const [a, b, c] = args;
+  if (args.length === 0) return (_input, env) => fn.call(env.call);
+  if (args.length === 1 && a) return (input, env) => fn.call(env.call, a(input, env));
+  if (args.length === 2 && a && b) return (input, env) => fn.call(env.call, a(input, env), b(input, env));
+  if (args.length === 3 && a && b && c) return (input, env) => fn.call(env.call, a(input, env), b(input, env), c(input, env));
+  return (input, env) => fn.call(env.call, ...args.map((arg) => arg(input, env)));
+}
+
+/** Argument evaluation without a per-call map() for the usual one or two arguments. */
+function argumentsOf(args: Fn[]): (input: unknown, env: FastEnv) => unknown[] {
+  const [first, second] = args;
+  if (args.length === 1 && first) return (input, env) => [first(input, env)];
+  if (args.length === 2 && first && second) return (input, env) => [first(input, env), second(input, env)];
+  return (input, env) => args.map((arg) => arg(input, env));
+}
+
+/**
+ * `a.b.c` over plain objects, the common case, without building sequences: the same result as
+ * the general evaluation as long as no array is met on the way (then the general one runs).
+ */
+function namesOnly(keys: string[], general: Fn): Fn {
+  return (input, env) => {
+    let value = input;
+    for (const key of keys) {
+      if (value === null || typeof value !== 'object') return undefined;
+      if (Array.isArray(value)) return general(input, env);
+      const next = (value as Record<string, unknown>)[key];
+      if (next === undefined) return undefined;
+      // Only own fields count; data never holds functions, so only inherited ones need the check.
+      if ((typeof next === 'function' || key === '__proto__') && !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
+      value = next;
+    }
+    return value;
+  };
 }
 
 function evaluateStep(step: Fn, input: unknown[], env: FastEnv, lastStep: boolean): unknown[] {

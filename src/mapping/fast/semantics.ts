@@ -64,15 +64,6 @@ export function lookup(input: unknown, key: string): unknown {
   return undefined;
 }
 
-/** fn.append: concatenation that treats non-arrays as one-item sequences. */
-export function append(first: unknown, second: unknown): unknown {
-  if (first === undefined) return second;
-  if (second === undefined) return first;
-  const left = Array.isArray(first) ? first : createSequence(first);
-  const right = Array.isArray(second) ? second : [second];
-  return left.concat(right);
-}
-
 /** fn.boolean: JSONata's effective boolean value (undefined stays undefined). */
 export function toBoolean(value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
@@ -92,6 +83,8 @@ export function toBoolean(value: unknown): boolean | undefined {
 export function toJsonataString(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'boolean' || value === null) return String(value);
   if (typeof value === 'function') return '';
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Deopt('string of Infinity or NaN');
   return JSON.stringify(value, (_key, item: unknown) => {
