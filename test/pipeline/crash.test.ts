@@ -8,20 +8,39 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { parseSchedule } from '../../src/config/schedule.js';
 import { installSchedules } from '../../src/pipeline/runtime.js';
+import { AppealStore } from '../../src/pipeline/store.js';
 import { freePort, startRedisServer } from '../helpers/redis-server.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { spawnBridgeProcess, startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
 const FAST = { pull: parseSchedule('300ms')!, watch: parseSchedule('500ms')!, reconcile: parseSchedule('1h')! };
 
-async function expectExactlyOnce(world: World, ids: number[]): Promise<void> {
+/**
+ * Registered exactly once; accepted in ПОС, with one mark-accepted call each — except where a
+ * process died after ПОС took the call and before the bridge could record it (`inDoubt`): ПОС has
+ * no way to ask, so that call is repeated once, and ПОС treats the repeat as a no-op.
+ */
+async function expectExactlyOnce(world: World, ids: number[], inDoubt: ReadonlySet<number> = new Set()): Promise<void> {
   const edms = world.sandbox.edms;
   if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
   expect(edms.directum.state.count('IRequests')).toBe(ids.length);
   expect(edms.directum.state.count('IExternalEntityLinks')).toBe(ids.length);
-  const stats = await world.sandbox.pos.control.stats();
-  expect(stats.duplicatesAccepted).toBe(0);
-  for (const id of ids) expect((await world.sandbox.pos.control.appeal(id)).acceptCount).toBe(1);
+  for (const id of ids) {
+    const view = await world.sandbox.pos.control.appeal(id);
+    expect(view.accepted).toBe(true);
+    expect(view.acceptCount).toBeLessThanOrEqual(inDoubt.has(id) ? 2 : 1);
+  }
+}
+
+/** Appeals ПОС counts as accepted while the bridge has not recorded it: the kill landed in between. */
+async function acceptedButUnrecorded(world: World, store: AppealStore, ids: number[]): Promise<Set<number>> {
+  const found = new Set<number>();
+  for (const id of ids) {
+    const accepted = (await world.sandbox.pos.control.appeal(id)).accepted;
+    const state = (await store.get(id))?.state;
+    if (accepted && state !== 'accepted' && state !== 'answered') found.add(id);
+  }
+  return found;
 }
 
 function killed(child: ChildProcess): Promise<void> {
@@ -57,6 +76,8 @@ describe('crash safety', () => {
     await killed(first);
     const acceptedAtKill = (await world.sandbox.pos.control.stats()).acceptedTotal;
     expect(acceptedAtKill).toBeLessThan(appeals.length);
+    const inDoubt = await acceptedButUnrecorded(world, scheduler.ctx.store, appeals.map((a) => a.id));
+    expect(inDoubt.size).toBeLessThanOrEqual(8); // at most the dead worker's concurrency
 
     const second = spawnBridgeProcess(world, 'worker');
     cleanups.push(async () => {
@@ -64,7 +85,7 @@ describe('crash safety', () => {
       await killed(second);
     });
     await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 90_000, 200);
-    await expectExactlyOnce(world, appeals.map((a) => a.id));
+    await expectExactlyOnce(world, appeals.map((a) => a.id), inDoubt);
   }, 180_000);
 
   it('Redis killed and restarted mid-run: each appeal registered once and accepted once', async () => {
