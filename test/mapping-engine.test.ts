@@ -17,8 +17,8 @@ function load(name: 'directum-rx' | 'delo'): MappingEngine {
   return mapping as MappingEngine;
 }
 
-function compile(source: string, file = 'directum-rx.yaml'): MappingEngine {
-  const { mapping, problems } = compileMapping(source, file);
+function compile(source: string, file = 'directum-rx.yaml', evaluationTimeoutMs?: number): MappingEngine {
+  const { mapping, problems } = compileMapping(source, file, { evaluationTimeoutMs });
   expect(problems).toEqual([]);
   return mapping as MappingEngine;
 }
@@ -200,5 +200,17 @@ describe('fast path', () => {
         }
       }
     }
+  });
+});
+
+describe('runaway expressions', () => {
+  it('stop with MAPPING_FAILED instead of hanging the worker', async () => {
+    const mapping = compile(directumWith({ Note: '( $f := function($x) { $f($x + 1) }; $f(1) )' }), 'directum-rx.yaml', 200);
+    expect(mapping.fallbackReasons.Note).toBeTruthy();
+    const started = Date.now();
+    const error = (await mapping.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+    expect(error.code).toBe('MAPPING_FAILED');
+    expect(error.message).toMatch(/field Note: JSONata (D1012|RangeError|U1001)/);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -65,9 +65,10 @@ interface FieldContext {
   kind: EdmsKind | undefined;
   scope: ExpressionScope;
   fastPath: boolean;
+  timeoutMs?: number;
 }
 
-function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields: Loose | undefined, plans: FieldPlan[]): MappingProblem[] {
+function fieldProblems({ located, kind, scope, fastPath, timeoutMs }: FieldContext, fields: Loose | undefined, plans: FieldPlan[]): MappingProblem[] {
   const problems: MappingProblem[] = [];
   const spec = kind ? targetSpec(kind) : undefined;
   for (const [name, raw] of Object.entries(fields ?? {})) {
@@ -77,7 +78,7 @@ function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields:
     }
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue; // reported by the schema
     const text = String(raw);
-    const { expression, problems: found } = compileExpression(text, scope, { fastPath });
+    const { expression, problems: found } = compileExpression(text, scope, { fastPath, timeoutMs });
     for (const problem of found) {
       const offset = typeof raw === 'string' ? located.offsetInScalar(['fields', name], problem.offset) : located.offsetOf(['fields', name]);
       problems.push(located.problemAtOffset(offset, `fields.${name}: ${problem.message}`));
@@ -117,6 +118,8 @@ function byPosition(a: MappingProblem, b: MappingProblem): number {
 export interface CompileOptions {
   /** false: evaluate every field with JSONata only (for benchmarks and diagnosis). */
   fastPath?: boolean;
+  /** Longest one expression may run in JSONata before it fails (default 10 s). */
+  evaluationTimeoutMs?: number;
 }
 
 export function compileMapping(source: string, file: string, options: CompileOptions = {}): { mapping?: CompiledMapping; problems: MappingProblem[] } {
@@ -147,7 +150,7 @@ export function compileMapping(source: string, file: string, options: CompileOpt
     constants: new Set(Object.keys(asMap(top.constants) ?? {})),
   };
   const plans: FieldPlan[] = [];
-  problems.push(...fieldProblems({ located, kind, scope, fastPath: options.fastPath ?? true }, asMap(top.fields), plans));
+  problems.push(...fieldProblems({ located, kind, scope, fastPath: options.fastPath ?? true, timeoutMs: options.evaluationTimeoutMs }, asMap(top.fields), plans));
 
   if (problems.length > 0 || !parsed.success || !kind) return { problems: problems.sort(byPosition) };
   const mapping = new MappingEngine({

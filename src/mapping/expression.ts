@@ -12,6 +12,9 @@ const JSONATA_FUNCTIONS = new Set(
     'toMillis fromMillis clone now millis').split(' '),
 );
 
+/** Longest one expression may run in JSONata (the fast path cannot loop). */
+export const EVALUATION_TIMEOUT_MS = 10_000;
+
 export interface CompiledExpression {
   source: string;
   jsonata: jsonata.Expression;
@@ -95,16 +98,17 @@ function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProble
   return problems;
 }
 
-/** `fastPath: false` keeps every expression with JSONata (benchmarks, diagnosis). */
+/** `fastPath: false` keeps every expression with JSONata (benchmarks, diagnosis); `timeoutMs` bounds JSONata. */
 export function compileExpression(
   source: string,
   scope: ExpressionScope,
-  options: { fastPath?: boolean } = {},
+  options: { fastPath?: boolean; timeoutMs?: number } = {},
 ): { expression?: CompiledExpression; problems: ExpressionProblem[] } {
   if (source.trim() === '') return { problems: [{ offset: 0, message: 'empty expression' }] };
   let expression: jsonata.Expression;
   try {
-    expression = jsonata(source);
+    // The timeout stops a runaway expression (endless recursion) instead of hanging the worker.
+    expression = jsonata(source, { timeout: options.timeoutMs ?? EVALUATION_TIMEOUT_MS });
   } catch (error) {
     const syntax = error as JsonataSyntaxError;
     const offset = Math.max(0, (syntax.position ?? 1) - 1);
