@@ -4,10 +4,11 @@
 // the bridge's functions and common built-ins). Any other shape makes the whole expression use
 // JSONata; at run time a Deopt does the same for one evaluation.
 import type { CallContext } from '../functions.js';
-import { customFunctions, type CustomFunction } from '../functions.js';
+import { customFunctions } from '../functions.js';
 import { fastBuiltins } from './builtins.js';
+import { argumentsOf, arithmetic, compare, customCall, evaluateStep, namesOnly, type FastEnv, type Fn, type Frame } from './runtime.js';
 import {
-  Deopt, createSequence, deepEqual, isCons, isNumeric, isSequence, lookup, normalize, toBoolean, toJsonataString,
+  Deopt, createSequence, deepEqual, isNumeric, lookup, normalize, toBoolean, toJsonataString,
 } from './semantics.js';
 
 /** The parts of a JSONata AST node the fast path reads. */
@@ -28,19 +29,6 @@ export interface AstNode {
   consarray?: boolean;
   [other: string]: unknown;
 }
-
-interface Frame {
-  vars?: Map<string, unknown>;
-  parent?: Frame;
-}
-
-interface FastEnv {
-  root: unknown;
-  call: CallContext;
-  frame: Frame;
-}
-
-type Fn = (input: unknown, env: FastEnv) => unknown;
 
 export interface FastExpression {
   /** Evaluates synchronously; throws Deopt when JSONata must decide instead. */
@@ -323,86 +311,6 @@ class Compiler {
     const native = builtin as NonNullable<typeof builtin>;
     return (input, env) => native.call(evaluateArgs(input, env));
   }
-}
-
-/** A call of one of the bridge's functions, arguments passed one by one. */
-function customCall(fn: CustomFunction, args: Fn[]): Fn {
-  const [a, b, c] = args;
-  if (args.length === 0) return (_input, env) => fn.call(env.call);
-  if (args.length === 1 && a) return (input, env) => fn.call(env.call, a(input, env));
-  if (args.length === 2 && a && b) return (input, env) => fn.call(env.call, a(input, env), b(input, env));
-  if (args.length === 3 && a && b && c) return (input, env) => fn.call(env.call, a(input, env), b(input, env), c(input, env));
-  return (input, env) => fn.call(env.call, ...args.map((arg) => arg(input, env)));
-}
-
-/** Argument evaluation without a per-call map() for the usual one or two arguments. */
-function argumentsOf(args: Fn[]): (input: unknown, env: FastEnv) => unknown[] {
-  const [first, second] = args;
-  if (args.length === 1 && first) return (input, env) => [first(input, env)];
-  if (args.length === 2 && first && second) return (input, env) => [first(input, env), second(input, env)];
-  return (input, env) => args.map((arg) => arg(input, env));
-}
-
-/**
- * `a.b.c` over plain objects, the common case, without building sequences: the same result as
- * the general evaluation as long as no array is met on the way (then the general one runs).
- */
-function namesOnly(keys: string[], general: Fn): Fn {
-  return (input, env) => {
-    let value = input;
-    for (const key of keys) {
-      if (value === null || typeof value !== 'object') return undefined;
-      if (Array.isArray(value)) return general(input, env);
-      const next = (value as Record<string, unknown>)[key];
-      if (next === undefined) return undefined;
-      // Only own fields count; data never holds functions, so only inherited ones need the check.
-      if ((typeof next === 'function' || key === '__proto__') && !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
-      value = next;
-    }
-    return value;
-  };
-}
-
-function evaluateStep(step: Fn, input: unknown[], env: FastEnv, lastStep: boolean): unknown[] {
-  const result = createSequence();
-  for (const item of input) {
-    const value = step(item, env);
-    if (value !== undefined) result.push(value);
-  }
-  const only = result[0];
-  if (lastStep && result.length === 1 && Array.isArray(only) && !isSequence(only)) return only;
-  const flat = createSequence();
-  for (const value of result) {
-    if (!Array.isArray(value) || isCons(value)) flat.push(value);
-    else for (const item of value) flat.push(item);
-  }
-  return flat;
-}
-
-function compare(left: unknown, right: unknown, op: string): boolean | undefined {
-  const lt = typeof left;
-  const rt = typeof right;
-  const comparable = (t: string) => t === 'undefined' || t === 'string' || t === 'number';
-  if (!comparable(lt) || !comparable(rt)) throw new Deopt('comparison of non-comparable values');
-  if (left === undefined || right === undefined) return undefined;
-  if (lt !== rt) throw new Deopt('comparison of different types');
-  const l = left as string | number;
-  const r = right as string | number;
-  if (op === '<') return l < r;
-  if (op === '<=') return l <= r;
-  if (op === '>') return l > r;
-  return l >= r;
-}
-
-function arithmetic(left: unknown, right: unknown, op: string): number | undefined {
-  if (left !== undefined && !isNumeric(left)) throw new Deopt('arithmetic on a non-number');
-  if (right !== undefined && !isNumeric(right)) throw new Deopt('arithmetic on a non-number');
-  if (left === undefined || right === undefined) return undefined;
-  if (op === '+') return left + right;
-  if (op === '-') return left - right;
-  if (op === '*') return left * right;
-  if (op === '/') return left / right;
-  return left % right;
 }
 
 /** Compiles an expression's AST; `reason` says why it stays with JSONata when it must. */
