@@ -59,6 +59,7 @@ export class MappingRegistry {
   private subscriber?: Redis;
   private ownSubscriber = false;
   private watcher?: DirWatch;
+  private reportedVersion?: string;
   private readonly onMessage = (channel: string, message: string) => {
     if (channel !== this.store.channel) return;
     let change: ChangeMessage;
@@ -110,7 +111,10 @@ export class MappingRegistry {
   /** The mapping for this EDMS, as applied now by any process (one GET when nothing changed). */
   async forTarget(kind: EdmsKind): Promise<CompiledMapping> {
     const mapping = await this.active(kind);
-    this.options.metrics?.setMappingVersion(mapping.name, mapping.version);
+    if (this.reportedVersion !== mapping.version) {
+      this.reportedVersion = mapping.version;
+      this.options.metrics?.setMappingVersion(mapping.name, mapping.version);
+    }
     return mapping;
   }
 
