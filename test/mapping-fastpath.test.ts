@@ -83,7 +83,7 @@ const COMPILED = [
   'n > 1', '"a" < "b"', 'missing < 3', 'n < "x"', '"A" in coApplicants.surname', '"C" in coApplicants.surname',
   '-n', '-missing', '-description', 'n * 2 - zero / 4', 'n + missing', 'n + "1"', '7 % 3',
   '($x := 1; $y := $x + 1; $x & $y)', '($x := 1; ($x := 2); $x)', '$z := 5', '($c := $const.c; $c & $const.n)',
-  '$$.id', 'applicant.($$.id)', 'coApplicants.($.surname)', '$.description', '$const.c', '$const',
+  '$$.id', '$$.applicant.surname', '$.coApplicants.surname', '($v := coApplicants; $v.tags)', '($o := applicant; $o.name)', 'applicant.($$.id)', 'coApplicants.($.surname)', '$.description', '$const.c', '$const',
   '$join(coApplicants.surname, ",")', '$join($compact(coApplicants.surname), ",")', '$join(single)', '$join([], "-")',
   '$count(coApplicants)', '$count(missing)', '$count(applicant)', '$count(applicant.name)',
   '$exists(applicant.name)', '$exists(missing)', '$substring(description, -3, 2)', '$substring("😀ab", 1)',

@@ -153,8 +153,14 @@ class Compiler {
       return result;
     };
     const normalized: Fn = (input, env) => normalize(general(input, env));
-    const keys = stepNodes.every((step) => step.type === 'name') ? stepNodes.map((step) => String(step.value)) : undefined;
-    return keys ? namesOnly(keys, normalized) : normalized;
+    // `a.b.c` and `$var.b.c` (e.g. $const.name) get the shortcut over plain objects.
+    const [head, ...rest] = stepNodes;
+    const keysOf = (nodes: AstNode[]) => (nodes.every((step) => step.type === 'name') ? nodes.map((step) => String(step.value)) : undefined);
+    const keys = keysOf(stepNodes);
+    if (keys) return namesOnly(keys, normalized);
+    const restKeys = keysOf(rest);
+    if (head?.type === 'variable' && restKeys && restKeys.length > 0) return namesOnly(restKeys, normalized, steps[0]);
+    return normalized;
   }
 
   private binary(node: AstNode): Fn {

@@ -35,12 +35,13 @@ export function argumentsOf(args: Fn[]): (input: unknown, env: FastEnv) => unkno
 }
 
 /**
- * `a.b.c` over plain objects, the common case, without building sequences: the same result as
- * the general evaluation as long as no array is met on the way (then the general one runs).
+ * `a.b.c` (or `$v.b.c`, from `start`) over plain objects, the common case, without building
+ * sequences: the same result as the general evaluation as long as no array is met on the way
+ * (then the general one runs).
  */
-export function namesOnly(keys: string[], general: Fn): Fn {
+export function namesOnly(keys: string[], general: Fn, start?: Fn): Fn {
   return (input, env) => {
-    let value = input;
+    let value = start ? start(input, env) : input;
     for (const key of keys) {
       if (value === null || typeof value !== 'object') return undefined;
       if (Array.isArray(value)) return general(input, env);
