@@ -9,13 +9,18 @@ import { installSchedules, startPipelineWorkers, workerSettingsOf, type Role } f
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { adminDeps } from './admin-deps.js';
-import { buildServices, type Services } from './wiring.js';
+import { buildServices, withinTime, type Services } from './wiring.js';
 
 export interface RunningService {
   services: Services;
   api?: AdminServer;
   workers?: BridgeWorkers;
   stop(): Promise<void>;
+}
+
+/** A real authorised ПОС call (a one-item page): a cached token alone would say nothing of ПОС now. */
+async function readinessProbe(services: Services): Promise<void> {
+  await services.pos.fetchPage(0, 1);
 }
 
 export async function startRole(config: BridgeConfig, role: Role, services: Services): Promise<RunningService> {
@@ -27,12 +32,13 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   }
   if (role === 'all' || role === 'scheduler') await installSchedules(ctx, config.schedules);
   if (role === 'all' || role === 'api') {
-    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappings, adminToken: config.adminToken ?? '', logger, posPing: () => services.pos.ping() });
+    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappings, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port });
   }
   running.stop = async () => {
-    await running.api?.close();
-    await running.workers?.close();
+    if (running.api) await withinTime(running.api.close(), 5000);
+    // Active jobs get time to finish; past it they are left to BullMQ's stalled-job recovery.
+    if (running.workers) await withinTime(running.workers.close(), config.worker.lockMs);
     await services.close();
   };
   logger.info({ role, edms: config.edms.kind, api: running.api?.url }, 'pos-bridge started');

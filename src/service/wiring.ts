@@ -11,6 +11,15 @@ import { PosClient } from '../pos/client.js';
 import { connectRedis, type RedisConnection } from '../redis.js';
 import { createAdapter } from './edms.js';
 
+const CLOSE_STEP_MS = 5000;
+
+/** Waits for `work` at most `ms`; errors and overruns are ignored (used on the way out only). */
+export async function withinTime(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 export interface Services {
   config: BridgeConfig;
   logger: Logger;
@@ -61,10 +70,12 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
     mappings,
     ctx,
     close: async () => {
-      await mappings.stop();
-      await ctx.queues.close();
-      await adapter.close();
-      await redis.quit().catch(() => redis.disconnect());
+      // Each step gets a bounded time: shutting down must not hang while Redis is unreachable.
+      await withinTime(mappings.stop(), CLOSE_STEP_MS);
+      await withinTime(ctx.queues.close(), CLOSE_STEP_MS);
+      await withinTime(adapter.close(), CLOSE_STEP_MS);
+      await withinTime(redis.quit(), CLOSE_STEP_MS);
+      redis.disconnect();
     },
   };
 }
