@@ -126,7 +126,8 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
     case 'collection': {
       const def = store.typeOf(target.set);
       if (method === 'GET') {
-        const result = runQuery(store, def, store.rows(target.set), parseQueryOptions(def, params));
+        const options = parseQueryOptions(def, params);
+        const result = runQuery(store, def, store.rowsFor(target.set, options.filter), options);
         return { status: 200, body: { '@odata.context': `${base}/$metadata#${target.set}`, ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
       }
       if (method !== 'POST') throw notAllowed();

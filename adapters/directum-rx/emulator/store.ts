@@ -1,8 +1,10 @@
 // In-memory Directum data: entity sets, child rows, version bodies. Writes are validated against the
 // model (unknown or read-only properties, wrong types, too long strings, links to missing entities
 // → 400) the way the Integration Service refuses them.
+import type { FilterNode } from './filter.js';
 import { DOCUMENT_SETS, ENTITY_SETS, ODataError, type EntityTypeDef, type PropDef, type Row } from './model.js';
 import { SEED_APPLICATIONS, SEED_EMPLOYEES, SEED_QUESTIONS } from './seed.js';
+import { TermIndex } from './term-index.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,6 +12,7 @@ export class DirectumStore {
   private readonly sets = new Map<string, Map<number, Row>>();
   private readonly sequences = new Map<string, number>();
   private readonly bodies = new Map<string, Buffer>();
+  private readonly index = new TermIndex();
   private lastStamp = 0;
 
   constructor(options: { seed?: boolean } = {}) {
@@ -40,6 +43,12 @@ export class DirectumStore {
     return [...this.sets.get(set)!.values()];
   }
 
+  /** The rows a query with this $filter has to look at: few through the term index, else all. */
+  rowsFor(set: string, filter?: FilterNode): Row[] {
+    this.typeOf(set);
+    return this.index.candidates(set, filter, (id) => this.find(set, id)) ?? this.rows(set);
+  }
+
   count(set: string): number {
     return this.sets.get(set)?.size ?? 0;
   }
@@ -64,6 +73,7 @@ export class DirectumStore {
     derive(set, row);
     if (DOCUMENT_SETS.has(set)) row.Created = row.Modified = this.stamp();
     this.sets.get(set)!.set(row.Id, row);
+    this.index.add(set, row);
     return row;
   }
 
@@ -74,12 +84,13 @@ export class DirectumStore {
     this.apply(set, def, draft, body, 'patch');
     derive(set, draft);
     Object.assign(row, draft);
+    this.index.update(set, row);
     this.touch(set, row);
     return row;
   }
 
   remove(set: string, id: number): void {
-    this.get(set, id);
+    this.index.remove(this.get(set, id));
     this.sets.get(set)!.delete(id);
   }
 
