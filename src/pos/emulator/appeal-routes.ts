@@ -23,7 +23,10 @@ export function registerAppealRoutes(app: FastifyInstance, ctx: EmulatorContext)
   app.get('/appeal-service/edms', async (request) => {
     const { page, size } = pageRequest(request.query, ctx.state.settings.maxPageSize, ctx.state.settings.forcePageSize);
     const pending = ctx.state.pending();
-    const content = pending.slice(page * size, page * size + size).map((appeal) => ctx.state.render(appeal, ctx.baseUrl()));
+    const served = pending.slice(page * size, page * size + size);
+    const now = new Date().toISOString();
+    for (const appeal of served) appeal.firstServedAt ??= now;
+    const content = served.map((appeal) => ctx.state.render(appeal, ctx.baseUrl()));
     const totalPages = Math.ceil(pending.length / size);
     return {
       content,

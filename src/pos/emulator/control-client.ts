@@ -19,6 +19,8 @@ export interface EmulatorAppealView {
   accepted: boolean;
   acceptCount: number;
   acceptedAt: string | null;
+  /** When a pull page first listed the appeal. */
+  firstServedAt: string | null;
   finalAnswerAt: string | null;
   history: HistoryEntry[];
   /** The appeal's own (seeded) attachments. */
@@ -35,6 +37,8 @@ export interface EmulatorAppealSummary {
   acceptCount: number;
   answered: boolean;
   historyLength: number;
+  firstServedAt: string | null;
+  acceptedAt: string | null;
 }
 
 export class PosEmulatorControl {

@@ -70,6 +70,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
       accepted: appeal.accepted,
       acceptCount: appeal.acceptCount,
       acceptedAt: appeal.acceptedAt,
+      firstServedAt: appeal.firstServedAt,
       finalAnswerAt: appeal.finalAnswerAt,
       history: appeal.history,
       attachments: filesOf(appeal.fileIds ?? []),
@@ -99,6 +100,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   app.get('/_emulator/appeals', async () =>
     [...state.appeals.values()].map((a) => ({
       key: a.key, id: a.record.id, raw: a.raw, accepted: a.accepted, acceptCount: a.acceptCount, answered: a.finalAnswerAt !== null, historyLength: a.history.length,
+      firstServedAt: a.firstServedAt, acceptedAt: a.acceptedAt,
     })));
 
   app.get<{ Params: { id: string } }>('/_emulator/appeals/:id', async (request, reply) => {

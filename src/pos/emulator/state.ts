@@ -29,6 +29,8 @@ export class PosEmulatorState {
   tokensIssued = 0;
   filesUploaded = 0;
   private seq = 0;
+  /** Every appeal in pull order, sorted once per change of the set rather than once per page read. */
+  private pullOrder: StoredAppeal[] | null = null;
 
   constructor(private readonly defaults: EmulatorSettings) {
     this.settings = { ...defaults };
@@ -70,8 +72,9 @@ export class PosEmulatorState {
     this.seq += 1;
     this.appeals.set(key, {
       key, record, fileIds, raw, seq: this.seq, seededAt: Date.now(), accepted: false, acceptCount: 0, acceptedAt: null,
-      finalAnswerAt: null, history: [],
+      firstServedAt: null, finalAnswerAt: null, history: [],
     });
+    this.pullOrder = null;
   }
 
   /** One past the highest numeric id held, so generated batches never collide with earlier ones. */
@@ -86,20 +89,8 @@ export class PosEmulatorState {
 
   /** The pull queue: not yet accepted, oldest createdAt first, ties by id. */
   pending(): StoredAppeal[] {
-    const sortTime = (a: StoredAppeal) => {
-      const created = a.record.createdAt;
-      const parsed = typeof created === 'string' ? Date.parse(created) : Number.NaN;
-      return Number.isNaN(parsed) ? a.seededAt : parsed;
-    };
-    const idOrder = (a: StoredAppeal, b: StoredAppeal) => {
-      const x = a.record.id;
-      const y = b.record.id;
-      if (typeof x === 'number' && typeof y === 'number') return x - y;
-      return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-    };
-    return [...this.appeals.values()]
-      .filter((a) => !a.accepted)
-      .sort((a, b) => sortTime(a) - sortTime(b) || idOrder(a, b) || a.seq - b.seq);
+    this.pullOrder ??= sortForPull([...this.appeals.values()]);
+    return this.pullOrder.filter((a) => !a.accepted);
   }
 
   find(key: string): StoredAppeal | undefined {
@@ -172,6 +163,7 @@ export class PosEmulatorState {
   /** Back to an empty platform with the start-up settings. */
   reset(): void {
     this.appeals.clear();
+    this.pullOrder = null;
     this.files.clear();
     this.tokens.clear();
     this.applySettings({ ...this.defaults });
@@ -184,4 +176,21 @@ export class PosEmulatorState {
     this.tokensIssued = 0;
     this.filesUploaded = 0;
   }
+}
+
+/** Oldest createdAt first (the seeding time for records without a usable one), then id, then insertion. */
+function sortForPull(appeals: StoredAppeal[]): StoredAppeal[] {
+  const sortTime = (a: StoredAppeal) => {
+    const created = a.record.createdAt;
+    const parsed = typeof created === 'string' ? Date.parse(created) : Number.NaN;
+    return Number.isNaN(parsed) ? a.seededAt : parsed;
+  };
+  const idOrder = (a: StoredAppeal, b: StoredAppeal) => {
+    const x = a.record.id;
+    const y = b.record.id;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  };
+  const times = new Map(appeals.map((a) => [a, sortTime(a)]));
+  return appeals.sort((a, b) => times.get(a)! - times.get(b)! || idOrder(a, b) || a.seq - b.seq);
 }

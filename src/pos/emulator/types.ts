@@ -100,6 +100,8 @@ export interface StoredAppeal {
   accepted: boolean;
   acceptCount: number;
   acceptedAt: string | null;
+  /** When a pull page first listed it (for pull-to-acceptance latency). */
+  firstServedAt: string | null;
   finalAnswerAt: string | null;
   history: HistoryEntry[];
 }
