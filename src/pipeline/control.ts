@@ -37,12 +37,12 @@ async function inHand(ctx: PipelineContext, posId: number, now = Date.now()): Pr
   return now - Date.parse(record.acceptedAt ?? '') < ACCEPTANCE_SETTLE_MS;
 }
 
-export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string): Promise<void> {
+export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string, reaccept = false): Promise<void> {
   const jobId = registerJobId(appeal.id);
   // A finished job would make BullMQ ignore the new one; ПОС listing the appeal again means the
   // finished job's acceptance did not stick, so the old job gives way.
   if ((await ctx.queues.register.getJobState(jobId)) === 'completed') await ctx.queues.register.remove(jobId);
-  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed }, { ...jobOptions(ctx.settings.retry), jobId });
+  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) }, { ...jobOptions(ctx.settings.retry), jobId });
 }
 
 async function recordMalformed(ctx: PipelineContext, report: MalformedAppealReport): Promise<void> {
@@ -58,7 +58,8 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
     ctx.pos,
     async (appeal) => {
       const firstTime = await ctx.store.markQueued(appeal.id);
-      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal));
+      const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
+      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal), state === 'accepted' || state === 'answered');
       if (firstTime) ctx.metrics.appealsPulled.inc();
     },
     {

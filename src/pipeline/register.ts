@@ -10,7 +10,7 @@ import type { PipelineContext } from './context.js';
 import { failureReason } from './job-errors.js';
 import type { RegisterJobData } from './queues.js';
 
-export type RegisterOutcome = 'accepted' | 're-accepted' | 'awaiting-registration';
+export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
 const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED']);
 
@@ -78,7 +78,9 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
   try {
     const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {
-      // ПОС listed it again, so its acceptance did not stick: say it once more (idempotent).
+      // A replay of a job whose acceptance was already recorded has nothing to do; a pull that
+      // found the appeal still listed long after it was accepted says it to ПОС once more.
+      if (!job.data.reaccept) return 'already-accepted';
       await ctx.pos.markAccepted(posId);
       return 're-accepted';
     }

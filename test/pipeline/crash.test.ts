@@ -74,6 +74,8 @@ describe('crash safety', () => {
     await waitFor('some acceptances', async () => (await world.sandbox.pos.control.stats()).acceptedTotal >= 25, 60_000, 50);
     first.kill('SIGKILL');
     await killed(first);
+    // Requests the dead worker had already sent are still being answered for a moment.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const acceptedAtKill = (await world.sandbox.pos.control.stats()).acceptedTotal;
     expect(acceptedAtKill).toBeLessThan(appeals.length);
     const inDoubt = await acceptedButUnrecorded(world, scheduler.ctx.store, appeals.map((a) => a.id));
