@@ -79,6 +79,13 @@ export class MappingRegistry {
     this.logger = options.logger.child({ component: 'mappings' });
   }
 
+  /** A second connection whose errors (Redis restarting) are handled; ioredis reconnects it. */
+  private quietDuplicate(): Redis {
+    const connection = this.options.redis.duplicate();
+    connection.on('error', () => undefined);
+    return connection;
+  }
+
   /** Loads the active versions (Redis first, else the files), then follows changes. */
   async start(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true });
@@ -90,7 +97,7 @@ export class MappingRegistry {
     }
     if (this.options.subscribe ?? true) {
       this.ownSubscriber = !this.options.subscriber;
-      this.subscriber = this.options.subscriber ?? this.options.redis.duplicate();
+      this.subscriber = this.options.subscriber ?? this.quietDuplicate();
       this.subscriber.on('message', this.onMessage);
       await this.subscriber.subscribe(this.store.channel);
     }
@@ -198,7 +205,7 @@ export class MappingRegistry {
     }
     const { mapping, problems } = compileMapping(source, file);
     if (!mapping) return { ok: false, problems };
-    this.writer ??= this.options.redis.duplicate();
+    this.writer ??= this.quietDuplicate();
     const changed = await this.store.save(
       this.writer,
       { name, version: mapping.version, target: mapping.target, source, author },
