@@ -17,23 +17,13 @@
 import type { Logger } from 'pino';
 import type { AppealFile, ChangedBatch, EdmsAdapter, EdmsFileRef, EdmsProgress, RegistrationInput, RegistrationResult } from '../contract.js';
 import { PermanentError } from '../../src/errors.js';
-import type { HttpObserver, ProxySettings, ReadRetry } from '../../src/http/client.js';
-import { DirectumClient, odataString, type ODataEntity } from './client.js';
+import { DirectumClient, odataString, type DirectumClientOptions, type ODataEntity } from './client.js';
 import { DirectumLookups } from './lookups.js';
 import { PROGRESS_EXPAND, PROGRESS_SELECT, contentTypeFor, progressRequestSchema, toProgress } from './progress.js';
 import { directumRecordSchema, type DirectumRecord } from './record.js';
 
-export interface DirectumAdapterOptions {
-  /** Integration Service base, ending with /Integration/odata. */
-  baseUrl: string;
-  username: string;
-  password: string;
-  timeoutMs?: number;
-  proxy?: ProxySettings;
-  observer?: HttpObserver;
+export interface DirectumAdapterOptions extends DirectumClientOptions {
   logger?: Logger;
-  /** In-call retries of reads and body uploads; off by default. */
-  retryReads?: ReadRetry;
 }
 
 export const EXT_SYSTEM_ID = 'POS';

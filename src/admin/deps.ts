@@ -4,6 +4,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logging.js';
 import type { BridgeMetrics } from '../metrics.js';
+import type { FailedEntry } from '../pipeline/failed.js';
 
 export interface AppealView {
   posId: number;
@@ -17,16 +18,8 @@ export interface AppealView {
   lastError?: { code: string; message: string; at: string };
 }
 
-export interface FailedJobView {
-  /** Opaque and URL-safe: the API passes it back to `failed.retry` / `failed.remove` unchanged. */
-  id: string;
-  queue: string;
-  name: string;
-  posId?: number;
-  attemptsMade: number;
-  failedAt?: string;
-  error: { code: string; message: string };
-}
+/** A failed-list entry; `id` is opaque and URL-safe: the API passes it back to retry/remove unchanged. */
+export type FailedJobView = FailedEntry;
 
 export interface MappingSummary {
   name: string;

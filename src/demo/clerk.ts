@@ -1,6 +1,7 @@
 // Plays the EDMS side in the demo: the clerks who take registered appeals into work, prolong some,
 // answer most, forward or reject a few. Each appeal's fate follows from its id, so runs repeat.
 import type { AppealFile, EdmsControl, Official } from '../../adapters/contract.js';
+import { onePagePdf } from '../pdf.js';
 
 export type Fate = 'answer' | 'postpone-then-answer' | 'forward' | 'reject';
 
@@ -21,27 +22,9 @@ export function fateOf(posId: number): Fate {
   return 'reject';
 }
 
-/** A small valid PDF with one line of text: the answer letter. */
+/** The answer letter a clerk attaches: a small valid PDF. */
 export function answerPdf(posId: number): AppealFile {
-  const text = `Answer to appeal ${posId}`;
-  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return { name: `Ответ на обращение ${posId}.pdf`, contentType: 'application/pdf', data: Buffer.from(body, 'latin1') };
+  return { name: `Ответ на обращение ${posId}.pdf`, contentType: 'application/pdf', data: onePagePdf(`Answer to appeal ${posId}`) };
 }
 
 function inDays(days: number): string {

@@ -7,14 +7,13 @@ import type { EdmsProgress } from '../../adapters/contract.js';
 import { PermanentError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
+import { lockAppealOrWait } from './register.js';
 import { deriveSteps, missingSteps, type StatusStep } from './status.js';
 
 export interface PushOutcome {
   sent: string[];
   skipped?: 'not-accepted-yet' | 'unknown-appeal';
 }
-
-const LOCK_RETRY_MS = 500;
 
 async function uploadFiles(ctx: PipelineContext, step: StatusStep): Promise<(string | number)[]> {
   const ids: (string | number)[] = [];
@@ -47,11 +46,7 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
 
 export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
   const { posId } = job.data;
-  const release = await ctx.store.lock(posId, 'push', ctx.settings.appealLockMs);
-  if (!release) {
-    await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
-    throw new DelayedError();
-  }
+  const release = await lockAppealOrWait(ctx, job, token, 'push');
   try {
     const known = await ctx.store.get(posId);
     if (!known) return { sent: [], skipped: 'unknown-appeal' };

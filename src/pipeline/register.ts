@@ -68,13 +68,17 @@ async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobDat
 
 const LOCK_RETRY_MS = 500;
 
+/** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
+export async function lockAppealOrWait(ctx: PipelineContext, job: Job<{ posId: number }>, token: string | undefined, kind: 'register' | 'push'): Promise<() => Promise<void>> {
+  const release = await ctx.store.lock(job.data.posId, kind, ctx.settings.appealLockMs);
+  if (release) return release;
+  await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+  throw new DelayedError();
+}
+
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
-  const release = await ctx.store.lock(posId, 'register', ctx.settings.appealLockMs);
-  if (!release) {
-    await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
-    throw new DelayedError();
-  }
+  const release = await lockAppealOrWait(ctx, job, token, 'register');
   try {
     const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {

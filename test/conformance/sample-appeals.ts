@@ -1,6 +1,7 @@
 // Deterministic ПОС appeals (from the shared fixtures generator) and file bodies for the
 // conformance suite: Cyrillic file names, a real PDF, binary images, very long texts.
 import type { AppealFile } from '../../adapters/contract.js';
+import { onePagePdf } from '../../src/pdf.js';
 import { generateAppeals, toPosAppeal } from '../../fixtures/generator.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
 
@@ -27,27 +28,7 @@ export function sampleAppeal(options: SampleAppealOptions = {}): PosAppeal {
 }
 
 /** A small but well-formed one-page PDF whose text mentions `label`. */
-export function samplePdf(label: string): Buffer {
-  const text = `BT /F1 12 Tf 72 720 Td (${label.replace(/[()\\]/g, '')}) Tj ET`;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
-}
+export const samplePdf = onePagePdf;
 
 /** Bytes that look like a JPEG (SOI/EOI markers) with every byte value inside, deterministic per seed. */
 export function sampleJpeg(seed: number, size = 4096): Buffer {

@@ -12,7 +12,7 @@ import type { EmulatorCard } from './cards.js';
 import type { DeloEmulator } from './emulator.js';
 import { BRIDGE_PARTY, DELO_PARTY } from './inbox-writer.js';
 import { checkPackageFolder } from './package-check.js';
-import { answerPdf } from './pdf.js';
+import { onePagePdf } from '../../../src/pdf.js';
 
 /** What inspect returns: the card, the package as it came (XML text and tree) and its files. */
 export interface DeloInspection {
@@ -59,7 +59,7 @@ export class DeloClerk implements EdmsControl {
       const documentId = newUuid();
       const now = new Date();
       const number = this.emulator.outgoingNumbers.issue(now);
-      const file = answer.file ?? { name: `Ответ на ${card.number ?? card.messageId}.pdf`, contentType: 'application/pdf', data: answerPdf(`Answer ${number}`) };
+      const file = answer.file ?? { name: `Ответ на ${card.number ?? card.messageId}.pdf`, contentType: 'application/pdf', data: onePagePdf(`Answer ${number}`) };
       const entry: PackageFileEntry = {
         resourceId: uuidV5('file:0', documentId), uniqueName: uniqueFileName(0, file.name), description: file.name, extension: extensionOf(file.name), size: file.data.length,
       };

@@ -1,7 +1,7 @@
-// A minimal, well-formed one-page PDF (the answer letter's printable copy). Non-ASCII text cannot
-// go into a Type1 font without embedding one, so the page shows an ASCII label; the letter's full
-// text travels in the DocInfo Annotation.
-export function answerPdf(label: string): Buffer {
+// A minimal, well-formed one-page PDF: the answer letters the emulators and the demo produce, and
+// sample files in tests. Non-ASCII text cannot go into a Type1 font without embedding one, so the
+// page shows an ASCII label; an answer's full text travels beside the file.
+export function onePagePdf(label: string): Buffer {
   const safe = label.replace(/[^\x20-\x7e]/g, '?').replace(/[()\\]/g, '');
   const text = `BT /F1 12 Tf 72 720 Td (${safe}) Tj ET`;
   const objects = [
