@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../redis.js';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { BridgeError, describeError } from '../errors.js';
 import type { Logger } from '../logging.js';

@@ -1,7 +1,7 @@
 // Mapping versions in Redis, shared by every bridge process: the active source per name, a cheap
 // version key per name (one GET tells a process whether its compiled copy is current), the
 // history, and a channel announcing changes. Keys: `${prefix}:mapping:*`.
-import type { Redis } from 'ioredis';
+import type { RedisConnection as Redis } from '../redis.js';
 import { BridgeError } from '../errors.js';
 
 export interface StoredMapping {

@@ -43,7 +43,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   const redis = connectRedis(config.redis, logger);
   const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
-  const mappings = new MappingRegistry({ redis: redis as never, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
+  const mappings = new MappingRegistry({ redis, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
   await mappings.start();
   const ctx = createPipeline({
     redis,
