@@ -95,6 +95,13 @@ describe('configuration', () => {
     expect(config.redis.topology).toEqual({ sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'main' });
   });
 
+  it('requires a hash-tagged queue prefix with Redis Cluster', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'cluster.yaml'), 'redis:\n  cluster:\n    - { host: 10.0.0.1, port: 7000 }\n');
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml') })).toEqual([expect.stringMatching(/^QUEUE_PREFIX: must hold a hash tag/)]);
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml'), QUEUE_PREFIX: '{pb}' })).toEqual([]);
+  });
+
   it('flags unknown YAML settings and unreadable files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'bad.yaml'), 'POS_PAGE_SIZ: 50\n');

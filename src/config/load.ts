@@ -155,6 +155,10 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   requireFor(merged, command, problems);
+  if (yaml.topology?.cluster?.length && !/\{[^}]+\}/.test(merged.QUEUE_PREFIX ?? 'pos-bridge')) {
+    // On a Cluster every key of one queue or appeal must hash to one slot (BullMQ and MULTI need it).
+    problems.push('QUEUE_PREFIX: must hold a hash tag, e.g. {pos-bridge}, when Redis Cluster is configured');
+  }
   if (!parsed.success || problems.length > 0) {
     // One line per variable, in the order interface.md lists them.
     const order = (line: string) => SETTING_NAMES.indexOf(line.split(':')[0] as (typeof SETTING_NAMES)[number]);
