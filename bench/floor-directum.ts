@@ -1,0 +1,124 @@
+// The Directum RX requests DirectumAdapter.register sends for one new appeal, in the same order
+// with the same URLs and bodies, on a bare keep-alive client: link lookup, marker search, person
+// lookups (and creations), classifier lookups (cached per code), the card, one version and body
+// per file, the link. Responses are used as they come, unchecked. The bench compares the request
+// counts per appeal with the bridge's run, so a drift from the adapter shows in the report.
+import type { AxiosInstance } from 'axios';
+import type { AppealFile } from '../adapters/contract.js';
+import { EXT_SYSTEM_ID, FULL_TEXT_NOTE, REQUEST_ENTITY_TYPE, posMarker } from '../adapters/directum-rx/adapter.js';
+import { odataString } from '../adapters/directum-rx/client.js';
+import { samePerson } from '../adapters/directum-rx/lookups.js';
+import type { DirectumPerson, DirectumRecord } from '../adapters/directum-rx/record.js';
+import { createHttpClient, type HttpObserver } from '../src/http/client.js';
+
+type Entity = { Id: number } & Record<string, unknown>;
+
+function query(options: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(options)
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([key, value]) => `$${key}=${encodeURIComponent(String(value))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export class DirectumCalls {
+  private readonly http: AxiosInstance;
+  private readonly questions = new Map<string, Promise<number>>();
+  private applications?: Promise<Map<string, number>>;
+
+  constructor(baseUrl: string, username: string, password: string, observer?: HttpObserver) {
+    this.http = createHttpClient({
+      observer,
+      baseURL: baseUrl.replace(/\/+$/, ''),
+      system: 'directum-rx',
+      timeoutMs: 30_000,
+      headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, Accept: 'application/json' },
+    });
+  }
+
+  private async list(set: string, options: Record<string, string | number | undefined>): Promise<Entity[]> {
+    return (await this.http.get<{ value: Entity[] }>(`/${set}${query(options)}`)).data.value;
+  }
+
+  private async create(path: string, body: Record<string, unknown>): Promise<Entity> {
+    const response = await this.http.post<Entity>(`/${path}`, JSON.stringify(body), { headers: { 'Content-Type': 'application/json', Return: 'representation' } });
+    return response.data;
+  }
+
+  private async personId(person: DirectumPerson): Promise<number> {
+    if (person.Email || person.Phones) {
+      const filter = `tolower(LastName) eq ${odataString(person.LastName.trim().toLowerCase())} and tolower(FirstName) eq ${odataString(person.FirstName.trim().toLowerCase())}`;
+      const found = await this.list('IPersons', { filter, select: 'Id,LastName,FirstName,Email,Phones', orderby: 'Id', top: 100 });
+      const match = found.find((candidate) => samePerson(candidate, person));
+      if (match) return match.Id;
+    }
+    const { LastName, FirstName, MiddleName, Email, Phones, PostalAddress } = person;
+    return (await this.create('IPersons', { LastName, FirstName, MiddleName, Email, Phones, PostalAddress })).Id;
+  }
+
+  private questionId(code: string): Promise<number> {
+    let found = this.questions.get(code);
+    if (!found) {
+      found = this.list('IQuestions', { filter: `FullCode eq ${odataString(code)}`, select: 'Id,FullCode', top: 1 }).then((rows) => rows[0]!.Id);
+      this.questions.set(code, found);
+    }
+    return found;
+  }
+
+  private async applicationId(fileName: string): Promise<number> {
+    this.applications ??= this.list('IAssociatedApplications', { select: 'Id,Extension' }).then(
+      (rows) => new Map(rows.map((app) => [String(app.Extension ?? '').toLowerCase(), app.Id])),
+    );
+    const apps = await this.applications;
+    const extension = /\.([^./\\]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';
+    return apps.get(extension) ?? apps.get('bin')!;
+  }
+
+  async register(posId: number, record: DirectumRecord, files: AppealFile[]): Promise<void> {
+    const links = await this.list('IExternalEntityLinks', {
+      filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(REQUEST_ENTITY_TYPE)} and (ExtEntityId eq ${odataString(String(posId))})`,
+      select: 'Id,EntityId,ExtEntityId',
+      orderby: 'Id asc',
+    });
+    if (links.length) throw new Error(`appeal ${posId} is already registered`);
+    const marked = await this.list('IRequests', { filter: `contains(Note,${odataString(posMarker(posId))})`, select: 'Id,RegistrationNumber,RegistrationDate', orderby: 'Id asc', top: 1 });
+    if (marked.length) throw new Error(`appeal ${posId} already has a card`);
+
+    const correspondent = record.Correspondent ? await this.personId(record.Correspondent) : undefined;
+    const coApplicants: number[] = [];
+    for (const person of record.CoApplicants ?? []) coApplicants.push(await this.personId(person));
+    const questions = await Promise.all(record.Questions.map((question) => this.questionId(question.Code)));
+    const card = await this.create('IRequests', {
+      Subject: record.Subject,
+      Note: record.Note ? `${posMarker(posId)}\n${record.Note}` : posMarker(posId),
+      RequestDate: record.RequestDate,
+      Deadline: record.Deadline,
+      InitialDeadline: record.InitialDeadline,
+      DeliveryMethod: record.DeliveryMethod,
+      DocumentKind: record.DocumentKind,
+      Department: record.Department,
+      BusinessUnit: record.BusinessUnit,
+      RequestType: coApplicants.length > 0 ? 'Collective' : record.RequestType ?? (correspondent ? 'Individual' : 'Anonymous'),
+      NotifyByEmail: record.NotifyByEmail,
+      FastTrack: record.FastTrack,
+      ProblemAddress: record.ProblemAddress,
+      ...(correspondent !== undefined ? { Correspondent: { Id: correspondent } } : {}),
+      CoApplicants: coApplicants.map((id) => ({ Person: { Id: id } })),
+      Questions: [...new Set(questions)].map((id) => ({ Question: { Id: id } })),
+    });
+
+    const path = `IRequests(${card.Id})`;
+    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(record.FullText, 'utf8') }, ...files];
+    for (const file of expected) {
+      const version = await this.create(`${path}/Versions`, { Note: file.name, AssociatedApplication: { Id: await this.applicationId(file.name) } });
+      await this.http.put(`/${path}/Versions(${version.Id})/Body/$value`, file.data, { headers: { 'Content-Type': 'application/octet-stream' } });
+    }
+    await this.create('IExternalEntityLinks', {
+      EntityId: card.Id, EntityType: REQUEST_ENTITY_TYPE, ExtEntityId: String(posId), ExtEntityType: 'Appeal', ExtSystemId: EXT_SYSTEM_ID,
+    });
+    if (!card.RegistrationNumber) await this.http.get(`/${path}${query({ select: 'Id,RegistrationNumber,RegistrationDate' })}`);
+  }
+
+  close(): void {
+    for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as { destroy?: () => void }[]) agent?.destroy?.();
+  }
+}

@@ -1,0 +1,63 @@
+// What `npm run bench` measures and how hard, from the environment:
+//   BENCH_QUICK=1        a smoke run (small N, one run each), about two minutes
+//   BENCH_RUNS=3         runs per figure (the median is reported)
+//   BENCH_SIZES=5000,50000   backlog sizes of the drain (the memory ratio is largest ÷ smallest)
+//   BENCH_PUSH=2000      answered appeals in the status push
+//   BENCH_RATE=40        ПОС rate limit (requests/s) of the rate-limited push
+//   BENCH_RATE_PUSH=400  answered appeals in the rate-limited push
+//   BENCH_CONCURRENCY=8  WORKER_CONCURRENCY of the bridge, and the floor's concurrency
+//   BENCH_PAGE_SIZE=100  POS_PAGE_SIZE of the bridge and the floor
+//   BENCH_PROFILE=1      one extra drain with --cpu-prof on the bridge, summarised in the report
+//   BENCH_OUTPUT=BENCHMARKS.md
+
+export interface BenchOptions {
+  quick: boolean;
+  runs: number;
+  drainSizes: number[];
+  pushAppeals: number;
+  rateLimit: number;
+  ratePushAppeals: number;
+  concurrency: number;
+  pageSize: number;
+  profile: boolean;
+  mapping: { appeals: number; runs: number; warmupRuns: number };
+  output: string;
+  /** Longest wait for one drain or push before the run counts as failed. */
+  timeoutMs: number;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number (got "${raw}")`);
+  return value;
+}
+
+function sizes(env: NodeJS.ProcessEnv, fallback: number[]): number[] {
+  const raw = env.BENCH_SIZES;
+  if (!raw) return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value <= 0)) {
+    throw new Error(`BENCH_SIZES must be positive whole numbers separated by commas (got "${raw}")`);
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  return {
+    quick,
+    runs: positiveInt(env, 'BENCH_RUNS', quick ? 1 : 3),
+    drainSizes: sizes(env, quick ? [500, 2_500] : [5_000, 50_000]),
+    pushAppeals: positiveInt(env, 'BENCH_PUSH', quick ? 300 : 2_000),
+    rateLimit: positiveInt(env, 'BENCH_RATE', 40),
+    ratePushAppeals: positiveInt(env, 'BENCH_RATE_PUSH', quick ? 150 : 400),
+    concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 8),
+    pageSize: positiveInt(env, 'BENCH_PAGE_SIZE', 100),
+    profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    mapping: quick ? { appeals: 500, runs: 3, warmupRuns: 1 } : { appeals: 2_000, runs: 9, warmupRuns: 3 },
+    output: env.BENCH_OUTPUT || 'BENCHMARKS.md',
+    timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_S', 1_200) * 1000,
+  };
+}

@@ -1,0 +1,130 @@
+// Child processes under test (the bridge's real CLI, or the floor script) and their memory, read
+// from /proc/<pid>/status: VmHWM is the kernel's own record of the peak resident set.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../fixtures/index.js';
+
+/** Running from dist/ (npm run bench) children run compiled code; from sources (tests) through tsx. */
+const FROM_SOURCES = fileURLToPath(import.meta.url).endsWith('.ts');
+
+/** `node` arguments that run a repository module, e.g. `src/cli/entry.ts`. */
+export function nodeArgsFor(sourcePath: string): string[] {
+  const root = packageRoot();
+  if (FROM_SOURCES) return ['--import', 'tsx', join(root, sourcePath)];
+  const compiled = join(root, 'dist', sourcePath.replace(/\.ts$/, '.js'));
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build first`);
+  return [compiled];
+}
+
+export interface MemoryReading {
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+/** VmRSS and VmHWM of a live process; undefined once it is gone. */
+export function readMemory(pid: number): MemoryReading | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+  const rssBytes = kib('VmRSS');
+  // A process that has exited but is not yet reaped has a status file without memory lines.
+  if (Number.isNaN(rssBytes)) return undefined;
+  return { rssBytes, peakRssBytes: kib('VmHWM') };
+}
+
+/** User + system CPU seconds a live process has used so far (/proc/<pid>/stat); NaN once it is gone. */
+export function readCpuSeconds(pid: number, ticksPerSecond = 100): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export interface NodeChild {
+  child: ChildProcess;
+  pid: number;
+  /** Peak RSS seen so far (VmHWM, or the largest VmRSS sampled if the kernel does not report it). */
+  peakRssBytes(): number;
+  /** CPU seconds used so far (the last sample once it has exited). */
+  cpuSeconds(): number;
+  /** Exit code or signal once exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderrTail(): string;
+  /** What it printed (the last 200 kB). */
+  stdout(): string;
+  /** SIGTERM and wait (a graceful stop also writes a --cpu-prof profile); SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnOptions {
+  env: Record<string, string>;
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
+  nodeFlags?: string[];
+  args?: string[];
+  sampleEveryMs?: number;
+}
+
+export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...nodeArgsFor(sourcePath), ...(options.args ?? [])], {
+    cwd: packageRoot(),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${sourcePath}`);
+  const pid = child.pid;
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-20_000);
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString()).slice(-200_000);
+  });
+  let peak = 0;
+  let cpu = 0;
+  const sample = () => {
+    const reading = readMemory(pid);
+    if (reading) peak = Math.max(peak, Number.isNaN(reading.peakRssBytes) ? reading.rssBytes : reading.peakRssBytes);
+    const used = readCpuSeconds(pid);
+    if (!Number.isNaN(used)) cpu = used;
+  };
+  const sampler = setInterval(sample, options.sampleEveryMs ?? 100);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      clearInterval(sampler);
+      resolve({ code, signal });
+    });
+  });
+  return {
+    child,
+    pid,
+    peakRssBytes: () => {
+      sample();
+      return peak;
+    },
+    cpuSeconds: () => {
+      sample();
+      return cpu;
+    },
+    exited,
+    stderrTail: () => stderr,
+    stdout: () => stdout,
+    stop: async (graceMs = 30_000) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}

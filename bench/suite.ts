@@ -1,0 +1,137 @@
+// Runs every benchmark `npm run bench` reports: backlog drains of the bridge and of the raw floor
+// (alternating, so a load spike on the shared machine hits both alike), the status push with and
+// without a ПОС rate limit, the mapping throughput, and optionally one profiled drain.
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { generateAppeals, type SeedAppeal } from '../fixtures/generator.js';
+import { measureDrain, type DrainResult, type DrainSettings } from './drain.js';
+import { runMappingBench, type MappingBenchResult } from './mapping.js';
+import type { BenchOptions } from './options.js';
+import { summariseProfileFile, type ProfileSummary } from './profile.js';
+import { measurePush, type PushResult } from './push.js';
+import { median } from './stats.js';
+
+export interface Machine {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+}
+
+export interface DrainSeries {
+  size: number;
+  bridge: DrainResult[];
+  floor: DrainResult[];
+}
+
+export interface BenchResults {
+  options: BenchOptions;
+  machine: Machine;
+  startedAt: string;
+  durationSeconds: number;
+  drains: DrainSeries[];
+  push: PushResult[];
+  /** POS_RATE_LIMIT set to the ПОС limit R. */
+  ratePush: PushResult[];
+  /** POS_RATE_LIMIT set to R ÷ requests per push job, the workaround available today. */
+  ratePushPerJob: PushResult[];
+  ratePerJobSetting: number;
+  mapping?: MappingBenchResult;
+  profile?: { size: number; summary: ProfileSummary };
+}
+
+export type Log = (line: string) => void;
+
+export function machine(): Machine {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** The same realistic appeals for every run of a size (created in the six weeks before now). */
+function backlog(size: number): SeedAppeal[] {
+  return generateAppeals(size, { seed: 20_250_301, now: new Date() });
+}
+
+const fmt = (value: number, digits = 1) => value.toFixed(digits);
+
+async function drains(options: BenchOptions, settings: DrainSettings, log: Log): Promise<DrainSeries[]> {
+  const series: DrainSeries[] = [];
+  for (const size of options.drainSizes) {
+    const appeals = backlog(size);
+    const entry: DrainSeries = { size, bridge: [], floor: [] };
+    for (let run = 1; run <= options.runs; run++) {
+      for (const client of ['bridge', 'floor'] as const) {
+        const result = await measureDrain(client, appeals, settings);
+        entry[client].push(result);
+        log(`drain ${size} ${client} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.seconds)} s, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, client ${fmt(result.cores.client, 2)} cores`);
+      }
+    }
+    series.push(entry);
+  }
+  return series;
+}
+
+async function pushes(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'push' | 'ratePush' | 'ratePushPerJob' | 'ratePerJobSetting'>> {
+  const push: PushResult[] = [];
+  const appeals = backlog(options.pushAppeals);
+  for (let run = 1; run <= options.runs; run++) {
+    const result = await measurePush(appeals, settings);
+    push.push(result);
+    log(`push ${options.pushAppeals} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.requestsPerSecond)} ПОС requests/s`);
+  }
+  const perJob = Math.max(1, Math.floor(options.rateLimit / median(push.map((result) => result.requestsPerAppeal))));
+  const limited = backlog(options.ratePushAppeals);
+  const ratePush: PushResult[] = [];
+  const ratePushPerJob: PushResult[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    for (const [setting, list] of [[options.rateLimit, ratePush], [perJob, ratePushPerJob]] as const) {
+      const result = await measurePush(limited, { ...settings }, options.rateLimit, setting);
+      list.push(result);
+      log(`push at ${options.rateLimit} req/s, POS_RATE_LIMIT=${setting}, run ${run}/${options.runs}: ${fmt((result.shareOfLimit ?? 0) * 100)}% of the limit, ${result.rejected429} × 429`);
+    }
+  }
+  return { push, ratePush, ratePushPerJob, ratePerJobSetting: perJob };
+}
+
+async function profiledDrain(options: BenchOptions, settings: DrainSettings, log: Log): Promise<BenchResults['profile']> {
+  const size = options.drainSizes[0]!;
+  const dir = join(settings.profileDir ?? '', 'cpu-profile');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const result = await measureDrain('bridge', backlog(size), { ...settings, profileDir: dir });
+  // The main thread's profile is the largest one (a loader thread may write a small second one).
+  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(dir, name));
+  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!main) throw new Error('the profiled bridge wrote no CPU profile');
+  log(`profiled drain ${size}: ${fmt(result.appealsPerSecond)} appeals/s under the profiler; profile ${main}`);
+  return { size, summary: summariseProfileFile(main, 20) };
+}
+
+export async function runBench(options: BenchOptions, log: Log, workDir: string): Promise<BenchResults> {
+  const started = Date.now();
+  const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
+  log(`bench: drains of ${options.drainSizes.join(', ')} appeals, ${options.runs} run(s) each; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s`);
+  const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
+  const pushResults = await pushes(options, { ...settings, profileDir: undefined }, log);
+  const mapping = await runMappingBench({ appeals: options.mapping.appeals, runs: options.mapping.runs, warmupRuns: options.mapping.warmupRuns, includeJsonataOnly: !options.quick });
+  log(`mapping: ${mapping.rows.map((row) => `${row.name} ${row.appealsPerSecond}/s`).join('; ')}`);
+  const profile = options.profile ? await profiledDrain(options, settings, log) : undefined;
+  return {
+    options,
+    machine: machine(),
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+    drains: drainSeries,
+    ...pushResults,
+    mapping,
+    profile,
+  };
+}

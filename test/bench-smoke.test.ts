@@ -1,0 +1,79 @@
+// The benchmark harness end to end with tiny backlogs: real bridge and floor child processes,
+// emulators, a private Redis. Checks that every figure is produced and sane and the report holds
+// its tables and ratios; timings are not asserted (the machine is shared).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { benchOptions } from '../bench/options.js';
+import { memoryRatio, renderReport, targets, throughputRatio } from '../bench/report.js';
+import { runBench, type BenchResults } from '../bench/suite.js';
+
+const workDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe('npm run bench, in miniature', () => {
+  let results: BenchResults;
+
+  it('drains, pushes and maps with tiny N', async () => {
+    const options = {
+      ...benchOptions({ BENCH_QUICK: '1' }),
+      runs: 1,
+      drainSizes: [20, 40],
+      pushAppeals: 20,
+      ratePushAppeals: 20,
+      rateLimit: 40,
+      profile: false,
+      mapping: { appeals: 40, runs: 1, warmupRuns: 0 },
+      timeoutMs: 60_000,
+    };
+    const lines: string[] = [];
+    results = await runBench(options, (line) => lines.push(line), workDir);
+
+    expect(results.drains.map((series) => series.size)).toEqual([20, 40]);
+    for (const series of results.drains) {
+      for (const run of [...series.bridge, ...series.floor]) {
+        expect(run.appeals).toBe(series.size);
+        expect(run.appealsPerSecond).toBeGreaterThan(0);
+        expect(run.peakRssMiB).toBeGreaterThan(20);
+        expect(run.latencyP99Ms).toBeGreaterThanOrEqual(run.latencyP50Ms);
+        expect(run.duplicates).toBe(0);
+        expect(run.cores.client).toBeGreaterThan(0);
+        // Both clients made one card, one link and one acceptance per appeal.
+        expect(run.requestsPerAppeal.pos.accept).toBe(1);
+        expect(run.requestsPerAppeal.directum['create IRequests']).toBe(1);
+        expect(run.requestsPerAppeal.directum['create IExternalEntityLinks']).toBe(1);
+      }
+      expect(throughputRatio(series)).toBeGreaterThan(0);
+    }
+    expect(memoryRatio(results)).toBeGreaterThan(0);
+
+    const [push] = results.push;
+    expect(push?.appeals).toBe(20);
+    expect(push?.appealsPerSecond).toBeGreaterThan(0);
+    expect(push?.requestsPerAppeal).toBeGreaterThanOrEqual(2); // in work + final answer, at least
+    for (const run of [...results.ratePush, ...results.ratePushPerJob]) {
+      expect(run.rateLimit).toBe(40);
+      expect(run.shareOfLimit).toBeGreaterThan(0);
+      expect(run.rejected429).toBeGreaterThanOrEqual(0);
+    }
+    expect(results.ratePerJobSetting).toBeLessThan(40);
+
+    expect(results.mapping?.rows.length).toBeGreaterThanOrEqual(6);
+    expect(lines.some((line) => line.startsWith('drain 40 bridge'))).toBe(true);
+  }, 120_000);
+
+  it('renders BENCHMARKS.md with the machine, the command, every table and the ratios', () => {
+    const report = renderReport(results);
+    expect(report).toMatch(/on \d+ CPU cores/);
+    expect(report).toContain('npm run bench');
+    expect(report).toMatch(/\| 40 \| pos-bridge .*\| \*\*\d+\.\d\*\* \|/);
+    expect(report).toMatch(/\| 40 \| raw floor .*\| \*\*\d+\.\d\*\* \|/);
+    expect(report).toMatch(/\| 40 \| \*\*bridge ÷ floor\*\* \| \*\*\d+\.\d\d\*\* \|/);
+    expect(report).toMatch(/peak RSS at 40 ÷ at 20 \| ≤ 1\.10 \| \d+\.\d\d \|/);
+    expect(report).toMatch(/\| 40 req\/s \| 20 \| 40 \(= the limit\)/);
+    expect(report).toContain('## What limits these figures');
+    expect(targets(results).length).toBe(2 + 1 + 1 + 2);
+    expect(report).not.toContain('NaN');
+  });
+});
