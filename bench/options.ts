@@ -1,6 +1,8 @@
 // What `npm run bench` measures and how hard, from the environment:
 //   BENCH_QUICK=1        a smoke run (small N, one run each), about two minutes
 //   BENCH_RUNS=3         runs per figure (the median is reported)
+//   BENCH_LARGE_RUNS=1   runs of each drain of 20,000 appeals or more (one 50,000 drain of the
+//                        bridge and one of the floor take ~10 minutes on two cores)
 //   BENCH_SIZES=5000,50000   backlog sizes of the drain (the memory ratio is largest ÷ smallest)
 //   BENCH_PUSH=2000      answered appeals in the status push
 //   BENCH_RATE=40        ПОС rate limit (requests/s) of the rate-limited push
@@ -8,11 +10,14 @@
 //   BENCH_CONCURRENCY=8  WORKER_CONCURRENCY of the bridge, and the floor's concurrency
 //   BENCH_PAGE_SIZE=100  POS_PAGE_SIZE of the bridge and the floor
 //   BENCH_PROFILE=1      one extra drain with --cpu-prof on the bridge, summarised in the report
+//                        (on by default, off in quick mode; BENCH_PROFILE=0 leaves it out)
 //   BENCH_OUTPUT=BENCHMARKS.md
 
 export interface BenchOptions {
   quick: boolean;
   runs: number;
+  /** Runs of drains of LARGE_DRAIN appeals or more. */
+  largeRuns: number;
   drainSizes: number[];
   pushAppeals: number;
   rateLimit: number;
@@ -49,15 +54,23 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
   return {
     quick,
     runs: positiveInt(env, 'BENCH_RUNS', quick ? 1 : 3),
+    largeRuns: positiveInt(env, 'BENCH_LARGE_RUNS', 1),
     drainSizes: sizes(env, quick ? [500, 2_500] : [5_000, 50_000]),
     pushAppeals: positiveInt(env, 'BENCH_PUSH', quick ? 300 : 2_000),
     rateLimit: positiveInt(env, 'BENCH_RATE', 40),
     ratePushAppeals: positiveInt(env, 'BENCH_RATE_PUSH', quick ? 150 : 400),
     concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 8),
     pageSize: positiveInt(env, 'BENCH_PAGE_SIZE', 100),
-    profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    profile: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? !quick : env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
     mapping: quick ? { appeals: 500, runs: 3, warmupRuns: 1 } : { appeals: 2_000, runs: 9, warmupRuns: 3 },
     output: env.BENCH_OUTPUT || 'BENCHMARKS.md',
     timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_S', 1_200) * 1000,
   };
+}
+
+export const LARGE_DRAIN = 20_000;
+
+/** How many runs a drain of `size` appeals gets. */
+export function drainRuns(options: BenchOptions, size: number): number {
+  return size >= LARGE_DRAIN ? options.largeRuns : options.runs;
 }

@@ -1,6 +1,7 @@
 // BENCHMARKS.md from one `npm run bench`: the setup, one table per benchmark with medians of the
 // runs, the targets, the profile of a drain and a closing note on what limits the figures.
 import type { DrainResult } from './drain.js';
+import { LARGE_DRAIN } from './options.js';
 import type { PushResult } from './push.js';
 import { closingNote } from './report-notes.js';
 import { median } from './stats.js';
@@ -51,13 +52,14 @@ function drainTable(results: BenchResults): string {
         n2(med(runs, (r) => r.cores.redis)),
         n1(med(runs, (r) => r.startupSeconds)),
         runs.reduce((sum, r) => sum + r.duplicates, 0),
+        runs.length,
       ]);
     }
     const perRun = series.bridge.map((run, i) => run.appealsPerSecond / (series.floor[i]?.appealsPerSecond ?? Number.NaN));
-    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', `runs: ${perRun.map(n2).join(', ')}`]);
+    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
   }
   return table(
-    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'start-up s', 'duplicates'],
+    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'start-up s', 'duplicates', 'runs'],
     rows,
   );
 }
@@ -133,7 +135,7 @@ export function targets(results: BenchResults): { name: string; target: string; 
 
 function profileSection(results: BenchResults): string {
   const profile = results.profile;
-  if (!profile) return 'Not run this time (`BENCH_PROFILE=1 npm run bench` adds one profiled drain).';
+  if (!profile) return 'Not run this time (`BENCH_PROFILE=1` adds one profiled drain).';
   const s = profile.summary;
   const entries = (list: { name: string; share: number }[]) => list.slice(0, 12).map((e) => [e.name.replace(/\|/g, '\\|'), pct(e.share)]);
   return [
@@ -153,9 +155,9 @@ export function renderReport(results: BenchResults): string {
     '',
     `Measured ${results.startedAt.slice(0, 10)} on ${machine.cores} CPU cores (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}${quick}. The whole run took ${n1(results.durationSeconds / 60)} min.`,
     '',
-    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_PROFILE=1\` (see \`bench/options.ts\`).`,
+    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_LARGE_RUNS\` (default 1), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_PROFILE=0\` (see \`bench/options.ts\`).`,
     '',
-    `Every figure is the median of ${options.runs} run(s). Each run starts from nothing: a fresh private \`redis-server\` (AOF, fsync every second, as the compose file runs it), fresh ПОС and Directum RX emulators in the benchmark process, and the client under test in a child process of its own — the bridge's real CLI (\`pos-bridge start --role all\`, WORKER_CONCURRENCY=${options.concurrency}, POS_PAGE_SIZE=${options.pageSize}) or the raw floor — so its CPU and memory are its own. Peak RSS is the kernel's VmHWM of that process. Times come from the ПОС emulator's clock: when a pull page first listed an appeal, when it was accepted. Loopback only; the machine is shared, so CPU milliseconds per appeal are given beside the rates.`,
+    `Every figure is the median of ${options.runs} run(s)${options.drainSizes.some((size) => size >= LARGE_DRAIN) ? ` (drains of ${n0(LARGE_DRAIN)} appeals or more: ${options.largeRuns}, as one such drain of the bridge and of the floor takes about ten minutes here; \`BENCH_LARGE_RUNS=3\` for medians)` : ''}. Each run starts from nothing: a fresh private \`redis-server\` (AOF, fsync every second, as the compose file runs it), fresh ПОС and Directum RX emulators in the benchmark process, and the client under test in a child process of its own — the bridge's real CLI (\`pos-bridge start --role all\`, WORKER_CONCURRENCY=${options.concurrency}, POS_PAGE_SIZE=${options.pageSize}) or the raw floor — so its CPU and memory are its own. Peak RSS is the kernel's VmHWM of that process. Times come from the ПОС emulator's clock: when a pull page first listed an appeal, when it was accepted. Loopback only; the machine is shared, so CPU milliseconds per appeal are given beside the rates.`,
     '',
     '## Targets',
     '',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { generateAppeals, type SeedAppeal } from '../fixtures/generator.js';
 import { measureDrain, type DrainResult, type DrainSettings } from './drain.js';
 import { runMappingBench, type MappingBenchResult } from './mapping.js';
-import type { BenchOptions } from './options.js';
+import { drainRuns, type BenchOptions } from './options.js';
 import { summariseProfileFile, type ProfileSummary } from './profile.js';
 import { measurePush, type PushResult } from './push.js';
 import { median } from './stats.js';
@@ -67,11 +67,12 @@ async function drains(options: BenchOptions, settings: DrainSettings, log: Log):
   for (const size of options.drainSizes) {
     const appeals = backlog(size);
     const entry: DrainSeries = { size, bridge: [], floor: [] };
-    for (let run = 1; run <= options.runs; run++) {
+    const runs = drainRuns(options, size);
+    for (let run = 1; run <= runs; run++) {
       for (const client of ['bridge', 'floor'] as const) {
         const result = await measureDrain(client, appeals, settings);
         entry[client].push(result);
-        log(`drain ${size} ${client} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.seconds)} s, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, client ${fmt(result.cores.client, 2)} cores`);
+        log(`drain ${size} ${client} run ${run}/${runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.seconds)} s, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, client ${fmt(result.cores.client, 2)} cores`);
       }
     }
     series.push(entry);
