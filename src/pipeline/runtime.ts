@@ -86,7 +86,6 @@ export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnectio
 export function workerSettingsOf(config: BridgeConfig): WorkerSettings {
   return {
     concurrency: config.worker.concurrency,
-    posRateLimitPerSecond: config.pos.rateLimitPerSecond,
     lockDurationMs: config.worker.lockMs,
     stalledIntervalMs: Math.max(500, Math.floor(config.worker.lockMs / 2)),
   };

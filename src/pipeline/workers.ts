@@ -13,8 +13,6 @@ const CONTROL_LOCK_MS = 10 * 60_000;
 
 export interface WorkerSettings {
   concurrency: number;
-  /** ПОС requests per second the push worker may start (jobs/s across all processes); none: unlimited. */
-  posRateLimitPerSecond?: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
 }
@@ -45,9 +43,9 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     maxStalledCount: 3,
     settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, ctx.settings.retry) },
   };
-  // A limiter must be set for a 429's queue.rateLimit() pause to hold; without a configured limit
-  // it is set high enough never to bind.
-  const posLimiter = { max: settings.posRateLimitPerSecond ?? 100_000, duration: 1000 };
+  // A limiter must be set for a 429's queue.rateLimit() pause to hold; it is set high enough never
+  // to bind by itself (ПОС's request rate is paced per request in the ПОС client, POS_RATE_LIMIT).
+  const posLimiter = { max: 100_000, duration: 1000 };
 
   const control = new Worker<ControlJobData, unknown>(
     'control',

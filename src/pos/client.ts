@@ -7,6 +7,7 @@ import type { AppealFile } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
 import { AuthError, BridgeError, PermanentError } from '../errors.js';
 import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../http/client.js';
+import type { RequestLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logging.js';
 import {
   attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
@@ -36,6 +37,8 @@ export interface PosClientOptions {
   now?: () => number;
   /** In-call retries of reads (pull, downloads); off by default. */
   retryReads?: ReadRetry;
+  /** Paces every request to ПОС (POS_RATE_LIMIT); none: unpaced. */
+  limiter?: RequestLimiter;
 }
 
 /** A list element that failed appealSchema. No personal data: field paths and messages only. */
@@ -102,6 +105,14 @@ export class PosClient {
       headers: { Accept: 'application/json' },
       retryReads: options.retryReads,
     });
+    const limiter = options.limiter;
+    if (limiter) {
+      // Every request to ПОС (token, pages, downloads, posts, their in-call retries) takes a slot.
+      this.http.interceptors.request.use(async (config) => {
+        await limiter.acquire();
+        return config;
+      });
+    }
     this.tokens = new PosTokenSource(this.http, options.pos, options.now ?? Date.now, options.logger);
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BridgeConfig } from '../config/load.js';
 import { MappingRegistry } from '../mapping/registry.js';
 import { DEFAULT_READ_RETRY } from '../http/client.js';
+import { RedisRateLimiter } from '../http/rate-limit.js';
 import { BridgeMetrics } from '../metrics.js';
 import type { PipelineContext, PipelineSettings } from '../pipeline/context.js';
 import { createPipeline } from '../pipeline/runtime.js';
@@ -41,7 +42,9 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   if (!config.dataKey) throw new Error('DATA_KEY is required');
   const metrics = options.metrics ?? new BridgeMetrics();
   const redis = connectRedis(config.redis, logger);
-  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY });
+  const rate = config.pos.rateLimitPerSecond;
+  const limiter = rate ? new RedisRateLimiter(redis, `${config.redis.prefix}:pos-rate`, rate) : undefined;
+  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY, limiter });
   const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
   const mappings = new MappingRegistry({ redis, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
   await mappings.start();
