@@ -14,7 +14,7 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local wait = tat - tolerance - now
 if wait > 0 then return wait end
-redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now + 1000)
+redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
 return 0`;
 
 export interface RequestLimiter {
