@@ -28,6 +28,12 @@ export interface RegistrationInput<R> {
   record: R;
   /** The appeal's attachments, downloaded from ПОС, original names kept. */
   files: AppealFile[];
+  /**
+   * True when no earlier attempt to register this appeal can have started (the bridge records each
+   * attempt first): the adapter may skip costly searches for what an interrupted attempt left.
+   * Absent or false: search.
+   */
+  firstAttempt?: boolean;
 }
 
 export interface Registration {

@@ -51,10 +51,12 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     this.logger = options.logger?.child({ edms: 'directum-rx' });
   }
 
-  async register({ posId, record, files }: RegistrationInput<DirectumRecord>): Promise<RegistrationResult> {
+  async register({ posId, record, files, firstAttempt }: RegistrationInput<DirectumRecord>): Promise<RegistrationResult> {
     const existing = await this.findByPosId(posId);
     if (existing) return existing;
-    let card = await this.findMarkedCard(posId);
+    // The marker search is a `contains` over every request's Note (a LIKE scan in a real Directum):
+    // needed only when an earlier attempt may have created a card and died before linking it.
+    let card = firstAttempt ? undefined : await this.findMarkedCard(posId);
     if (card) this.logger?.warn({ posId, edmsId: card.Id }, 'completing a Directum card an interrupted registration left unlinked');
     card ??= await this.createCard(posId, record);
     const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(record.FullText, 'utf8') }, ...files];

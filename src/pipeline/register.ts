@@ -42,7 +42,8 @@ async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, t
   const { record, warnings } = await mapping.map(appeal);
   if (warnings.length > 0) ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');
   const files = await downloadAttachments(ctx, appeal);
-  const result = await ctx.adapter.register({ posId, record, files });
+  const firstAttempt = await ctx.store.markRegisterAttempt(posId);
+  const result = await ctx.adapter.register({ posId, record, files, firstAttempt });
   if (result.created) ctx.metrics.appealsRegistered.inc({ edms: ctx.adapter.kind });
   if (!result.durable) {
     await ctx.store.markAwaitingRegistration(posId, result.edmsId);

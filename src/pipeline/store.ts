@@ -79,6 +79,11 @@ export class AppealStore {
     return created === 1;
   }
 
+  /** Records that a registration attempt starts; true when it is the first one ever for this appeal. */
+  async markRegisterAttempt(posId: number): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+  }
+
   async markAwaitingRegistration(posId: number, edmsId: string): Promise<void> {
     await this.redis.hset(this.key(posId), { state: 'awaiting_registration', edmsId });
   }

@@ -8,9 +8,6 @@ import { processPush } from './push.js';
 import { backoffDelay, type ControlJobData, type PushJobData, type RegisterJobData } from './queues.js';
 import { processRegister } from './register.js';
 
-/** Longest a pull / watch / reconcile may hold its lock if its process dies mid-run. */
-const CONTROL_LOCK_MS = 10 * 60_000;
-
 export interface WorkerSettings {
   concurrency: number;
   lockDurationMs?: number;
@@ -51,7 +48,8 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     'control',
     guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
       // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
-      const release = await ctx.store.lockControl(job.data.kind, CONTROL_LOCK_MS);
+      // Renewed while this process lives; if it dies mid-run, another takes over after the lock time.
+      const release = await ctx.store.lockControl(job.data.kind, common.lockDuration);
       if (!release) return { skipped: 'already running' };
       try {
         if (job.data.kind === 'pull') return await processPull(ctx);
