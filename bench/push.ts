@@ -1,8 +1,8 @@
 // Status push: N appeals the bridge registered and accepted are answered in the Directum emulator
 // (an executor assigned, an answer letter written, a third of them with an answer file) at once;
 // the bridge is timed from its next ПОС request until every final answer is in ПОС. With a
-// rate limit, ПОС allows R requests/s over all routes and the bridge runs with POS_RATE_LIMIT=R:
-// the figure is the share of R it used and the number of 429s it drew.
+// rate limit, ПОС allows R requests/s over all routes and the bridge runs with POS_RATE_LIMIT=R
+// (or without it): the figures are the share of R it used and the number of 429s it drew.
 import type { Official } from '../adapters/contract.js';
 import type { SeedAppeal } from '../fixtures/generator.js';
 import type { Lab } from './lab.js';
@@ -26,6 +26,11 @@ export interface PushResult {
   /** Answered requests ÷ what the limit allowed in the window (rate × window + one full bucket). */
   shareOfLimit?: number;
   rejected429: number;
+  /**
+   * "Registered" statuses still undelivered once the drain had settled (none arrived for
+   * SETTLE_MS): changes the bridge's watch did not pick up.
+   */
+  missedRegisteredStatuses: number;
   peakRssMiB: number;
   cores: CpuShare;
 }
@@ -33,6 +38,9 @@ export interface PushResult {
 const EXECUTOR: Official = { surname: 'Соколова', name: 'Анна', patronymic: 'Викторовна', phone: '+7 (495) 123-45-67' };
 const MANAGER: Official = { surname: 'Морозов', name: 'Игорь', patronymic: 'Сергеевич' };
 const ANSWER_FILE = { name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2400, 0x20)]) };
+
+/** No new status for this long (with the watch every 250 ms) means the bridge has nothing more to send. */
+const SETTLE_MS = 3000;
 
 function finalAnswers(lab: Lab): number {
   let count = 0;
@@ -63,8 +71,8 @@ function answerAll(lab: Lab): void {
   }
 }
 
-/** `rateLimit`: ПОС's limit (requests/s); `posRateLimit`: the bridge's POS_RATE_LIMIT (default the same). */
-export async function measurePush(appeals: readonly SeedAppeal[], settings: DrainSettings, rateLimit?: number, posRateLimit = rateLimit): Promise<PushResult> {
+/** `rateLimit`: ПОС's limit (requests/s); `posRateLimit`: the bridge's POS_RATE_LIMIT (none: unset). */
+export async function measurePush(appeals: readonly SeedAppeal[], settings: DrainSettings, rateLimit?: number, posRateLimit?: number): Promise<PushResult> {
   const lab = await startLab();
   try {
     lab.pos.state.seed(appeals);
@@ -72,9 +80,14 @@ export async function measurePush(appeals: readonly SeedAppeal[], settings: Drai
     const bridge: NodeChild = spawnNode('src/cli/entry.ts', { env: bridgeEnv(lab, settings, extra), args: ['start', '--role', 'all'] });
     try {
       // First the bridge registers and accepts the appeals and delivers their "registered" status.
-      await waitUntil('push preparation', bridge, Date.now() + settings.timeoutMs, () => {
-        const stats = lab.pos.state.stats();
-        return stats.acceptedTotal === appeals.length && stats.answersStored >= appeals.length;
+      const deadline = Date.now() + settings.timeoutMs;
+      await waitUntil('push preparation', bridge, deadline, () => lab.pos.state.stats().acceptedTotal === appeals.length);
+      let stored = -1;
+      let changedAt = Date.now();
+      await waitUntil('registered statuses', bridge, deadline, () => {
+        const now = lab.pos.state.stats().answersStored;
+        if (now !== stored) [stored, changedAt] = [now, Date.now()];
+        return stored >= appeals.length || Date.now() - changedAt > SETTLE_MS;
       });
       answerAll(lab);
       if (rateLimit) lab.pos.state.applySettings({ rateLimit: { perSecond: rateLimit } });
@@ -101,6 +114,7 @@ export async function measurePush(appeals: readonly SeedAppeal[], settings: Drai
         // The most the limiter could have let through in the window: the rate, plus one full bucket.
         shareOfLimit: rateLimit ? answered / (rateLimit * seconds + rateLimit) : undefined,
         rejected429: after.over - before.over,
+        missedRegisteredStatuses: appeals.length - stored,
         peakRssMiB: mib(bridge.peakRssBytes()),
         cores: coresBetween(start?.cpu ?? endCpu, endCpu, Math.max(0.001, (Date.now() - startAt) / 1000)),
       };

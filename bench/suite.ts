@@ -1,18 +1,21 @@
 // Runs every benchmark `npm run bench` reports: backlog drains of the bridge and of the raw floor
 // (alternating, so a load spike on the shared machine hits both alike), the status push with and
 // without a ПОС rate limit, the mapping throughput, and optionally one profiled drain.
+import { execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { generateAppeals, type SeedAppeal } from '../fixtures/generator.js';
+import { packageRoot } from '../fixtures/index.js';
 import { measureDrain, type DrainResult, type DrainSettings } from './drain.js';
 import { runMappingBench, type MappingBenchResult } from './mapping.js';
 import { drainRuns, type BenchOptions } from './options.js';
 import { summariseProfileFile, type ProfileSummary } from './profile.js';
 import { measurePush, type PushResult } from './push.js';
-import { median } from './stats.js';
 
 export interface Machine {
+  /** Commit measured, with "+ uncommitted changes" when the working tree differed. */
+  revision: string;
   cores: number;
   cpuModel: string;
   memoryGiB: number;
@@ -33,20 +36,30 @@ export interface BenchResults {
   durationSeconds: number;
   drains: DrainSeries[];
   push: PushResult[];
-  /** POS_RATE_LIMIT set to the ПОС limit R. */
+  /** ПОС limited to R requests/s, POS_RATE_LIMIT=R. */
   ratePush: PushResult[];
-  /** POS_RATE_LIMIT set to R ÷ requests per push job, the workaround available today. */
-  ratePushPerJob: PushResult[];
-  ratePerJobSetting: number;
+  /** ПОС limited to R requests/s, POS_RATE_LIMIT left unset: what an unconfigured bridge does. */
+  rateUnpaced: PushResult[];
   mapping?: MappingBenchResult;
   profile?: { size: number; summary: ProfileSummary };
 }
 
 export type Log = (line: string) => void;
 
+function revision(): string {
+  try {
+    const run = (command: string) => execSync(command, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const head = run('git rev-parse --short HEAD');
+    return run('git status --porcelain --untracked-files=no') ? `${head} + uncommitted changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function machine(): Machine {
   const list = cpus();
   return {
+    revision: revision(),
     cores: list.length,
     cpuModel: list[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -80,7 +93,7 @@ async function drains(options: BenchOptions, settings: DrainSettings, log: Log):
   return series;
 }
 
-async function pushes(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'push' | 'ratePush' | 'ratePushPerJob' | 'ratePerJobSetting'>> {
+async function pushes(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'push' | 'ratePush' | 'rateUnpaced'>> {
   const push: PushResult[] = [];
   const appeals = backlog(options.pushAppeals);
   for (let run = 1; run <= options.runs; run++) {
@@ -88,18 +101,17 @@ async function pushes(options: BenchOptions, settings: DrainSettings, log: Log):
     push.push(result);
     log(`push ${options.pushAppeals} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.requestsPerSecond)} ПОС requests/s`);
   }
-  const perJob = Math.max(1, Math.floor(options.rateLimit / median(push.map((result) => result.requestsPerAppeal))));
   const limited = backlog(options.ratePushAppeals);
   const ratePush: PushResult[] = [];
-  const ratePushPerJob: PushResult[] = [];
+  const rateUnpaced: PushResult[] = [];
   for (let run = 1; run <= options.runs; run++) {
-    for (const [setting, list] of [[options.rateLimit, ratePush], [perJob, ratePushPerJob]] as const) {
+    for (const [setting, list] of [[options.rateLimit, ratePush], [undefined, rateUnpaced]] as const) {
       const result = await measurePush(limited, { ...settings }, options.rateLimit, setting);
       list.push(result);
-      log(`push at ${options.rateLimit} req/s, POS_RATE_LIMIT=${setting}, run ${run}/${options.runs}: ${fmt((result.shareOfLimit ?? 0) * 100)}% of the limit, ${result.rejected429} × 429`);
+      log(`push at ${options.rateLimit} req/s, POS_RATE_LIMIT=${setting ?? 'unset'}, run ${run}/${options.runs}: ${fmt((result.shareOfLimit ?? 0) * 100)}% of the limit, ${result.rejected429} × 429`);
     }
   }
-  return { push, ratePush, ratePushPerJob, ratePerJobSetting: perJob };
+  return { push, ratePush, rateUnpaced };
 }
 
 async function profiledDrain(options: BenchOptions, settings: DrainSettings, log: Log): Promise<BenchResults['profile']> {
@@ -119,7 +131,7 @@ async function profiledDrain(options: BenchOptions, settings: DrainSettings, log
 export async function runBench(options: BenchOptions, log: Log, workDir: string): Promise<BenchResults> {
   const started = Date.now();
   const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
-  log(`bench: drains of ${options.drainSizes.join(', ')} appeals, ${options.runs} run(s) each; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s`);
+  log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s`);
   const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
   const pushResults = await pushes(options, { ...settings, profileDir: undefined }, log);
   const mapping = await runMappingBench({ appeals: options.mapping.appeals, runs: options.mapping.runs, warmupRuns: options.mapping.warmupRuns, includeJsonataOnly: !options.quick });

@@ -19,18 +19,18 @@ describe('npm run bench, in miniature', () => {
     const options = {
       ...benchOptions({ BENCH_QUICK: '1' }),
       runs: 1,
-      drainSizes: [20, 40],
-      pushAppeals: 20,
-      ratePushAppeals: 20,
+      drainSizes: [10, 20],
+      pushAppeals: 10,
+      ratePushAppeals: 10,
       rateLimit: 40,
       profile: false,
-      mapping: { appeals: 40, runs: 1, warmupRuns: 0 },
+      mapping: { appeals: 20, runs: 1, warmupRuns: 0 },
       timeoutMs: 60_000,
     };
     const lines: string[] = [];
     results = await runBench(options, (line) => lines.push(line), workDir);
 
-    expect(results.drains.map((series) => series.size)).toEqual([20, 40]);
+    expect(results.drains.map((series) => series.size)).toEqual([10, 20]);
     for (const series of results.drains) {
       for (const run of [...series.bridge, ...series.floor]) {
         expect(run.appeals).toBe(series.size);
@@ -49,31 +49,33 @@ describe('npm run bench, in miniature', () => {
     expect(memoryRatio(results)).toBeGreaterThan(0);
 
     const [push] = results.push;
-    expect(push?.appeals).toBe(20);
+    expect(push?.appeals).toBe(10);
     expect(push?.appealsPerSecond).toBeGreaterThan(0);
     expect(push?.requestsPerAppeal).toBeGreaterThanOrEqual(2); // in work + final answer, at least
-    for (const run of [...results.ratePush, ...results.ratePushPerJob]) {
+    for (const run of [...results.ratePush, ...results.rateUnpaced]) {
       expect(run.rateLimit).toBe(40);
       expect(run.shareOfLimit).toBeGreaterThan(0);
       expect(run.rejected429).toBeGreaterThanOrEqual(0);
     }
-    expect(results.ratePerJobSetting).toBeLessThan(40);
+    expect(results.ratePush[0]?.posRateLimitSetting).toBe(40);
+    expect(results.rateUnpaced[0]?.posRateLimitSetting).toBeUndefined();
 
     expect(results.mapping?.rows.length).toBeGreaterThanOrEqual(6);
-    expect(lines.some((line) => line.startsWith('drain 40 bridge'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('drain 20 bridge'))).toBe(true);
   }, 120_000);
 
   it('renders BENCHMARKS.md with the machine, the command, every table and the ratios', () => {
     const report = renderReport(results);
     expect(report).toMatch(/on \d+ CPU cores/);
     expect(report).toContain('npm run bench');
-    expect(report).toMatch(/\| 40 \| pos-bridge .*\| \*\*\d+\.\d\*\* \|/);
-    expect(report).toMatch(/\| 40 \| raw floor .*\| \*\*\d+\.\d\*\* \|/);
-    expect(report).toMatch(/\| 40 \| \*\*bridge ÷ floor\*\* \| \*\*\d+\.\d\d\*\* \|/);
-    expect(report).toMatch(/peak RSS at 40 ÷ at 20 \| ≤ 1\.10 \| \d+\.\d\d \|/);
-    expect(report).toMatch(/\| 40 req\/s \| 20 \| 40 \(= the limit\)/);
+    expect(report).toMatch(/\| 20 \| pos-bridge .*\| \*\*\d+\.\d\*\* \|/);
+    expect(report).toMatch(/\| 20 \| raw floor .*\| \*\*\d+\.\d\*\* \|/);
+    expect(report).toMatch(/\| 20 \| \*\*bridge ÷ floor\*\* \| \*\*\d+\.\d\d\*\* \|/);
+    expect(report).toMatch(/peak RSS at 20 ÷ at 10 \| ≤ 1\.10 \| \d+\.\d\d \|/);
+    expect(report).toMatch(/\| 40 req\/s \| 10 \| 40 \(= the limit\)/);
+    expect(report).toMatch(/\| 40 req\/s \| 10 \| unset \|/);
     expect(report).toContain('## What limits these figures');
-    expect(targets(results).length).toBe(2 + 1 + 1 + 2);
+    expect(targets(results).length).toBe(2 + 1 + 1 + 1);
     expect(report).not.toContain('NaN');
   });
 });
