@@ -1,7 +1,8 @@
-// The Directum RX requests DirectumAdapter.register sends for one new appeal, in the same order
-// with the same URLs and bodies, on a bare keep-alive client: link lookup, marker search, person
+// The Directum RX requests DirectumAdapter.register sends for one new appeal on its first attempt,
+// in the same order with the same URLs and bodies, on a bare keep-alive client: link lookup, person
 // lookups (and creations), classifier lookups (cached per code), the card, one version and body
-// per file, the link. Responses are used as they come, unchecked. The bench compares the request
+// per file, the link. (The marker search for a card an interrupted attempt left is skipped on a
+// first attempt, as the adapter does.) Responses are used as they come, unchecked. The bench compares the request
 // counts per appeal with the bridge's run, so a drift from the adapter shows in the report.
 import type { AxiosInstance } from 'axios';
 import type { AppealFile } from '../adapters/contract.js';
@@ -80,8 +81,6 @@ export class DirectumCalls {
       orderby: 'Id asc',
     });
     if (links.length) throw new Error(`appeal ${posId} is already registered`);
-    const marked = await this.list('IRequests', { filter: `contains(Note,${odataString(posMarker(posId))})`, select: 'Id,RegistrationNumber,RegistrationDate', orderby: 'Id asc', top: 1 });
-    if (marked.length) throw new Error(`appeal ${posId} already has a card`);
 
     const correspondent = record.Correspondent ? await this.personId(record.Correspondent) : undefined;
     const coApplicants: number[] = [];

@@ -45,6 +45,14 @@ describe('npm run bench, in miniature', () => {
         expect(run.requestsPerAppeal.directum['create IExternalEntityLinks']).toBe(1);
       }
       expect(throughputRatio(series)).toBeGreaterThan(0);
+      // The floor makes the bridge's calls: per route, at most a few requests apart (start-up checks).
+      const [bridge, floor] = [series.bridge[0]!.requestsPerAppeal, series.floor[0]!.requestsPerAppeal];
+      for (const system of ['pos', 'directum'] as const) {
+        for (const route of new Set([...Object.keys(bridge[system]), ...Object.keys(floor[system])])) {
+          const apart = Math.abs((bridge[system][route] ?? 0) - (floor[system][route] ?? 0)) * series.size;
+          expect(apart, `${system} ${route}`).toBeLessThanOrEqual(3);
+        }
+      }
     }
     expect(memoryRatio(results)).toBeGreaterThan(0);
 
