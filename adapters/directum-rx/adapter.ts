@@ -31,6 +31,8 @@ export const EXT_SYSTEM_ID = 'POS';
 export const REQUEST_ENTITY_TYPE = '4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21';
 export const FULL_TEXT_NOTE = 'Полный текст обращения.txt';
 const BATCH = 50;
+/** How long an unlinked card may be a registration still in progress (see listChanged). */
+const UNLINKED_GRACE_MS = 10 * 60_000;
 const EPOCH_CHECKPOINT = '1970-01-01T00:00:00.000Z|0';
 
 export const posMarker = (posId: number) => `[POS:${posId}]`;
@@ -119,9 +121,15 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
       });
       for (const link of links) posByRequest.set(Number(link.EntityId), Number(link.ExtEntityId));
     }
-    const items = rows.filter((row) => posByRequest.has(row.Id)).map((row) => toProgress(posByRequest.get(row.Id)!, row));
-    const last = rows.at(-1);
-    return { items, checkpoint: last ? `${last.Modified}|${last.Id}` : checkpoint ?? EPOCH_CHECKPOINT, done: rows.length < limit };
+    // A card is linked last, and linking does not touch its Modified: a fresh unlinked card may be
+    // a registration in progress, so the batch ends before it and the next watch reads it again.
+    // One unlinked for long (an attempt that died) no longer holds the watch back.
+    const settled = Date.now() - UNLINKED_GRACE_MS;
+    const stop = rows.findIndex((row) => !posByRequest.has(row.Id) && Date.parse(String(row.Modified)) > settled);
+    const kept = stop === -1 ? rows : rows.slice(0, stop);
+    const items = kept.filter((row) => posByRequest.has(row.Id)).map((row) => toProgress(posByRequest.get(row.Id)!, row));
+    const last = kept.at(-1);
+    return { items, checkpoint: last ? `${last.Modified}|${last.Id}` : checkpoint ?? EPOCH_CHECKPOINT, done: stop !== -1 || rows.length < limit };
   }
 
   async readFile(file: EdmsFileRef): Promise<AppealFile> {
