@@ -9,7 +9,7 @@ import { toPosAppeal } from '../fixtures/generator.js';
 import { loadMappingForTarget } from '../src/mapping/load-file.js';
 import { appealSchema } from '../src/pos/schemas.js';
 import { startLab, type Lab } from './lab.js';
-import { readCpuSeconds, spawnNode, type NodeChild } from './processes.js';
+import { readCpuSeconds, spawnNode, type LogSummary, type NodeChild } from './processes.js';
 import { mib, percentile } from './stats.js';
 
 export type DrainClient = 'bridge' | 'floor';
@@ -39,18 +39,22 @@ export interface DrainResult {
   duplicates: number;
   /** Average cores busy during the drain: the client, this process (the emulators), Redis. */
   cores: CpuShare;
+  /** What the client logged at warn level and above. */
+  log: LogSummary;
 }
 
 export interface CpuShare {
   client: number;
   emulators: number;
   redis: number;
+  /** The share of the time the client's JavaScript thread was ready to run but waited for a CPU. */
+  clientWaiting: number;
 }
 
 /** CPU seconds used so far by the client, this process and Redis. */
 export function cpuSnapshot(lab: Lab, child: NodeChild): CpuShare {
   const own = process.cpuUsage();
-  return { client: child.cpuSeconds(), emulators: (own.user + own.system) / 1e6, redis: readCpuSeconds(lab.redisPid) };
+  return { client: child.cpuSeconds(), emulators: (own.user + own.system) / 1e6, redis: readCpuSeconds(lab.redisPid), clientWaiting: child.runDelaySeconds() };
 }
 
 /** Cores busy on average between two snapshots `seconds` apart. */
@@ -59,6 +63,7 @@ export function coresBetween(start: CpuShare, end: CpuShare, seconds: number): C
     client: (end.client - start.client) / seconds,
     emulators: (end.emulators - start.emulators) / seconds,
     redis: (end.redis - start.redis) / seconds,
+    clientWaiting: (end.clientWaiting - start.clientWaiting) / seconds,
   };
 }
 
@@ -185,6 +190,7 @@ export async function measureDrain(client: DrainClient, appeals: readonly SeedAp
         requestsPerAppeal: { pos: perAppeal(Object.entries(stats.requests), appeals.length), directum: perAppeal(lab.directumRequests, appeals.length) },
         duplicates: stats.duplicatesAccepted + Math.max(0, cards - appeals.length),
         cores: coresBetween(startCpu?.cpu ?? endCpu, endCpu, cpuWindow),
+        log: child.logSummary(),
       };
     } finally {
       const exit = await child.stop();

@@ -50,6 +50,25 @@ export function readCpuSeconds(pid: number, ticksPerSecond = 100): number {
   }
 }
 
+/**
+ * Seconds the process's main thread (its JavaScript thread) spent runnable but waiting for a CPU
+ * (/proc/<pid>/schedstat): how much other work on the machine held it back. NaN once it is gone.
+ */
+export function readRunDelaySeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** What the child logged at warn level and above (pino JSON lines): counts and the commonest messages. */
+export interface LogSummary {
+  warnings: number;
+  errors: number;
+  messages: { message: string; count: number }[];
+}
+
 export interface NodeChild {
   child: ChildProcess;
   pid: number;
@@ -57,6 +76,9 @@ export interface NodeChild {
   peakRssBytes(): number;
   /** CPU seconds used so far (the last sample once it has exited). */
   cpuSeconds(): number;
+  /** Seconds its main thread waited for a CPU so far (the last sample once it has exited). */
+  runDelaySeconds(): number;
+  logSummary(): LogSummary;
   /** Exit code or signal once exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderrTail(): string;
@@ -83,8 +105,23 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
   if (child.pid === undefined) throw new Error(`could not start ${sourcePath}`);
   const pid = child.pid;
   let stderr = '';
+  let partial = '';
+  const levels = { warnings: 0, errors: 0 };
+  const messages = new Map<string, number>();
+  const countLine = (line: string) => {
+    const level = /"level":"?(warn|error|fatal|40|50|60)"?/.exec(line)?.[1];
+    if (!level) return;
+    if (level === 'warn' || level === '40') levels.warnings += 1;
+    else levels.errors += 1;
+    const message = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.slice(0, 120);
+    messages.set(message, (messages.get(message) ?? 0) + 1);
+  };
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-20_000);
+    const text = chunk.toString();
+    stderr = (stderr + text).slice(-20_000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) countLine(line);
   });
   let stdout = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -92,7 +129,10 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
   });
   let peak = 0;
   let cpu = 0;
+  let waited = 0;
   const sample = () => {
+    const delay = readRunDelaySeconds(pid);
+    if (!Number.isNaN(delay)) waited = delay;
     const reading = readMemory(pid);
     if (reading) peak = Math.max(peak, Number.isNaN(reading.peakRssBytes) ? reading.rssBytes : reading.peakRssBytes);
     const used = readCpuSeconds(pid);
@@ -116,6 +156,14 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
       sample();
       return cpu;
     },
+    runDelaySeconds: () => {
+      sample();
+      return waited;
+    },
+    logSummary: () => ({
+      ...levels,
+      messages: [...messages].sort(([, a], [, b]) => b - a).slice(0, 5).map(([message, count]) => ({ message, count })),
+    }),
     exited,
     stderrTail: () => stderr,
     stdout: () => stdout,

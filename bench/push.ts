@@ -8,7 +8,7 @@ import type { SeedAppeal } from '../fixtures/generator.js';
 import type { Lab } from './lab.js';
 import { startLab } from './lab.js';
 import { bridgeEnv, coresBetween, cpuSnapshot, waitUntil, type CpuShare, type DrainSettings } from './drain.js';
-import { spawnNode, type NodeChild } from './processes.js';
+import { spawnNode, type LogSummary, type NodeChild } from './processes.js';
 import { mib } from './stats.js';
 
 export interface PushResult {
@@ -33,6 +33,7 @@ export interface PushResult {
   missedRegisteredStatuses: number;
   peakRssMiB: number;
   cores: CpuShare;
+  log: LogSummary;
 }
 
 const EXECUTOR: Official = { surname: 'Соколова', name: 'Анна', patronymic: 'Викторовна', phone: '+7 (495) 123-45-67' };
@@ -117,6 +118,7 @@ export async function measurePush(appeals: readonly SeedAppeal[], settings: Drai
         missedRegisteredStatuses: appeals.length - stored,
         peakRssMiB: mib(bridge.peakRssBytes()),
         cores: coresBetween(start?.cpu ?? endCpu, endCpu, Math.max(0.001, (Date.now() - startAt) / 1000)),
+        log: bridge.logSummary(),
       };
     } finally {
       await bridge.stop();

@@ -50,16 +50,17 @@ function drainTable(results: BenchResults): string {
         n2(med(runs, cpuPerAppealMs)),
         n2(med(runs, (r) => r.cores.emulators)),
         n2(med(runs, (r) => r.cores.redis)),
+        pct(med(runs, (r) => r.cores.clientWaiting)),
         n1(med(runs, (r) => r.startupSeconds)),
         runs.reduce((sum, r) => sum + r.duplicates, 0),
         runs.length,
       ]);
     }
     const perRun = series.bridge.map((run, i) => run.appealsPerSecond / (series.floor[i]?.appealsPerSecond ?? Number.NaN));
-    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
+    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
   }
   return table(
-    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'start-up s', 'duplicates', 'runs'],
+    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'client waited for a CPU', 'start-up s', 'duplicates', 'runs'],
     rows,
   );
 }
@@ -80,6 +81,17 @@ function requestMix(results: BenchResults): string {
     }
   }
   return `Requests per appeal in the ${n0(series.size)} drain (first run), as the emulators counted them:\n\n${table(['system', 'route', 'bridge', 'floor'], rows)}`;
+}
+
+/** What the bridge logged at warn level and above across all its measured runs. */
+function bridgeLog(results: BenchResults): string {
+  const runs = [...results.drains.flatMap((series) => series.bridge), ...results.push, ...results.ratePush, ...results.rateUnpaced];
+  const warnings = runs.reduce((sum, run) => sum + run.log.warnings, 0);
+  const errors = runs.reduce((sum, run) => sum + run.log.errors, 0);
+  const counts = new Map<string, number>();
+  for (const run of runs) for (const { message, count } of run.log.messages) counts.set(message, (counts.get(message) ?? 0) + count);
+  const top = [...counts].sort(([, a], [, b]) => b - a).slice(0, 5).map(([message, count]) => `${count} × “${message}”`);
+  return `The bridge logged ${warnings} warnings and ${errors} errors over all its measured runs (LOG_LEVEL=warn)${top.length ? `: ${top.join('; ')}` : ''}.`;
 }
 
 function pushTable(results: BenchResults): string {
@@ -169,6 +181,8 @@ export function renderReport(results: BenchResults): string {
     drainTable(results),
     '',
     requestMix(results),
+    '',
+    bridgeLog(results),
     '',
     '## 3. Status push',
     '',

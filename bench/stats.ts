@@ -16,9 +16,4 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
-/** The median of each numeric field over runs of the same shape. */
-export function medianOf<T extends object>(runs: readonly T[], field: { [K in keyof T]: T[K] extends number ? K : never }[keyof T]): number {
-  return median(runs.map((run) => run[field] as number));
-}
-
 export const mib = (bytes: number): number => bytes / (1024 * 1024);

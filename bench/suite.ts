@@ -130,6 +130,7 @@ async function profiledDrain(options: BenchOptions, settings: DrainSettings, log
 
 export async function runBench(options: BenchOptions, log: Log, workDir: string): Promise<BenchResults> {
   const started = Date.now();
+  const measuredOn = machine();
   const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
   log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s`);
   const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
@@ -139,7 +140,7 @@ export async function runBench(options: BenchOptions, log: Log, workDir: string)
   const profile = options.profile ? await profiledDrain(options, settings, log) : undefined;
   return {
     options,
-    machine: machine(),
+    machine: measuredOn,
     startedAt: new Date(started).toISOString(),
     durationSeconds: (Date.now() - started) / 1000,
     drains: drainSeries,

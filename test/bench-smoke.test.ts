@@ -39,6 +39,8 @@ describe('npm run bench, in miniature', () => {
         expect(run.latencyP99Ms).toBeGreaterThanOrEqual(run.latencyP50Ms);
         expect(run.duplicates).toBe(0);
         expect(run.cores.client).toBeGreaterThan(0);
+        expect(run.cores.clientWaiting).toBeGreaterThanOrEqual(0);
+        expect(run.log.errors).toBe(0);
         // Both clients made one card, one link and one acceptance per appeal.
         expect(run.requestsPerAppeal.pos.accept).toBe(1);
         expect(run.requestsPerAppeal.directum['create IRequests']).toBe(1);
@@ -83,6 +85,7 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/\| 40 req\/s \| 10 \| 40 \(= the limit\)/);
     expect(report).toMatch(/\| 40 req\/s \| 10 \| unset \|/);
     expect(report).toContain('## What limits these figures');
+    expect(report).toMatch(/The bridge logged \d+ warnings and 0 errors/);
     expect(targets(results).length).toBe(2 + 1 + 1 + 1);
     expect(report).not.toContain('NaN');
   });
