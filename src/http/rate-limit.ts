@@ -13,7 +13,8 @@ local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local wait = tat - tolerance - now
-if wait > 0 then return wait end
+-- Whole milliseconds, at least 1: Redis truncates a Lua number reply, and 0 means "booked".
+if wait > 0 then return math.ceil(wait) end
 redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat + interval - now) + 1000)
 return 0`;
 
