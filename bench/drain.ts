@@ -10,7 +10,7 @@ import { loadMappingForTarget } from '../src/mapping/load-file.js';
 import { appealSchema } from '../src/pos/schemas.js';
 import { startLab, type Lab } from './lab.js';
 import { readCpuSeconds, spawnNode, type LogSummary, type NodeChild } from './processes.js';
-import { mib, percentile } from './stats.js';
+import { median, mib, percentile } from './stats.js';
 
 export type DrainClient = 'bridge' | 'floor';
 
@@ -31,6 +31,8 @@ export interface DrainResult {
   /** Process start → first page served. */
   startupSeconds: number;
   peakRssMiB: number;
+  /** The median of the RSS samples taken during the drain: its settled size, less sensitive to a passing spike than the peak. */
+  medianRssMiB: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   /** Requests served per appeal, by ПОС route and by Directum route class and set. */
@@ -185,6 +187,7 @@ export async function measureDrain(client: DrainClient, appeals: readonly SeedAp
         appealsPerSecond: appeals.length / seconds,
         startupSeconds: (firstServed - spawnedAt) / 1000,
         peakRssMiB: mib(peakRssBytes),
+        medianRssMiB: mib(median(child.rssSamples(startCpu?.at ?? spawnedAt))),
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
         requestsPerAppeal: { pos: perAppeal(Object.entries(stats.requests), appeals.length), directum: perAppeal(lab.directumRequests, appeals.length) },

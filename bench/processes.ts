@@ -74,6 +74,8 @@ export interface NodeChild {
   pid: number;
   /** Peak RSS seen so far (VmHWM, or the largest VmRSS sampled if the kernel does not report it). */
   peakRssBytes(): number;
+  /** Resident set sizes sampled since `sinceMs` (epoch ms). */
+  rssSamples(sinceMs: number): number[];
   /** CPU seconds used so far (the last sample once it has exited). */
   cpuSeconds(): number;
   /** Seconds its main thread waited for a CPU so far (the last sample once it has exited). */
@@ -130,11 +132,15 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
   let peak = 0;
   let cpu = 0;
   let waited = 0;
+  const samples: { at: number; rss: number }[] = [];
   const sample = () => {
     const delay = readRunDelaySeconds(pid);
     if (!Number.isNaN(delay)) waited = delay;
     const reading = readMemory(pid);
-    if (reading) peak = Math.max(peak, Number.isNaN(reading.peakRssBytes) ? reading.rssBytes : reading.peakRssBytes);
+    if (reading) {
+      peak = Math.max(peak, Number.isNaN(reading.peakRssBytes) ? reading.rssBytes : reading.peakRssBytes);
+      samples.push({ at: Date.now(), rss: reading.rssBytes });
+    }
     const used = readCpuSeconds(pid);
     if (!Number.isNaN(used)) cpu = used;
   };
@@ -152,6 +158,7 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
       sample();
       return peak;
     },
+    rssSamples: (sinceMs) => samples.filter((entry) => entry.at >= sinceMs).map((entry) => entry.rss),
     cpuSeconds: () => {
       sample();
       return cpu;

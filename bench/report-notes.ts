@@ -40,10 +40,11 @@ export function closingNote(results: BenchResults): string {
   ];
   const first = results.drains[0]!;
   const memory = med(largest.bridge, (r) => r.peakRssMiB) / med(first.bridge, (r) => r.peakRssMiB);
+  const settled = med(largest.bridge, (r) => r.medianRssMiB) / med(first.bridge, (r) => r.medianRssMiB);
   const worstP99 = Math.max(...results.drains.map((series) => med(series.bridge, (r) => r.latencyP99Ms)));
   if (largest !== first) {
     lines.push(
-      `- **Memory** ${memory <= 1.1 ? 'does not grow' : 'grows'} with the backlog (peak RSS ×${n2(memory)} from ${n0(first.size)} to ${n0(largest.size)}): the pull reads ПОС page by page at the pace its workers accept (pull→acceptance p99 at most ${n1(worstP99 / 1000)} s at any size here), the queue lives in Redis, and the pull keeps only the ids it has seen.`,
+      `- **Memory** ${settled <= 1.1 ? 'does not grow' : 'grows'} with the backlog (from ${n0(first.size)} to ${n0(largest.size)}: median RSS during the drain ×${n2(settled)}, peak ×${n2(memory)}): the pull reads ПОС page by page at the pace its workers accept (pull→acceptance p99 at most ${n1(worstP99 / 1000)} s at any size here), the queue lives in Redis, and the pull keeps only the ids it has seen.`,
     );
   }
   if (push.length && limited.length) {

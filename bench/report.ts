@@ -26,11 +26,16 @@ export function throughputRatio(series: DrainSeries): number {
   return med(series.bridge, (r) => r.appealsPerSecond) / med(series.floor, (r) => r.appealsPerSecond);
 }
 
-export function memoryRatio(results: BenchResults): number {
+export function memoryRatio(results: BenchResults, pick: (run: DrainResult) => number = (r) => r.peakRssMiB): number {
   const first = results.drains[0];
   const last = results.drains.at(-1);
   if (!first || !last || first === last) return Number.NaN;
-  return med(last.bridge, (r) => r.peakRssMiB) / med(first.bridge, (r) => r.peakRssMiB);
+  return med(last.bridge, pick) / med(first.bridge, pick);
+}
+
+/** The ratio the bridge would reach with a full core each: floor CPU per appeal ÷ the bridge's. */
+export function cpuRatio(series: DrainSeries): number {
+  return med(series.floor, cpuPerAppealMs) / med(series.bridge, cpuPerAppealMs);
 }
 
 function drainTable(results: BenchResults): string {
@@ -46,6 +51,7 @@ function drainTable(results: BenchResults): string {
         n2(med(runs, (r) => r.latencyP50Ms / 1000)),
         n2(med(runs, (r) => r.latencyP99Ms / 1000)),
         n0(med(runs, (r) => r.peakRssMiB)),
+        n0(med(runs, (r) => r.medianRssMiB)),
         n2(med(runs, (r) => r.cores.client)),
         n2(med(runs, cpuPerAppealMs)),
         n2(med(runs, (r) => r.cores.emulators)),
@@ -57,10 +63,10 @@ function drainTable(results: BenchResults): string {
       ]);
     }
     const perRun = series.bridge.map((run, i) => run.appealsPerSecond / (series.floor[i]?.appealsPerSecond ?? Number.NaN));
-    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
+    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
   }
   return table(
-    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'client waited for a CPU', 'start-up s', 'duplicates', 'runs'],
+    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'median RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'client waited for a CPU', 'start-up s', 'duplicates', 'runs'],
     rows,
   );
 }
@@ -129,12 +135,12 @@ export function targets(results: BenchResults): { name: string; target: string; 
   const list: { name: string; target: string; measured: string; met: boolean }[] = [];
   for (const series of results.drains) {
     const ratio = throughputRatio(series);
-    list.push({ name: `drain of ${n0(series.size)} vs raw floor`, target: '≥ 0.80×', measured: `${n2(ratio)}×`, met: ratio >= 0.8 });
+    list.push({ name: `drain of ${n0(series.size)} vs raw floor`, target: '≥ 0.80×', measured: `${n2(ratio)}× (by CPU per appeal: ${n2(cpuRatio(series))}×)`, met: ratio >= 0.8 });
   }
   const memory = memoryRatio(results);
   if (Number.isFinite(memory)) {
     const [small, large] = [results.drains[0]!.size, results.drains.at(-1)!.size];
-    list.push({ name: `peak RSS at ${n0(large)} ÷ at ${n0(small)}`, target: '≤ 1.10', measured: n2(memory), met: memory <= 1.1 });
+    list.push({ name: `peak RSS at ${n0(large)} ÷ at ${n0(small)}`, target: '≤ 1.10', measured: `${n2(memory)} (median RSS: ${n2(memoryRatio(results, (r) => r.medianRssMiB))})`, met: memory <= 1.1 });
   }
   const mapping = results.mapping?.rows.find((r) => r.name.startsWith('directum-rx: mapping'));
   if (mapping) list.push({ name: 'mapping (Directum RX, default mapping)', target: '≥ 50,000 appeals/s/core', measured: `${n0(mapping.appealsPerSecond)}/s`, met: mapping.appealsPerSecond >= 50_000 });
@@ -199,7 +205,7 @@ export function renderReport(results: BenchResults): string {
     '## 5. Memory growth',
     '',
     Number.isFinite(memoryRatio(results))
-      ? `Peak RSS of the bridge: ${results.drains.map((s) => `${n0(med(s.bridge, (r) => r.peakRssMiB))} MiB at ${n0(s.size)}`).join(', ')} → ratio **${n2(memoryRatio(results))}**.`
+      ? `Peak RSS of the bridge: ${results.drains.map((s) => `${n0(med(s.bridge, (r) => r.peakRssMiB))} MiB at ${n0(s.size)}`).join(', ')} → ratio **${n2(memoryRatio(results))}**. Median RSS during the drain: ${results.drains.map((s) => `${n0(med(s.bridge, (r) => r.medianRssMiB))} MiB`).join(', ')} → ratio ${n2(memoryRatio(results, (r) => r.medianRssMiB))}. The peak of a single large run can carry a passing spike (a moment when the machine held the bridge back and work piled up in it); the median shows whether memory grows with the backlog.`
       : 'Needs two backlog sizes.',
     '',
     '## Profile of a drain',

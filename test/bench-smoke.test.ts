@@ -36,6 +36,8 @@ describe('npm run bench, in miniature', () => {
         expect(run.appeals).toBe(series.size);
         expect(run.appealsPerSecond).toBeGreaterThan(0);
         expect(run.peakRssMiB).toBeGreaterThan(20);
+        expect(run.medianRssMiB).toBeGreaterThan(20);
+        expect(run.medianRssMiB).toBeLessThanOrEqual(run.peakRssMiB + 1);
         expect(run.latencyP99Ms).toBeGreaterThanOrEqual(run.latencyP50Ms);
         expect(run.duplicates).toBe(0);
         expect(run.cores.client).toBeGreaterThan(0);
@@ -81,7 +83,8 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/\| 20 \| pos-bridge .*\| \*\*\d+\.\d\*\* \|/);
     expect(report).toMatch(/\| 20 \| raw floor .*\| \*\*\d+\.\d\*\* \|/);
     expect(report).toMatch(/\| 20 \| \*\*bridge ÷ floor\*\* \| \*\*\d+\.\d\d\*\* \|/);
-    expect(report).toMatch(/peak RSS at 20 ÷ at 10 \| ≤ 1\.10 \| \d+\.\d\d \|/);
+    expect(report).toMatch(/peak RSS at 20 ÷ at 10 \| ≤ 1\.10 \| \d+\.\d\d \(median RSS: \d+\.\d\d\) \|/);
+    expect(report).toMatch(/\| 20 \| pos-bridge .*\| \d+ \| \d+ \| \d+\.\d\d \|/); // peak and median RSS, cores
     expect(report).toMatch(/\| 40 req\/s \| 10 \| 40 \(= the limit\)/);
     expect(report).toMatch(/\| 40 req\/s \| 10 \| unset \|/);
     expect(report).toContain('## What limits these figures');
