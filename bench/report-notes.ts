@@ -44,7 +44,7 @@ export function closingNote(results: BenchResults): string {
   const worstP99 = Math.max(...results.drains.map((series) => med(series.bridge, (r) => r.latencyP99Ms)));
   if (largest !== first) {
     lines.push(
-      `- **Memory** ${settled <= 1.1 ? 'does not grow' : 'grows'} with the backlog (from ${n0(first.size)} to ${n0(largest.size)}: median RSS during the drain ×${n2(settled)}, peak ×${n2(memory)}): the pull reads ПОС page by page at the pace its workers accept (pull→acceptance p99 at most ${n1(worstP99 / 1000)} s at any size here), the queue lives in Redis, and the pull keeps only the ids it has seen.`,
+      `- **Memory** ${memory <= 1.1 ? 'does not grow' : 'grows'} with the backlog (peak RSS ×${n2(memory)} from ${n0(first.size)} to ${n0(largest.size)}; the median during the drain, ×${n2(settled)}, also counts the first minute's warm-up, which a short drain does not outlast): the pull reads ПОС page by page at the pace its workers accept (pull→acceptance p99 at most ${n1(worstP99 / 1000)} s at any size here), the queue lives in Redis, and the pull keeps only the ids it has seen.`,
     );
   }
   if (push.length && limited.length) {

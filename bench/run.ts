@@ -1,22 +1,31 @@
 // `npm run bench`: builds (see package.json), runs every benchmark and writes BENCHMARKS.md.
 // Progress goes to stderr; the report to BENCH_OUTPUT (default BENCHMARKS.md at the package root).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The raw results are kept as JSON in the temporary directory (its path is logged);
+// BENCH_RENDER=<that file> writes the report from them again without measuring.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { packageRoot } from '../fixtures/index.js';
 import { benchOptions } from './options.js';
 import { renderReport } from './report.js';
-import { runBench } from './suite.js';
+import { runBench, type BenchResults } from './suite.js';
 
 async function main(): Promise<void> {
   const options = benchOptions();
-  const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-bench-run-'));
+  const output = isAbsolute(options.output) ? options.output : join(packageRoot(), options.output);
   const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  if (process.env.BENCH_RENDER) {
+    writeFileSync(output, renderReport(JSON.parse(readFileSync(process.env.BENCH_RENDER, 'utf8')) as BenchResults));
+    log(`wrote ${output} from ${process.env.BENCH_RENDER}`);
+    return;
+  }
+  const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-bench-run-'));
   try {
     const results = await runBench(options, log, workDir);
-    const output = isAbsolute(options.output) ? options.output : join(packageRoot(), options.output);
+    const saved = join(tmpdir(), `pos-bridge-bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(saved, `${JSON.stringify(results, null, 1)}\n`);
     writeFileSync(output, renderReport(results));
-    log(`wrote ${output}`);
+    log(`wrote ${output} (raw results: ${saved})`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
