@@ -98,7 +98,67 @@ export interface ChangedBatch {
   done: boolean;
 }
 
-export interface EdmsAdapter<R = unknown> {
+/**
+ * The installation's own directories a mapping refers to by name or code (directum-rx.md: every
+ * installation has its own). KIND names as `pos-bridge edms directories KIND` takes them.
+ */
+export const DIRECTORY_KINDS = ['questions', 'document-kinds', 'delivery-methods', 'departments', 'business-units', 'employees'] as const;
+export type DirectoryKind = (typeof DIRECTORY_KINDS)[number];
+
+export interface DirectoryEntry {
+  id: number;
+  name: string;
+  /** Further keys the entry can be found by, named as the EDMS names them (Code, FullCode, TIN). */
+  codes: Record<string, string>;
+  /** False for a closed entry (Status Closed): listed, never resolved to. */
+  active: boolean;
+}
+
+export type DirectoryListing =
+  | { available: true; directory: string; entries: DirectoryEntry[] }
+  /** The transport cannot read this directory; `reason` says what checks it instead. */
+  | { available: false; reason: string };
+
+/** A value the mapping puts in a reference field: a name, a code, or an explicit id. */
+export type ReferenceValue = string | { Id: number };
+
+/** One record field whose value is resolved in an installation directory before anything is written. */
+export interface ReferenceField {
+  /** Record field: `DocumentKind`, or `Questions[].Code` for a field inside a collection. */
+  field: string;
+  directory: DirectoryKind;
+  /** The EDMS's own name of the directory, for messages (`IDocumentKinds`). */
+  directoryName: string;
+  /** Whether closest names may be offered (never for people: IEmployees). */
+  suggest: boolean;
+}
+
+export interface ReferenceProblem {
+  field: string;
+  directoryName: string;
+  value: ReferenceValue;
+  reason: 'unknown' | 'ambiguous' | 'closed';
+  /** Ids of the entries an ambiguous value matched (or the closed entry's id). */
+  matches: number[];
+  /** Closest existing names, best first; empty where the field does not suggest. */
+  closest: string[];
+}
+
+/** What the bridge may ask of an installation before any appeal arrives (pre-flight, discovery). */
+export interface EdmsInstallation {
+  /** Reference fields of the record schema; the pre-flight resolves every value the mapping can put there. */
+  readonly referenceFields: readonly ReferenceField[];
+  listDirectory(kind: DirectoryKind): Promise<DirectoryListing>;
+  /** Resolves the values read-only (directory cache allowed); one problem per value that does not resolve. */
+  checkReferences(values: { field: string; value: ReferenceValue }[]): Promise<ReferenceProblem[]>;
+  /**
+   * Record fields whose EDMS property the installation's entity type does not declare ($metadata).
+   * `available: false` when the EDMS publishes no metadata the transport can read.
+   */
+  undeclaredFields(fields: readonly string[]): Promise<{ available: true; undeclared: { field: string; property: string; type: string }[] } | { available: false; reason: string }>;
+}
+
+export interface EdmsAdapter<R = unknown> extends EdmsInstallation {
   readonly kind: EdmsKind;
   /** Target fields the mapping must produce (validated before register is called). */
   readonly recordSchema: z.ZodType<R>;
@@ -110,7 +170,10 @@ export interface EdmsAdapter<R = unknown> {
   /** Records whose progress changed after `checkpoint` (null: from the beginning), at most `limit`. */
   listChanged(checkpoint: string | null, limit: number): Promise<ChangedBatch>;
   readFile(file: EdmsFileRef): Promise<AppealFile>;
-  /** Cheap reachability check for /health/ready; throws a BridgeError when the EDMS does not answer. */
+  /**
+   * Cheap reachability and credentials check (/health/ready, the pre-flight of `sync`): throws a
+   * BridgeError when the EDMS does not answer (TRANSIENT) or refuses the credentials (AUTH_FAILED).
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'MAPPING_FAILED'
   | 'RECORD_INVALID'
   | 'EDMS_REJECTED'
+  /** A mapped value (document kind, department, question, …) the installation's directory lacks. */
+  | 'EDMS_REFERENCE_UNKNOWN'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'NOT_DURABLE_YET';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/errors.js';
 import type {
-  AppealFile, ChangedBatch, EdmsAdapter, EdmsFileRef, EdmsProgress, RegistrationInput, RegistrationResult,
+  AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
@@ -46,6 +46,9 @@ export interface DeloAdapterOptions {
 }
 
 const SENDER_SYSTEM = 'pos-bridge';
+/** What the folder exchange cannot read, and what checks it instead (`edms directories`, pre-flight). */
+export const DELO_DIRECTORIES_UNREADABLE =
+  'the «Дело» folder exchange cannot read «Дело» directories: rubrics (RUBRIC_CL), delivery types and addressees are checked by «Дело» itself when it registers the package, and a value it lacks comes back as a Failure Report that sets the appeal aside';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class DeloAdapter implements EdmsAdapter<DeloRecord> {
@@ -236,6 +239,21 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       if (errorCode(error) === 'ENOENT') throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
       throw error;
     }
+  }
+
+  /** «Дело» resolves rubrics and addressees itself on registration; the folder exchange reads no directory. */
+  readonly referenceFields: readonly ReferenceField[] = [];
+
+  async listDirectory(): Promise<DirectoryListing> {
+    return { available: false, reason: DELO_DIRECTORIES_UNREADABLE };
+  }
+
+  async checkReferences(): Promise<ReferenceProblem[]> {
+    return [];
+  }
+
+  async undeclaredFields(): Promise<{ available: false; reason: string }> {
+    return { available: false, reason: 'the «Дело» package format (СЭВ DocInfo) is fixed; the folder exchange publishes no metadata' };
   }
 
   async ping(): Promise<void> {

@@ -138,6 +138,12 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     return { name: file.name, contentType: file.contentType || contentTypeFor(/\.([^.]+)$/.exec(file.name)?.[1]), data };
   }
 
+  // Being built in this session (directory resolution); replaced before landing.
+  readonly referenceFields = [];
+  async listDirectory(): Promise<never> { throw new Error('not yet'); }
+  async checkReferences(): Promise<never> { throw new Error('not yet'); }
+  async undeclaredFields(): Promise<never> { throw new Error('not yet'); }
+
   async ping(): Promise<void> {
     await this.client.list('IRequests', { select: 'Id', top: 1 });
   }
