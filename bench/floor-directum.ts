@@ -1,14 +1,20 @@
 // The Directum RX requests DirectumAdapter.register sends for one new appeal on its first attempt,
 // in the same order with the same URLs and bodies, on a bare keep-alive client: link lookup, person
-// lookups (and creations), classifier lookups (cached per code), the card, one version and body
+// lookups (and creations), the card (its body built by the adapter's own cardBody, with the
+// directories and $metadata read once per run as the adapter caches them), one version and body
 // per file, the link. (The marker search for a card an interrupted attempt left is skipped on a
 // first attempt, as the adapter does.) Responses are used as they come, unchecked. The bench compares the request
 // counts per appeal with the bridge's run, so a drift from the adapter shows in the report.
 import type { AxiosInstance } from 'axios';
-import type { AppealFile } from '../adapters/contract.js';
-import { EXT_SYSTEM_ID, FULL_TEXT_NOTE, REQUEST_ENTITY_TYPE, posMarker } from '../adapters/directum-rx/adapter.js';
+import type { AppealFile, DirectoryEntry, DirectoryKind } from '../adapters/contract.js';
+import { EXT_SYSTEM_ID, FULL_TEXT_NOTE, REQUEST_ENTITY_TYPE } from '../adapters/directum-rx/adapter.js';
+import { cardBody, fullTextOf } from '../adapters/directum-rx/card.js';
 import { odataString } from '../adapters/directum-rx/client.js';
+import { DIRECTORY_SPECS, resolveIn } from '../adapters/directum-rx/directories.js';
 import { samePerson } from '../adapters/directum-rx/lookups.js';
+import { parseMetadata, type ServiceMetadata } from '../adapters/directum-rx/metadata.js';
+import { DIRECTUM_REFERENCE_FIELDS } from '../adapters/directum-rx/record.js';
+import { referencesOf } from '../adapters/directum-rx/references.js';
 import type { DirectumPerson, DirectumRecord } from '../adapters/directum-rx/record.js';
 import { createHttpClient, type HttpObserver } from '../src/http/client.js';
 
@@ -23,7 +29,8 @@ function query(options: Record<string, string | number | undefined>): string {
 
 export class DirectumCalls {
   private readonly http: AxiosInstance;
-  private readonly questions = new Map<string, Promise<number>>();
+  private readonly directories = new Map<DirectoryKind, Promise<DirectoryEntry[]>>();
+  private metadata?: Promise<ServiceMetadata>;
   private applications?: Promise<Map<string, number>>;
 
   constructor(baseUrl: string, username: string, password: string, observer?: HttpObserver) {
@@ -56,13 +63,27 @@ export class DirectumCalls {
     return (await this.create('IPersons', { LastName, FirstName, MiddleName, Email, Phones, PostalAddress })).Id;
   }
 
-  private questionId(code: string): Promise<number> {
-    let found = this.questions.get(code);
+  private directory(kind: DirectoryKind): Promise<DirectoryEntry[]> {
+    let found = this.directories.get(kind);
     if (!found) {
-      found = this.list('IQuestions', { filter: `FullCode eq ${odataString(code)}`, select: 'Id,FullCode', top: 1 }).then((rows) => rows[0]!.Id);
-      this.questions.set(code, found);
+      const { set, codes } = DIRECTORY_SPECS[kind];
+      found = this.list(set, { select: ['Id', 'Name', 'Status', ...codes].join(','), orderby: 'Id asc', top: 500, skip: 0 }).then((rows) =>
+        rows.map((row) => ({ id: row.Id, name: String(row.Name ?? ''), active: row.Status !== 'Closed', codes: Object.fromEntries(codes.filter((code) => row[code]).map((code) => [code, String(row[code])])) })),
+      );
+      this.directories.set(kind, found);
     }
     return found;
+  }
+
+  private async links(record: DirectumRecord): Promise<Map<string, number[]>> {
+    const linked = new Map<string, number[]>();
+    for (const { field, value } of referencesOf(record)) {
+      const spec = DIRECTUM_REFERENCE_FIELDS.find((candidate) => candidate.field === field)!;
+      const resolution = resolveIn(await this.directory(spec.directory), value, false);
+      if (!('id' in resolution)) throw new Error(`${field}: not in ${spec.directoryName}`);
+      linked.set(field, [...(linked.get(field) ?? []), resolution.id]);
+    }
+    return linked;
   }
 
   private async applicationId(fileName: string): Promise<number> {
@@ -82,31 +103,15 @@ export class DirectumCalls {
     });
     if (links.length) throw new Error(`appeal ${posId} is already registered`);
 
+    const linked = await this.links(record);
     const correspondent = record.Correspondent ? await this.personId(record.Correspondent) : undefined;
-    const coApplicants: number[] = [];
-    for (const person of record.CoApplicants ?? []) coApplicants.push(await this.personId(person));
-    const questions = await Promise.all(record.Questions.map((question) => this.questionId(question.Code)));
-    const card = await this.create('IRequests', {
-      Subject: record.Subject,
-      Note: record.Note ? `${posMarker(posId)}\n${record.Note}` : posMarker(posId),
-      RequestDate: record.RequestDate,
-      Deadline: record.Deadline,
-      InitialDeadline: record.InitialDeadline,
-      DeliveryMethod: record.DeliveryMethod,
-      DocumentKind: record.DocumentKind,
-      Department: record.Department,
-      BusinessUnit: record.BusinessUnit,
-      RequestType: coApplicants.length > 0 ? 'Collective' : record.RequestType ?? (correspondent ? 'Individual' : 'Anonymous'),
-      NotifyByEmail: record.NotifyByEmail,
-      FastTrack: record.FastTrack,
-      ProblemAddress: record.ProblemAddress,
-      ...(correspondent !== undefined ? { Correspondent: { Id: correspondent } } : {}),
-      CoApplicants: coApplicants.map((id) => ({ Person: { Id: id } })),
-      Questions: [...new Set(questions)].map((id) => ({ Question: { Id: id } })),
-    });
+    this.metadata ??= this.http.get<string>('/$metadata', { responseType: 'text', headers: { Accept: 'application/xml' } }).then((response) => parseMetadata(response.data));
+    const metadata = await this.metadata;
+    const { card: body } = cardBody({ posId, record, linked, correspondent, declares: (property) => metadata.declares('IRequests', property) });
+    const card = await this.create('IRequests', body);
 
     const path = `IRequests(${card.Id})`;
-    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(record.FullText, 'utf8') }, ...files];
+    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') }, ...files];
     for (const file of expected) {
       const version = await this.create(`${path}/Versions`, { Note: file.name, AssociatedApplication: { Id: await this.applicationId(file.name) } });
       await this.http.put(`/${path}/Versions(${version.Id})/Body/$value`, file.data, { headers: { 'Content-Type': 'application/octet-stream' } });

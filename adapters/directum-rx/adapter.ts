@@ -15,19 +15,29 @@
 // finished a card an interrupted try had started: the pipeline counts each appeal once.
 // Concurrent registration of one posId by two processes is the pipeline's to prevent (per-appeal lock).
 import type { Logger } from 'pino';
-import type { AppealFile, ChangedBatch, EdmsAdapter, EdmsFileRef, EdmsProgress, RegistrationInput, RegistrationResult } from '../contract.js';
+import type {
+  AppealFile, ChangedBatch, DirectoryKind, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceProblem, ReferenceValue,
+  RegistrationInput, RegistrationResult,
+} from '../contract.js';
 import { PermanentError } from '../../src/errors.js';
 import { DirectumClient, odataString, type DirectumClientOptions, type ODataEntity } from './client.js';
+import { DIRECTORY_SPECS, DirectumDirectories, type DirectoryCacheOptions } from './directories.js';
 import { DirectumLookups } from './lookups.js';
+import { DirectumMetadataCache } from './metadata-cache.js';
 import { PROGRESS_EXPAND, PROGRESS_SELECT, contentTypeFor, progressRequestSchema, toProgress } from './progress.js';
-import { directumRecordSchema, type DirectumRecord } from './record.js';
+import { DIRECTUM_PROPERTY_OF, DIRECTUM_REFERENCE_FIELDS, directumRecordSchema, type DirectumRecord } from './record.js';
+import { cardBody, fullTextOf, posMarker } from './card.js';
+import { referenceError, referencesOf } from './references.js';
 
 export interface DirectumAdapterOptions extends DirectumClientOptions {
   logger?: Logger;
+  /** IExternalEntityLinks.EntityType: the GUID of IRequest in this installation (DIRECTUM_ENTITY_TYPE). */
+  requestEntityType?: string;
+  directories?: DirectoryCacheOptions;
 }
 
 export const EXT_SYSTEM_ID = 'POS';
-/** IExternalEntityLinks.EntityType for IRequests (the request type's GUID). [assumed] */
+/** Default IExternalEntityLinks.EntityType for IRequests (the request type's GUID). [assumed; DIRECTUM_ENTITY_TYPE] */
 export const REQUEST_ENTITY_TYPE = '4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21';
 export const FULL_TEXT_NOTE = 'Полный текст обращения.txt';
 const BATCH = 50;
@@ -35,7 +45,8 @@ const BATCH = 50;
 const UNLINKED_GRACE_MS = 10 * 60_000;
 const EPOCH_CHECKPOINT = '1970-01-01T00:00:00.000Z|0';
 
-export const posMarker = (posId: number) => `[POS:${posId}]`;
+export { posMarker };
+
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 const anyOf = (property: string, values: (string | number)[]) =>
   `(${values.map((value) => `${property} eq ${typeof value === 'number' ? value : odataString(value)}`).join(' or ')})`;
@@ -43,14 +54,21 @@ const anyOf = (property: string, values: (string | number)[]) =>
 export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   readonly kind = 'directum-rx' as const;
   readonly recordSchema = directumRecordSchema;
+  readonly referenceFields = DIRECTUM_REFERENCE_FIELDS;
+  readonly directories: DirectumDirectories;
   private readonly client: DirectumClient;
   private readonly lookups: DirectumLookups;
+  private readonly metadata: DirectumMetadataCache;
   private readonly logger?: Logger;
+  private readonly entityType: string;
 
   constructor(options: DirectumAdapterOptions) {
     this.client = new DirectumClient(options);
     this.lookups = new DirectumLookups(this.client);
+    this.metadata = new DirectumMetadataCache(this.client, options.directories?.ttlMs);
+    this.directories = new DirectumDirectories(this.client, () => this.metadata.get(), options.directories);
     this.logger = options.logger?.child({ edms: 'directum-rx' });
+    this.entityType = options.requestEntityType ?? REQUEST_ENTITY_TYPE;
   }
 
   async register({ posId, record, files, firstAttempt }: RegistrationInput<DirectumRecord>): Promise<RegistrationResult> {
@@ -61,10 +79,10 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     let card = firstAttempt ? undefined : await this.findMarkedCard(posId);
     if (card) this.logger?.warn({ posId, edmsId: card.Id }, 'completing a Directum card an interrupted registration left unlinked');
     card ??= await this.createCard(posId, record);
-    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(record.FullText, 'utf8') }, ...files];
+    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') }, ...files];
     await this.attachVersions(card.Id, expected, card.resumed);
     await this.client.create('IExternalEntityLinks', {
-      EntityId: card.Id, EntityType: REQUEST_ENTITY_TYPE, ExtEntityId: String(posId), ExtEntityType: 'Appeal', ExtSystemId: EXT_SYSTEM_ID,
+      EntityId: card.Id, EntityType: this.entityType, ExtEntityId: String(posId), ExtEntityType: 'Appeal', ExtSystemId: EXT_SYSTEM_ID,
     });
     const registered = card.RegistrationNumber ? card : await this.client.get(`IRequests(${card.Id})`, { select: 'Id,RegistrationNumber,RegistrationDate' });
     this.logger?.info({ posId, edmsId: card.Id, files: files.length }, 'appeal registered in Directum');
@@ -116,7 +134,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const posByRequest = new Map<number, number>();
     for (const chunk of chunks(rows.map((row) => row.Id), BATCH)) {
       const { value: links } = await this.client.list('IExternalEntityLinks', {
-        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(REQUEST_ENTITY_TYPE)} and ${anyOf('EntityId', chunk)}`,
+        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(this.entityType)} and ${anyOf('EntityId', chunk)}`,
         select: 'Id,EntityId,ExtEntityId',
       });
       for (const link of links) posByRequest.set(Number(link.EntityId), Number(link.ExtEntityId));
@@ -138,11 +156,32 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     return { name: file.name, contentType: file.contentType || contentTypeFor(/\.([^.]+)$/.exec(file.name)?.[1]), data };
   }
 
-  // Being built in this session (directory resolution); replaced before landing.
-  readonly referenceFields = [];
-  async listDirectory(): Promise<never> { throw new Error('not yet'); }
-  async checkReferences(): Promise<never> { throw new Error('not yet'); }
-  async undeclaredFields(): Promise<never> { throw new Error('not yet'); }
+  async listDirectory(kind: DirectoryKind): Promise<DirectoryListing> {
+    return { available: true, directory: DIRECTORY_SPECS[kind].set, entries: await this.directories.entries(kind) };
+  }
+
+  async checkReferences(values: { field: string; value: ReferenceValue }[]): Promise<ReferenceProblem[]> {
+    const problems: ReferenceProblem[] = [];
+    for (const { field, value } of values) {
+      const spec = this.referenceFields.find((candidate) => candidate.field === field);
+      if (!spec) throw new PermanentError(`${field} is not a Directum reference field`, [], { system: 'directum-rx' });
+      const resolution = await this.directories.resolve(spec.directory, value, spec.suggest);
+      if (!('id' in resolution)) problems.push({ field, directoryName: spec.directoryName, ...resolution });
+    }
+    return problems;
+  }
+
+  async undeclaredFields(fields: readonly string[]) {
+    const metadata = await this.metadata.get();
+    if (!metadata) return { available: false as const, reason: 'this Directum publishes no $metadata' };
+    const type = metadata.entitySet('IRequests');
+    const undeclared = fields.flatMap((field) => {
+      const target = DIRECTUM_PROPERTY_OF[field as keyof DirectumRecord];
+      if (!target?.property || target.optional || metadata.declares('IRequests', target.property)) return [];
+      return [{ field, property: target.property, type: type?.name ?? 'IRequests' }];
+    });
+    return { available: true as const, undeclared };
+  }
 
   async ping(): Promise<void> {
     await this.client.list('IRequests', { select: 'Id', top: 1 });
@@ -163,7 +202,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const result = new Map<number, number>();
     for (const chunk of chunks(posIds, BATCH)) {
       const { value } = await this.client.list('IExternalEntityLinks', {
-        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(REQUEST_ENTITY_TYPE)} and ${anyOf('ExtEntityId', chunk.map(String))}`,
+        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(this.entityType)} and ${anyOf('ExtEntityId', chunk.map(String))}`,
         select: 'Id,EntityId,ExtEntityId',
         orderby: 'Id asc',
       });
@@ -179,30 +218,22 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     return value[0] && { ...value[0], resumed: true };
   }
 
+  /** Resolves every directory reference first: a value the installation lacks writes nothing. */
   private async createCard(posId: number, record: DirectumRecord): Promise<ODataEntity & { resumed: boolean }> {
+    const references = referencesOf(record);
+    const problems = await this.checkReferences(references);
+    if (problems.length > 0) throw referenceError(problems);
+    const ids = await Promise.all(references.map(({ field, value }) => {
+      const spec = this.referenceFields.find((candidate) => candidate.field === field)!;
+      return this.directories.resolve(spec.directory, value, false).then((resolution) => ('id' in resolution ? resolution.id : 0));
+    }));
+    const linked = new Map<string, number[]>();
+    references.forEach(({ field }, index) => linked.set(field, [...(linked.get(field) ?? []), ids[index]!]));
     const correspondent = record.Correspondent ? await this.lookups.personId(record.Correspondent) : undefined;
-    const coApplicants: number[] = [];
-    for (const person of record.CoApplicants ?? []) coApplicants.push(await this.lookups.personId(person));
-    const questions = await Promise.all(record.Questions.map((question) => this.lookups.questionId(question.Code)));
-    const requestType = coApplicants.length > 0 ? 'Collective' : record.RequestType ?? (correspondent ? 'Individual' : 'Anonymous');
-    const created = await this.client.create('IRequests', {
-      Subject: record.Subject,
-      Note: record.Note ? `${posMarker(posId)}\n${record.Note}` : posMarker(posId),
-      RequestDate: record.RequestDate,
-      Deadline: record.Deadline,
-      InitialDeadline: record.InitialDeadline,
-      DeliveryMethod: record.DeliveryMethod,
-      DocumentKind: record.DocumentKind,
-      Department: record.Department,
-      BusinessUnit: record.BusinessUnit,
-      RequestType: requestType,
-      NotifyByEmail: record.NotifyByEmail,
-      FastTrack: record.FastTrack,
-      ProblemAddress: record.ProblemAddress,
-      ...(correspondent !== undefined ? { Correspondent: { Id: correspondent } } : {}),
-      CoApplicants: coApplicants.map((id) => ({ Person: { Id: id } })),
-      Questions: [...new Set(questions)].map((id) => ({ Question: { Id: id } })),
-    });
+    const metadata = await this.metadata.get();
+    const body = cardBody({ posId, record, linked, correspondent, declares: (property) => !metadata || metadata.declares('IRequests', property) });
+    for (const dropped of body.dropped) this.logger?.warn({ posId, property: dropped }, 'the installation\'s IRequest does not declare this mapped property; it is not written');
+    const created = await this.client.create('IRequests', body.card);
     return { ...created, resumed: false };
   }
 

@@ -133,6 +133,15 @@ export class DirectumClient {
     return Buffer.from(data);
   }
 
+  /** The service's CSDL document (`$metadata`), as text. */
+  async metadataXml(): Promise<string> {
+    const { data } = await this.send<string>('GET $metadata', {
+      method: 'GET', url: '/$metadata', responseType: 'text', headers: { Accept: 'application/xml' },
+    });
+    if (typeof data !== 'string') throw new MalformedResponseError('Directum GET $metadata: not a text body', { system: 'directum-rx' });
+    return data;
+  }
+
   close(): void {
     for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as { destroy?: () => void }[]) agent?.destroy?.();
   }

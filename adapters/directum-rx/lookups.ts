@@ -1,6 +1,6 @@
-// Lookups the registration needs before it can write a card: the applicant as an IPersons entry
-// (found or created), question classifier codes → IQuestions ids, file extensions → the
-// IAssociatedApplications that open them. Classifier and applications are cached per adapter.
+// Lookups the registration needs besides the directories (directories.ts): the applicant as an
+// IPersons entry (found or created), file extensions → the IAssociatedApplications that open them
+// (cached per adapter).
 import { BridgeError } from '../../src/errors.js';
 import { odataString, type DirectumClient, type ODataEntity } from './client.js';
 import type { DirectumPerson } from './record.js';
@@ -28,7 +28,6 @@ export function samePerson(candidate: Record<string, unknown>, person: DirectumP
 }
 
 export class DirectumLookups {
-  private readonly questions = new Map<string, Promise<number>>();
   private applications?: Promise<Map<string, number>>;
 
   constructor(private readonly client: DirectumClient) {}
@@ -45,21 +44,6 @@ export class DirectumLookups {
       Email: person.Email, Phones: person.Phones, PostalAddress: person.PostalAddress,
     });
     return created.Id;
-  }
-
-  /** IQuestions Id by FullCode; a code the classifier lacks is the mapping's error (RECORD_INVALID). */
-  questionId(code: string): Promise<number> {
-    let found = this.questions.get(code);
-    if (!found) {
-      found = this.client.list('IQuestions', { filter: `FullCode eq ${odataString(code)}`, select: 'Id,FullCode', top: 1 }).then(({ value }) => {
-        if (!value[0]) throw new BridgeError('RECORD_INVALID', `Directum question classifier has no code ${code}`, false, { system: 'directum-rx' });
-        return value[0].Id;
-      });
-      // Failures are not cached: the classifier may gain the code, the network may come back.
-      found.catch(() => this.questions.delete(code));
-      this.questions.set(code, found);
-    }
-    return found;
   }
 
   /** The application for a file name's extension; `bin` for unknown ones if Directum has it. */

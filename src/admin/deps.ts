@@ -39,7 +39,16 @@ export interface MappingProblemView {
 export interface MappingService {
   list(): Promise<MappingSummary[]>;
   get(name: string): Promise<(MappingSummary & { source: string }) | null>;
-  put(name: string, source: string, author: string): Promise<{ ok: true; version: string } | { ok: false; problems: MappingProblemView[] }>;
+  /**
+   * Validates and applies. `reason: 'edms'`: the file is valid but holds values the EDMS lacks
+   * (refused unless `force`). `warnings`: applied, with what was not or could not be checked.
+   */
+  put(
+    name: string,
+    source: string,
+    author: string,
+    options?: { force?: boolean },
+  ): Promise<{ ok: true; version: string; warnings?: string[] } | { ok: false; problems: MappingProblemView[]; reason?: 'edms' }>;
   history(name: string): Promise<{ version: string; author: string; at: string; diff: string }[]>;
   preview(name: string, appeal: unknown): Promise<{ record: unknown; warnings: string[] } | { problems: string[] }>;
 }

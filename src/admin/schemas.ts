@@ -71,7 +71,11 @@ export const putMappingBody = z
 
 export const adminUserHeaders = z.looseObject({ [ADMIN_USER_HEADER]: author.optional() });
 
-export const mappingSavedSchema = z.object({ version: z.string() });
+export const mappingSavedSchema = z.object({ version: z.string(), warnings: z.array(z.string()).optional() });
+
+export const putMappingQuery = z
+  .object({ force: z.enum(['true', 'false']).optional().describe('true: apply even with values the EDMS lacks') })
+  .strict();
 
 export const mappingProblemSchema = z.object({ file: z.string(), line: z.number(), column: z.number(), message: z.string() });
 

@@ -1,10 +1,12 @@
 // `pos-bridge` command line (interface.md "Commands"). Exit codes: 0 done, 1 something failed,
 // 2 bad configuration or usage. Logs go to stderr as JSON; human output to stdout, or JSON with --json.
-import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig, type Command as ConfigCommand } from '../config/load.js';
 import { processIO, type CliIO } from './io.js';
 import { failedList, failedRetry } from './failed.js';
 import { mappingsCheck, mappingsPreview } from './mappings.js';
+import { DIRECTORY_KINDS, type DirectoryKind } from '../../adapters/contract.js';
 import { ROLES, type Role } from '../pipeline/runtime.js';
 
 export class ExitCode extends Error {
@@ -60,12 +62,39 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   mappings
     .command('check [path]')
     .description('validate mapping files (a file or a folder; default MAPPINGS_DIR or ./mappings)')
+    .option('--against-edms', "also resolve every value the mapping can write into a directory reference in the configured EDMS, and check fields against its metadata (read-only)", false)
     .option('--json', 'print problems as JSON', false)
-    .action(async (path: string | undefined, options: { json: boolean }) => setCode(await mappingsCheck(io, path, options)));
+    .action(async (path: string | undefined, options: { json: boolean; againstEdms: boolean }) => {
+      if (!options.againstEdms) return setCode(await mappingsCheck(io, path, options));
+      const config = configFor(io, 'edms');
+      const { mappingsCheckAgainstEdms } = await import('./edms.js');
+      setCode(await mappingsCheckAgainstEdms(io, config, resolve(path ?? config.mappingsDir), options));
+    });
+  mappings
+    .command('coverage')
+    .description('ПОС categories (subjectId, subsubjectId, factId) seen at registration, and how often each dictionary fell to its default')
+    .option('--json', 'print as JSON', false)
+    .action(async (options: { json: boolean }) => {
+      const { mappingsCoverage } = await import('./coverage.js');
+      setCode(await mappingsCoverage(io, configFor(io, 'tool'), options));
+    });
   mappings
     .command('preview <mapping> <appeal>')
     .description('print, as JSON, the EDMS record MAPPING makes from the ПОС appeal in the JSON file APPEAL')
     .action(async (mapping: string, appeal: string) => setCode(await mappingsPreview(io, mapping, appeal)));
+
+  program
+    .command('edms')
+    .description('look into the connected EDMS installation')
+    .command('directories')
+    .description('list one of the installation\'s directories, to fill the mapping\'s dictionaries with its names and codes')
+    .addArgument(new Argument('<kind>', 'which directory').choices([...DIRECTORY_KINDS]))
+    .option('--json', 'print as JSON', false)
+    .action(async (kind: DirectoryKind, options: { json: boolean }) => {
+      const config = configFor(io, 'edms');
+      const { edmsDirectories } = await import('./edms.js');
+      setCode(await edmsDirectories(io, config, kind, options));
+    });
 
   const failed = program.command('failed').description('jobs that ran out of retries');
   failed

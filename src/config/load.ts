@@ -10,7 +10,8 @@ import { BridgeError } from '../errors.js';
 import { SECRET_SETTINGS, SETTING_NAMES, settingsSchema, type Settings } from './schema.js';
 import type { Schedule } from './schedule.js';
 
-export type Command = 'start' | 'sync' | 'demo' | 'tool';
+/** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
+export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms';
 
 export interface RedisTopology {
   sentinels?: { host: string; port: number }[];
@@ -19,7 +20,7 @@ export interface RedisTopology {
 }
 
 export type EdmsConfig =
-  | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number }
+  | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number; requestEntityType: string; directoryTtlMs: number }
   | { kind: 'delo'; outboxDir: string; inboxDir: string; stateDir: string; durableWhen: 'registered' | 'written' };
 
 export interface BridgeConfig {
@@ -128,6 +129,7 @@ function requireFor(raw: RawSettings, command: Command, problems: string[]): voi
     missing('DATA_KEY', `for ${command} (32-byte key that encrypts personal data in Redis)`);
   }
   if (command === 'start') missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
+  if (command === 'edms') missing('EDMS', '(directum-rx or delo)');
   if (raw.EDMS === 'directum-rx') {
     missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
     missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
@@ -183,6 +185,8 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
           username: s.DIRECTUM_USERNAME ?? '',
           password: s.DIRECTUM_PASSWORD ?? '',
           timeoutMs: s.DIRECTUM_TIMEOUT,
+          requestEntityType: s.DIRECTUM_ENTITY_TYPE,
+          directoryTtlMs: s.DIRECTUM_DIRECTORY_TTL,
         };
   return {
     redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, topology },

@@ -81,6 +81,8 @@ export const settingsSchema = z.object({
   DIRECTUM_USERNAME: nonEmpty.optional(),
   DIRECTUM_PASSWORD: nonEmpty.optional(),
   DIRECTUM_TIMEOUT: duration.default(30_000),
+  DIRECTUM_ENTITY_TYPE: z.string().trim().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID like 4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21').default('4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21'),
+  DIRECTUM_DIRECTORY_TTL: duration.default(10 * 60_000),
   DELO_OUTBOX_DIR: nonEmpty.optional(),
   DELO_INBOX_DIR: nonEmpty.optional(),
   DELO_STATE_DIR: nonEmpty.optional(),

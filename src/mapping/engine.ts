@@ -68,7 +68,8 @@ export class MappingEngine implements CompiledMapping {
   async map(appeal: PosAppeal, now: Date = new Date()): Promise<MappingResult> {
     const warnings = new Set<string>();
     const fieldWarnings: string[] = [];
-    const call: CallContext = { runtime: this.runtime, now, warn: (message) => fieldWarnings.push(message) };
+    const defaultsUsed = new Set<string>();
+    const call: CallContext = { runtime: this.runtime, now, warn: (message) => fieldWarnings.push(message), defaulted: (dictionary) => defaultsUsed.add(dictionary) };
     const record: Record<string, unknown> = {};
     for (const field of this.fields) {
       let value: unknown;
@@ -86,7 +87,7 @@ export class MappingEngine implements CompiledMapping {
       const kept = withoutNulls(value);
       if (kept !== undefined) record[field.name] = kept;
     }
-    return { record: this.check(record, appeal), warnings: [...warnings] };
+    return { record: this.check(record, appeal), warnings: [...warnings], defaultsUsed: [...defaultsUsed] };
   }
 
   /** One field, evaluated one way only: for tests proving both ways agree. */

@@ -41,7 +41,7 @@ interface JsonataSyntaxError {
 }
 
 /** Start offset of a node's token (JSONata records where tokens end). */
-function startOf(node: AstNode): number {
+export function startOf(node: AstNode): number {
   const end = node.position ?? 0;
   const text = typeof node.value === 'string' ? node.value : '';
   if (node.type === 'variable') return Math.max(0, end - text.length - 1);

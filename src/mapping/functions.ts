@@ -24,6 +24,8 @@ export interface CallContext {
   runtime: MappingRuntime;
   now: Date;
   warn(message: string): void;
+  /** Told the dictionary's name whenever a key falls to its default (`mappings coverage`). */
+  defaulted?(dictionary: string): void;
 }
 
 /** A failure inside one of the bridge's functions; the message is safe to log. */
@@ -128,6 +130,7 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
       const lookupKey = dictionaryKey(key, 'dict');
       if (lookupKey !== undefined && dictionary.entries.has(lookupKey)) return dictionary.entries.get(lookupKey);
       const outcome = dictionary.default === undefined ? 'no default, left empty' : 'default used';
+      context.defaulted?.(String(name));
       context.warn(`dictionary "${String(name)}" has no entry for ${describeKey(key)}; ${outcome}`);
       return dictionary.default;
     },

@@ -47,6 +47,20 @@ export class LocatedSource {
     return this.offsetOf(path);
   }
 
+  /** Offset of the value under key `key` (compared as text, so numeric YAML keys match) in the map at `path`. */
+  entryValueOffset(path: readonly PathSegment[], key: string): number {
+    const map = this.doc.getIn(path, true);
+    if (isMap(map)) {
+      for (const pair of map.items) {
+        if (isScalar(pair.key) && String(pair.key.value) === key) {
+          if (isNode(pair.value) && pair.value.range) return pair.value.range[0];
+          if (pair.key.range) return pair.key.range[0];
+        }
+      }
+    }
+    return this.offsetOf(path);
+  }
+
   /** Key nodes of the map at `path`: raw value and offset, for checks YAML's JS form loses (key types). */
   keysOf(path: readonly PathSegment[]): { value: unknown; offset: number }[] {
     const map = this.doc.getIn(path, true);

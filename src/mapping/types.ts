@@ -21,6 +21,8 @@ export interface MappingResult<R = unknown> {
   record: R;
   /** Defaults used for unknown dictionary keys, truncations, and the like: for preview and logs. */
   warnings: string[];
+  /** Dictionaries whose default stood in for an unknown key (ПОС ids only ever reach coverage counts). */
+  defaultsUsed?: string[];
 }
 
 export interface CompiledMapping<R = unknown> {
@@ -29,6 +31,8 @@ export interface CompiledMapping<R = unknown> {
   /** Content hash of the source; changes whenever the file does. */
   readonly version: string;
   readonly target: EdmsKind;
+  /** The YAML the mapping was compiled from (the pre-flight and error texts read its own values). */
+  readonly source: string;
   readonly statusMap: StatusMap;
   /** Maps one appeal; throws a BridgeError with code MAPPING_FAILED naming the field on failure. */
   map(appeal: PosAppeal, now?: Date): Promise<MappingResult<R>>;

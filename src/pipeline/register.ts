@@ -3,8 +3,10 @@
 // adapter looks up before it creates, the store remembers durability before ПОС is told, and
 // mark-accepted is idempotent. ПОС hears "accepted" only after the EDMS holds the record.
 import { DelayedError, type Job } from 'bullmq';
-import type { AppealFile } from '../../adapters/contract.js';
+import type { AppealFile, ReferenceProblem } from '../../adapters/contract.js';
 import { BridgeError, describeError } from '../errors.js';
+import { explainReferenceProblems } from '../mapping/against-edms.js';
+import type { CompiledMapping } from '../mapping/types.js';
 import type { PosAppeal } from '../pos/schemas.js';
 import type { PipelineContext } from './context.js';
 import { failureReason } from './job-errors.js';
@@ -12,7 +14,15 @@ import type { RegisterJobData } from './queues.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
-const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED']);
+const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN']);
+
+/** An unknown reference, told with the mapping's own values and what to do next. */
+function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error: BridgeError): BridgeError {
+  const problems = error.details?.problems as ReferenceProblem[] | undefined;
+  if (!problems?.length) return error;
+  const message = explainReferenceProblems(problems, mapping, ctx.adapter);
+  return new BridgeError(error.code, `${message} (mapping ${mapping.name}; fix it, then: pos-bridge failed retry --all)`, false, { system: error.system, posId: error.posId });
+}
 
 async function downloadAttachments(ctx: PipelineContext, appeal: PosAppeal): Promise<AppealFile[]> {
   const files: AppealFile[] = [];
@@ -39,12 +49,20 @@ async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, t
   const { posId } = job.data;
   const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal);
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
-  const { record, warnings } = await mapping.map(appeal);
+  const { record, warnings, defaultsUsed: mappingDefaults = [] } = await mapping.map(appeal);
   if (warnings.length > 0) ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');
   const files = await downloadAttachments(ctx, appeal);
   const firstAttempt = await ctx.store.markRegisterAttempt(posId);
-  const result = await ctx.adapter.register({ posId, record, files, firstAttempt });
-  if (result.created) ctx.metrics.appealsRegistered.inc({ edms: ctx.adapter.kind });
+  let result;
+  try {
+    result = await ctx.adapter.register({ posId, record, files, firstAttempt });
+  } catch (error) {
+    throw error instanceof BridgeError && error.code === 'EDMS_REFERENCE_UNKNOWN' ? explainReferences(ctx, mapping, error) : error;
+  }
+  if (result.created) {
+    ctx.metrics.appealsRegistered.inc({ edms: ctx.adapter.kind });
+    await ctx.store.coverage.record(appeal, mappingDefaults);
+  }
   if (!result.durable) {
     await ctx.store.markAwaitingRegistration(posId, result.edmsId);
     return waitForDurability(job, token, ctx);

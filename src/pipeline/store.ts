@@ -8,6 +8,7 @@
 //   <p>:watch:checkpoint        string  EDMS change checkpoint
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
+import { CoverageStore } from './coverage.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
@@ -34,10 +35,15 @@ export interface AppealRecord {
 }
 
 export class AppealStore {
+  /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
+  readonly coverage: CoverageStore;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.coverage = new CoverageStore(redis, prefix);
+  }
 
   private key(posId: number): string {
     return `${this.prefix}:appeal:${posId}`;

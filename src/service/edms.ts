@@ -18,6 +18,8 @@ export async function createAdapter(config: BridgeConfig, deps: { logger: Logger
       observer: deps.observer,
       logger: deps.logger,
       retryReads: DEFAULT_READ_RETRY,
+      requestEntityType: edms.requestEntityType,
+      directories: { ttlMs: edms.directoryTtlMs },
     }) as EdmsAdapter<unknown>;
   }
   return new DeloAdapter({

@@ -4,6 +4,7 @@
 import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
+import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { installSchedules, startPipelineWorkers, workerSettingsOf, type Role } from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
@@ -31,8 +32,11 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
     running.workers = startPipelineWorkers(ctx, services.redis, workerSettingsOf(config));
   }
   if (role === 'all' || role === 'scheduler') await installSchedules(ctx, config.schedules);
+  // The start-up pre-flight: a mapping value the EDMS lacks is logged at its line now, not learnt
+  // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
+  await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (role === 'all' || role === 'api') {
-    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappings, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
+    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port });
   }
   running.stop = async () => {

@@ -5,12 +5,15 @@ import type { BridgeConfig } from '../config/load.js';
 import { parseDuration } from '../config/schedule.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
+import { recordReferences } from '../../adapters/record-references.js';
+import { explainReferenceProblems } from '../mapping/against-edms.js';
 import { loadMappingForTarget } from '../mapping/load-file.js';
 import { startPipelineWorkers, workerSettingsOf } from '../pipeline/runtime.js';
 import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
 import { warnOnEvictionPolicy } from '../redis.js';
+import { createAdapter } from './edms.js';
 import { buildServices } from './wiring.js';
 
 export interface SyncCommandOptions {
@@ -46,22 +49,35 @@ async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<n
   const logger = createLogger({ level: config.logLevel });
   const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger });
   const mapping = await loadMappingForTarget(config.mappingsDir, config.edms.kind);
+  // Read-only against the EDMS too: a record whose references the installation lacks is never
+  // promised a registration.
+  const adapter = await createAdapter(config, { logger });
   const failures: { posId: number; code: string; message: string }[] = [];
   let mapped = 0;
   let warnings = 0;
-  const report = await drainAppeals(
-    pos,
-    async (appeal) => {
-      try {
-        const result = await mapping.map(appeal);
-        mapped += 1;
-        warnings += result.warnings.length;
-      } catch (error) {
-        failures.push({ posId: appeal.id, ...describeError(error) });
-      }
-    },
-    { pageSize: config.pos.pageSize },
-  );
+  let report;
+  try {
+    report = await drainAppeals(
+      pos,
+      async (appeal) => {
+        try {
+          const result = await mapping.map(appeal);
+          const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
+          if (problems.length > 0) {
+            failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
+            return;
+          }
+          mapped += 1;
+          warnings += result.warnings.length;
+        } catch (error) {
+          failures.push({ posId: appeal.id, ...describeError(error) });
+        }
+      },
+      { pageSize: config.pos.pageSize },
+    );
+  } finally {
+    await adapter.close();
+  }
   const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed: report.malformed };
   if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else {

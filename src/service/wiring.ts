@@ -10,6 +10,7 @@ import type { PipelineContext, PipelineSettings } from '../pipeline/context.js';
 import { createPipeline } from '../pipeline/runtime.js';
 import { PosClient } from '../pos/client.js';
 import { connectRedis, type RedisConnection } from '../redis.js';
+import { EdmsMappingCheck } from './checked-mappings.js';
 import { createAdapter } from './edms.js';
 
 const CLOSE_STEP_MS = 5000;
@@ -27,6 +28,8 @@ export interface Services {
   redis: RedisConnection;
   pos: PosClient;
   mappings: MappingRegistry;
+  /** The mapping in use, checked against the EDMS's directories and metadata (readiness, PUT). */
+  mappingCheck: EdmsMappingCheck;
   ctx: PipelineContext;
   close(): Promise<void>;
 }
@@ -71,6 +74,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
     redis,
     pos,
     mappings,
+    mappingCheck: new EdmsMappingCheck(adapter, mappings, logger),
     ctx,
     close: async () => {
       // Each step gets a bounded time: shutting down must not hang while Redis is unreachable.

@@ -7,7 +7,7 @@ import type { AdminDeps, MappingProblemView } from '../deps.js';
 import {
   ADMIN_USER_HEADER, DEFAULT_AUTHOR, adminUserHeaders, authErrors, errorSchema, historyEntrySchema, mappingInvalidSchema,
   mappingNameParams, mappingSavedSchema, mappingSummarySchema, mappingWithSourceSchema, previewFailedSchema, previewSchema,
-  putMappingBody,
+  putMappingBody, putMappingQuery,
 } from '../schemas.js';
 
 const security = [{ bearerAuth: [] }];
@@ -100,11 +100,14 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
   typed.put('/mappings/:name', {
     schema: {
       tags: ['mappings'],
-      summary: 'Validate, save (keeping history) and apply a mapping without restart',
-      description: `Send the YAML file with Content-Type ${MAPPING_TEXT_TYPES.join(', ')}, or JSON {source, author?}. `
+      summary: 'Validate, check against the EDMS, save (keeping history) and apply a mapping without restart',
+      description: 'Values the EDMS directories lack (document kinds, departments, questions, …) answer 400 with their lines unless ?force=true; '
+        + 'when the EDMS cannot be reached the mapping is applied with a warning that it was not checked. '
+        + `Send the YAML file with Content-Type ${MAPPING_TEXT_TYPES.join(', ')}, or JSON {source, author?}. `
         + `The author is taken from the JSON body, else the ${ADMIN_USER_HEADER} header, else "${DEFAULT_AUTHOR}".`,
       security,
       params: mappingNameParams,
+      querystring: putMappingQuery,
       headers: adminUserHeaders,
       body: putMappingBody,
       response: { 200: mappingSavedSchema, 400: mappingInvalidSchema.or(errorSchema), 401: errorSchema, 500: errorSchema },
@@ -118,10 +121,15 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
   }, async (request, reply) => {
     const { name } = request.params;
     const author = request.body.author ?? request.headers[ADMIN_USER_HEADER] ?? DEFAULT_AUTHOR;
-    const saved = await deps.mappings.put(name, request.body.source, author);
+    const saved = await deps.mappings.put(name, request.body.source, author, { force: request.query.force === 'true' });
     if (!saved.ok) {
+      if (saved.reason === 'edms') {
+        const first = saved.problems[0]!;
+        const message = `the EDMS lacks ${saved.problems.length} value(s) of this mapping: ${first.file}:${first.line}:${first.column} ${first.message}; fix them or send ?force=true`;
+        return reply.code(400).send({ error: 'mapping_references_unknown', message, problems: saved.problems });
+      }
       return reply.code(400).send({ error: 'mapping_invalid', message: describeProblems(saved.problems), problems: saved.problems });
     }
-    return { version: saved.version };
+    return saved.warnings?.length ? { version: saved.version, warnings: saved.warnings } : { version: saved.version };
   });
 }
