@@ -48,7 +48,8 @@ export async function parseMetadata(xml: string): Promise<ServiceMetadata> {
   } catch {
     throw new MalformedResponseError('Directum $metadata is not XML', { system: 'directum-rx' });
   }
-  const edmx = children(root, 'Edmx')[0];
+  // The document element is an object; explicitArray makes every child a list.
+  const edmx = root.Edmx as XmlNode | undefined;
   const schemas = children(children(edmx, 'DataServices')[0], 'Schema');
   if (!edmx || schemas.length === 0) throw new MalformedResponseError('Directum $metadata has no CSDL schema', { system: 'directum-rx' });
 
