@@ -1,11 +1,11 @@
 // The Integration Service surface: /Integration/odata/{Set}, ({Id}), child collections, versions
 // and their bodies, with Basic auth, the mandatory JSON headers, OData error bodies and the fault
-// injector in front. Routing is done here rather than by fastify because OData keys ("IRequests(5)")
-// are not path segments.
+// injector in front. Routing is done here rather than by fastify because
+// OData keys ("IRequests(5)") are not path segments.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectumClerk } from './clerk.js';
 import type { FaultInjector, FaultRoute } from './faults.js';
-import { ENTITY_SETS, ODataError, type EntityTypeDef, type Row } from './model.js';
+import { ODataError, type EntityTypeDef, type Row } from './model.js';
 import { parseQueryOptions, runQuery, serialize } from './query.js';
 import type { DirectumStore } from './store.js';
 
@@ -110,7 +110,7 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
   const method = req.method;
   const notAllowed = () => new ODataError(405, 'MethodNotAllowed', `${method} is not allowed here`);
   const singleOptions = (def: EntityTypeDef) => {
-    const options = parseQueryOptions(def, params);
+    const options = parseQueryOptions(def, params, store.model);
     if (options.filter || options.orderby.length || options.top !== undefined || options.skip !== undefined || options.count) {
       throw new ODataError(400, 'BadRequest', 'Only $expand and $select apply to a single entity');
     }
@@ -122,11 +122,11 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
   switch (target.kind) {
     case 'service':
       if (method !== 'GET') throw notAllowed();
-      return { status: 200, body: { '@odata.context': `${base}/$metadata`, value: Object.keys(ENTITY_SETS).map((name) => ({ name, kind: 'EntitySet', url: name })) } };
+      return { status: 200, body: { '@odata.context': `${base}/$metadata`, value: Object.keys(store.model).map((name) => ({ name, kind: 'EntitySet', url: name })) } };
     case 'collection': {
       const def = store.typeOf(target.set);
       if (method === 'GET') {
-        const options = parseQueryOptions(def, params);
+        const options = parseQueryOptions(def, params, store.model);
         const result = runQuery(store, def, store.rowsFor(target.set, options.filter), options);
         return { status: 200, body: { '@odata.context': `${base}/$metadata#${target.set}`, ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
       }
@@ -155,7 +155,7 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       const def = store.childType(target.set, target.collection);
       if (method === 'GET') {
         const rows = store.get(target.set, target.id)[target.collection] as Row[];
-        const result = runQuery(store, def, rows, parseQueryOptions(def, params));
+        const result = runQuery(store, def, rows, parseQueryOptions(def, params, store.model));
         return { status: 200, body: { ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
       }
       if (method !== 'POST') throw notAllowed();
