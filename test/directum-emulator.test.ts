@@ -136,9 +136,9 @@ describe('queries', () => {
     const a = await person({ LastName: 'Ковалёва', FirstName: 'Анна', Email: 'Anna@Example.ru' });
     const b = await person({ LastName: "О'Нил", FirstName: 'Джон' });
     ids = [
-      (await request({ Subject: 'Снег не убран', Correspondent: { Id: a }, FastTrack: true, RequestDate: '2025-03-01T09:00:00Z', Questions: [{ Question: { Id: 1 } }] })).Id,
-      (await request({ Subject: 'Мусор не вывозят', Correspondent: { Id: b }, FastTrack: false, RequestDate: '2025-03-05T09:00:00Z' })).Id,
-      (await request({ Subject: 'Снег на крыше', FastTrack: false, RequestDate: '2025-03-10T09:00:00Z' })).Id,
+      (await request({ Subject: 'Снег не убран', Correspondent: { Id: a }, NotifyByEmail: true, RequestDate: '2025-03-01T09:00:00Z', Questions: [{ Question: { Id: 1 } }] })).Id,
+      (await request({ Subject: 'Мусор не вывозят', Correspondent: { Id: b }, NotifyByEmail: false, RequestDate: '2025-03-05T09:00:00Z' })).Id,
+      (await request({ Subject: 'Снег на крыше', NotifyByEmail: false, RequestDate: '2025-03-10T09:00:00Z' })).Id,
     ];
   });
   const inQuery = (answer: Answer) => answer.json.value.map((row: { Id: number }) => row.Id).filter((id: number) => ids.includes(id));
@@ -149,7 +149,7 @@ describe('queries', () => {
     expect(inQuery(await q('IRequests', `Id ne ${first} and Id ge ${first}`))).toEqual([second, third]);
     expect(inQuery(await q('IRequests', `Id gt ${first} and Id lt ${third}`))).toEqual([second]);
     expect(inQuery(await q('IRequests', `Id le ${second} and Id ge ${first}`))).toEqual([first, second]);
-    expect(inQuery(await q('IRequests', `(Id eq ${first} or Id eq ${third}) and FastTrack eq false`))).toEqual([third]);
+    expect(inQuery(await q('IRequests', `(Id eq ${first} or Id eq ${third}) and NotifyByEmail eq false`))).toEqual([third]);
     expect(inQuery(await q('IRequests', `contains(Subject,'Снег') and not startswith(Subject,'Снег на')`))).toEqual([first]);
     expect(inQuery(await q('IRequests', 'RequestDate gt 2025-03-02T00:00:00Z and RequestDate lt 2025-03-06T00:00:00+03:00'))).toEqual([second]);
     expect(inQuery(await q('IRequests', `Correspondent eq null`, '&$top=1000'))).toContain(third);
@@ -166,7 +166,7 @@ describe('queries', () => {
 
   it('pages with $top/$skip, counts with $count=true and orders by several keys', async () => {
     const filter = `Id ge ${ids[0]} and Id le ${ids[2]}`;
-    const page = await q('IRequests', filter, '&$orderby=FastTrack desc,RequestDate desc&$top=2&$skip=1&$count=true');
+    const page = await q('IRequests', filter, '&$orderby=NotifyByEmail desc,RequestDate desc&$top=2&$skip=1&$count=true');
     expect(page.json['@odata.count']).toBe(3);
     expect(page.json.value.map((r: { Id: number }) => r.Id)).toEqual([ids[2], ids[1]]);
     const asc = await q('IRequests', filter, '&$orderby=Subject asc');

@@ -2,7 +2,7 @@
 // executor is assigned, deadlines are prolonged, an answer letter is written, the request is
 // transferred or denied. The control API and the in-process EdmsControl both drive this class.
 import type { AppealFile, Official, Registration } from '../../contract.js';
-import { ENTITY_SETS, ODataError, REVIEW_RESULTS, type Row } from './model.js';
+import { ODataError, REVIEW_RESULTS, type Row } from './model.js';
 import { serialize } from './query.js';
 import type { DirectumStore } from './store.js';
 
@@ -12,15 +12,23 @@ export interface ClerkSettings {
 }
 
 const FINAL_STATES = new Set(['Executed', 'WithoutExecut', 'Aborted']);
+const EMPLOYEE_EXPAND = [{ name: 'Person', expand: [] }, { name: 'Department', expand: [] }];
 const FULL_REQUEST_EXPAND = [
   { name: 'Correspondent', expand: [] },
-  { name: 'CoApplicants', expand: [{ name: 'Person', expand: [] }] },
+  { name: 'DocumentKind', expand: [] },
+  { name: 'DeliveryMethod', expand: [] },
+  { name: 'BusinessUnit', expand: [] },
+  { name: 'Department', expand: [] },
   { name: 'Questions', expand: [{ name: 'Question', expand: [] }] },
   { name: 'ProlongationDeadline', expand: [] },
-  { name: 'Assignee', expand: [{ name: 'Person', expand: [] }] },
-  { name: 'Addressee', expand: [{ name: 'Person', expand: [] }] },
+  { name: 'Assignee', expand: EMPLOYEE_EXPAND },
+  { name: 'Addressee', expand: EMPLOYEE_EXPAND },
+  { name: 'PreparedBy', expand: EMPLOYEE_EXPAND },
+  { name: 'OurSignatory', expand: EMPLOYEE_EXPAND },
   { name: 'Versions', expand: [{ name: 'AssociatedApplication', expand: [] }] },
 ];
+/** Where an official the clerk has never seen is put: the appeals office, else the first department. */
+const NEW_EMPLOYEE_DEPARTMENT = /обращени/i;
 
 export class DirectumClerk {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -132,6 +140,9 @@ export class DirectumClerk {
   /** Everything held for one request; bodies through `encode` (Buffers in-process, base64 over HTTP). */
   inspect(id: number, encode: (body: Buffer) => Buffer | string = (body) => body): Record<string, unknown> {
     const request = this.store.get('IRequests', id);
+    // An installation may lack some of these links (undeclare): expand those it declares.
+    const declared = (def: { navs: Record<string, string>; collections: Record<string, unknown> }) =>
+      FULL_REQUEST_EXPAND.filter((item) => item.name in def.navs || item.name in def.collections);
     const versions = (set: string, row: Row) =>
       (row.Versions as Row[]).map((version) => {
         const body = this.store.body(set, row.Id, version.Id);
@@ -140,9 +151,9 @@ export class DirectumClerk {
       });
     const letterRow = request.AnswerLetter === null ? undefined : this.store.find('IOutgoingLetters', request.AnswerLetter as number);
     return {
-      request: serialize(this.store, ENTITY_SETS.IRequests!, request, FULL_REQUEST_EXPAND),
+      request: serialize(this.store, this.store.typeOf('IRequests'), request, declared(this.store.typeOf('IRequests'))),
       versions: versions('IRequests', request),
-      answerLetter: letterRow ? { ...serialize(this.store, ENTITY_SETS.IOutgoingLetters!, letterRow), versions: versions('IOutgoingLetters', letterRow) } : null,
+      answerLetter: letterRow ? { ...serialize(this.store, this.store.typeOf('IOutgoingLetters'), letterRow), versions: versions('IOutgoingLetters', letterRow) } : null,
       links: this.store.rows('IExternalEntityLinks').filter((link) => link.EntityId === id),
     };
   }
@@ -177,9 +188,11 @@ export class DirectumClerk {
       }
     }
     const person = this.store.createPerson({ LastName: official.surname, FirstName: official.name || '-', MiddleName: official.patronymic ?? null });
-    return this.store.create('IEmployees', {
-      Name: person.Name, JobTitle: 'Специалист', Department: 'Отдел по работе с обращениями граждан',
+    const departments = this.store.rows('IDepartments').filter((d) => d.Status !== 'Closed');
+    const department = departments.find((d) => NEW_EMPLOYEE_DEPARTMENT.test(String(d.Name))) ?? departments[0];
+    return this.store.create('IEmployees', this.store.declaredOnly('IEmployees', {
+      Name: person.Name, JobTitle: 'Специалист', Department: department ? { Id: department.Id } : null,
       Email: official.email ?? null, Phone: official.phone ?? null, Status: 'Active', Person: { Id: person.Id },
-    });
+    }));
   }
 }

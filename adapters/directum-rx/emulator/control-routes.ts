@@ -1,11 +1,14 @@
 // Operator control API (/_emulator/..., not part of Directum): plays the clerks, shows what the
-// emulator holds, injects faults. No auth: the emulator is a sandbox bound to loopback by default.
+// emulator holds, reads and changes the installation's directories (an administrator adding or
+// closing an entry), reseeds, injects faults. No auth: the emulator is a sandbox bound to loopback
+// by default.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { DirectumClerk } from './clerk.js';
 import { faultRuleSchema, type FaultInjector } from './faults.js';
-import { ENTITY_SETS, ODataError } from './model.js';
-import type { DirectumStore } from './store.js';
+import { ODataError } from './model.js';
+import { INSTALLATIONS } from './seed.js';
+import { DIRECTORY_SETS, type DirectumStore } from './store.js';
 
 export const CONTROL_BASE = '/_emulator';
 
@@ -25,6 +28,8 @@ const bodies = {
   transfer: z.object({ to: z.string().min(1) }).strict(),
   deny: z.object({ reason: z.string().min(1) }).strict(),
   settings: z.object({ autoRegisterAfterMs: z.number().int().min(0).nullable() }).strict(),
+  entry: z.record(z.string(), z.unknown()),
+  reseed: z.object({ installation: z.enum(Object.keys(INSTALLATIONS) as [keyof typeof INSTALLATIONS]).optional() }).strict(),
 };
 
 interface ControlContext {
@@ -41,6 +46,7 @@ function fail(reply: FastifyReply, error: unknown): FastifyReply {
 
 export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): Promise<void> {
   const { store, clerk, faults } = ctx;
+  /** The :id of a request or of a directory entry. */
   const requestId = (params: unknown) => {
     const id = Number((params as { id: string }).id);
     if (!Number.isInteger(id) || id <= 0) throw new ODataError(400, 'BadRequest', 'id must be a positive whole number');
@@ -57,7 +63,8 @@ export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): 
     });
 
   app.get(`${CONTROL_BASE}/health`, async () => ({ ok: true }));
-  app.get(`${CONTROL_BASE}/stats`, async () => Object.fromEntries(Object.keys(ENTITY_SETS).map((set) => [set, store.count(set)])));
+  const stats = () => Object.fromEntries(Object.keys(store.model).map((set) => [set, store.count(set)]));
+  app.get(`${CONTROL_BASE}/stats`, async () => stats());
   app.get(`${CONTROL_BASE}/settings`, async () => clerk.settings);
   app.put(`${CONTROL_BASE}/settings`, async (req, reply) => {
     try {
@@ -100,6 +107,29 @@ export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): 
   });
   action('transfer', (id, body) => clerk.transfer(id, bodies.transfer.parse(body).to));
   action('deny', (id, body) => clerk.deny(id, bodies.deny.parse(body).reason));
+
+  const kindOf = (params: unknown) => (params as { kind: string }).kind;
+  const handle = (run: (req: { params: unknown; body: unknown }) => unknown, status = 200) => async (req: { params: unknown; body: unknown }, reply: FastifyReply) => {
+    try {
+      return reply.code(status).send(run(req));
+    } catch (error) {
+      return fail(reply, error);
+    }
+  };
+  app.get(`${CONTROL_BASE}/directories`, async () => ({
+    installation: store.installation,
+    directories: Object.fromEntries(Object.keys(DIRECTORY_SETS).map((kind) => [kind, store.directory(kind)])),
+  }));
+  app.get(`${CONTROL_BASE}/directories/:kind`, handle((req) => store.directory(kindOf(req.params))));
+  app.post(`${CONTROL_BASE}/directories/:kind`, handle((req) => store.addDirectoryEntry(kindOf(req.params), bodies.entry.parse(req.body ?? {})), 201));
+  app.patch(`${CONTROL_BASE}/directories/:kind/:id`, handle((req) => store.patchDirectoryEntry(kindOf(req.params), requestId(req.params), bodies.entry.parse(req.body ?? {}))));
+  app.post(`${CONTROL_BASE}/directories/:kind/:id/close`, handle((req) => store.closeDirectoryEntry(kindOf(req.params), requestId(req.params))));
+  app.post(`${CONTROL_BASE}/reseed`, handle((req) => {
+    const { installation } = bodies.reseed.parse(req.body ?? {});
+    clerk.close();
+    store.reseed(installation && INSTALLATIONS[installation]);
+    return { installation: store.installation, stats: stats() };
+  }));
 
   app.get(`${CONTROL_BASE}/faults`, async () => faults.list());
   app.post(`${CONTROL_BASE}/faults`, async (req, reply) => {

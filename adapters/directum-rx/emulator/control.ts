@@ -5,6 +5,8 @@ import type { AppealFile, EdmsControl, Official, Registration } from '../../cont
 import type { DirectumClerk } from './clerk.js';
 import { CONTROL_BASE } from './control-routes.js';
 import type { FaultRule } from './faults.js';
+import type { Row } from './model.js';
+import type { InstallationName } from './seed.js';
 
 function requestId(edmsId: string): number {
   const id = Number(edmsId);
@@ -111,5 +113,33 @@ export class DirectumControlClient implements EdmsControl {
 
   async setAutoRegister(autoRegisterAfterMs: number | null): Promise<void> {
     await this.call('PUT', '/settings', { autoRegisterAfterMs });
+  }
+
+  /** Every directory as stored (links as Ids), by kind (questions, document-kinds, ...), and the installation's name. */
+  directories(): Promise<{ installation: string | null; directories: Record<string, Row[]> }> {
+    return this.call('GET', '/directories');
+  }
+
+  /** One directory: a kind (`departments`) or its entity set (`IDepartments`). */
+  directory(kind: string): Promise<Row[]> {
+    return this.call('GET', `/directories/${encodeURIComponent(kind)}`);
+  }
+
+  /** Adds an entry (Status Active unless given); an employee's LastName/FirstName/MiddleName make its person. */
+  addDirectoryEntry(kind: string, entry: Record<string, unknown>): Promise<Row> {
+    return this.call('POST', `/directories/${encodeURIComponent(kind)}`, entry);
+  }
+
+  patchDirectoryEntry(kind: string, id: number, changes: Record<string, unknown>): Promise<Row> {
+    return this.call('PATCH', `/directories/${encodeURIComponent(kind)}/${id}`, changes);
+  }
+
+  closeDirectoryEntry(kind: string, id: number): Promise<Row> {
+    return this.call('POST', `/directories/${encodeURIComponent(kind)}/${id}/close`);
+  }
+
+  /** Forgets every card, link and person and loads an installation afresh (default: the current one). */
+  reseed(installation?: InstallationName): Promise<{ installation: string | null; stats: Record<string, number> }> {
+    return this.call('POST', '/reseed', installation ? { installation } : {});
   }
 }

@@ -1,11 +1,12 @@
 // The Integration Service surface: /Integration/odata/{Set}, ({Id}), child collections, versions
-// and their bodies, with Basic auth, the mandatory JSON headers, OData error bodies and the fault
-// injector in front. Routing is done here rather than by fastify because OData keys ("IRequests(5)")
-// are not path segments.
+// and their bodies, $metadata (CSDL XML), with Basic auth, the mandatory JSON headers, OData error
+// bodies and the fault injector in front. Routing is done here rather than by fastify because
+// OData keys ("IRequests(5)") are not path segments.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DirectumClerk } from './clerk.js';
 import type { FaultInjector, FaultRoute } from './faults.js';
-import { ENTITY_SETS, ODataError, type EntityTypeDef, type Row } from './model.js';
+import { metadataXml } from './metadata.js';
+import { ODataError, type EntityTypeDef, type Row } from './model.js';
 import { parseQueryOptions, runQuery, serialize } from './query.js';
 import type { DirectumStore } from './store.js';
 
@@ -21,6 +22,7 @@ export interface ODataContext {
 
 type Target =
   | { kind: 'service' }
+  | { kind: 'metadata' }
   | { kind: 'collection'; set: string }
   | { kind: 'entity'; set: string; id: number }
   | { kind: 'children'; set: string; id: number; collection: string }
@@ -38,6 +40,7 @@ const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
 function parseTarget(path: string): Target {
   let m: RegExpExecArray | null;
   if (path === '') return { kind: 'service' };
+  if (path === '$metadata') return { kind: 'metadata' };
   if ((m = /^(\w+)$/.exec(path))) return { kind: 'collection', set: m[1]! };
   if ((m = /^(\w+)\((\d+)\)$/.exec(path))) return { kind: 'entity', set: m[1]!, id: Number(m[2]) };
   if ((m = /^(\w+)\((\d+)\)\/Versions\((\d+)\)\/Body(\/\$value)?$/.exec(path))) {
@@ -83,6 +86,13 @@ function checkAuth(req: FastifyRequest, ctx: ODataContext): void {
 
 function checkHeaders(req: FastifyRequest, target: Target): void {
   const accept = String(req.headers.accept ?? '');
+  if (target.kind === 'metadata') {
+    // CSDL is XML: the one resource where JSON is not what to ask for. [assumed: 406 otherwise]
+    if (accept && !/application\/xml|application\/\*|\*\/\*/.test(accept)) {
+      throw new ODataError(406, 'NotAcceptable', '$metadata is served as application/xml; ask with Accept: application/xml');
+    }
+    return;
+  }
   const rawBody = target.kind === 'body' && target.raw && req.method === 'GET';
   if (!accept.includes('application/json') && !(rawBody && /application\/octet-stream|\*\/\*/.test(accept))) {
     throw new ODataError(400, 'BadRequest', 'The Accept header must include application/json');
@@ -110,7 +120,7 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
   const method = req.method;
   const notAllowed = () => new ODataError(405, 'MethodNotAllowed', `${method} is not allowed here`);
   const singleOptions = (def: EntityTypeDef) => {
-    const options = parseQueryOptions(def, params);
+    const options = parseQueryOptions(def, params, store.model);
     if (options.filter || options.orderby.length || options.top !== undefined || options.skip !== undefined || options.count) {
       throw new ODataError(400, 'BadRequest', 'Only $expand and $select apply to a single entity');
     }
@@ -122,11 +132,14 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
   switch (target.kind) {
     case 'service':
       if (method !== 'GET') throw notAllowed();
-      return { status: 200, body: { '@odata.context': `${base}/$metadata`, value: Object.keys(ENTITY_SETS).map((name) => ({ name, kind: 'EntitySet', url: name })) } };
+      return { status: 200, body: { '@odata.context': `${base}/$metadata`, value: Object.keys(store.model).map((name) => ({ name, kind: 'EntitySet', url: name })) } };
+    case 'metadata':
+      if (method !== 'GET') throw notAllowed();
+      return { status: 200, body: metadataXml(store.model), headers: { 'Content-Type': 'application/xml; charset=utf-8' } };
     case 'collection': {
       const def = store.typeOf(target.set);
       if (method === 'GET') {
-        const options = parseQueryOptions(def, params);
+        const options = parseQueryOptions(def, params, store.model);
         const result = runQuery(store, def, store.rowsFor(target.set, options.filter), options);
         return { status: 200, body: { '@odata.context': `${base}/$metadata#${target.set}`, ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
       }
@@ -155,7 +168,7 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       const def = store.childType(target.set, target.collection);
       if (method === 'GET') {
         const rows = store.get(target.set, target.id)[target.collection] as Row[];
-        const result = runQuery(store, def, rows, parseQueryOptions(def, params));
+        const result = runQuery(store, def, rows, parseQueryOptions(def, params, store.model));
         return { status: 200, body: { ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
       }
       if (method !== 'POST') throw notAllowed();
@@ -237,6 +250,7 @@ export async function odataRoutes(scope: FastifyInstance, ctx: ODataContext): Pr
     reply.code(outcome.status).headers(outcome.headers ?? {});
     if (outcome.body === undefined) return reply.send();
     if (Buffer.isBuffer(outcome.body)) return reply.type('application/octet-stream').send(outcome.body);
+    if (typeof outcome.body === 'string') return reply.send(outcome.body);
     return reply.type('application/json; odata.metadata=minimal; charset=utf-8').send(JSON.stringify(outcome.body));
   };
 

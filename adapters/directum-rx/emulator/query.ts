@@ -1,7 +1,9 @@
 // OData system query options over the store: $filter, $orderby, $top, $skip, $count, $expand
-// (links and child collections, nested with $expand/$select in parentheses) and $select. Property
-// names are checked against the model, so a typo answers 400 instead of an empty result.
-import { ENTITY_SETS, ODataError, type EntityTypeDef, type Row } from './model.js';
+// (links and child collections, nested with $expand/$select in parentheses to any depth, as in
+// OData v4: `AnswerLetter($select=Id;$expand=Versions($expand=AssociatedApplication))`) and
+// $select. Property names are checked against the installation's model, so a typo or an
+// undeclared property answers 400 instead of an empty result.
+import { ENTITY_SETS, ODataError, qualifiedName, type EntityModel, type EntityTypeDef, type Row } from './model.js';
 import { compareValues, evaluateFilter, filterPaths, parseFilter, type FilterNode } from './filter.js';
 import type { DirectumStore } from './store.js';
 
@@ -50,30 +52,31 @@ function parseSelect(def: EntityTypeDef, text: string): string[] {
   const names = splitTopLevel(text, ',');
   for (const name of names) {
     if (!(name in def.scalars) && !(name in def.navs) && !(name in def.collections)) {
-      throw bad(`Could not find a property named '${name}' on type '${def.typeName}'`);
+      throw bad(`Could not find a property named '${name}' on type '${qualifiedName(def)}'`);
     }
   }
   return names;
 }
 
-export function expandTarget(def: EntityTypeDef, name: string): EntityTypeDef {
-  if (def.navs[name]) return ENTITY_SETS[def.navs[name]!]!;
+export function expandTarget(def: EntityTypeDef, name: string, model: EntityModel = ENTITY_SETS): EntityTypeDef {
+  if (def.navs[name]) return model[def.navs[name]!]!;
   if (def.collections[name]) return def.collections[name]!;
-  throw bad(`Could not find a navigation property named '${name}' on type '${def.typeName}'`);
+  throw bad(`Could not find a navigation property named '${name}' on type '${qualifiedName(def)}'`);
 }
 
-function parseExpand(def: EntityTypeDef, text: string): ExpandItem[] {
+function parseExpand(def: EntityTypeDef, text: string, model: EntityModel): ExpandItem[] {
   return splitTopLevel(text, ',').map((part) => {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/s.exec(part);
     if (!match) throw bad(`Invalid $expand item '${part}'`);
     const name = match[1]!;
-    const target = expandTarget(def, name);
+    const target = expandTarget(def, name, model);
     const item: ExpandItem = { name, expand: [] };
     for (const option of match[2] ? splitTopLevel(match[2], ';') : []) {
       const eq = option.indexOf('=');
+      if (eq < 0) throw bad(`Invalid option '${option}' inside $expand of '${name}'`);
       const key = option.slice(0, eq).trim();
       const value = option.slice(eq + 1).trim();
-      if (key === '$expand') item.expand = parseExpand(target, value);
+      if (key === '$expand') item.expand = parseExpand(target, value, model);
       else if (key === '$select') item.select = parseSelect(target, value);
       else throw bad(`The option '${key}' inside $expand is not supported`);
     }
@@ -82,7 +85,7 @@ function parseExpand(def: EntityTypeDef, text: string): ExpandItem[] {
 }
 
 /** Checks a property path against the model (scalars, links, or links followed by /Prop). */
-export function checkPath(def: EntityTypeDef, segments: string[]): void {
+export function checkPath(def: EntityTypeDef, segments: string[], model: EntityModel = ENTITY_SETS): void {
   const [head, ...rest] = segments;
   if (head === undefined) return;
   if (def.scalars[head]) {
@@ -92,10 +95,10 @@ export function checkPath(def: EntityTypeDef, segments: string[]): void {
   if (def.navs[head]) {
     // A bare link compares as its key, which is what `Correspondent eq null` needs.
     if (!rest.length) return;
-    return checkPath(ENTITY_SETS[def.navs[head]!]!, rest);
+    return checkPath(model[def.navs[head]!]!, rest, model);
   }
   if (def.collections[head]) throw bad(`The collection '${head}' needs a lambda operator, which the emulator does not support`);
-  throw bad(`Could not find a property named '${head}' on type '${def.typeName}'`);
+  throw bad(`Could not find a property named '${head}' on type '${qualifiedName(def)}'`);
 }
 
 /** The value at a (checked) path; links resolve through the store, a missing link gives null. */
@@ -107,10 +110,10 @@ export function resolvePath(store: DirectumStore, def: EntityTypeDef, row: Row |
   if (linked === null || linked === undefined) return null;
   if (rest.length === 1 && rest[0] === 'Id') return linked;
   const target = def.navs[head]!;
-  return resolvePath(store, ENTITY_SETS[target]!, store.find(target, linked), rest);
+  return resolvePath(store, store.typeOf(target), store.find(target, linked), rest);
 }
 
-export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams): QueryOptions {
+export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams, model: EntityModel = ENTITY_SETS): QueryOptions {
   for (const key of params.keys()) {
     if (key.startsWith('$') && !SUPPORTED.has(key)) throw new ODataError(400, 'NotSupported', `The query option '${key}' is not supported`);
   }
@@ -118,7 +121,7 @@ export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams): 
   const filter = params.get('$filter');
   if (filter !== null) {
     options.filter = parseFilter(filter);
-    for (const path of filterPaths(options.filter)) checkPath(def, path);
+    for (const path of filterPaths(options.filter)) checkPath(def, path, model);
   }
   const orderby = params.get('$orderby');
   if (orderby) {
@@ -126,7 +129,7 @@ export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams): 
       const [path, direction, extra] = part.split(/\s+/);
       if (extra !== undefined || (direction !== undefined && direction !== 'asc' && direction !== 'desc')) throw bad(`Invalid $orderby item '${part}'`);
       const segments = path!.split('/');
-      checkPath(def, segments);
+      checkPath(def, segments, model);
       return { segments, descending: direction === 'desc' };
     });
   }
@@ -142,7 +145,7 @@ export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams): 
     options.count = count === 'true';
   }
   const expand = params.get('$expand');
-  if (expand) options.expand = parseExpand(def, expand);
+  if (expand) options.expand = parseExpand(def, expand, model);
   const select = params.get('$select');
   if (select) options.select = parseSelect(def, select);
   return options;
@@ -155,7 +158,7 @@ export function serialize(store: DirectumStore, def: EntityTypeDef, row: Row, ex
     if (!select || name === 'Id' || select.includes(name)) out[name] = row[name] ?? null;
   }
   for (const item of expand) {
-    const target = expandTarget(def, item.name);
+    const target = expandTarget(def, item.name, store.model);
     if (def.collections[item.name]) {
       out[item.name] = ((row[item.name] as Row[]) ?? []).map((child) => serialize(store, target, child, item.expand, item.select));
     } else {

@@ -7,7 +7,9 @@ import { DirectumClerk, type ClerkSettings } from './clerk.js';
 import { DirectumStateControl } from './control.js';
 import { controlRoutes } from './control-routes.js';
 import { FaultInjector } from './faults.js';
+import type { ModelOptions } from './model.js';
 import { ODATA_BASE, odataRoutes } from './odata-routes.js';
+import type { InstallationSeed } from './seed.js';
 import { DirectumStore } from './store.js';
 
 export interface DirectumEmulatorOptions {
@@ -18,6 +20,13 @@ export interface DirectumEmulatorOptions {
   logger?: Logger;
   /** When the clerk registers a new request: 0 (default) at once, N ms later, or null only on command. */
   autoRegisterAfterMs?: number | null;
+  /** The installation's directories: SHIPPED_INSTALLATION (default) or FOREIGN_INSTALLATION, or your own. */
+  installation?: InstallationSeed;
+  /**
+   * Declared properties this installation's types lack, by entity set or type name, e.g.
+   * `{ IRequests: ['NotifyByEmail'] }`: refused on writes, absent from $metadata.
+   */
+  undeclare?: ModelOptions['undeclare'];
 }
 
 export interface DirectumEmulator {
@@ -33,7 +42,7 @@ export interface DirectumEmulator {
 }
 
 export async function startDirectumEmulator(options: DirectumEmulatorOptions = {}): Promise<DirectumEmulator> {
-  const state = new DirectumStore();
+  const state = new DirectumStore({ seed: options.installation ?? true, undeclare: options.undeclare });
   const settings: ClerkSettings = { autoRegisterAfterMs: options.autoRegisterAfterMs === undefined ? 0 : options.autoRegisterAfterMs };
   const clerk = new DirectumClerk(state, settings);
   const faults = new FaultInjector();

@@ -1,23 +1,60 @@
-// In-memory Directum data: entity sets, child rows, version bodies. Writes are validated against the
-// model (unknown or read-only properties, wrong types, too long strings, links to missing entities
-// → 400) the way the Integration Service refuses them.
+// In-memory Directum data: entity sets, child rows, version bodies. Writes are validated against
+// the installation's model (undeclared or read-only properties, wrong types, too long strings, a
+// text where a link belongs, links to missing entities → 400) the way the Integration Service
+// refuses them. The directories come from an InstallationSeed and can be read, extended, closed
+// and reseeded by the control API.
 import type { FilterNode } from './filter.js';
-import { DOCUMENT_SETS, ENTITY_SETS, ODataError, type EntityTypeDef, type PropDef, type Row } from './model.js';
-import { SEED_APPLICATIONS, SEED_EMPLOYEES, SEED_QUESTIONS } from './seed.js';
+import { buildModel, DOCUMENT_SETS, ODataError, qualifiedName, type EntityModel, type EntityTypeDef, type ModelOptions, type PropDef, type Row } from './model.js';
+import { SHIPPED_INSTALLATION, type InstallationSeed, type SeedDepartmentRef } from './seed.js';
 import { TermIndex } from './term-index.js';
 
 type Json = Record<string, unknown>;
 
+export interface StoreOptions extends ModelOptions {
+  /** The installation's directories (default SHIPPED_INSTALLATION); false: empty sets. */
+  seed?: InstallationSeed | boolean;
+}
+
+/** Directory names as the control API and `pos-bridge edms directories` take them → entity set. */
+export const DIRECTORY_SETS: Readonly<Record<string, string>> = {
+  questions: 'IQuestions',
+  'document-kinds': 'IDocumentKinds',
+  'delivery-methods': 'IMailDeliveryMethods',
+  departments: 'IDepartments',
+  'business-units': 'IBusinessUnits',
+  employees: 'IEmployees',
+  applications: 'IAssociatedApplications',
+};
+
 export class DirectumStore {
+  readonly model: EntityModel;
   private readonly sets = new Map<string, Map<number, Row>>();
   private readonly sequences = new Map<string, number>();
   private readonly bodies = new Map<string, Buffer>();
-  private readonly index = new TermIndex();
+  private index = new TermIndex();
   private lastStamp = 0;
+  private installationSeed: InstallationSeed | undefined;
 
-  constructor(options: { seed?: boolean } = {}) {
-    for (const name of Object.keys(ENTITY_SETS)) this.sets.set(name, new Map());
-    if (options.seed ?? true) this.seed();
+  constructor(options: StoreOptions = {}) {
+    this.model = buildModel(options);
+    for (const name of Object.keys(this.model)) this.sets.set(name, new Map());
+    const seed = options.seed ?? true;
+    if (seed) this.seed(seed === true ? SHIPPED_INSTALLATION : seed);
+  }
+
+  /** Which installation the directories came from (its seed's name), or null for empty sets. */
+  get installation(): string | null {
+    return this.installationSeed?.name ?? null;
+  }
+
+  /** Forgets everything (cards, links, persons, bodies, ids) and loads `seed` (default: the current one) afresh. */
+  reseed(seed: InstallationSeed | undefined = this.installationSeed): void {
+    for (const rows of this.sets.values()) rows.clear();
+    this.sequences.clear();
+    this.bodies.clear();
+    this.index = new TermIndex();
+    this.installationSeed = undefined;
+    if (seed) this.seed(seed);
   }
 
   /** A timestamp strictly after every earlier one, so (Modified, Id) orders changes exactly. */
@@ -33,7 +70,7 @@ export class DirectumStore {
   }
 
   typeOf(set: string): EntityTypeDef {
-    const def = ENTITY_SETS[set];
+    const def = this.model[set];
     if (!def) throw new ODataError(404, 'NotFound', `Entity set '${set}' does not exist`);
     return def;
   }
@@ -159,8 +196,8 @@ export class DirectumStore {
       if (key.endsWith('@odata.bind')) {
         const nav = key.slice(0, -'@odata.bind'.length);
         const target = def.navs[nav];
-        if (!target) throw bad(`The property '${nav}' does not exist on type '${def.typeName}'`);
-        row[nav] = this.bindTarget(target, value);
+        if (!target) throw undeclared(nav, def);
+        row[nav] = this.bindTarget(target, nav, value);
         continue;
       }
       if (key.startsWith('@') || key.includes('@odata.')) continue;
@@ -174,7 +211,7 @@ export class DirectumStore {
         if (prop.readOnly) throw bad(`The property '${key}' of '${def.typeName}' is read-only`);
         row[key] = scalarValue(def.typeName, key, prop, value);
       } else {
-        throw bad(`The property '${key}' does not exist on type '${def.typeName}'`);
+        throw undeclared(key, def);
       }
     }
     if (mode === 'create') {
@@ -184,43 +221,109 @@ export class DirectumStore {
     }
   }
 
-  private bindTarget(target: string, value: unknown): number | null {
+  private bindTarget(target: string, nav: string, value: unknown): number | null {
     if (value === null) return null;
     const match = typeof value === 'string' ? /^(?:.*\/)?([A-Za-z]+)\((\d+)\)$/.exec(value) : null;
     if (!match) throw bad(`An @odata.bind value must look like '${target}(1)'`);
     if (match[1] !== target) throw bad(`The link must point into '${target}', not '${match[1]}'`);
-    return this.existing(target, Number(match[2]));
+    return this.existing(target, nav, Number(match[2]));
   }
 
   private linkTarget(target: string, nav: string, value: unknown): number | null {
     if (value === null) return null;
-    const linkedId = value && typeof value === 'object' ? (value as Json).Id : undefined;
-    if (typeof linkedId !== 'number' || !Number.isInteger(linkedId)) throw bad(`The link '${nav}' must be written as {"Id": <number>} or '${nav}@odata.bind'`);
-    return this.existing(target, linkedId);
+    const linkedId = value && typeof value === 'object' && !Array.isArray(value) ? (value as Json).Id : undefined;
+    if (typeof linkedId !== 'number' || !Number.isInteger(linkedId)) throw bad(`Navigation property ${nav} must be an object like {"Id": n}`);
+    return this.existing(target, nav, linkedId);
   }
 
-  private existing(set: string, id: number): number {
-    if (!this.find(set, id)) throw bad(`${set}(${id}) does not exist`);
+  private existing(set: string, nav: string, id: number): number {
+    if (!this.find(set, id)) throw bad(`Navigation property ${nav} links to ${set}(${id}), which does not exist`);
     return id;
   }
 
-  private seed(): void {
-    for (const question of SEED_QUESTIONS) {
-      this.create('IQuestions', { ...question, Code: question.FullCode.split('.').at(-1), Status: 'Active' });
+  /** A directory's rows as stored (links as Ids); `kind` is a DIRECTORY_SETS name or the set itself. */
+  directory(kind: string): Row[] {
+    return this.rows(directorySet(kind));
+  }
+
+  /** Adds an entry; for employees, LastName/FirstName/MiddleName make the person it links to. */
+  addDirectoryEntry(kind: string, body: Json): Row {
+    const set = directorySet(kind);
+    if (set !== 'IEmployees') return this.create(set, { Status: 'Active', ...body });
+    const { LastName, FirstName, MiddleName, ...employee } = body;
+    const person = this.createPerson({ LastName, FirstName, MiddleName: MiddleName ?? null });
+    return this.create('IEmployees', { Name: person.Name, Status: 'Active', ...employee, Person: { Id: person.Id } });
+  }
+
+  /** Changes an entry (renames it, reopens it with Status Active, moves a department). */
+  patchDirectoryEntry(kind: string, id: number, body: Json): Row {
+    return this.patch(directorySet(kind), id, body);
+  }
+
+  /** Status Closed: the entry stays (old cards keep their links) but is no longer to be chosen. */
+  closeDirectoryEntry(kind: string, id: number): Row {
+    return this.patch(directorySet(kind), id, { Status: 'Closed' });
+  }
+
+  /** `body` without what the set's type does not declare: an installation lacking a property has no value for it. */
+  declaredOnly(set: string, body: Json): Json {
+    const def = this.typeOf(set);
+    return Object.fromEntries(Object.entries(body).filter(([key, value]) => value !== undefined && (key in def.scalars || key in def.navs)));
+  }
+
+  private seed(seed: InstallationSeed): void {
+    this.installationSeed = seed;
+    for (const [set, first] of Object.entries(seed.firstIds ?? {})) {
+      this.typeOf(set);
+      if (!Number.isInteger(first) || first < 1) throw new Error(`seed ${seed.name}: firstIds.${set} must be a positive whole number`);
+      this.sequences.set(set, first - 1);
     }
-    for (const app of SEED_APPLICATIONS) this.create('IAssociatedApplications', { ...app, Status: 'Active' });
-    for (const employee of SEED_EMPLOYEES) {
-      const person = this.createPerson({ LastName: employee.LastName, FirstName: employee.FirstName, MiddleName: employee.MiddleName });
-      this.create('IEmployees', {
-        Name: person.Name, JobTitle: employee.JobTitle, Department: employee.Department, Email: employee.Email, Phone: employee.Phone,
-        Status: 'Active', Person: { Id: person.Id },
-      });
+    const declared = (set: string, body: Json) => this.declaredOnly(set, body);
+    const add = (set: string, body: Json) => {
+      const given = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+      return this.create(set, declared(set, { Status: 'Active', ...given }));
+    };
+    for (const { Code, ...question } of seed.questions) add('IQuestions', { ...question, Code: Code ?? question.FullCode.split('.').at(-1) });
+    for (const app of seed.applications) add('IAssociatedApplications', { ...app });
+    for (const kind of seed.documentKinds) add('IDocumentKinds', { ...kind });
+    for (const method of seed.deliveryMethods) add('IMailDeliveryMethods', { ...method });
+    const units = new Map<string, number>();
+    for (const unit of seed.businessUnits) units.set(unit.Name, add('IBusinessUnits', { ...unit }).Id);
+    const unitId = (name: string) => {
+      const found = units.get(name);
+      if (found === undefined) throw new Error(`seed ${seed.name}: no business unit named '${name}'`);
+      return found;
+    };
+    const departments: { name: string; unit: string | undefined; id: number }[] = [];
+    for (const { businessUnit, ...department } of seed.departments) {
+      const row = add('IDepartments', { ...department, BusinessUnit: businessUnit === undefined ? null : { Id: unitId(businessUnit) } });
+      departments.push({ name: department.Name, unit: businessUnit, id: row.Id });
+    }
+    const departmentId = (ref: SeedDepartmentRef) => {
+      const [name, unit] = typeof ref === 'string' ? [ref, undefined] : [ref.name, ref.businessUnit];
+      const found = departments.filter((d) => d.name === name && (unit === undefined || d.unit === unit));
+      if (found.length !== 1) throw new Error(`seed ${seed.name}: ${found.length ? 'more than one department' : 'no department'} named '${name}'${unit ? ` in '${unit}'` : ''}`);
+      return found[0]!.id;
+    };
+    for (const { LastName, FirstName, MiddleName, department, ...employee } of seed.employees) {
+      const person = this.createPerson(declared('IPersons', { LastName, FirstName, MiddleName }));
+      add('IEmployees', { ...employee, Name: person.Name, Person: { Id: person.Id }, Department: department === undefined ? null : { Id: departmentId(department) } });
     }
   }
 
   createPerson(body: Json): Row {
     return this.create('IPersons', { Status: 'Active', ...body });
   }
+}
+
+function directorySet(kind: string): string {
+  const set = DIRECTORY_SETS[kind] ?? (Object.values(DIRECTORY_SETS).includes(kind) ? kind : undefined);
+  if (!set) throw new ODataError(404, 'NotFound', `No directory '${kind}'; known: ${Object.keys(DIRECTORY_SETS).join(', ')}`);
+  return set;
+}
+
+function undeclared(property: string, def: EntityTypeDef): ODataError {
+  return bad(`The property '${property}' does not exist on type '${qualifiedName(def)}'`);
 }
 
 /** Properties Directum computes: a person's Name is "Фамилия Имя Отчество", a request's from its subject. */
