@@ -2,6 +2,7 @@
 // links, every file a version with byte-identical body, and progress readable in batches.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FULL_TEXT_NOTE } from '../adapters/directum-rx/adapter.js';
+import { fullTextOf } from '../adapters/directum-rx/card.js';
 import type { Row } from '../adapters/directum-rx/emulator/model.js';
 import { generateAppeals, toPosAppeal, type SeedAppeal } from '../fixtures/generator.js';
 import { directumRecordFor, startDirectumRig, type DirectumTestRig } from './conformance/directum-harness.js';
@@ -42,7 +43,7 @@ it(`registers ${COUNT} appeals at concurrency ${CONCURRENCY}: one card, one link
     const seed = bySeed.get(Number(link.ExtEntityId))!;
     const card = state.get('IRequests', Number(link.EntityId));
     expect(String(edmsIds.get(seed.id))).toBe(String(card.Id));
-    const expected = [{ name: FULL_TEXT_NOTE, data: Buffer.from(seed.description, 'utf8') }, ...(seed.attachments ?? [])];
+    const expected = [{ name: FULL_TEXT_NOTE, data: Buffer.from(fullTextOf(directumRecordFor(toPosAppeal(seed, (_file, index) => String(index)))), 'utf8') }, ...(seed.attachments ?? [])];
     const stored = card.Versions as Row[];
     expect(stored.map((version) => version.Note)).toEqual(expected.map((file) => file.name));
     stored.forEach((version, index) => expect(state.body('IRequests', card.Id, version.Id)?.equals(expected[index]!.data)).toBe(true));

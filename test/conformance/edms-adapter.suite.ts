@@ -10,7 +10,8 @@
 // Progress from an emulator may arrive asynchronously (a file exchange, a clerk's delay): every
 // read-back is retried for a few seconds before the case fails.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppealFile, EdmsAdapter, EdmsControl, EdmsProgress, Official, RegistrationResult } from '../../adapters/contract.js';
+import { DIRECTORY_KINDS, type AppealFile, type EdmsAdapter, type EdmsControl, type EdmsProgress, type Official, type RegistrationResult } from '../../adapters/contract.js';
+import { checkMappingAgainstEdms } from '../../src/mapping/against-edms.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
 import { longText, nextPosId, sampleAppeal, sampleFiles, samplePdf } from './sample-appeals.js';
 
@@ -24,8 +25,29 @@ export interface ConformanceHarness<R> {
   loseNextWriteResponse?(): Promise<void>;
   /** Optional: how many appeal records the EDMS holds, linked to ПОС or not (catches duplicates listChanged cannot see). */
   countRecords?(): Promise<number>;
+  /** With readable directories: the directory ids the EDMS stored for each reference field of a record. */
+  linksOf?(edmsId: string): Promise<Record<string, number | number[] | null>>;
   close(): Promise<void>;
 }
+
+/**
+ * What an installation lets the bridge read before any appeal arrives, declared per EDMS: the
+ * suite checks what is declared on both sides (readable → resolved and linked; not readable →
+ * said so), never skipping a case by an `if`.
+ */
+export type InstallationCapabilities<R> =
+  | {
+      directories: 'readable';
+      /** Field → the id(s) the harness's installation holds for the values recordFor writes. */
+      expectedLinks: Record<string, number | number[]>;
+      /** recordFor's record with one reference the installation lacks. */
+      withUnknownReference(record: R): { record: R; field: string; directoryName: string; value: string };
+      /** A mapping file for this EDMS with a value the installation lacks, and where it stands. */
+      preflight: { source: string; problems: { line: number; column: number; includes: string }[] };
+      /** A record field the installation's type does not declare (its $metadata), which recordFor fills. */
+      undeclaredField: string;
+    }
+  | { directories: 'unreadable'; reason: RegExp };
 
 const EXECUTOR: Official = { surname: 'Петрова', name: 'Анна', patronymic: 'Сергеевна', email: 'petrova@adm.example.ru', phone: '+7 342 200-10-20' };
 const MANAGER: Official = { surname: 'Смирнов', name: 'Олег', patronymic: 'Викторович', email: 'smirnov@adm.example.ru' };
@@ -63,7 +85,7 @@ const holdsBytes = (inspected: unknown, data: Buffer) => [...leaves(inspected)].
 
 const dayOf = (iso: string) => new Date(iso).toISOString().slice(0, 10);
 
-export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () => Promise<ConformanceHarness<R>>): void {
+export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () => Promise<ConformanceHarness<R>>, installation: InstallationCapabilities<R>): void {
   describe(`EDMS adapter conformance: ${name}`, () => {
     let h: ConformanceHarness<R>;
 
@@ -275,5 +297,67 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       const inspected = await h.control.inspect(result!.edmsId);
       for (const file of files) expect(holdsBytes(inspected, file.data)).toBe(true);
     });
+
+    if (installation.directories === 'readable') {
+      const readable = installation;
+
+      it('lists every directory of the installation', async () => {
+        for (const kind of DIRECTORY_KINDS) {
+          expect(await h.adapter.listDirectory(kind), kind).toMatchObject({ available: true, directory: expect.stringMatching(/\S/), entries: expect.arrayContaining([expect.objectContaining({ id: expect.any(Number), name: expect.any(String) })]) });
+        }
+      });
+
+      it('writes directory references as links to the installation\'s own entries', async () => {
+        const appeal = sampleAppeal();
+        const { result } = await registerDurably(appeal);
+        expect(await h.linksOf!(result.edmsId)).toMatchObject(readable.expectedLinks);
+      });
+
+      it('sets an appeal with a reference the installation lacks aside before writing anything', async () => {
+        const appeal = sampleAppeal();
+        const unknown = readable.withUnknownReference(h.recordFor(appeal));
+        const attempt = h.adapter.register({ posId: appeal.id, record: h.adapter.recordSchema.parse(unknown.record), files: sampleFiles(appeal.id) });
+        const error = (await attempt.catch((caught: unknown) => caught)) as { code?: string; retryable?: boolean; message: string };
+        expect(error.code).toBe('EDMS_REFERENCE_UNKNOWN');
+        expect(error.retryable).toBe(false);
+        expect(error.message).toContain(unknown.field);
+        expect(error.message).toContain(unknown.directoryName);
+        expect(error.message, 'a value from the appeal is never echoed').not.toContain(unknown.value);
+        expect(await h.adapter.findByPosId(appeal.id)).toBeNull();
+        expect(await h.countRecords!()).toBe(0);
+      });
+
+      it('points the pre-flight at the lines that hold the missing values', async () => {
+        const report = await checkMappingAgainstEdms(readable.preflight.source, 'mapping.yaml', h.adapter);
+        expect(report.problems.map(({ line, column }) => ({ line, column }))).toEqual(readable.preflight.problems.map(({ line, column }) => ({ line, column })));
+        readable.preflight.problems.forEach((expected, index) => expect(report.problems[index]!.message).toContain(expected.includes));
+      });
+
+      it('never sends a property the installation does not declare, and reports it', async () => {
+        const declared = await h.adapter.undeclaredFields([readable.undeclaredField, 'Subject']);
+        expect(declared).toMatchObject({ available: true, undeclared: [{ field: readable.undeclaredField }] });
+        const appeal = sampleAppeal();
+        // The emulator refuses an undeclared property with 400, as OData v4 does: registering proves it was left out.
+        const { result } = await registerDurably(appeal);
+        expect(result.created).toBe(true);
+      });
+    } else {
+      const unreadable = installation;
+
+      it('declares that its directories cannot be read, and says what checks them', async () => {
+        for (const kind of DIRECTORY_KINDS) {
+          expect(await h.adapter.listDirectory(kind)).toEqual({ available: false, reason: expect.stringMatching(unreadable.reason) });
+        }
+        expect(h.adapter.referenceFields).toEqual([]);
+        expect(await h.adapter.checkReferences([])).toEqual([]);
+        expect(await h.adapter.undeclaredFields(['Annotation'])).toMatchObject({ available: false });
+      });
+
+      it('its pre-flight finds nothing to resolve and says why', async () => {
+        const report = await checkMappingAgainstEdms('target: delo\nfields:\n  Annotation: description\n', 'mapping.yaml', h.adapter);
+        expect(report.problems).toEqual([]);
+        expect(report.notes.join('\n')).toMatch(unreadable.reason);
+      });
+    }
   });
 }
