@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EdmsControl, EdmsKind } from '../../adapters/contract.js';
-import { startDirectumEmulator, type DirectumEmulator } from '../../adapters/directum-rx/emulator/server.js';
+import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOptions } from '../../adapters/directum-rx/emulator/server.js';
 import { startDeloEmulator, type RunningDeloEmulator } from '../../adapters/delo/emulator/index.js';
 import { startPosEmulator, type PosEmulator } from '../pos/emulator/index.js';
 
@@ -30,9 +30,14 @@ export const SANDBOX_POS_CREDENTIALS = {
   POS_CLIENT_SECRET: 'demo-secret',
 };
 
-export async function startEdmsEmulator(kind: EdmsKind, workDir: string): Promise<EdmsSandbox> {
+export interface SandboxOptions {
+  /** Directum RX: which installation to seed (default: one matching the shipped mapping), types customised. */
+  directum?: Pick<DirectumEmulatorOptions, 'installation' | 'undeclare'>;
+}
+
+export async function startEdmsEmulator(kind: EdmsKind, workDir: string, options: SandboxOptions = {}): Promise<EdmsSandbox> {
   if (kind === 'directum-rx') {
-    const emulator = await startDirectumEmulator({ username: 'bridge', password: 'bridge-secret' });
+    const emulator = await startDirectumEmulator({ ...options.directum, username: 'bridge', password: 'bridge-secret' });
     return {
       kind,
       directum: emulator,
@@ -55,9 +60,9 @@ export async function startEdmsEmulator(kind: EdmsKind, workDir: string): Promis
   };
 }
 
-export async function startSandbox(kind: EdmsKind, workDir: string): Promise<Sandbox> {
+export async function startSandbox(kind: EdmsKind, workDir: string, options: SandboxOptions = {}): Promise<Sandbox> {
   const pos = await startPosEmulator();
-  const edms = await startEdmsEmulator(kind, workDir);
+  const edms = await startEdmsEmulator(kind, workDir, options);
   return {
     pos,
     edms,

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { loadConfig, type BridgeConfig } from '../../src/config/load.js';
-import { startSandbox, type Sandbox } from '../../src/demo/sandbox.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/sandbox.js';
 import { FileMappings } from '../../src/mapping/load-file.js';
 import { BridgeMetrics } from '../../src/metrics.js';
 import type { PipelineContext, PipelineSettings } from '../../src/pipeline/context.js';
@@ -34,9 +34,9 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(kind: EdmsKind, redisUrl: string, extraEnv: Record<string, string> = {}): Promise<World> {
+export async function startWorld(kind: EdmsKind, redisUrl: string, extraEnv: Record<string, string> = {}, sandboxOptions: SandboxOptions = {}): Promise<World> {
   const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-world-'));
-  const sandbox = await startSandbox(kind, workDir);
+  const sandbox = await startSandbox(kind, workDir, sandboxOptions);
   const prefix = `{t-${randomBytes(4).toString('hex')}}`;
   const env: Record<string, string> = {
     ...sandbox.env,
