@@ -8,6 +8,7 @@ import { BridgeError } from '../../src/errors.js';
 import type {
   AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
+import type { AnswerPackageLimits } from './folder/answer-zip.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
 import { errorCode } from './fs/atomic.js';
@@ -35,6 +36,10 @@ export interface DeloAdapterOptions {
   organisation?: { sender?: string; recipient?: string };
   /** Namespace of the name-based MessageIDs; change it only for a fresh outbox. */
   idNamespace?: string;
+  /** How long an Answer Report waits for its answer package before it is quarantined (default 10 min). */
+  answerGraceMs?: number;
+  /** Count and size limits of one answer package, folder or zip (default ANSWER_PACKAGE_LIMITS). */
+  answerLimits?: Partial<AnswerPackageLimits>;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
   partialGraceMs?: number;
@@ -77,6 +82,8 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       ...(options.quarantineDir ? { quarantineDir: options.quarantineDir } : {}),
       ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
       ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
+      ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
+      ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.sender = { organization: options.organisation?.sender ?? 'Платформа обратной связи (ПОС)', system: SENDER_SYSTEM };
