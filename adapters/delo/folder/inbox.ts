@@ -37,8 +37,11 @@ export const DEFAULT_ANSWER_GRACE_MS = 10 * 60_000;
 
 type Outcome = 'applied' | 'duplicate' | 'quarantined' | 'deferred' | 'gone';
 
-/** The packages of the current poll, summarised on first use. */
-type PackagesOfPoll = () => Promise<InboxPackages>;
+/** One poll: its counts (a package quarantined beside its Report counts too) and its packages, summarised on first use. */
+interface Poll {
+  counts: PollCounts;
+  packages(): Promise<InboxPackages>;
+}
 
 function formatMs(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)} ms`;
@@ -70,11 +73,11 @@ export class InboxReader {
       throw new TransientError(`«Дело» inbox ${this.options.inboxDir} is not readable`, { system: 'delo', cause: error });
     }
     let built: Promise<InboxPackages> | null = null;
-    const packages: PackagesOfPoll = () => (built ??= this.packagesOf(entries, counts));
+    const poll: Poll = { counts, packages: () => (built ??= this.packagesOf(entries, poll)) };
     for (const entry of entries) {
       // Answer packages (subfolders, `.zip`s) are found by content when a Report names them.
       if (entry.isDirectory() || isZipName(parseClaimName(entry.name)?.original ?? entry.name)) continue;
-      const outcome = await this.handle(entry.name, sink, packages).catch((error: unknown) => {
+      const outcome = await this.handle(entry.name, sink, poll).catch((error: unknown) => {
         this.options.logger?.error({ err: error, file: entry.name }, 'delo inbox: file left for the next poll');
         return 'deferred' as const;
       });
@@ -87,15 +90,14 @@ export class InboxReader {
   }
 
   /** Indexes the listing's answer packages and quarantines those that can never be read. */
-  private async packagesOf(entries: Dirent[], counts: PollCounts): Promise<InboxPackages> {
+  private async packagesOf(entries: Dirent[], poll: Poll): Promise<InboxPackages> {
     const packages = await this.index.build(entries);
     for (const pkg of [...packages.all]) {
       if (pkg.unreadable === undefined || pkg.busy) continue;
       packages.take(pkg.name);
       const held = await this.claimPackage(pkg);
       if (held === null) continue;
-      await this.quarantinePackage(held, pkg.original, `answer package ${pkg.original} cannot be read: ${pkg.unreadable}`);
-      counts.quarantined++;
+      await this.quarantinePackage(poll, held, pkg.original, `answer package ${pkg.original} cannot be read: ${pkg.unreadable}`);
     }
     return packages;
   }
@@ -104,14 +106,14 @@ export class InboxReader {
     return join(this.options.inboxDir, name);
   }
 
-  private async handle(name: string, sink: ReportSink, packages: PackagesOfPoll): Promise<Outcome> {
+  private async handle(name: string, sink: ReportSink, poll: Poll): Promise<Outcome> {
     const claim = parseClaimName(name);
     if (claim) {
       if (Date.now() - claim.claimedAt < this.claimStaleMs) return 'gone'; // another reader is on it
-      return this.claimAndProcess(name, claim.original, sink, packages);
+      return this.claimAndProcess(name, claim.original, sink, poll);
     }
     if (isInProgressName(name)) return 'deferred';
-    if (!REPORT_NAME.test(name)) return this.claimAndProcess(name, name, sink, packages, 'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)');
+    if (!REPORT_NAME.test(name)) return this.claimAndProcess(name, name, sink, poll, 'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)');
     // A fresh file may still be being written: look before claiming, so a slow writer keeps its name.
     let info;
     try {
@@ -126,12 +128,12 @@ export class InboxReader {
       const parsed = await parseReport(text);
       if (!parsed.ok && !parsed.wellFormed) return 'deferred';
       // Complete XML cannot grow any further, so what was read is what gets claimed.
-      return this.claimAndProcess(name, name, sink, packages, undefined, parsed);
+      return this.claimAndProcess(name, name, sink, poll, undefined, parsed);
     }
-    return this.claimAndProcess(name, name, sink, packages);
+    return this.claimAndProcess(name, name, sink, poll);
   }
 
-  private async claimAndProcess(current: string, original: string, sink: ReportSink, packages: PackagesOfPoll, rejectReason?: string, parsed?: ReportParseResult): Promise<Outcome> {
+  private async claimAndProcess(current: string, original: string, sink: ReportSink, poll: Poll, rejectReason?: string, parsed?: ReportParseResult): Promise<Outcome> {
     const claimed = claimNameFor(original);
     try {
       await rename(this.path(current), this.path(claimed));
@@ -141,7 +143,7 @@ export class InboxReader {
     }
     if (rejectReason) return this.quarantine(claimed, original, rejectReason);
     try {
-      return await this.process(claimed, original, sink, packages, parsed);
+      return await this.process(claimed, original, sink, poll, parsed);
     } catch (error) {
       // Infrastructure trouble (disk, lock timeout): give the file back for the next poll.
       await this.unclaim(claimed, original).catch(() => undefined);
@@ -149,7 +151,7 @@ export class InboxReader {
     }
   }
 
-  private async process(claimed: string, original: string, sink: ReportSink, packages: PackagesOfPoll, preParsed?: ReportParseResult): Promise<Outcome> {
+  private async process(claimed: string, original: string, sink: ReportSink, poll: Poll, preParsed?: ReportParseResult): Promise<Outcome> {
     let parsed = preParsed;
     if (!parsed) {
       const text = await readFile(this.path(claimed), 'utf8');
@@ -167,12 +169,12 @@ export class InboxReader {
     if (posId === null) return this.quarantine(claimed, original, `unknown InitialDoc ${report.initialMessageId}: no package of this bridge has that MessageID`);
     if (await sink.isDuplicate(posId, report)) {
       // A copy of an answer already applied (or left behind by a reader that crashed after applying) is consumed too.
-      if (report.notification.kind === 'answer') await this.consumeCopies(report.notification.documentId, await packages());
+      if (report.notification.kind === 'answer') await this.consumeCopies(report.notification.documentId, await poll.packages());
       await moveNoClobber(this.path(claimed), this.options.processedDir, original);
       await sink.stopWaiting(report.messageId);
       return 'duplicate';
     }
-    if (report.notification.kind === 'answer') return this.processAnswer(claimed, original, report, posId, sink, await packages());
+    if (report.notification.kind === 'answer') return this.processAnswer(claimed, original, report, posId, sink, poll);
     const outcome = await sink.apply(posId, report);
     await moveNoClobber(this.path(claimed), this.options.processedDir, original);
     this.logApplied(report, posId, outcome);
@@ -185,7 +187,8 @@ export class InboxReader {
    * after a reader first waited for it; the package, once found, is claimed like a Report, so
    * exactly one reader reads it and moves it on.
    */
-  private async processAnswer(claimed: string, original: string, report: ReportMessage, posId: number, sink: ReportSink, packages: InboxPackages): Promise<Outcome> {
+  private async processAnswer(claimed: string, original: string, report: ReportMessage, posId: number, sink: ReportSink, poll: Poll): Promise<Outcome> {
+    const packages = await poll.packages();
     const documentId = (report.notification as { documentId: string }).documentId.toLowerCase();
     const found = packages.find(documentId);
     const appeal = { messageId: report.initialMessageId, documentId: await sink.appealDocumentId(posId) };
@@ -219,7 +222,7 @@ export class InboxReader {
         return this.giveBack(claimed, original);
       }
       if (!read.ok) {
-        await this.quarantinePackage(held, pkg.original, `answer package ${pkg.original}: ${read.reason}`);
+        await this.quarantinePackage(poll, held, pkg.original, `answer package ${pkg.original}: ${read.reason}`);
         const quarantined = await this.quarantine(claimed, original, `answer package ${pkg.original} (Document@DocumentID ${documentId}) refused: ${read.reason}`);
         await sink.stopWaiting(report.messageId);
         return quarantined;
@@ -270,8 +273,9 @@ export class InboxReader {
     return readAnswerPackage(zipSource(zip.entries), this.limits);
   }
 
-  private async quarantinePackage(held: string, original: string, reason: string): Promise<void> {
+  private async quarantinePackage(poll: Poll, held: string, original: string, reason: string): Promise<void> {
     const target = await moveNoClobber(this.path(held), this.options.quarantineDir, original);
+    poll.counts.quarantined++;
     await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`);
     this.options.logger?.warn({ file: original, reason }, 'delo inbox: answer package quarantined');
   }
