@@ -4,7 +4,7 @@
 // appeal, or a zip that is unsafe or too big, is quarantined with its reason. Real emulator, real
 // adapter and folder transport, temp folders.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -196,6 +196,33 @@ describe('packages that do not answer, or cannot be read', () => {
     expect(await adapter.pollInbox()).toMatchObject({ applied: 1, quarantined: 0 });
     expect(await progressOf(adapter, 122)).toMatchObject({ state: 'answered', answer: { text: 'Ответ' } });
     expect(await list(dirs.inboxDir)).toEqual([]);
+  });
+
+  it('a reader that crashed holding Report and package: both claims are taken over once stale, the answer applied once', async () => {
+    const adapter = adapterWith();
+    await register(adapter, 151);
+    await register(adapter, 152);
+    const stale = (name: string) => `.claimed-4242.cafe0001-${(Date.now() - 120_000).toString(36)}-${name}`;
+    // 152: crashed after applying, before moving anything (as if Report and package were never moved).
+    const after = answerPackage(152);
+    await dropFolder('Ответ 152', after);
+    const afterReport = await dropReport(152, after.documentId);
+    expect(await adapter.pollInbox()).toMatchObject({ applied: 1 });
+    await rename(join(dirs.processedDir, afterReport), join(dirs.inboxDir, stale(afterReport)));
+    await rename(join(dirs.processedDir, 'Ответ 152'), join(dirs.inboxDir, stale('Ответ 152')));
+    // 151: crashed after claiming both, before applying.
+    const before = answerPackage(151);
+    await dropFolder(stale('Ответ 151'), before);
+    const beforeReport = await dropReport(151, before.documentId);
+    await rename(join(dirs.inboxDir, beforeReport), join(dirs.inboxDir, stale(beforeReport)));
+
+    expect(await adapter.pollInbox()).toEqual({ applied: 1, duplicates: 1, quarantined: 0, deferred: 0 });
+    expect(await list(dirs.inboxDir)).toEqual([]);
+    expect((await list(dirs.processedDir)).sort()).toEqual([afterReport, beforeReport, 'Ответ 151', 'Ответ 152'].sort());
+    for (const posId of [151, 152]) {
+      expect((await adapter.store.read(posId))!.events.filter((e) => e.notification.kind === 'answer')).toHaveLength(1);
+      expect(await progressOf(adapter, posId)).toMatchObject({ state: 'answered' });
+    }
   });
 
   it('a zip with a ../ entry, a symlink, a file over the cap, or too many files: Report and zip quarantined with the reason', async () => {
