@@ -78,6 +78,24 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the «Дело» Header, id namespace and answer grace, and refuses a namespace that is not a UUID', () => {
+    const delo = { ...valid, EDMS: 'delo', DELO_OUTBOX_DIR: '/exchange/delo/in', DELO_INBOX_DIR: '/exchange/delo/out' };
+    const defaults = loadConfig({ env: delo, command: 'start', dotenvPath: false }).edms;
+    expect(defaults).toMatchObject({ kind: 'delo', sender: undefined, recipient: undefined, idNamespace: undefined, answerGraceMs: undefined });
+    const set = loadConfig({
+      env: { ...delo, DELO_SENDER: 'Администрация города', DELO_RECIPIENT: 'Общий отдел', DELO_ID_NAMESPACE: '0F4A2C1E-9B8D-4E7F-A6B5-C4D3E2F1A0B9', DELO_ANSWER_GRACE: '30s' },
+      command: 'start',
+      dotenvPath: false,
+    }).edms;
+    expect(set).toMatchObject({ sender: 'Администрация города', recipient: 'Общий отдел', idNamespace: '0f4a2c1e-9b8d-4e7f-a6b5-c4d3e2f1a0b9', answerGraceMs: 30_000 });
+    expect(loadConfig({ env: { ...delo, DELO_ANSWER_GRACE: '0s' }, command: 'start', dotenvPath: false }).edms).toMatchObject({ answerGraceMs: 0 });
+    expect(problemsOf({ ...delo, DELO_ID_NAMESPACE: 'pos-bridge', DELO_ANSWER_GRACE: 'a while', DELO_SENDER: ' ' })).toEqual([
+      expect.stringMatching(/^DELO_SENDER: is required/),
+      expect.stringMatching(/^DELO_ID_NAMESPACE: must be a UUID/),
+      expect.stringMatching(/^DELO_ANSWER_GRACE: must be a duration/),
+    ]);
+  });
+
   it('accepts DATA_KEY as hex or base64 and refuses other lengths', () => {
     const base64 = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ env: { ...valid, DATA_KEY: base64 }, command: 'start', dotenvPath: false }).dataKey).toEqual(Buffer.alloc(32, 7));

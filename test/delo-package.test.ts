@@ -4,13 +4,16 @@ import { readFile, readdir, rename, stat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppealFile } from '../adapters/contract.js';
-import { DeloAdapter, type DeloAdapterOptions } from '../adapters/delo/adapter.js';
+import { DEFAULT_ORGANISATION, DeloAdapter, type DeloAdapterOptions } from '../adapters/delo/adapter.js';
 import { FolderTransport } from '../adapters/delo/folder/transport.js';
 import { buildAppealDocInfo, type AppealPackageInput } from '../adapters/delo/sev/docinfo.js';
 import { DEFAULT_ID_NAMESPACE, documentIdFor, messageIdFor, uuidV5 } from '../adapters/delo/sev/ids.js';
 import { checkDocInfo } from '../adapters/delo/sev/schema.js';
 import { SEV_NAMESPACE, attr, child, childText, children, parseXml, textOf, type XmlElement } from '../adapters/delo/sev/xml.js';
 import type { DeloTransport, OutgoingPackage } from '../adapters/delo/transport.js';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/logging.js';
+import { createAdapter } from '../src/service/edms.js';
 import { deloDirs, sampleRecord, type DeloDirs } from './delo-helpers.js';
 
 const party = { organization: 'Отправитель', system: 'pos-bridge' };
@@ -285,6 +288,49 @@ describe('outbox write through the adapter', () => {
     await adapter.ping();
     await rename(dirs.inboxDir, `${dirs.inboxDir}-gone`);
     await expect(adapter.ping()).rejects.toMatchObject({ code: 'TRANSIENT', system: 'delo' });
+  });
+});
+
+describe('Header and ids from the configuration', () => {
+  let dirs: DeloDirs;
+  beforeEach(async () => {
+    dirs = await deloDirs('settings');
+  });
+  afterEach(async () => {
+    await dirs.remove();
+  });
+  const headerOf = async (posId: number, namespace?: string) => {
+    const xml = await readFile(join(dirs.outboxDir, messageIdFor(posId, namespace), 'DocInfo.xml'), 'utf8');
+    const header = child((await parseXml(xml)).root, 'Header');
+    return { messageId: attr(header, 'MessageID'), sender: childText(child(child(header, 'Sender'), 'Contact'), 'Organization'), recipient: childText(child(child(header, 'Recipient'), 'Contact'), 'Organization') };
+  };
+  const configured = (env: Record<string, string>) =>
+    loadConfig({
+      env: {
+        POS_PLATFORM_CLIENT: 'p:s', POS_CLIENT_ID: 'org', POS_CLIENT_SECRET: 's', DATA_KEY: 'a'.repeat(64), ADMIN_TOKEN: 'x'.repeat(32),
+        EDMS: 'delo', DELO_OUTBOX_DIR: dirs.outboxDir, DELO_INBOX_DIR: dirs.inboxDir, DELO_STATE_DIR: dirs.stateDir, ...env,
+      },
+      command: 'start',
+      dotenvPath: false,
+    });
+
+  it('unset, the Header names and the namespace are the ones the bridge always used', async () => {
+    const adapter = (await createAdapter(configured({}), { logger: createLogger({ level: 'silent' }) })) as DeloAdapter;
+    await adapter.register({ posId: 601, record: sampleRecord(), files: [] });
+    expect(await headerOf(601)).toEqual({ messageId: messageIdFor(601, DEFAULT_ID_NAMESPACE), ...DEFAULT_ORGANISATION });
+    expect(DEFAULT_ORGANISATION).toEqual({ sender: 'Платформа обратной связи (ПОС)', recipient: 'Получатель обращений' });
+    await adapter.close();
+  });
+
+  it('DELO_SENDER, DELO_RECIPIENT and DELO_ID_NAMESPACE reach the package', async () => {
+    const namespace = '0f4a2c1e-9b8d-4e7f-a6b5-c4d3e2f1a0b9';
+    const adapter = (await createAdapter(configured({ DELO_SENDER: 'Администрация города', DELO_RECIPIENT: 'Общий отдел', DELO_ID_NAMESPACE: namespace }), { logger: createLogger({ level: 'silent' }) })) as DeloAdapter;
+    const result = await adapter.register({ posId: 602, record: sampleRecord(), files: [] });
+    expect(result.edmsId).toBe(messageIdFor(602, namespace));
+    expect(result.edmsId).not.toBe(messageIdFor(602));
+    expect(await headerOf(602, namespace)).toEqual({ messageId: messageIdFor(602, namespace), sender: 'Администрация города', recipient: 'Общий отдел' });
+    await adapter.close();
+    expect(() => new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, idNamespace: 'pos-bridge' })).toThrow(/must be a UUID/);
   });
 });
 

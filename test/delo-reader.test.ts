@@ -226,12 +226,14 @@ describe('partial, malformed and unknown files', () => {
     expect(await progress(32)).toMatchObject({ state: 'received', postponements: [] });
   });
 
-  it('quarantines a Report about a package this bridge never sent, and an answer whose package is missing', async () => {
+  it('quarantines a Report about a package this bridge never sent at once, and an answer whose package is missing after the grace', async () => {
     await registerPackage(33);
     const stranger = await drop(reportXml(0, { kind: 'reception' }, { initial: randomUUID() }));
     const lost = await drop(reportXml(33, { kind: 'answer', documentId: randomUUID() }));
-    expect(await adapter.pollInbox()).toMatchObject({ applied: 0, quarantined: 2 });
+    expect(await adapter.pollInbox()).toMatchObject({ applied: 0, quarantined: 1, deferred: 1 });
     expect(await readFile(join(dirs.quarantineDir, `${stranger}.reason.txt`), 'utf8')).toMatch(/unknown InitialDoc/);
+    const impatient = new DeloAdapter(options({ answerGraceMs: 0 }));
+    expect(await impatient.pollInbox()).toMatchObject({ applied: 0, quarantined: 1, deferred: 0 });
     expect(await readFile(join(dirs.quarantineDir, `${lost}.reason.txt`), 'utf8')).toMatch(/answer package .* not found/);
   });
 

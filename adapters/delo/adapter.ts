@@ -8,12 +8,13 @@ import { BridgeError } from '../../src/errors.js';
 import type {
   AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
+import type { AnswerPackageLimits } from './folder/answer-zip.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
 import { errorCode } from './fs/atomic.js';
 import { deloRecordSchema, type DeloRecord } from './record.js';
 import { RESERVED_FIELDS, buildAppealDocInfo, extensionOf, uniqueFileName, type PackageFileEntry, type SevParty } from './sev/docinfo.js';
-import { DEFAULT_ID_NAMESPACE, documentIdFor, messageIdFor, uuidV5 } from './sev/ids.js';
+import { DEFAULT_ID_NAMESPACE, documentIdFor, isUuid, messageIdFor, uuidV5 } from './sev/ids.js';
 import { failureBeforeRegistration, progressOf, registrationResultOf } from './state/progress.js';
 import { StateReportSink } from './state/sink.js';
 import { DeloStateStore } from './state/store.js';
@@ -31,10 +32,14 @@ export interface DeloAdapterOptions {
   durableWhen?: DurableWhen;
   processedDir?: string;
   quarantineDir?: string;
-  /** Names in the package Header. */
+  /** Organisation names in the package Header (DELO_SENDER, DELO_RECIPIENT; default DEFAULT_ORGANISATION). */
   organisation?: { sender?: string; recipient?: string };
-  /** Namespace of the name-based MessageIDs; change it only for a fresh outbox. */
+  /** Namespace of the name-based MessageIDs (DELO_ID_NAMESPACE); change it only for a fresh outbox. */
   idNamespace?: string;
+  /** How long an Answer Report waits for its answer package before it is quarantined (DELO_ANSWER_GRACE, default 10 min). */
+  answerGraceMs?: number;
+  /** Count and size limits of one answer package, folder or zip (default ANSWER_PACKAGE_LIMITS). */
+  answerLimits?: Partial<AnswerPackageLimits>;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
   partialGraceMs?: number;
@@ -46,6 +51,8 @@ export interface DeloAdapterOptions {
 }
 
 const SENDER_SYSTEM = 'pos-bridge';
+/** Organisation names in the Header of every package, unless configured. */
+export const DEFAULT_ORGANISATION = Object.freeze({ sender: 'Платформа обратной связи (ПОС)', recipient: 'Получатель обращений' });
 /** What the folder exchange cannot read, and what checks it instead (`edms directories`, pre-flight). */
 export const DELO_DIRECTORIES_UNREADABLE =
   'the «Дело» folder exchange cannot read «Дело» directories: rubrics (RUBRIC_CL), delivery types and addressees are checked by «Дело» itself when it registers the package, and a value it lacks comes back as a Failure Report that sets the appeal aside';
@@ -68,6 +75,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
   constructor(private readonly options: DeloAdapterOptions) {
     this.durableWhen = options.durableWhen ?? 'registered';
     this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
+    if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, false, { system: 'delo' });
     this.store = new DeloStateStore(options.stateDir, options.lock);
     this.sink = new StateReportSink(this.store);
     this.transport = options.transport ?? new FolderTransport({
@@ -77,10 +85,12 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       ...(options.quarantineDir ? { quarantineDir: options.quarantineDir } : {}),
       ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
       ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
+      ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
+      ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    this.sender = { organization: options.organisation?.sender ?? 'Платформа обратной связи (ПОС)', system: SENDER_SYSTEM };
-    this.recipient = { organization: options.organisation?.recipient ?? 'Получатель обращений', system: 'ЭОС «Дело»' };
+    this.sender = { organization: options.organisation?.sender ?? DEFAULT_ORGANISATION.sender, system: SENDER_SYSTEM };
+    this.recipient = { organization: options.organisation?.recipient ?? DEFAULT_ORGANISATION.recipient, system: 'ЭОС «Дело»' };
   }
 
   private init(): Promise<void> {

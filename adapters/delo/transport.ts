@@ -38,6 +38,15 @@ export interface ReportSink {
   /** True when this Report was applied already; checked before an answer's files are read. */
   isDuplicate(posId: number, report: ReportMessage): Promise<boolean>;
   apply(posId: number, report: ReportMessage, answer?: InboundAnswer): Promise<'applied' | 'duplicate'>;
+  /** DocumentID of the appeal's own Document (an answer's Link may point at it), or null. */
+  appealDocumentId(posId: number): Promise<string | null>;
+  /**
+   * When a reader first waited for the answer package of this Report (epoch ms): recorded once, by
+   * whichever reader comes first, and kept over a restart, so every reader measures the same grace.
+   */
+  waitingSince(reportId: string): Promise<number>;
+  /** The Report left the inbox (applied, duplicate or quarantined): forget when it started waiting. */
+  stopWaiting(reportId: string): Promise<void>;
 }
 
 export interface PollCounts {

@@ -21,7 +21,18 @@ export interface RedisTopology {
 
 export type EdmsConfig =
   | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number; requestEntityType: string; directoryTtlMs: number }
-  | { kind: 'delo'; outboxDir: string; inboxDir: string; stateDir: string; durableWhen: 'registered' | 'written' };
+  | {
+      kind: 'delo';
+      outboxDir: string;
+      inboxDir: string;
+      stateDir: string;
+      durableWhen: 'registered' | 'written';
+      /** Header organisations, id namespace and answer grace; undefined: the adapter's defaults. */
+      sender?: string;
+      recipient?: string;
+      idNamespace?: string;
+      answerGraceMs?: number;
+    };
 
 export interface BridgeConfig {
   redis: { url: string; prefix: string; topology?: RedisTopology };
@@ -178,6 +189,10 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
           inboxDir: resolve(s.DELO_INBOX_DIR ?? ''),
           stateDir: resolve(s.DELO_STATE_DIR ?? `${s.DELO_INBOX_DIR ?? '.'}/../pos-bridge-state`),
           durableWhen: s.DELO_DURABLE_WHEN,
+          sender: s.DELO_SENDER,
+          recipient: s.DELO_RECIPIENT,
+          idNamespace: s.DELO_ID_NAMESPACE,
+          answerGraceMs: s.DELO_ANSWER_GRACE,
         }
       : {
           kind: 'directum-rx',

@@ -34,6 +34,21 @@ const duration = z.string().transform((value, ctx) => {
   return ms;
 });
 
+/** A duration that may be zero (`0s`: do not wait). */
+const durationOrZero = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 10m, 1h or 0s (got "${value}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const uuid = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID like 6f1c2a9e-3b7d-5e4f-8a21-0c9d4b6e7f10')
+  .transform((value) => value.toLowerCase());
+
 /** Decodes DATA_KEY: exactly 32 bytes, as 64 hex characters or base64. */
 export function decodeDataKey(text: string): Buffer | undefined {
   const trimmed = text.trim();
@@ -87,6 +102,11 @@ export const settingsSchema = z.object({
   DELO_INBOX_DIR: nonEmpty.optional(),
   DELO_STATE_DIR: nonEmpty.optional(),
   DELO_DURABLE_WHEN: z.enum(['registered', 'written'], { error: 'must be registered or written' }).default('registered'),
+  // Unset: the adapter's defaults (adapters/delo/README.md), the values the bridge always used.
+  DELO_SENDER: nonEmpty.optional(),
+  DELO_RECIPIENT: nonEmpty.optional(),
+  DELO_ID_NAMESPACE: uuid.optional(),
+  DELO_ANSWER_GRACE: durationOrZero.optional(),
   MAPPINGS_DIR: nonEmpty.default('./mappings'),
   HTTP_HOST: nonEmpty.default('127.0.0.1'),
   HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),

@@ -27,6 +27,9 @@ export async function createAdapter(config: BridgeConfig, deps: { logger: Logger
     inboxDir: edms.inboxDir,
     stateDir: edms.stateDir,
     durableWhen: edms.durableWhen,
+    organisation: { ...(edms.sender ? { sender: edms.sender } : {}), ...(edms.recipient ? { recipient: edms.recipient } : {}) },
+    ...(edms.idNamespace ? { idNamespace: edms.idNamespace } : {}),
+    ...(edms.answerGraceMs !== undefined ? { answerGraceMs: edms.answerGraceMs } : {}),
     logger: deps.logger,
   }) as EdmsAdapter<unknown>;
 }

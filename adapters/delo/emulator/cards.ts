@@ -25,7 +25,7 @@ export interface EmulatorCard {
   manager?: Official;
   postponements: { until: string; reason: string }[];
   forwardedTo?: string;
-  answer?: { documentId: string; number: string; date: string; text: string; resolution?: string; fileNames: string[] };
+  answer?: { documentId: string; messageId?: string; packageName?: string; number: string; date: string; text: string; resolution?: string; fileNames: string[] };
   rejection?: string;
   /** Same MessageID delivered again after this card was made (a bridge bug the tests look for). */
   duplicateDeliveries: number;

@@ -1,6 +1,7 @@
 // The clerks of the emulated «Дело» (EdmsControl): each action becomes the Report «Дело» would send
 // — Consideration (executor; with Control/Deadline for a postponement), Forwarding, Failure, and
 // the answer letter as its own DocInfo package in the inbox followed by the Answer Report.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppealFile, EdmsControl, Official, Registration } from '../../contract.js';
@@ -9,10 +10,24 @@ import { buildAnswerDocInfo, extensionOf, uniqueFileName, type PackageFileEntry 
 import { newUuid, uuidV5 } from '../sev/ids.js';
 import { parseXml } from '../sev/xml.js';
 import type { EmulatorCard } from './cards.js';
-import type { DeloEmulator } from './emulator.js';
+import type { AnswerPackageNaming, DeloEmulator } from './emulator.js';
 import { BRIDGE_PARTY, DELO_PARTY } from './inbox-writer.js';
 import { checkPackageFolder } from './package-check.js';
 import { onePagePdf } from '../../../src/pdf.js';
+
+/** The inbox name of an answer package under each naming of the transport. */
+export function answerPackageName(naming: AnswerPackageNaming, messageId: string, documentId: string, number: string): string {
+  switch (naming) {
+    case 'message-id':
+      return messageId;
+    case 'document-id':
+      return documentId;
+    case 'arbitrary':
+      return `Ответ ${number.replace(/[\\/:*?"<>|]/g, '-')} ${randomBytes(3).toString('hex')}`;
+    case 'zip':
+      return `${messageId}.zip`;
+  }
+}
 
 /** What inspect returns: the card, the package as it came (XML text and tree) and its files. */
 export interface DeloInspection {
@@ -56,6 +71,7 @@ export class DeloClerk implements EdmsControl {
 
   async answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void> {
     await this.emulator.onRegistered(edmsId, async (card) => {
+      const messageId = newUuid();
       const documentId = newUuid();
       const now = new Date();
       const number = this.emulator.outgoingNumbers.issue(now);
@@ -64,14 +80,23 @@ export class DeloClerk implements EdmsControl {
         resourceId: uuidV5('file:0', documentId), uniqueName: uniqueFileName(0, file.name), description: file.name, extension: extensionOf(file.name), size: file.data.length,
       };
       const xml = buildAnswerDocInfo({
-        messageId: documentId, documentId, time: now, initialMessageId: card.messageId, ...(card.documentId ? { initialDocumentId: card.documentId } : {}),
+        messageId, documentId, time: now, initialMessageId: card.messageId, ...(card.documentId ? { initialDocumentId: card.documentId } : {}),
         number, date: now.toISOString(), text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}),
         files: [entry], sender: DELO_PARTY, recipient: BRIDGE_PARTY,
       });
-      await this.emulator.writer.writeAnswerPackage(documentId, xml, [{ uniqueName: entry.uniqueName, data: file.data }]);
+      const naming = this.emulator.answerPackageNaming;
+      const packageName = answerPackageName(naming, messageId, documentId, number);
+      const files = [{ uniqueName: entry.uniqueName, data: file.data }];
+      const writePackage = () =>
+        naming === 'zip' ? this.emulator.writer.writeAnswerZip(packageName, xml, files) : this.emulator.writer.writeAnswerPackage(packageName, xml, files);
+      const delayMs = this.emulator.answerPackageDelayMs;
+      if (delayMs <= 0) await writePackage();
       card.state = 'answered';
-      card.answer = { documentId, number, date: now.toISOString(), text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), fileNames: [file.name] };
+      card.answer = {
+        documentId, messageId, packageName, number, date: now.toISOString(), text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), fileNames: [file.name],
+      };
       await this.emulator.send(card, { kind: 'answer', documentId, date: now.toISOString(), type: 'Ответ заявителю' });
+      if (delayMs > 0) this.emulator.writer.writeLater(delayMs, writePackage);
     });
   }
 

@@ -25,8 +25,20 @@ export interface DeloEmulatorOptions {
   faults?: Partial<DeloFaults>;
   /** Register on pickup like a clerk working the queue at once (default true); false: only on registerNow. */
   autoRegister?: boolean;
+  /** How answer packages are named in the inbox (default `message-id`; see ANSWER_PACKAGE_NAMINGS). */
+  answerPackageNaming?: AnswerPackageNaming;
+  /** > 0: the answer package is written this long AFTER its Report (default 0: before it, as the contract says). */
+  answerPackageDelayMs?: number;
   logger?: Logger;
 }
+
+/**
+ * The transport names answer packages as it likes (delo-sev.md): after the package's own
+ * Header@MessageID (the usual case), after the answer's DocumentID, anything else, or
+ * `<MessageID>.zip` for a zipped package.
+ */
+export const ANSWER_PACKAGE_NAMINGS = ['message-id', 'document-id', 'arbitrary', 'zip'] as const;
+export type AnswerPackageNaming = (typeof ANSWER_PACKAGE_NAMINGS)[number];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +48,8 @@ export class DeloEmulator {
   readonly archiveDir: string;
   readonly faults: DeloFaults;
   autoRegister: boolean;
+  answerPackageNaming: AnswerPackageNaming;
+  answerPackageDelayMs: number;
   readonly writer: InboxWriter;
   private readonly cards = new Map<string, EmulatorCard>();
   private readonly numbers = new Numbering('ОГ', 101);
@@ -50,7 +64,9 @@ export class DeloEmulator {
     this.archiveDir = resolve(options.archiveDir ?? join(dirname(this.outboxDir), 'delo-archive'));
     this.faults = { ...noFaults(), ...options.faults };
     this.autoRegister = options.autoRegister ?? true;
-    this.writer = new InboxWriter(this.inboxDir, this.faults);
+    this.answerPackageNaming = options.answerPackageNaming ?? 'message-id';
+    this.answerPackageDelayMs = options.answerPackageDelayMs ?? 0;
+    this.writer = new InboxWriter(this.inboxDir, this.faults, (error) => options.logger?.error({ err: error }, 'delo emulator: late answer package not written'));
   }
 
   async start(): Promise<void> {

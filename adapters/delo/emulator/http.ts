@@ -1,12 +1,13 @@
 // Operator control API of the «Дело» emulator (`/_emulator/...`, not part of «Дело»): plays the
-// clerks, shows cards, changes faults. No auth: a sandbox bound to loopback by default.
+// clerks, shows cards, changes faults and settings (autoRegister, how answer packages are named
+// and whether they come after their Report). No auth: a sandbox bound to loopback by default.
 // DeloControlClient is the same EdmsControl over HTTP, for the demo and scripts.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BridgeError } from '../../../src/errors.js';
 import type { AppealFile, EdmsControl, Official, Registration } from '../../contract.js';
 import { DeloClerk } from './control.js';
-import type { DeloEmulator } from './emulator.js';
+import { ANSWER_PACKAGE_NAMINGS, type DeloEmulator } from './emulator.js';
 import { deloFaultsSchema, type DeloFaults } from './faults.js';
 
 export const CONTROL_BASE = '/_emulator';
@@ -22,8 +23,19 @@ const bodies = {
     file: z.object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() }).strict().optional(),
   }).strict(),
   reject: z.object({ reason: z.string().min(1) }).strict(),
-  settings: z.object({ autoRegister: z.boolean() }).strict(),
+  settings: z.object({
+    autoRegister: z.boolean().optional(),
+    answerPackageNaming: z.enum(ANSWER_PACKAGE_NAMINGS).optional(),
+    answerPackageDelayMs: z.number().int().min(0).optional(),
+  }).strict(),
 };
+
+/** The emulator's live settings (GET/PUT /_emulator/settings). */
+export type DeloEmulatorSettings = Required<z.infer<typeof bodies.settings>>;
+
+function settingsOf(emulator: DeloEmulator): DeloEmulatorSettings {
+  return { autoRegister: emulator.autoRegister, answerPackageNaming: emulator.answerPackageNaming, answerPackageDelayMs: emulator.answerPackageDelayMs };
+}
 
 /** JSON-safe copy: Buffers become base64 strings. */
 function jsonSafe(value: unknown): unknown {
@@ -90,10 +102,14 @@ export function buildControlServer(emulator: DeloEmulator): FastifyInstance {
       return fail(reply, error);
     }
   });
+  app.get(`${CONTROL_BASE}/settings`, async () => settingsOf(emulator));
   app.put(`${CONTROL_BASE}/settings`, async (req, reply) => {
     try {
-      emulator.autoRegister = bodies.settings.parse(req.body).autoRegister;
-      return { autoRegister: emulator.autoRegister };
+      const settings = bodies.settings.parse(req.body);
+      if (settings.autoRegister !== undefined) emulator.autoRegister = settings.autoRegister;
+      if (settings.answerPackageNaming !== undefined) emulator.answerPackageNaming = settings.answerPackageNaming;
+      if (settings.answerPackageDelayMs !== undefined) emulator.answerPackageDelayMs = settings.answerPackageDelayMs;
+      return settingsOf(emulator);
     } catch (error) {
       return fail(reply, error);
     }
@@ -164,5 +180,14 @@ export class DeloControlClient implements EdmsControl {
 
   async setAutoRegister(autoRegister: boolean): Promise<void> {
     await this.call('PUT', '/settings', { autoRegister });
+  }
+
+  /** Changes some settings (answer package naming, a late answer package, autoRegister); returns them all. */
+  setSettings(settings: Partial<DeloEmulatorSettings>): Promise<DeloEmulatorSettings> {
+    return this.call('PUT', '/settings', settings);
+  }
+
+  getSettings(): Promise<DeloEmulatorSettings> {
+    return this.call('GET', '/settings');
   }
 }

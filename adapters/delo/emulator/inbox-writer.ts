@@ -1,7 +1,10 @@
 // How the emulator drops things into the bridge's inbox, as «Дело»'s exchange module would:
 // Reports atomically (temp name, then `Report-<uuid>.xml`), answer packages as complete folders
-// (`.tmp-<id>/` renamed to `<id>/`) before the Report that announces them — and, on request,
-// the faults: duplicates, half-written files completed later, malformed files, strangers' Reports.
+// (`.tmp-<name>/` renamed to `<name>/`) or zips (`.tmp-<name>.zip` renamed), named as the
+// transport chooses and written before the Report that announces them unless asked to come late —
+// and, on request, the faults: duplicates, half-written files completed later, malformed files,
+// strangers' Reports.
+import { zipSync } from 'fflate';
 import { mkdir, open, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFileSynced } from '../fs/atomic.js';
@@ -23,8 +26,9 @@ export interface WrittenReport {
 
 export class InboxWriter {
   private readonly pending = new Set<{ handle: FileHandle; rest: string; timer: NodeJS.Timeout }>();
+  private readonly later = new Set<{ run: () => Promise<void>; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly inboxDir: string, private readonly faults: DeloFaults) {}
+  constructor(private readonly inboxDir: string, private readonly faults: DeloFaults, private readonly onError: (error: unknown) => void = () => undefined) {}
 
   private async writeAtomically(name: string, content: string): Promise<void> {
     const temp = join(this.inboxDir, `${TEMP_PREFIX}${name}`);
@@ -83,13 +87,37 @@ export class InboxWriter {
     await fsyncDir(this.inboxDir);
   }
 
+  /** An answer package as one zip (DocInfo.xml and the files at its top level), complete before it gets its final name. */
+  async writeAnswerZip(zipName: string, docInfoXml: string, files: { uniqueName: string; data: Buffer }[]): Promise<void> {
+    const entries: Record<string, Uint8Array> = { [DOCINFO_FILE]: Buffer.from(docInfoXml, 'utf8') };
+    for (const file of files) entries[file.uniqueName] = file.data;
+    const temp = join(this.inboxDir, `${TEMP_PREFIX}${zipName}`);
+    await writeFileSynced(temp, Buffer.from(zipSync(entries)));
+    await rename(temp, join(this.inboxDir, zipName));
+    await fsyncDir(this.inboxDir);
+  }
+
+  /** Runs `write` after `delayMs` (an answer package that comes after its Report); flush runs it at once. */
+  writeLater(delayMs: number, write: () => Promise<void>): void {
+    const entry = {
+      run: async () => {
+        if (!this.later.delete(entry)) return;
+        clearTimeout(entry.timer);
+        await write().catch(this.onError);
+      },
+      timer: setTimeout(() => void entry.run(), delayMs),
+    };
+    this.later.add(entry);
+  }
+
   /** Writes a raw file into the inbox (operators' sandbox: drop anything the bridge must survive). */
   async writeRaw(name: string, content: string | Buffer): Promise<void> {
     await writeFile(join(this.inboxDir, name), content);
   }
 
-  /** Completes every half-written Report now (on stop, so nothing stays truncated forever). */
+  /** Completes every half-written Report and writes every late package now (on stop, so nothing stays half done). */
   async flush(): Promise<void> {
     await Promise.all([...this.pending].map((entry) => this.complete(entry)));
+    await Promise.all([...this.later].map((entry) => entry.run()));
   }
 }

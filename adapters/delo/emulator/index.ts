@@ -50,7 +50,7 @@ export async function startDeloEmulator(options: StartDeloEmulatorOptions): Prom
   return running;
 }
 
-export { DeloEmulator } from './emulator.js';
+export { ANSWER_PACKAGE_NAMINGS, DeloEmulator, type AnswerPackageNaming } from './emulator.js';
 export { DeloClerk, type DeloInspection } from './control.js';
-export { DeloControlClient, buildControlServer, CONTROL_BASE } from './http.js';
+export { DeloControlClient, buildControlServer, CONTROL_BASE, type DeloEmulatorSettings } from './http.js';
 export { noFaults, type DeloFaults } from './faults.js';

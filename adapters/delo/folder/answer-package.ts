@@ -1,57 +1,143 @@
-// Reads an answer letter's DocInfo package (an inbox subfolder written by «Дело» before the Report
-// that announces it) into an InboundAnswer, checking every file against the card.
-import { readFile } from 'node:fs/promises';
+// Reads an answer letter's DocInfo package — an inbox subfolder of any name or a `.zip` holding the
+// same files — into an InboundAnswer, checking every file against the card and the package limits.
+// The DocInfo alone (parseAnswerDocInfo) is what the inbox index keeps of each package.
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode } from '../fs/atomic.js';
 import { contentTypeOf } from '../sev/content-type.js';
 import { extensionOf } from '../sev/docinfo.js';
+import { isUuid } from '../sev/ids.js';
 import { checkDocInfo } from '../sev/schema.js';
-import { attr, child, childText, children, textOf } from '../sev/xml.js';
+import { attr, child, childText, children, textOf, type XmlNode } from '../sev/xml.js';
 import type { InboundAnswer, InboundAnswerFile } from '../transport.js';
+import type { AnswerPackageLimits } from './answer-zip.js';
 import { DOCINFO_FILE } from './outbox.js';
 
-export type AnswerReadResult = { ok: true; answer: InboundAnswer } | { ok: false; reason: string };
+/** What a package's DocInfo says, before any of its files is read. */
+export interface AnswerDocInfo {
+  /** Header@MessageID of the answer package (lower case). */
+  messageId: string;
+  /** DocumentID of its MainDocument (lower case): what a Report's Answer@DocumentID names. */
+  documentId: string;
+  /** Per Link of the MainDocument, the ids it carries (UUID attributes or child texts, lower case). */
+  links: string[][];
+  files: { uniqueName: string; name: string; extension: string; size: number }[];
+  text?: string;
+  resolution?: string;
+  number?: string;
+  date?: string;
+}
 
-export async function readAnswerPackage(folder: string): Promise<AnswerReadResult> {
-  let xml: string;
-  try {
-    xml = await readFile(join(folder, DOCINFO_FILE), 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { ok: false, reason: `answer package has no ${DOCINFO_FILE}` };
-    throw error;
-  }
+export type DocInfoParseResult = { ok: true; info: AnswerDocInfo } | { ok: false; reason: string; wellFormed: boolean };
+
+function linkIds(link: XmlNode): string[] {
+  if (typeof link === 'string') return isUuid(link.trim()) ? [link.trim().toLowerCase()] : [];
+  const values = [...Object.values(link.$ ?? {}), ...Object.entries(link).filter(([k]) => k !== '$' && k !== '_').flatMap(([k]) => children(link, k).map(textOf))];
+  return [...new Set(values.map((v) => v.trim().toLowerCase()).filter(isUuid))];
+}
+
+export async function parseAnswerDocInfo(xml: string): Promise<DocInfoParseResult> {
   const checked = await checkDocInfo(xml);
-  if (!checked.ok) return { ok: false, reason: `answer package is invalid: ${checked.issues.join('; ')}` };
+  if (!checked.ok) return { ok: false, wellFormed: checked.wellFormed, reason: `its ${DOCINFO_FILE} is invalid: ${checked.issues.join('; ')}` };
   const header = child(checked.root, 'Header');
   const uniqueNames = new Map<string, string>();
   for (const resource of children(child(header, 'ResourceList'), 'Resource')) {
     uniqueNames.set(attr(resource, 'UID')!.toLowerCase(), attr(resource, 'UniqueName')!);
   }
   const document = children(child(checked.root, 'DocumentList'), 'Document').find((d) => attr(d, 'MainDocument') === 'true')!;
-  const files: InboundAnswerFile[] = [];
-  for (const file of children(document, 'File')) {
+  const files = children(document, 'File').map((file) => {
     const uniqueName = uniqueNames.get(attr(file, 'ResourceID')!.toLowerCase())!;
-    let data: Buffer;
-    try {
-      data = await readFile(join(folder, uniqueName));
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return { ok: false, reason: `answer file ${uniqueName} is missing` };
-      throw error;
-    }
-    const declared = Number(attr(file, 'Size'));
-    if (data.length !== declared) return { ok: false, reason: `answer file ${uniqueName} has ${data.length} bytes, the card says ${declared}` };
-    const extension = childText(file, 'Extension') ?? extensionOf(uniqueName);
-    files.push({ uniqueName, name: childText(file, 'Description') ?? uniqueName, contentType: contentTypeOf(extension), data });
-  }
+    return { uniqueName, name: childText(file, 'Description') ?? uniqueName, extension: childText(file, 'Extension') ?? extensionOf(uniqueName), size: Number(attr(file, 'Size')) };
+  });
+  const info: AnswerDocInfo = {
+    messageId: attr(header, 'MessageID')!.toLowerCase(),
+    documentId: attr(document, 'DocumentID')!.toLowerCase(),
+    links: children(document, 'Link').map(linkIds).filter((ids) => ids.length > 0),
+    files,
+  };
   const registration = child(document, 'RegistrationInfo');
-  const answer: InboundAnswer = { documentId: attr(document, 'DocumentID')!.toLowerCase(), files };
   const text = textOf(child(document, 'Annotation'));
-  if (text !== '') answer.text = text;
+  if (text !== '') info.text = text;
   const number = childText(registration, 'Number');
   const date = childText(registration, 'Date');
-  if (number) answer.number = number;
-  if (date) answer.date = date;
+  if (number) info.number = number;
+  if (date) info.date = date;
   const resolution = children(document, 'AdditionalField').find((f) => attr(f, 'Name') === 'RESOLUTION');
-  if (resolution !== undefined && textOf(resolution) !== '') answer.resolution = textOf(resolution);
-  return { ok: true, answer };
+  if (resolution !== undefined && textOf(resolution) !== '') info.resolution = textOf(resolution);
+  return { ok: true, info };
+}
+
+/**
+ * Why the package does not answer the appeal its Report names, or null. A Link that carries ids
+ * must point back at the appeal's package (its MessageID) or its document; a package without such
+ * a Link is taken on the Report's word.
+ */
+export function linkProblem(info: Pick<AnswerDocInfo, 'links'>, appeal: { messageId: string; documentId?: string | null }): string | null {
+  if (info.links.length === 0) return null;
+  const ours = [appeal.messageId, appeal.documentId].filter((id): id is string => !!id).map((id) => id.toLowerCase());
+  if (info.links.some((ids) => ids.some((id) => ours.includes(id)))) return null;
+  return `its Link points at ${info.links.flat().join(', ')}, not at the appeal's package ${appeal.messageId}${appeal.documentId ? ` or its document ${appeal.documentId}` : ''}`;
+}
+
+/** Where a package's files come from: a folder, or the entries of a zip already checked and inflated. */
+export interface PackageSource {
+  /** Byte size of a file of the package, or null when it is not there. */
+  size(name: string): Promise<number | null>;
+  read(name: string): Promise<Buffer>;
+}
+
+export function folderSource(folder: string): PackageSource {
+  return {
+    async size(name) {
+      try {
+        const info = await stat(join(folder, name));
+        return info.isFile() ? info.size : null;
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    read: (name) => readFile(join(folder, name)),
+  };
+}
+
+export function zipSource(entries: Map<string, Uint8Array>): PackageSource {
+  return {
+    size: async (name) => entries.get(name)?.length ?? null,
+    read: async (name) => {
+      const data = entries.get(name)!;
+      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    },
+  };
+}
+
+export type AnswerReadResult = { ok: true; info: AnswerDocInfo; answer: InboundAnswer } | { ok: false; reason: string };
+
+/** Reads DocInfo.xml and every file it lists; the declared sizes are checked against the limits before any file is read. */
+export async function readAnswerPackage(source: PackageSource, limits: AnswerPackageLimits): Promise<AnswerReadResult> {
+  const docInfoSize = await source.size(DOCINFO_FILE);
+  if (docInfoSize === null) return { ok: false, reason: `it has no ${DOCINFO_FILE}` };
+  if (docInfoSize > limits.maxFileBytes) return { ok: false, reason: `its ${DOCINFO_FILE} has ${docInfoSize} bytes, more than the ${limits.maxFileBytes} allowed` };
+  const parsed = await parseAnswerDocInfo((await source.read(DOCINFO_FILE)).toString('utf8'));
+  if (!parsed.ok) return parsed;
+  const { info } = parsed;
+  if (info.files.length + 1 > limits.maxFiles) return { ok: false, reason: `it lists ${info.files.length} files, more than the ${limits.maxFiles - 1} allowed` };
+  const declaredTotal = info.files.reduce((sum, f) => sum + f.size, docInfoSize);
+  if (declaredTotal > limits.maxTotalBytes) return { ok: false, reason: `its files add up to ${declaredTotal} bytes, more than the ${limits.maxTotalBytes} allowed` };
+  const files: InboundAnswerFile[] = [];
+  for (const file of info.files) {
+    if (file.size > limits.maxFileBytes) return { ok: false, reason: `answer file ${file.uniqueName} has ${file.size} bytes, more than the ${limits.maxFileBytes} allowed` };
+    const size = await source.size(file.uniqueName);
+    if (size === null) return { ok: false, reason: `answer file ${file.uniqueName} is missing` };
+    if (size !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${size} bytes, the card says ${file.size}` };
+    const data = await source.read(file.uniqueName);
+    if (data.length !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${data.length} bytes, the card says ${file.size}` };
+    files.push({ uniqueName: file.uniqueName, name: file.name, contentType: contentTypeOf(file.extension), data });
+  }
+  const answer: InboundAnswer = { documentId: info.documentId, files };
+  if (info.text !== undefined) answer.text = info.text;
+  if (info.number !== undefined) answer.number = info.number;
+  if (info.date !== undefined) answer.date = info.date;
+  if (info.resolution !== undefined) answer.resolution = info.resolution;
+  return { ok: true, info, answer };
 }

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { TransientError } from '../../../src/errors.js';
 import type { DeliveryPresence, DeloTransport, OutgoingPackage, PollCounts, ReportSink } from '../transport.js';
+import type { AnswerPackageLimits } from './answer-zip.js';
 import { InboxReader } from './inbox.js';
 import { OutboxWriter } from './outbox.js';
 
@@ -17,6 +18,9 @@ export interface FolderTransportOptions {
   quarantineDir?: string;
   partialGraceMs?: number;
   claimStaleMs?: number;
+  /** How long an answer Report waits for its answer package (default 10 min). */
+  answerGraceMs?: number;
+  answerLimits?: Partial<AnswerPackageLimits>;
   logger?: Logger;
 }
 
@@ -40,6 +44,8 @@ export class FolderTransport implements DeloTransport {
       quarantineDir: this.quarantineDir,
       ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
       ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
+      ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
+      ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }

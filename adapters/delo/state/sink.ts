@@ -18,6 +18,18 @@ export class StateReportSink implements ReportSink {
     return this.store.posIdOf(initialMessageId);
   }
 
+  async appealDocumentId(posId: number): Promise<string | null> {
+    return (await this.store.read(posId))?.documentId ?? null;
+  }
+
+  waitingSince(reportId: string): Promise<number> {
+    return this.store.waitingSince(reportId);
+  }
+
+  stopWaiting(reportId: string): Promise<void> {
+    return this.store.stopWaiting(reportId);
+  }
+
   async isDuplicate(posId: number, report: ReportMessage): Promise<boolean> {
     const state = await this.store.read(posId);
     return state !== null && isDuplicate(state, report, fingerprintOf(report.notification));

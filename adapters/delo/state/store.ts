@@ -3,17 +3,19 @@
 //   by-message/<MessageID>    MessageID → posId, written before the package becomes visible
 //   changes.log               append-only "<seq> <posId>" lines; the line number order is the change order
 //   files/answers/...         answer files copied out of the inbox, for readFile
+//   waiting/<Report MessageID> when a reader first waited for that Report's answer package
 //   locks/                    mkdir locks (state, one per posId while its package is written)
 // Every record change takes the state lock, appends the next sequence number to the log, then
 // replaces the record; listChanged reads the log under the same lock, so it never sees a log line
 // whose record is not written yet. A crash between the two steps leaves a line pointing at an
 // unchanged record: listChanged reports that record once more, which is harmless.
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile } from 'node:fs/promises';
+import { access, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { BridgeError, PermanentError, TransientError } from '../../../src/errors.js';
 import type { ChangedBatch } from '../../contract.js';
-import { errorCode, writeFileAtomic } from '../fs/atomic.js';
+import { errorCode, fsyncDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
 import { withLock, type LockOptions } from '../fs/lock.js';
 import { progressOf, registrationOf, statusOf } from './progress.js';
 import type { DeloRecordState } from './types.js';
@@ -38,6 +40,7 @@ export class DeloStateStore {
   private readonly indexDir: string;
   private readonly filesDir: string;
   private readonly locksDir: string;
+  private readonly waitingDir: string;
   private readonly logPath: string;
   private readonly lockOptions: LockOptions;
 
@@ -47,12 +50,13 @@ export class DeloStateStore {
     this.indexDir = join(this.dir, 'by-message');
     this.filesDir = join(this.dir, 'files');
     this.locksDir = join(this.dir, 'locks');
+    this.waitingDir = join(this.dir, 'waiting');
     this.logPath = join(this.dir, 'changes.log');
     this.lockOptions = lockOptions;
   }
 
   async init(): Promise<void> {
-    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await mkdir(dir, { recursive: true });
   }
 
   async read(posId: number): Promise<DeloRecordState | null> {
@@ -210,6 +214,42 @@ export class DeloStateStore {
       if (done) cursor = { seq: Math.max(start.seq, lines.at(-1)?.seq ?? 0), offset: size };
       return { items, checkpoint: `${cursor.seq}:${cursor.offset}`, done };
     });
+  }
+
+  /**
+   * When a reader first waited for the answer package of Report `reportId` (epoch ms). The first
+   * caller records now; a complete temp file is linked into place, so of racing readers in several
+   * processes one wins and the others read its time.
+   */
+  async waitingSince(reportId: string): Promise<number> {
+    const path = join(this.waitingDir, reportId.toLowerCase());
+    const recorded = async (): Promise<number | null> => {
+      try {
+        const time = Date.parse((await readFile(path, 'utf8')).trim());
+        return Number.isNaN(time) ? null : time;
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') return null;
+        throw error;
+      }
+    };
+    const known = await recorded();
+    if (known !== null) return known;
+    const now = Date.now();
+    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    await writeFileSynced(temp, `${new Date(now).toISOString()}\n`);
+    try {
+      await link(temp, path);
+      await fsyncDir(this.waitingDir);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    } finally {
+      await rm(temp, { force: true });
+    }
+    return (await recorded()) ?? now;
+  }
+
+  async stopWaiting(reportId: string): Promise<void> {
+    await rm(join(this.waitingDir, reportId.toLowerCase()), { force: true });
   }
 
   /** Directory that keeps one answer package's files. */
