@@ -86,7 +86,10 @@ function requestMix(results: BenchResults): string {
       rows.push([system === 'pos' ? 'ПОС' : 'Directum', key, n2(b), n2(f)]);
     }
   }
-  return `Requests per appeal in the ${n0(series.size)} drain (first run), as the emulators counted them:\n\n${table(['system', 'route', 'bridge', 'floor'], rows)}`;
+  const directories = /^read I(DocumentKinds|MailDeliveryMethods|Departments|BusinessUnits|Employees|Questions)$/;
+  const directoryReads = Object.entries(bridge.directum).filter(([key]) => directories.test(key)).reduce((sum, [, perAppeal]) => sum + perAppeal * series.size, 0);
+  const note = `\n\nDirectory reads by the bridge (document kinds, delivery methods, departments, business units, employees, questions): ${n0(Math.round(directoryReads))} in the whole drain — each directory is read once per process and kept (DIRECTUM_DIRECTORY_TTL), so a registration in steady state reads none.`;
+  return `Requests per appeal in the ${n0(series.size)} drain (first run), as the emulators counted them:\n\n${table(['system', 'route', 'bridge', 'floor'], rows)}${note}`;
 }
 
 /** What the bridge logged at warn level and above across all its measured runs. */

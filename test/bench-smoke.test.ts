@@ -40,7 +40,8 @@ describe('npm run bench, in miniature', () => {
         expect(run.medianRssMiB).toBeLessThanOrEqual(run.peakRssMiB + 1);
         expect(run.latencyP99Ms).toBeGreaterThanOrEqual(run.latencyP50Ms);
         expect(run.duplicates).toBe(0);
-        expect(run.cores.client).toBeGreaterThan(0);
+        // A tiny drain can fit between two 10 ms CPU ticks: the share is measured, maybe as 0, never NaN.
+        expect(Number.isFinite(run.cores.client) && run.cores.client >= 0, `cores ${run.cores.client}`).toBe(true);
         expect(run.cores.clientWaiting).toBeGreaterThanOrEqual(0);
         expect(run.log.errors).toBe(0);
         // Both clients made one card, one link and one acceptance per appeal.
@@ -89,6 +90,8 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/\| 40 req\/s \| 10 \| unset \|/);
     expect(report).toContain('## What limits these figures');
     expect(report).toMatch(/The bridge logged \d+ warnings and 0 errors/);
+    // One process: each directory the shipped mapping refers to (4 of the 6) read once, whatever the number of appeals.
+    expect(report).toMatch(/Directory reads by the bridge \([^)]*\): 4 in the whole drain/);
     expect(targets(results).length).toBe(2 + 1 + 1 + 1);
     expect(report).not.toContain('NaN');
   });
