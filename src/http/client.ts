@@ -115,16 +115,18 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   return instance;
 }
 
+/** Travels inside the request config: axios copies the config on every request(), so a map keyed by it forgets. */
+const RETRIES = 'posBridgeRetries';
+
 function installReadRetry(instance: AxiosInstance, retry: ReadRetry): void {
-  const tries = new WeakMap<object, number>();
   instance.interceptors.response.use(undefined, async (error: unknown) => {
     if (!(error instanceof AxiosError) || !error.config) throw error;
-    const config = error.config;
+    const config = error.config as typeof error.config & { [RETRIES]?: number };
     const status = error.response?.status;
     const transient = status === undefined ? error.code !== 'ERR_CANCELED' : status === 408 || status >= 500;
-    const done = tries.get(config) ?? 0;
+    const done = config[RETRIES] ?? 0;
     if (!transient || !SAFE_METHODS.has((config.method ?? 'get').toLowerCase()) || done >= retry.attempts) throw error;
-    tries.set(config, done + 1);
+    config[RETRIES] = done + 1;
     const delay = retry.baseDelayMs * 2 ** done;
     await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
     return instance.request(config);
