@@ -80,7 +80,10 @@ export class TransientError extends BridgeError {
   }
 }
 
-/** Other 4xx: the request itself is wrong; repeating it will not help. Keeps the server's messages. */
+/**
+ * Other 4xx: the request itself is wrong; repeating it will not help. `messages` holds only the
+ * safe parts of the server's answer (error codes, known phrases: src/http/upstream-details.ts).
+ */
 export class PermanentError extends BridgeError {
   readonly messages: string[];
   constructor(message: string, messages: string[] = [], options: BridgeErrorOptions = {}) {

@@ -204,15 +204,49 @@ describe('error classification', () => {
   }
 
   for (const status of [400, 404, 409]) {
-    it(`${status} → PermanentError with the server's messages`, async () => {
+    it(`${status} → PermanentError keeping known ПОС phrases only, never free text`, async () => {
       tokenEndpoint();
-      nock(BASE).post('/appeal-service/edms/9').reply(status, { messages: ['Обращение не найдено', 'second'] });
+      nock(BASE).post('/appeal-service/edms/9').reply(status, {
+        messages: ['Обращение с id 9 не найдено', 'Заявитель Сидорова Мария, тел. +7 912 345-67-89: адрес не совпадает'],
+      });
       const error = await caught(makeClient().postAnswer({ id: 9, answer: false, status: 'В работе' }));
       expect(error).toBeInstanceOf(PermanentError);
-      expect((error as PermanentError).messages).toEqual(['Обращение не найдено', 'second']);
+      expect((error as PermanentError).messages).toEqual(['Обращение с id 9 не найдено']);
+      expect((error as PermanentError).message).toBe(`answer 9: HTTP ${status}: Обращение с id 9 не найдено`);
       expect((error as PermanentError).retryable).toBe(false);
     });
   }
+
+  // An upstream body can echo what was sent: the applicant's name, phone, address.
+  const PERSONAL = 'Сидорова Мария Ивановна, +7 912 345-67-89, sidorova@example.ru';
+  const bodies: [string, unknown][] = [
+    ['plain text', `Ошибка обработки: ${PERSONAL}`],
+    ['HTML', `<html><body><h1>502</h1><p>${PERSONAL}</p></body></html>`],
+    ['ПОС messages', { messages: [PERSONAL, 'Обращение не найдено'] }],
+    ['OData message', { error: { code: 'Bad Request 89123456789', message: PERSONAL } }],
+    ['OAuth description', { error: 'invalid_request', error_description: PERSONAL }],
+  ];
+  for (const status of [400, 404, 422, 500, 503]) {
+    for (const [kind, body] of bodies) {
+      it(`${status} with ${kind}: the message holds the status, never the body`, async () => {
+        tokenEndpoint();
+        nock(BASE).get(PULL).query(true).reply(status, body as Record<string, unknown>);
+        const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
+        expect(error).toBeInstanceOf(status >= 500 ? TransientError : PermanentError);
+        expect(error.message).toMatch(new RegExp(`^pull page 0: HTTP ${status}(: invalid_request)?$`));
+        const shown = JSON.stringify({ ...error.toJSON(), messages: (error as PermanentError).messages, details: error.details });
+        for (const fragment of ['Сидорова', '912', 'sidorova', 'example.ru', 'Ошибка', 'html', 'не найдено']) expect(shown).not.toContain(fragment);
+      });
+    }
+  }
+
+  it('a body that is not JSON is named so, without quoting it', async () => {
+    tokenEndpoint();
+    nock(BASE).get(PULL).query(true).reply(200, `{"content": "${PERSONAL}`);
+    const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect(error.message).toBe('pull page 0: body is not JSON');
+  });
 
   it('a response slower than the timeout → TransientError', async () => {
     tokenEndpoint();
@@ -427,13 +461,14 @@ describe('downloadAttachment', () => {
     expect(file.data.length).toBe(1024);
   });
 
-  it('a 404 download carries the server messages; a 401 re-authenticates once', async () => {
+  it('a 404 download keeps the status, not the body; a 401 re-authenticates once', async () => {
     tokenEndpoint(2);
     const client = makeClient();
-    nock(BASE).get(FILE).reply(404, { messages: ['Файл не найден'] });
+    nock(BASE).get(FILE).reply(404, { messages: ['Файл паспорт_Иванов_И_И.pdf не найден'] });
     const error = await caught(client.downloadAttachment(`${BASE}${FILE}`));
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as PermanentError).messages).toEqual(['Файл не найден']);
+    expect((error as PermanentError).messages).toEqual([]);
+    expect((error as PermanentError).message).toBe('download attachment: HTTP 404');
 
     nock(BASE).get(FILE).reply(401, {}).get(FILE).reply(200, 'ok', { 'Content-Disposition': 'attachment; filename=ok.txt' });
     const file = await client.downloadAttachment(`${BASE}${FILE}`);

@@ -9,6 +9,7 @@ import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
   type ExternalSystem,
 } from '../errors.js';
+import { safeServerDetails } from './upstream-details.js';
 
 export interface ProxySettings {
   httpsProxy?: string;
@@ -140,21 +141,6 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number {
   return Number.isNaN(date) ? 1000 : Math.max(0, date - now);
 }
 
-/** The server's error texts: ПОС sends {"messages":[...]}, OData {"error":{"message"}}, others vary. */
-export function serverMessages(body: unknown): string[] {
-  if (typeof body === 'string') return body.trim() ? [body.trim().slice(0, 500)] : [];
-  if (!body || typeof body !== 'object') return [];
-  const record = body as Record<string, unknown>;
-  if (Array.isArray(record.messages)) return record.messages.map(String);
-  const error = record.error;
-  if (typeof error === 'string') return [typeof record.error_description === 'string' ? `${error}: ${record.error_description}` : error];
-  if (error && typeof error === 'object' && typeof (error as Record<string, unknown>).message === 'string') {
-    return [String((error as Record<string, unknown>).message)];
-  }
-  if (typeof record.message === 'string') return [record.message];
-  return [];
-}
-
 const NETWORK_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_CANCELED',
@@ -164,7 +150,8 @@ const NETWORK_CODES = new Set([
 export function classifyHttpError(error: unknown, system: ExternalSystem, what: string): BridgeError {
   if (error instanceof BridgeError) return error;
   if (!(error instanceof AxiosError)) {
-    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response: ${error.message}`, { system, cause: error });
+    // A JSON parser's message quotes the body: say only what went wrong.
+    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response (not JSON)`, { system, cause: error });
     return new TransientError(`${what}: ${(error as Error)?.message ?? String(error)}`, { system, cause: error });
   }
   const status = error.response?.status;
@@ -176,7 +163,8 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
     }
     return new TransientError(`${what}: ${error.message}`, { system, cause: error });
   }
-  const messages = serverMessages(error.response?.data);
+  // Status, codes and known phrases only: error bodies can echo personal data (upstream-details.ts).
+  const messages = safeServerDetails(error.response?.data, system);
   const suffix = messages.length ? `: ${messages.join('; ')}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(error.response?.headers?.['retry-after']);
