@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'MALFORMED_APPEAL'
   | 'ANSWER_INVALID'
   | 'FILE_TOO_LARGE'
+  /** More attachments, or more bytes of them together, than one appeal may bring. */
+  | 'APPEAL_TOO_LARGE'
+  /** An attachment URL, or a redirect of one, outside POS_ATTACHMENT_ORIGINS: nothing is fetched there. */
+  | 'ATTACHMENT_ORIGIN_NOT_ALLOWED'
   | 'MAPPING_INVALID'
   | 'MAPPING_FAILED'
   | 'RECORD_INVALID'
@@ -118,6 +122,23 @@ export class MalformedAppealError extends BridgeError {
 export class FileTooLargeError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
     super('FILE_TOO_LARGE', message, false, options);
+  }
+}
+
+/** POS_MAX_ATTACHMENTS or POS_MAX_ATTACHMENTS_TOTAL_MB passed: the appeal waits for a person. */
+export class AppealTooLargeError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('APPEAL_TOO_LARGE', message, false, options);
+  }
+}
+
+/**
+ * An attachment outside the allowed origins. The message names the origin only: the path and
+ * query of an attachment URL can hold personal data.
+ */
+export class AttachmentOriginError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('ATTACHMENT_ORIGIN_NOT_ALLOWED', message, false, options);
   }
 }
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import nock from 'nock';
 import type { BridgeConfig } from '../src/config/load.js';
 import {
-  AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+  AttachmentOriginError, AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 } from '../src/errors.js';
 import { createLogger } from '../src/logging.js';
 import { PosClient, posRouteLabel, type PosClientOptions } from '../src/pos/client.js';
@@ -477,13 +477,40 @@ describe('downloadAttachment', () => {
     expect(file.data.toString()).toBe('ok');
   });
 
-  it('never sends the bearer token to a host outside ПОС', async () => {
+  it('fetches nothing from an origin outside POS_ATTACHMENT_ORIGINS: other port, scheme, subdomain, metadata address', async () => {
+    const scopes = [
+      nock('https://pos.test:8443').get(/.*/).reply(200, 'x'),
+      nock('http://pos.test').get(/.*/).reply(200, 'x'),
+      nock('https://files.pos.test').get(/.*/).reply(200, 'x'),
+      nock('http://169.254.169.254').get(/.*/).reply(200, 'x'),
+      nock('https://10.0.0.5').get(/.*/).reply(200, 'x'),
+    ];
+    const token = tokenEndpoint();
+    const client = makeClient({ attachmentOrigins: [BASE, 'http://pos.test'] }); // http beside an https ПОС: still refused
+    const expected: [string, string][] = [
+      ['https://pos.test:8443/f/1', 'attachment origin https://pos.test:8443 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      ['http://pos.test/f/1', 'attachment origin http://pos.test is plain http while POS_BASE_URL is https; refused'],
+      ['https://files.pos.test/f/1', 'attachment origin https://files.pos.test is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      ['http://169.254.169.254/latest/meta-data/', 'attachment origin http://169.254.169.254 is plain http while POS_BASE_URL is https; refused'],
+      ['https://10.0.0.5/admin?user=ivanov', 'attachment origin https://10.0.0.5 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+    ];
+    for (const [url, message] of expected) {
+      const error = await caught(client.downloadAttachment(url));
+      expect(error, url).toBeInstanceOf(AttachmentOriginError);
+      expect((error as AttachmentOriginError).message).toBe(message);
+    }
+    for (const scope of scopes) expect(scope.isDone()).toBe(false);
+    expect(token.isDone()).toBe(false);
+  });
+
+  it('never sends the bearer token to an allowed origin other than ПОС', async () => {
     let authorization: string | undefined = 'unset';
     nock('https://cdn.example.org').get('/f/doc.pdf').reply(function () {
       authorization = this.req.headers.authorization as string | undefined;
       return [200, 'pdf'];
     });
-    const file = await makeClient().downloadAttachment('https://cdn.example.org/f/doc.pdf');
+    const client = makeClient({ attachmentOrigins: [BASE, 'https://cdn.example.org'] });
+    const file = await client.downloadAttachment('https://cdn.example.org/f/doc.pdf');
     expect(file.name).toBe('doc.pdf');
     expect(authorization).toBeUndefined();
     expect(tokenCount).toBe(0);
@@ -493,7 +520,7 @@ describe('downloadAttachment', () => {
 describe('metrics labels', () => {
   it('reports latency per route with ids folded and foreign hosts hidden', async () => {
     const events: Parameters<HttpObserver>[0][] = [];
-    const client = makeClient({}, { observer: (event) => void events.push(event) });
+    const client = makeClient({ attachmentOrigins: [BASE, 'https://cdn.example.org'] }, { observer: (event) => void events.push(event) });
     tokenEndpoint();
     nock(BASE).post('/appeal-service/edms/123/mark-accepted').reply(200, '');
     nock(BASE).get('/file-storage-service/filestorage/9f1c2d7e-aaaa').reply(200, 'x');
