@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # pos-bridge image: `docker build -t pos-bridge .`, then see docker-compose.yml.
 # Build stage: full dependencies and the TypeScript compiler; nothing of it reaches the runtime image.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here because `prepare` would build before the sources are copied.
@@ -11,7 +11,7 @@ RUN npm run build
 
 # Runtime stage: compiled code, production dependencies, shipped mappings and fixtures (the demo
 # and the sandbox emulators use them). Runs as the unprivileged `node` user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080 \

@@ -13,6 +13,10 @@ export type ErrorCode =
   | 'MALFORMED_APPEAL'
   | 'ANSWER_INVALID'
   | 'FILE_TOO_LARGE'
+  /** More attachments, or more bytes of them together, than one appeal may bring. */
+  | 'APPEAL_TOO_LARGE'
+  /** An attachment URL, or a redirect of one, outside POS_ATTACHMENT_ORIGINS: nothing is fetched there. */
+  | 'ATTACHMENT_ORIGIN_NOT_ALLOWED'
   | 'MAPPING_INVALID'
   | 'MAPPING_FAILED'
   | 'RECORD_INVALID'
@@ -80,7 +84,10 @@ export class TransientError extends BridgeError {
   }
 }
 
-/** Other 4xx: the request itself is wrong; repeating it will not help. Keeps the server's messages. */
+/**
+ * Other 4xx: the request itself is wrong; repeating it will not help. `messages` holds only the
+ * safe parts of the server's answer (error codes, known phrases: src/http/upstream-details.ts).
+ */
 export class PermanentError extends BridgeError {
   readonly messages: string[];
   constructor(message: string, messages: string[] = [], options: BridgeErrorOptions = {}) {
@@ -115,6 +122,23 @@ export class MalformedAppealError extends BridgeError {
 export class FileTooLargeError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
     super('FILE_TOO_LARGE', message, false, options);
+  }
+}
+
+/** POS_MAX_ATTACHMENTS or POS_MAX_ATTACHMENTS_TOTAL_MB passed: the appeal waits for a person. */
+export class AppealTooLargeError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('APPEAL_TOO_LARGE', message, false, options);
+  }
+}
+
+/**
+ * An attachment outside the allowed origins. The message names the origin only: the path and
+ * query of an attachment URL can hold personal data.
+ */
+export class AttachmentOriginError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('ATTACHMENT_ORIGIN_NOT_ALLOWED', message, false, options);
   }
 }
 

@@ -135,6 +135,55 @@ describe('configuration', () => {
     expect(parseSchedule('0s')).toBeUndefined();
   });
 
+  it('allows attachments from the ПОС origin only, and bounds appeals and calls, by default', () => {
+    const config = loadConfig({ env: valid, command: 'start', dotenvPath: false });
+    expect(config.pos.attachmentOrigins).toEqual(['https://pos.gosuslugi.ru']);
+    expect(config.pos).toMatchObject({
+      maxAttachments: 20, maxAttachmentsTotalBytes: 100 * 1024 * 1024, maxResponseBytes: 16 * 1024 * 1024, totalTimeoutMs: 300_000,
+    });
+    const sandbox = loadConfig({ env: { ...valid, POS_BASE_URL: 'http://127.0.0.1:8090/' }, command: 'start', dotenvPath: false });
+    expect(sandbox.pos.attachmentOrigins).toEqual(['http://127.0.0.1:8090']);
+  });
+
+  it('reads POS_ATTACHMENT_ORIGINS as origins, normalised, and the limits as given', () => {
+    const config = loadConfig({
+      env: {
+        ...valid, POS_ATTACHMENT_ORIGINS: ' https://POS.gosuslugi.ru:443, https://files.example:8443/ ,https://files.example:8443',
+        POS_MAX_ATTACHMENTS: '5', POS_MAX_ATTACHMENTS_TOTAL_MB: '7', POS_MAX_RESPONSE_MB: '2', HTTP_TOTAL_TIMEOUT: '90s',
+      },
+      command: 'start', dotenvPath: false,
+    });
+    expect(config.pos.attachmentOrigins).toEqual(['https://pos.gosuslugi.ru', 'https://files.example:8443']);
+    expect(config.pos).toMatchObject({ maxAttachments: 5, maxAttachmentsTotalBytes: 7 * 1024 * 1024, maxResponseBytes: 2 * 1024 * 1024, totalTimeoutMs: 90_000 });
+  });
+
+  it('refuses each attachment origin that is not a bare https origin, one line each', () => {
+    const problems = problemsOf({
+      ...valid,
+      POS_ATTACHMENT_ORIGINS: 'https://pos.gosuslugi.ru,https://files.example/docs,ftp://files.example,files.example,http://files.example,https://u:p@files.example,https://files.example?x=1',
+    });
+    expect(problems).toEqual([
+      'POS_ATTACHMENT_ORIGINS: "https://files.example/docs" must be a bare origin scheme://host[:port], without path, query or credentials',
+      'POS_ATTACHMENT_ORIGINS: "ftp://files.example" must start with https:// (or http://)',
+      'POS_ATTACHMENT_ORIGINS: "files.example" is not a URL; write an origin like https://files.example',
+      'POS_ATTACHMENT_ORIGINS: "https://u:p@files.example" must be a bare origin scheme://host[:port], without path, query or credentials',
+      'POS_ATTACHMENT_ORIGINS: "https://files.example?x=1" must be a bare origin scheme://host[:port], without path, query or credentials',
+      'POS_ATTACHMENT_ORIGINS: "http://files.example" is plain http; only https origins are allowed while POS_BASE_URL is https',
+    ]);
+    expect(problemsOf({ ...valid, POS_ATTACHMENT_ORIGINS: ' , ' })).toEqual(['POS_ATTACHMENT_ORIGINS: must name at least one origin, e.g. https://pos.gosuslugi.ru']);
+    // Beside an http ПОС (a sandbox, the emulator) plain http origins are allowed.
+    expect(problemsOf({ ...valid, POS_BASE_URL: 'http://127.0.0.1:8090', POS_ATTACHMENT_ORIGINS: 'http://127.0.0.1:8090,http://127.0.0.1:8091' })).toEqual([]);
+  });
+
+  it('refuses limits that are not positive whole numbers or durations', () => {
+    expect(problemsOf({ ...valid, POS_MAX_ATTACHMENTS: '0', POS_MAX_ATTACHMENTS_TOTAL_MB: 'lots', POS_MAX_RESPONSE_MB: '1.5', HTTP_TOTAL_TIMEOUT: 'forever' })).toEqual([
+      expect.stringMatching(/^HTTP_TOTAL_TIMEOUT: must be a duration/),
+      'POS_MAX_ATTACHMENTS: must be at least 1',
+      'POS_MAX_ATTACHMENTS_TOTAL_MB: must be a whole number',
+      'POS_MAX_RESPONSE_MB: must be a whole number',
+    ]);
+  });
+
   it('redacts secrets when printing settings', () => {
     const shown = redactedSettings(valid);
     expect(shown.DATA_KEY).toBe('[redacted]');

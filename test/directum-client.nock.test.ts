@@ -75,12 +75,13 @@ describe('failures become coded errors', () => {
     expect(error.message).toMatch(/timed out/);
   });
 
-  it.each([500, 502, 503, 504])('HTTP %i → TransientError keeping the OData message', async (status) => {
-    nock(BASE).get('/IRequests').query(true).reply(status, { error: { code: 'InternalServerError', message: 'База данных недоступна' } });
+  it.each([500, 502, 503, 504])('HTTP %i → TransientError keeping the OData code, never its free text', async (status) => {
+    nock(BASE).get('/IRequests').query(true).reply(status, { error: { code: 'InternalServerError', message: 'Иванова Анна, +7 999 000-11-22: база данных недоступна' } });
     const error = await caught(adapter().ping());
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ status, retryable: true });
-    expect(error.message).toMatch(/База данных недоступна/);
+    expect(error.message).toMatch(new RegExp(`HTTP ${status}: InternalServerError$`));
+    expect(error.message).not.toMatch(/Иванова|999|недоступна/);
   });
 
   it('429 with Retry-After → RateLimitedError with the wait', async () => {
@@ -97,11 +98,20 @@ describe('failures become coded errors', () => {
     expect(error).toMatchObject({ code: 'AUTH_FAILED', retryable: false, status: 401 });
   });
 
-  it('400 → PermanentError with the server message', async () => {
-    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: "The property 'Colour' does not exist" } });
+  it('400 → PermanentError with the OData code only', async () => {
+    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: "The value 'Петров Пётр, 89161234567' of 'Colour' is invalid" } });
     const error = await caught(client().create('IRequests', { Colour: 'red' }));
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as PermanentError).messages).toEqual(["The property 'Colour' does not exist"]);
+    expect((error as PermanentError).messages).toEqual(['BadRequest']);
+    expect(error.message).toBe('Directum POST IRequests: HTTP 400: BadRequest');
+  });
+
+  it('400 about the request\'s structure keeps the message: it names properties and types, never values', async () => {
+    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: "The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'" } });
+    const error = await caught(client().create('IRequests', { FastTrack: true }));
+    expect(error.message).toBe("Directum POST IRequests: HTTP 400: BadRequest; The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'");
+    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: 'Navigation property DeliveryMethod must be an object like {"Id": n}' } });
+    expect((await caught(client().create('IRequests', { DeliveryMethod: 'x' }))).message).toContain('Navigation property DeliveryMethod must be an object like {"Id": n}');
   });
 
   it('a dropped connection → TransientError', async () => {

@@ -127,10 +127,10 @@ describe('Dockerfile', () => {
   }, []);
   const [build, runtime] = stages as [string[], string[]];
 
-  it('builds in one node:20-bookworm-slim stage and runs in another', () => {
+  it('builds in one node:24-bookworm-slim stage (Node 24 LTS) and runs in another', () => {
     expect(stages).toHaveLength(2);
-    expect(build[0]).toBe('FROM node:20-bookworm-slim AS build');
-    expect(runtime[0]).toBe('FROM node:20-bookworm-slim AS runtime');
+    expect(build[0]).toBe('FROM node:24-bookworm-slim AS build');
+    expect(runtime[0]).toBe('FROM node:24-bookworm-slim AS runtime');
     expect(build.some((line) => /^RUN npm ci\b/.test(line))).toBe(true);
     expect(build).toContain('RUN npm run build');
     expect(runtime.some((line) => line.includes('npm ci --omit=dev --ignore-scripts'))).toBe(true);

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import nock from 'nock';
 import type { BridgeConfig } from '../src/config/load.js';
 import {
-  AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+  AttachmentOriginError, AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
 } from '../src/errors.js';
 import { createLogger } from '../src/logging.js';
 import { PosClient, posRouteLabel, type PosClientOptions } from '../src/pos/client.js';
@@ -204,15 +204,49 @@ describe('error classification', () => {
   }
 
   for (const status of [400, 404, 409]) {
-    it(`${status} → PermanentError with the server's messages`, async () => {
+    it(`${status} → PermanentError keeping known ПОС phrases only, never free text`, async () => {
       tokenEndpoint();
-      nock(BASE).post('/appeal-service/edms/9').reply(status, { messages: ['Обращение не найдено', 'second'] });
+      nock(BASE).post('/appeal-service/edms/9').reply(status, {
+        messages: ['Обращение с id 9 не найдено', 'Заявитель Сидорова Мария, тел. +7 912 345-67-89: адрес не совпадает'],
+      });
       const error = await caught(makeClient().postAnswer({ id: 9, answer: false, status: 'В работе' }));
       expect(error).toBeInstanceOf(PermanentError);
-      expect((error as PermanentError).messages).toEqual(['Обращение не найдено', 'second']);
+      expect((error as PermanentError).messages).toEqual(['Обращение с id 9 не найдено']);
+      expect((error as PermanentError).message).toBe(`answer 9: HTTP ${status}: Обращение с id 9 не найдено`);
       expect((error as PermanentError).retryable).toBe(false);
     });
   }
+
+  // An upstream body can echo what was sent: the applicant's name, phone, address.
+  const PERSONAL = 'Сидорова Мария Ивановна, +7 912 345-67-89, sidorova@example.ru';
+  const bodies: [string, unknown][] = [
+    ['plain text', `Ошибка обработки: ${PERSONAL}`],
+    ['HTML', `<html><body><h1>502</h1><p>${PERSONAL}</p></body></html>`],
+    ['ПОС messages', { messages: [PERSONAL, 'Обращение не найдено'] }],
+    ['OData message', { error: { code: 'Bad Request 89123456789', message: PERSONAL } }],
+    ['OAuth description', { error: 'invalid_request', error_description: PERSONAL }],
+  ];
+  for (const status of [400, 404, 422, 500, 503]) {
+    for (const [kind, body] of bodies) {
+      it(`${status} with ${kind}: the message holds the status, never the body`, async () => {
+        tokenEndpoint();
+        nock(BASE).get(PULL).query(true).reply(status, body as Record<string, unknown>);
+        const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
+        expect(error).toBeInstanceOf(status >= 500 ? TransientError : PermanentError);
+        expect(error.message).toMatch(new RegExp(`^pull page 0: HTTP ${status}(: invalid_request)?$`));
+        const shown = JSON.stringify({ ...error.toJSON(), messages: (error as PermanentError).messages, details: error.details });
+        for (const fragment of ['Сидорова', '912', 'sidorova', 'example.ru', 'Ошибка', 'html', 'не найдено']) expect(shown).not.toContain(fragment);
+      });
+    }
+  }
+
+  it('a body that is not JSON is named so, without quoting it', async () => {
+    tokenEndpoint();
+    nock(BASE).get(PULL).query(true).reply(200, `{"content": "${PERSONAL}`);
+    const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect(error.message).toBe('pull page 0: body is not JSON');
+  });
 
   it('a response slower than the timeout → TransientError', async () => {
     tokenEndpoint();
@@ -427,13 +461,14 @@ describe('downloadAttachment', () => {
     expect(file.data.length).toBe(1024);
   });
 
-  it('a 404 download carries the server messages; a 401 re-authenticates once', async () => {
+  it('a 404 download keeps the status, not the body; a 401 re-authenticates once', async () => {
     tokenEndpoint(2);
     const client = makeClient();
-    nock(BASE).get(FILE).reply(404, { messages: ['Файл не найден'] });
+    nock(BASE).get(FILE).reply(404, { messages: ['Файл паспорт_Иванов_И_И.pdf не найден'] });
     const error = await caught(client.downloadAttachment(`${BASE}${FILE}`));
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as PermanentError).messages).toEqual(['Файл не найден']);
+    expect((error as PermanentError).messages).toEqual([]);
+    expect((error as PermanentError).message).toBe('download attachment: HTTP 404');
 
     nock(BASE).get(FILE).reply(401, {}).get(FILE).reply(200, 'ok', { 'Content-Disposition': 'attachment; filename=ok.txt' });
     const file = await client.downloadAttachment(`${BASE}${FILE}`);
@@ -442,13 +477,40 @@ describe('downloadAttachment', () => {
     expect(file.data.toString()).toBe('ok');
   });
 
-  it('never sends the bearer token to a host outside ПОС', async () => {
+  it('fetches nothing from an origin outside POS_ATTACHMENT_ORIGINS: other port, scheme, subdomain, metadata address', async () => {
+    const scopes = [
+      nock('https://pos.test:8443').get(/.*/).reply(200, 'x'),
+      nock('http://pos.test').get(/.*/).reply(200, 'x'),
+      nock('https://files.pos.test').get(/.*/).reply(200, 'x'),
+      nock('http://169.254.169.254').get(/.*/).reply(200, 'x'),
+      nock('https://10.0.0.5').get(/.*/).reply(200, 'x'),
+    ];
+    const token = tokenEndpoint();
+    const client = makeClient({ attachmentOrigins: [BASE, 'http://pos.test'] }); // http beside an https ПОС: still refused
+    const expected: [string, string][] = [
+      ['https://pos.test:8443/f/1', 'attachment origin https://pos.test:8443 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      ['http://pos.test/f/1', 'attachment origin http://pos.test is plain http while POS_BASE_URL is https; refused'],
+      ['https://files.pos.test/f/1', 'attachment origin https://files.pos.test is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      ['http://169.254.169.254/latest/meta-data/', 'attachment origin http://169.254.169.254 is plain http while POS_BASE_URL is https; refused'],
+      ['https://10.0.0.5/admin?user=ivanov', 'attachment origin https://10.0.0.5 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+    ];
+    for (const [url, message] of expected) {
+      const error = await caught(client.downloadAttachment(url));
+      expect(error, url).toBeInstanceOf(AttachmentOriginError);
+      expect((error as AttachmentOriginError).message).toBe(message);
+    }
+    for (const scope of scopes) expect(scope.isDone()).toBe(false);
+    expect(token.isDone()).toBe(false);
+  });
+
+  it('never sends the bearer token to an allowed origin other than ПОС', async () => {
     let authorization: string | undefined = 'unset';
     nock('https://cdn.example.org').get('/f/doc.pdf').reply(function () {
       authorization = this.req.headers.authorization as string | undefined;
       return [200, 'pdf'];
     });
-    const file = await makeClient().downloadAttachment('https://cdn.example.org/f/doc.pdf');
+    const client = makeClient({ attachmentOrigins: [BASE, 'https://cdn.example.org'] });
+    const file = await client.downloadAttachment('https://cdn.example.org/f/doc.pdf');
     expect(file.name).toBe('doc.pdf');
     expect(authorization).toBeUndefined();
     expect(tokenCount).toBe(0);
@@ -458,7 +520,7 @@ describe('downloadAttachment', () => {
 describe('metrics labels', () => {
   it('reports latency per route with ids folded and foreign hosts hidden', async () => {
     const events: Parameters<HttpObserver>[0][] = [];
-    const client = makeClient({}, { observer: (event) => void events.push(event) });
+    const client = makeClient({ attachmentOrigins: [BASE, 'https://cdn.example.org'] }, { observer: (event) => void events.push(event) });
     tokenEndpoint();
     nock(BASE).post('/appeal-service/edms/123/mark-accepted').reply(200, '');
     nock(BASE).get('/file-storage-service/filestorage/9f1c2d7e-aaaa').reply(200, 'x');

@@ -7,7 +7,9 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
-import { SECRET_SETTINGS, SETTING_NAMES, settingsSchema, type Settings } from './schema.js';
+import {
+  parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, settingsSchema, splitList, type Settings,
+} from './schema.js';
 import type { Schedule } from './schedule.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
@@ -43,9 +45,22 @@ export interface BridgeConfig {
     clientId: string;
     clientSecret: string;
     pageSize: number;
+    /** Idle timeout of one call (no byte for this long). */
     timeoutMs: number;
     maxAttachmentBytes: number;
     rateLimitPerSecond?: number;
+    // The limits below are always set by loadConfig; a hand-built config (tests, tools) gets
+    // POS_LIMIT_DEFAULTS and attachments from the ПОС origin only.
+    /** Origins attachments may be downloaded from (POS_ATTACHMENT_ORIGINS). */
+    attachmentOrigins?: readonly string[];
+    /** Attachments one appeal may have (POS_MAX_ATTACHMENTS). */
+    maxAttachments?: number;
+    /** Bytes of all attachments of one appeal together (POS_MAX_ATTACHMENTS_TOTAL_MB). */
+    maxAttachmentsTotalBytes?: number;
+    /** Largest JSON body read from ПОС: pages, token, errors (POS_MAX_RESPONSE_MB). */
+    maxResponseBytes?: number;
+    /** Total deadline of one file transfer; JSON calls get min(this, 2 × timeoutMs) (HTTP_TOTAL_TIMEOUT). */
+    totalTimeoutMs?: number;
   };
   proxy: { httpsProxy?: string; noProxy?: string };
   edms: EdmsConfig;
@@ -152,6 +167,24 @@ function requireFor(raw: RawSettings, command: Command, problems: string[]): voi
   }
 }
 
+/** Plain http attachment origins only beside an http POS_BASE_URL (a sandbox or the emulator). */
+function checkOriginSchemes(raw: RawSettings, problems: string[]): void {
+  if (!raw.POS_ATTACHMENT_ORIGINS) return;
+  let baseProtocol: string;
+  try {
+    baseProtocol = new URL(raw.POS_BASE_URL ?? 'https://pos.gosuslugi.ru').protocol;
+  } catch {
+    return; // POS_BASE_URL has its own line
+  }
+  if (baseProtocol !== 'https:') return;
+  for (const entry of splitList(raw.POS_ATTACHMENT_ORIGINS)) {
+    const parsed = parseOriginEntry(entry);
+    if ('origin' in parsed && parsed.protocol === 'http:') {
+      problems.push(`POS_ATTACHMENT_ORIGINS: "${entry}" is plain http; only https origins are allowed while POS_BASE_URL is https`);
+    }
+  }
+}
+
 /** Validates everything and returns the configuration, or throws ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   const env = options.env ?? process.env;
@@ -168,6 +201,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
   requireFor(merged, command, problems);
+  checkOriginSchemes(merged, problems);
   if (yaml.topology?.cluster?.length && !/\{[^}]+\}/.test(merged.QUEUE_PREFIX ?? 'pos-bridge')) {
     // On a Cluster every key of one queue or appeal must hash to one slot (BullMQ and MULTI need it).
     problems.push('QUEUE_PREFIX: must hold a hash tag, e.g. {pos-bridge}, when Redis Cluster is configured');
@@ -179,6 +213,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   }
   return toConfig(parsed.data, yaml.topology);
 }
+
+const MB = 1024 * 1024;
 
 function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
   const edms: EdmsConfig =
@@ -213,8 +249,13 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
       clientSecret: s.POS_CLIENT_SECRET ?? '',
       pageSize: s.POS_PAGE_SIZE,
       timeoutMs: s.POS_TIMEOUT,
-      maxAttachmentBytes: s.POS_MAX_ATTACHMENT_MB * 1024 * 1024,
+      maxAttachmentBytes: s.POS_MAX_ATTACHMENT_MB * MB,
       rateLimitPerSecond: s.POS_RATE_LIMIT,
+      attachmentOrigins: s.POS_ATTACHMENT_ORIGINS ?? [new URL(s.POS_BASE_URL).origin],
+      maxAttachments: s.POS_MAX_ATTACHMENTS,
+      maxAttachmentsTotalBytes: s.POS_MAX_ATTACHMENTS_TOTAL_MB * MB,
+      maxResponseBytes: s.POS_MAX_RESPONSE_MB * MB,
+      totalTimeoutMs: s.HTTP_TOTAL_TIMEOUT,
     },
     proxy: { httpsProxy: s.HTTPS_PROXY, noProxy: s.NO_PROXY },
     edms,

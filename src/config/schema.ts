@@ -48,6 +48,47 @@ const uuid = z
   .trim()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID like 6f1c2a9e-3b7d-5e4f-8a21-0c9d4b6e7f10')
   .transform((value) => value.toLowerCase());
+/** Defaults of the ПОС limits; the PosClient applies the same ones when built without a config. */
+export const POS_LIMIT_DEFAULTS = {
+  maxAttachments: 20,
+  maxAttachmentsTotalMb: 100,
+  maxResponseMb: 16,
+  totalTimeoutMs: 5 * 60_000,
+} as const;
+
+/** One entry of POS_ATTACHMENT_ORIGINS as an origin (`https://host[:port]`), or why it is not one. */
+export function parseOriginEntry(entry: string): { origin: string; protocol: string } | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return { problem: `"${entry}" is not a URL; write an origin like https://files.example` };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `"${entry}" must start with https:// (or http://)` };
+  // `new URL` gives a bare origin the path "/"; `?`, `#` or `@` mean a query, fragment or login.
+  const bare = url.pathname === '/' && !/[?#@]/.test(entry);
+  if (!bare) return { problem: `"${entry}" must be a bare origin scheme://host[:port], without path, query or credentials` };
+  return { origin: url.origin, protocol: url.protocol };
+}
+
+export function splitList(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
+const originList = z.string().transform((value, ctx): string[] => {
+  const entries = splitList(value);
+  if (entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must name at least one origin, e.g. https://pos.gosuslugi.ru' });
+    return z.NEVER;
+  }
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const parsed = parseOriginEntry(entry);
+    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    else if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+  }
+  return origins;
+});
 
 /** Decodes DATA_KEY: exactly 32 bytes, as 64 hex characters or base64. */
 export function decodeDataKey(text: string): Buffer | undefined {
@@ -88,7 +129,12 @@ export const settingsSchema = z.object({
   POS_CLIENT_SECRET: nonEmpty.optional(),
   POS_PAGE_SIZE: positiveInt(100).default(20),
   POS_TIMEOUT: duration.default(30_000),
+  HTTP_TOTAL_TIMEOUT: duration.default(POS_LIMIT_DEFAULTS.totalTimeoutMs),
+  POS_ATTACHMENT_ORIGINS: originList.optional(),
   POS_MAX_ATTACHMENT_MB: positiveInt(1024).default(50),
+  POS_MAX_ATTACHMENTS: positiveInt(1000).default(POS_LIMIT_DEFAULTS.maxAttachments),
+  POS_MAX_ATTACHMENTS_TOTAL_MB: positiveInt(16_384).default(POS_LIMIT_DEFAULTS.maxAttachmentsTotalMb),
+  POS_MAX_RESPONSE_MB: positiveInt(1024).default(POS_LIMIT_DEFAULTS.maxResponseMb),
   HTTPS_PROXY: url(['http:', 'https:']).optional(),
   NO_PROXY: z.string().optional(),
   EDMS: z.enum(['directum-rx', 'delo'], { error: 'must be directum-rx or delo' }).optional(),

@@ -3,12 +3,14 @@
 // policy is the same whichever system failed.
 import http from 'node:http';
 import https from 'node:https';
+import { finished, type Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
   type ExternalSystem,
 } from '../errors.js';
+import { safeServerDetails } from './upstream-details.js';
 
 export interface ProxySettings {
   httpsProxy?: string;
@@ -37,7 +39,15 @@ export interface HttpClientOptions {
   /** Off unless given (unit tests of the clients see each failure at once). */
   retryReads?: ReadRetry;
   system: ExternalSystem;
+  /** Idle timeout: the call fails when no byte arrives for this long. */
   timeoutMs: number;
+  /**
+   * Total deadline of one call, however steadily bytes arrive (a slow-drip server would otherwise
+   * hold a worker forever); a request may set its own `deadlineMs`. Streamed bodies count until read.
+   */
+  totalTimeoutMs?: number;
+  /** Largest body read into memory (axios maxContentLength); a request may lift it with -1. */
+  maxResponseBytes?: number;
   proxy?: ProxySettings;
   observer?: HttpObserver;
   headers?: Record<string, string>;
@@ -69,6 +79,71 @@ export function routeLabel(url: string | undefined): string {
     .replace(/\/\d+(?=\/|$)/g, '/{id}');
 }
 
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /** Total deadline of this call in ms; the client's totalTimeoutMs when left out. */
+    deadlineMs?: number;
+  }
+}
+
+/** Calls whose total deadline passed, with that deadline: classifyHttpError names it. */
+const expiredDeadlines = new WeakMap<object, number>();
+
+function isStream(data: unknown): data is Readable {
+  return Boolean(data) && typeof (data as Readable).pipe === 'function' && typeof (data as Readable).destroy === 'function';
+}
+
+/**
+ * Aborts a call once its deadline passes, body included. Installed before any other interceptor, so
+ * it runs last on the way out (after rate limiting, which must not eat the deadline) and first on
+ * the way back; an in-call retry passes through again and gets a deadline of its own.
+ */
+function installDeadline(instance: AxiosInstance, defaultMs: number | undefined): void {
+  const calls = new WeakMap<object, { timer: NodeJS.Timeout; body?: Readable }>();
+  // A streamed body outlives the call's promise, and axios stops watching an error body once it
+  // has rejected: the deadline holds until such a body is read or dropped.
+  const settle = (config: object | undefined, data: unknown) => {
+    const call = config ? calls.get(config) : undefined;
+    if (!call) return;
+    if (isStream(data) && !data.destroyed) {
+      call.body = data;
+      finished(data, () => clearTimeout(call.timer));
+    } else {
+      clearTimeout(call.timer);
+    }
+  };
+  instance.interceptors.request.use((config) => {
+    const ms = config.deadlineMs ?? defaultMs;
+    if (!ms) return config;
+    const controller = new AbortController();
+    expiredDeadlines.delete(config);
+    const timer = setTimeout(() => {
+      expiredDeadlines.set(config, ms);
+      controller.abort();
+      const body = calls.get(config)?.body;
+      if (body && !body.destroyed) body.destroy(new AxiosError(`total deadline of ${ms} ms exceeded`, AxiosError.ECONNABORTED, config));
+    }, ms);
+    calls.set(config, { timer });
+    config.signal = config.signal ? AbortSignal.any([config.signal as AbortSignal, controller.signal]) : controller.signal;
+    return config;
+  });
+  instance.interceptors.response.use(
+    (response) => {
+      settle(response.config, response.data);
+      return response;
+    },
+    (error: unknown) => {
+      if (error instanceof AxiosError) settle(error.config, error.response?.data);
+      return Promise.reject(error);
+    },
+  );
+}
+
+/** axios's maxContentLength refusal: a body larger than the client reads into memory. */
+function isTooLarge(error: AxiosError): boolean {
+  return error.code === AxiosError.ERR_BAD_RESPONSE && /^maxContentLength size of -?\d+ exceeded$/.test(error.message);
+}
+
 export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
   const target = new URL(options.baseURL);
@@ -82,10 +157,12 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     proxy: false, // the agent above does proxying; axios's own proxy support mishandles HTTPS tunnels
     headers: options.headers,
     maxRedirects: 0,
+    maxContentLength: options.maxResponseBytes ?? -1,
     validateStatus: (status) => status >= 200 && status < 300,
     transitional: { clarifyTimeoutError: true },
   });
 
+  installDeadline(instance, options.totalTimeoutMs);
   if (options.retryReads) installReadRetry(instance, options.retryReads);
   if (options.observer) {
     const observe = options.observer;
@@ -123,7 +200,8 @@ function installReadRetry(instance: AxiosInstance, retry: ReadRetry): void {
     if (!(error instanceof AxiosError) || !error.config) throw error;
     const config = error.config as typeof error.config & { [RETRIES]?: number };
     const status = error.response?.status;
-    const transient = status === undefined ? error.code !== 'ERR_CANCELED' : status === 408 || status >= 500;
+    // A cancelled call (its deadline passed) or an oversized body would only fail again.
+    const transient = status === undefined ? error.code !== 'ERR_CANCELED' && !isTooLarge(error) : status === 408 || status >= 500;
     const done = config[RETRIES] ?? 0;
     if (!transient || !SAFE_METHODS.has((config.method ?? 'get').toLowerCase()) || done >= retry.attempts) throw error;
     config[RETRIES] = done + 1;
@@ -142,32 +220,31 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number {
   return Number.isNaN(date) ? 1000 : Math.max(0, date - now);
 }
 
-/** The server's error texts: ПОС sends {"messages":[...]}, OData {"error":{"message"}}, others vary. */
-export function serverMessages(body: unknown): string[] {
-  if (typeof body === 'string') return body.trim() ? [body.trim().slice(0, 500)] : [];
-  if (!body || typeof body !== 'object') return [];
-  const record = body as Record<string, unknown>;
-  if (Array.isArray(record.messages)) return record.messages.map(String);
-  const error = record.error;
-  if (typeof error === 'string') return [typeof record.error_description === 'string' ? `${error}: ${record.error_description}` : error];
-  if (error && typeof error === 'object' && typeof (error as Record<string, unknown>).message === 'string') {
-    return [String((error as Record<string, unknown>).message)];
-  }
-  if (typeof record.message === 'string') return [record.message];
-  return [];
-}
-
 const NETWORK_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
   'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_CANCELED',
 ]);
 
+/** Seconds to a tenth: a download's later hops get what is left of one deadline, e.g. 299 996 ms. */
+function formatMs(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
 /** Turns whatever axios threw into one of the bridge's coded errors. */
 export function classifyHttpError(error: unknown, system: ExternalSystem, what: string): BridgeError {
   if (error instanceof BridgeError) return error;
   if (!(error instanceof AxiosError)) {
-    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response: ${error.message}`, { system, cause: error });
+    // A JSON parser's message quotes the body: say only what went wrong.
+    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response (not JSON)`, { system, cause: error });
     return new TransientError(`${what}: ${(error as Error)?.message ?? String(error)}`, { system, cause: error });
+  }
+  const deadline = error.config ? expiredDeadlines.get(error.config) : undefined;
+  if (deadline !== undefined) {
+    return new TransientError(`${what}: timed out: not complete within the total deadline of ${formatMs(deadline)}`, { system, cause: error });
+  }
+  if (isTooLarge(error)) {
+    const limit = error.config?.maxContentLength;
+    return new MalformedResponseError(`${what}: response larger than the limit of ${limit} bytes`, { system, details: { maxBytes: limit } });
   }
   const status = error.response?.status;
   if (status === undefined) {
@@ -178,7 +255,8 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
     }
     return new TransientError(`${what}: ${error.message}`, { system, cause: error });
   }
-  const messages = serverMessages(error.response?.data);
+  // Status, codes and known phrases only: error bodies can echo personal data (upstream-details.ts).
+  const messages = safeServerDetails(error.response?.data, system);
   const suffix = messages.length ? `: ${messages.join('; ')}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(error.response?.headers?.['retry-after']);

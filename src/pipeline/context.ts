@@ -19,6 +19,7 @@ export interface PosApi {
   postAnswer(body: PosAnswer): Promise<void>;
   uploadFile(file: AppealFile): Promise<UploadedFile>;
   downloadAttachment(url: string, options?: { maxBytes?: number }): Promise<AppealFile>;
+  downloadAttachments(urls: readonly string[]): Promise<AppealFile[]>;
 }
 
 export interface MappingSource {

@@ -14,7 +14,7 @@ import type { RegisterJobData } from './queues.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
-const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN']);
+const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN', 'ATTACHMENT_ORIGIN_NOT_ALLOWED', 'APPEAL_TOO_LARGE']);
 
 /** An unknown reference, told with the mapping's own values and what to do next. */
 function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error: BridgeError): BridgeError {
@@ -25,9 +25,7 @@ function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error
 }
 
 async function downloadAttachments(ctx: PipelineContext, appeal: PosAppeal): Promise<AppealFile[]> {
-  const files: AppealFile[] = [];
-  for (const url of appeal.attachments ?? []) files.push(await ctx.pos.downloadAttachment(url));
-  return files;
+  return ctx.pos.downloadAttachments(appeal.attachments ?? []); // origins and per-appeal caps checked there
 }
 
 /** Waits (without spending an attempt) before checking again whether the EDMS has registered it. */

@@ -5,7 +5,10 @@ import type { Readable } from 'node:stream';
 import { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { AppealFile } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
-import { AuthError, BridgeError, PermanentError } from '../errors.js';
+import { POS_LIMIT_DEFAULTS } from '../config/schema.js';
+import {
+  AppealTooLargeError, AttachmentOriginError, AuthError, BridgeError, FileTooLargeError, MalformedAppealError, PermanentError,
+} from '../errors.js';
 import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../http/client.js';
 import type { RequestLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logging.js';
@@ -26,8 +29,12 @@ export const POS_PATHS = {
   upload: '/file-storage-service/filestorage',
 } as const;
 
-/** Largest error body read from a failed download, for the server's messages. */
+/** Largest error body read from a failed download, for the error codes it may hold. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** Redirects followed per download, each within the allowed origins. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MB = 1024 * 1024;
 
 export interface PosClientOptions {
   pos: BridgeConfig['pos'];
@@ -79,6 +86,10 @@ function labelledObserver(observer: HttpObserver, posOrigin: string): HttpObserv
   return (event) => observer({ ...event, route: posRouteLabel(event.route, posOrigin) });
 }
 
+function formatMb(bytes: number): string {
+  return `${Math.round((bytes / MB) * 10) / 10} MB`;
+}
+
 function isAuthRejection(error: unknown): boolean {
   const status = error instanceof AxiosError ? error.response?.status : undefined;
   return status === 401 || status === 403;
@@ -89,19 +100,27 @@ export class PosClient {
   private readonly http: AxiosInstance;
   private readonly pos: BridgeConfig['pos'];
   private readonly logger?: Logger;
-  private readonly posHost: string;
+  /** scheme://host[:port] of POS_BASE_URL: the only origin that ever sees the bearer token. */
+  private readonly posOrigin: string;
+  private readonly attachmentOrigins: ReadonlySet<string>;
+  private readonly totalTimeoutMs: number;
   private readonly tokens: PosTokenSource;
 
   constructor(options: PosClientOptions) {
     this.pos = options.pos;
     this.logger = options.logger;
-    this.posHost = new URL(options.pos.baseUrl).hostname.toLowerCase();
+    this.posOrigin = new URL(options.pos.baseUrl).origin;
+    this.attachmentOrigins = new Set(options.pos.attachmentOrigins ?? [this.posOrigin]);
+    this.totalTimeoutMs = options.pos.totalTimeoutMs ?? POS_LIMIT_DEFAULTS.totalTimeoutMs;
     this.http = createHttpClient({
       baseURL: options.pos.baseUrl,
       system: 'pos',
       timeoutMs: options.pos.timeoutMs,
+      // JSON calls are small: twice the idle timeout is plenty. File transfers set the full deadline.
+      totalTimeoutMs: Math.min(this.totalTimeoutMs, 2 * options.pos.timeoutMs),
+      maxResponseBytes: options.pos.maxResponseBytes ?? POS_LIMIT_DEFAULTS.maxResponseMb * MB,
       proxy: options.proxy,
-      observer: options.observer && labelledObserver(options.observer, new URL(options.pos.baseUrl).origin),
+      observer: options.observer && labelledObserver(options.observer, this.posOrigin),
       headers: { Accept: 'application/json' },
       retryReads: options.retryReads,
     });
@@ -184,27 +203,110 @@ export class PosClient {
     const what = 'upload file';
     const { body, contentType } = multipartFileBody('file', file);
     const response = await this.authorized(what, (auth) =>
-      this.http.post<string>(POS_PATHS.upload, body, { ...rawText, headers: { ...auth, 'Content-Type': contentType } }));
+      this.http.post<string>(POS_PATHS.upload, body, {
+        ...rawText, headers: { ...auth, 'Content-Type': contentType }, deadlineMs: this.totalTimeoutMs,
+      }));
     const uploaded = validated(uploadedFileSchema, parseJson(response.data, what), what);
     this.logger?.debug({ fileId: uploaded.id, size: file.data.length }, 'uploaded a file to ПОС');
     return uploaded;
   }
 
   /**
-   * Streams an attachment into memory, stopping as soon as it passes the size limit. The bearer
-   * token goes only to the ПОС host and its subdomains: the URL comes from appeal data.
+   * All attachments of one appeal, within POS_MAX_ATTACHMENTS and POS_MAX_ATTACHMENTS_TOTAL_MB.
+   * Every URL's origin is checked before the first byte is fetched.
+   */
+  async downloadAttachments(urls: readonly string[]): Promise<AppealFile[]> {
+    const maxCount = this.pos.maxAttachments ?? POS_LIMIT_DEFAULTS.maxAttachments;
+    if (urls.length > maxCount) {
+      throw new AppealTooLargeError(`the appeal has ${urls.length} attachments, more than POS_MAX_ATTACHMENTS (${maxCount})`, {
+        system: 'pos', details: { count: urls.length, maxCount },
+      });
+    }
+    for (const url of urls) this.allowedTarget(url);
+    const maxTotal = this.pos.maxAttachmentsTotalBytes ?? POS_LIMIT_DEFAULTS.maxAttachmentsTotalMb * MB;
+    const files: AppealFile[] = [];
+    let total = 0;
+    for (const url of urls) {
+      const room = maxTotal - total;
+      const maxBytes = Math.min(this.pos.maxAttachmentBytes, room);
+      let file: AppealFile;
+      try {
+        file = await this.downloadAttachment(url, { maxBytes });
+      } catch (error) {
+        const announced = error instanceof FileTooLargeError ? Number(error.details?.announced) : Number.NaN;
+        if (error instanceof FileTooLargeError && room < this.pos.maxAttachmentBytes && !(announced > this.pos.maxAttachmentBytes)) {
+          throw new AppealTooLargeError(
+            `the appeal's attachments together are larger than POS_MAX_ATTACHMENTS_TOTAL_MB (${formatMb(maxTotal)})`,
+            { system: 'pos', details: { maxTotalBytes: maxTotal, downloadedBytes: total, files: files.length } },
+          );
+        }
+        throw error;
+      }
+      total += file.data.length;
+      files.push(file);
+    }
+    return files;
+  }
+
+  /**
+   * Streams an attachment into memory, stopping as soon as it passes the size limit. The URL comes
+   * from appeal data: it is fetched only from POS_ATTACHMENT_ORIGINS, redirects only within them,
+   * and the bearer token goes only to the ПОС origin itself (scheme, host and port of POS_BASE_URL).
    */
   async downloadAttachment(url: string, options: { maxBytes?: number } = {}): Promise<AppealFile> {
     const maxBytes = options.maxBytes ?? this.pos.maxAttachmentBytes;
-    const target = new URL(url, `${this.pos.baseUrl}/`);
     const what = 'download attachment'; // no path: file names can be personal data
-    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
-      throw new PermanentError(`${what}: unsupported URL scheme ${target.protocol}`, [], { system: 'pos' });
+    const first = this.allowedTarget(url);
+    const deadlineAt = Date.now() + this.totalTimeoutMs; // one deadline for the whole redirect chain
+    let target = first;
+    for (let redirects = 0; ; redirects += 1) {
+      const response = await this.fetchAttachment(target, what, deadlineAt);
+      if (!REDIRECT_STATUSES.has(response.status)) return this.readAttachment(first, response, maxBytes, what);
+      response.data.destroy();
+      const status = response.status;
+      if (redirects >= MAX_REDIRECTS) throw new PermanentError(`${what}: more than ${MAX_REDIRECTS} redirects`, [], { system: 'pos', status });
+      const location = response.headers.location;
+      if (typeof location !== 'string' || !location) throw new PermanentError(`${what}: HTTP ${status} without a Location`, [], { system: 'pos', status });
+      target = this.allowedTarget(location, target);
     }
-    const send = (auth: Record<string, string>) => this.streamGet(target.href, auth);
-    const response = this.isPosHost(target.hostname)
-      ? await this.authorized(what, send)
-      : await send({}).catch((error: unknown) => Promise.reject(classifyHttpError(withParsedErrorBody(error), 'pos', what)));
+  }
+
+  /**
+   * The URL to fetch, or the reason it must not be. Messages name the origin at most: an
+   * attachment's path and query can hold personal data.
+   */
+  private allowedTarget(raw: string, redirectedFrom?: URL): URL {
+    let target: URL;
+    try {
+      target = new URL(raw, redirectedFrom ?? `${this.pos.baseUrl}/`);
+    } catch {
+      const message = redirectedFrom ? 'attachment redirected to something that is not a URL' : 'an attachment URL is not a URL';
+      throw new MalformedAppealError(message, ['attachments: not a URL'], { system: 'pos' });
+    }
+    const refuse = (message: string) => new AttachmentOriginError(message, { system: 'pos', details: { origin: target.origin } });
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw refuse(`attachment URL scheme ${target.protocol} is not allowed: only the origins in POS_ATTACHMENT_ORIGINS are`);
+    }
+    if (target.username || target.password) throw refuse(`attachment URL for ${target.origin} carries credentials; refused`);
+    if (target.protocol === 'http:' && !this.posOrigin.startsWith('http:')) {
+      throw refuse(`attachment origin ${target.origin} is plain http while POS_BASE_URL is https; refused`);
+    }
+    if (!this.attachmentOrigins.has(target.origin)) {
+      throw refuse(redirectedFrom
+        ? `attachment redirected to origin ${target.origin}, which is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`
+        : `attachment origin ${target.origin} is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`);
+    }
+    return target;
+  }
+
+  /** One hop: with the bearer token on the ПОС origin (renewed once on 401/403), without it anywhere else. */
+  private fetchAttachment(target: URL, what: string, deadlineAt: number): Promise<AxiosResponse<Readable>> {
+    const send = (auth: Record<string, string>) => this.streamGet(target.href, auth, Math.max(1, deadlineAt - Date.now()));
+    if (target.origin === this.posOrigin) return this.authorized(what, send);
+    return send({}).catch((error: unknown) => Promise.reject(classifyHttpError(withParsedErrorBody(error), 'pos', what)));
+  }
+
+  private async readAttachment(source: URL, response: AxiosResponse<Readable>, maxBytes: number, what: string): Promise<AppealFile> {
     const stream = response.data;
     try {
       checkAnnouncedLength(response.headers['content-length'], maxBytes, what);
@@ -215,21 +317,25 @@ export class PosClient {
     const data = await readLimited(stream, maxBytes, what).catch((error: unknown) => Promise.reject(classifyHttpError(error, 'pos', what)));
     const contentDisposition = response.headers['content-disposition'];
     return {
-      name: attachmentName(target.href, typeof contentDisposition === 'string' ? contentDisposition : undefined),
+      name: attachmentName(source.href, typeof contentDisposition === 'string' ? contentDisposition : undefined),
       contentType: attachmentContentType(response.headers['content-type']),
       data,
     };
   }
 
-  private isPosHost(hostname: string): boolean {
-    const host = hostname.toLowerCase();
-    return host === this.posHost || host.endsWith(`.${this.posHost}`);
-  }
-
-  /** GET as a stream; a failed response's body is read (bounded) so its socket is freed and messages kept. */
-  private async streamGet(url: string, headers: Record<string, string>): Promise<AxiosResponse<Readable>> {
+  /**
+   * GET as a stream, redirects answered rather than followed (the caller checks each hop). A failed
+   * response's body is read (bounded) so its socket is freed and its error codes kept.
+   */
+  private async streamGet(url: string, headers: Record<string, string>, deadlineMs: number): Promise<AxiosResponse<Readable>> {
     try {
-      return await this.http.get<Readable>(url, { responseType: 'stream', headers: { ...headers, Accept: '*/*' } });
+      return await this.http.get<Readable>(url, {
+        responseType: 'stream',
+        headers: { ...headers, Accept: '*/*' },
+        maxContentLength: -1, // readLimited enforces the attachment limits
+        deadlineMs,
+        validateStatus: (status) => (status >= 200 && status < 300) || REDIRECT_STATUSES.has(status),
+      });
     } catch (error) {
       const body = error instanceof AxiosError ? (error.response?.data as Readable | undefined) : undefined;
       if (error instanceof AxiosError && error.response && body && typeof body.pipe === 'function') {

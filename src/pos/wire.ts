@@ -18,7 +18,7 @@ export function withParsedErrorBody(error: unknown): unknown {
     try {
       error.response.data = JSON.parse(error.response.data);
     } catch {
-      // not JSON: serverMessages keeps the text itself
+      // not JSON: nothing of it reaches a message (http/upstream-details.ts)
     }
   }
   return error;
@@ -29,7 +29,8 @@ export function parseJson(text: unknown, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new MalformedResponseError(`${what}: body is not JSON: ${(error as Error).message}`, { system: 'pos', cause: error });
+    // No parser message: it quotes the body, which can hold personal data.
+    throw new MalformedResponseError(`${what}: body is not JSON`, { system: 'pos', cause: error });
   }
 }
 
