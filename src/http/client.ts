@@ -3,7 +3,7 @@
 // policy is the same whichever system failed.
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
@@ -115,19 +115,20 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   return instance;
 }
 
+/** Tries so far, carried on the request config: axios copies the config for every request, so a side table keyed by it would lose count. */
+type RetriedConfig = InternalAxiosRequestConfig & { bridgeReadRetries?: number };
+
 function installReadRetry(instance: AxiosInstance, retry: ReadRetry): void {
-  const tries = new WeakMap<object, number>();
   instance.interceptors.response.use(undefined, async (error: unknown) => {
     if (!(error instanceof AxiosError) || !error.config) throw error;
-    const config = error.config;
+    const config = error.config as RetriedConfig;
     const status = error.response?.status;
     const transient = status === undefined ? error.code !== 'ERR_CANCELED' : status === 408 || status >= 500;
-    const done = tries.get(config) ?? 0;
+    const done = config.bridgeReadRetries ?? 0;
     if (!transient || !SAFE_METHODS.has((config.method ?? 'get').toLowerCase()) || done >= retry.attempts) throw error;
-    tries.set(config, done + 1);
     const delay = retry.baseDelayMs * 2 ** done;
     await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
-    return instance.request(config);
+    return instance.request({ ...config, bridgeReadRetries: done + 1 } as RetriedConfig);
   });
 }
 
