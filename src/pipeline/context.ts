@@ -8,6 +8,7 @@ import type { PulledPage } from '../pos/client.js';
 import type { PosAnswer, UploadedFile } from '../pos/schemas.js';
 import type { PayloadCipher } from './crypto.js';
 import type { BridgeQueues, RetryPolicy } from './queues.js';
+import type { RunLedger } from './run-ledger.js';
 import type { AppealStore } from './store.js';
 
 export type { MalformedAppeal as MalformedAppealReport } from '../pos/client.js';
@@ -54,4 +55,6 @@ export interface PipelineContext {
   metrics: BridgeMetrics;
   logger: Logger;
   settings: PipelineSettings;
+  /** Which sync run owns a job, and what each run did. */
+  runs: RunLedger;
 }

@@ -11,6 +11,7 @@ import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
 import { warnOnEvictionPolicy } from '../redis.js';
+import { EDMS_NAMES } from './edms.js';
 import { buildServices } from './wiring.js';
 
 export interface SyncCommandOptions {
@@ -19,7 +20,7 @@ export interface SyncCommandOptions {
   json: boolean;
 }
 
-function printSummary(io: CliIO, summary: SyncSummary, json: boolean): void {
+function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: string): void {
   if (json) {
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     return;
@@ -32,12 +33,16 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean): void {
     ['statuses and answers pushed', summary.pushesSent],
     ['awaiting EDMS registration', summary.awaitingRegistration],
     ['still retrying', summary.stillRetrying],
+    ['continued from earlier runs', summary.continued],
     ['failed in this run', summary.newFailures.length],
     ['older failures waiting for an operator', summary.olderFailures],
   ];
   io.stderr(table(rows));
   for (const failure of summary.newFailures) {
     io.stderr(`failed: ${failure.id} appeal ${failure.posId ?? '-'}: ${failure.error.code}: ${failure.error.message}\n`);
+  }
+  if (summary.awaitingRegistration > 0) {
+    io.stderr(`sync: ${summary.awaitingRegistration} appeals wait for ${edmsName} to register them; the next run accepts them\n`);
   }
   if (summary.timedOut) io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
 }
@@ -88,7 +93,7 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
       onProgress: io.isTTY && !options.json ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
     });
     if (io.isTTY && !options.json) io.stderr('\n');
-    printSummary(io, summary, options.json);
+    printSummary(io, summary, options.json, EDMS_NAMES[services.ctx.adapter.kind]);
     return syncExitCode(summary);
   } finally {
     await workers.close();

@@ -1,0 +1,74 @@
+// `pos-bridge sync` in this process (the command's own code, with captured output): it finishes
+// what it starts — registrations, acceptances and the statuses that follow them — and its summary
+// counts this run's work, read from Redis, also when other workers share the queues.
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateAppeals } from '../../fixtures/generator.js';
+import { runCli } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
+
+interface Captured extends CliIO {
+  out(): string;
+  err(): string;
+}
+
+function capture(env: Record<string, string>): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { env, isTTY: false, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out: () => out.join(''), err: () => err.join('') };
+}
+
+async function historyTotal(world: World): Promise<number> {
+  return (await world.sandbox.pos.control.appeals()).reduce((sum, appeal) => sum + appeal.historyLength, 0);
+}
+
+describe('sync finishes what it starts', () => {
+  let world: World | undefined;
+  let other: InProcessBridge | undefined;
+  afterEach(async () => {
+    await other?.stop();
+    other = undefined;
+    await world?.close();
+    world = undefined;
+  });
+
+  it('with «Дело» delivers every "registered" status in the same run, and counts what ПОС received (5 fresh runs)', async () => {
+    for (let run = 0; run < 5; run += 1) {
+      world = await startWorld('delo', testRedisUrl());
+      const appeals = generateAppeals(10, { seed: 300 + run });
+      await world.sandbox.pos.control.seed(appeals);
+      const io = capture(world.env);
+      const code = await runCli(['sync', '--json'], io);
+      expect(code, io.err()).toBe(0);
+      const summary = JSON.parse(io.out()) as { accepted: number; pushesSent: number; awaitingRegistration: number; stillRetrying: number };
+      const pushed = await historyTotal(world);
+      expect(pushed, `run ${run}`).toBe(10);
+      expect(summary).toMatchObject({ accepted: 10, pushesSent: pushed, awaitingRegistration: 0, stillRetrying: 0 });
+      for (const appeal of appeals) {
+        const view = await world.sandbox.pos.control.appeal(appeal.id);
+        expect(view.acceptCount).toBe(1);
+        expect(view.history.map((h) => h.body.status)).toHaveLength(1);
+      }
+      await world.close();
+      world = undefined;
+    }
+  }, 240_000);
+
+  it('counts this run right while a second set of workers consumes the same queues', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const appeals = generateAppeals(30, { seed: 321 });
+    await world.sandbox.pos.control.seed(appeals);
+    other = await startBridge(world, { concurrency: 8 });
+    const io = capture(world.env);
+    const code = await runCli(['sync', '--json'], io);
+    expect(code, io.err()).toBe(0);
+    const summary = JSON.parse(io.out()) as { accepted: number; pushesSent: number; pulled: { handedOn: number } };
+    const stats = await world.sandbox.pos.control.stats();
+    expect(stats.acceptedTotal).toBe(30);
+    expect(summary.pulled.handedOn).toBe(30);
+    expect(summary.accepted).toBe(30);
+    expect(summary.pushesSent).toBe(await historyTotal(world));
+    expect(summary.pushesSent).toBe(30);
+  }, 120_000);
+});
