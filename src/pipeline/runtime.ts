@@ -12,6 +12,7 @@ import { BridgeMetrics } from '../metrics.js';
 import type { RedisConnection } from '../redis.js';
 import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
 import { PayloadCipher } from './crypto.js';
+import { EdmsGate } from './edms-gate.js';
 import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
 import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
@@ -52,6 +53,7 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     metrics,
     logger: parts.logger,
     settings,
+    edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger: parts.logger, settings: settings.edmsGate }),
     runs: new RunLedger(parts.redis, parts.prefix),
   };
 }

@@ -24,6 +24,8 @@ export interface SyncSummary {
   stillRetrying: number;
   /** Unfinished jobs of earlier runs that this run took over. */
   continued: number;
+  /** The EDMS refused the credentials or stopped answering during the run; `held` appeals wait for it. */
+  edmsUnavailable: { code: string; since: string; held: number } | null;
   newFailures: FailedEntry[];
   olderFailures: number;
   timedOut: boolean;
@@ -73,9 +75,12 @@ async function statesOf(queue: Queue, ids: string[]): Promise<Map<string, JobSta
   return states;
 }
 
-type WaitEnd = 'done' | 'deadline';
+type WaitEnd = 'done' | 'deadline' | 'stopped';
 
-/** Waits until every live job of the run in `queueName` has ended, or the deadline passes. */
+/**
+ * Waits until every live job of the run in `queueName` has ended, the deadline passes, or `stop`
+ * says there is no point (the EDMS is down and nothing is running).
+ */
 async function waitForJobs(
   ctx: PipelineContext,
   jobs: RunJobs,
@@ -83,6 +88,7 @@ async function waitForJobs(
   deadline: number,
   options: SyncOptions,
   phase: SyncPhase,
+  stop: (counts: { waiting: number; active: number; delayed: number }) => Promise<boolean>,
 ): Promise<WaitEnd> {
   const queue = queueOf(ctx, queueName);
   for (;;) {
@@ -97,6 +103,7 @@ async function waitForJobs(
     }
     options.onProgress?.(phase, counts);
     if (jobs.live[queueName].size === 0) return 'done';
+    if (await stop(counts)) return 'stopped';
     if (Date.now() >= deadline) return 'deadline';
     // Fewer state reads per second for a long list of jobs.
     const pollMs = Math.min(2000, Math.max(options.pollMs ?? 200, Math.ceil(jobs.live[queueName].size / 10)));
@@ -127,14 +134,17 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
 
   options.onProgress?.('pull', { waiting: 0, active: 1, delayed: 0 });
   const pulled = await processPull(ctx, hooks);
-  const registered = await waitForJobs(ctx, jobs, 'register', deadline, options, 'register');
+
+  // The EDMS went down and every registration of the run waits for it: nothing more to wait for.
+  const edmsDown = async (counts: { waiting: number; active: number }) => counts.waiting === 0 && counts.active === 0 && (await ctx.edmsGate.outage(true)) !== null;
+  const registered = await waitForJobs(ctx, jobs, 'register', deadline, options, 'register', edmsDown);
 
   let changesRead = 0;
-  if (Date.now() < deadline) {
+  if (registered !== 'stopped' && Date.now() < deadline) {
     options.onProgress?.('watch', { waiting: 0, active: 1, delayed: 0 });
     changesRead = (await processWatch(ctx, hooks)).changed;
   }
-  const pushed = await waitForJobs(ctx, jobs, 'push', deadline, options, 'push');
+  const pushed = await waitForJobs(ctx, jobs, 'push', deadline, options, 'push', async (counts) => counts.waiting === 0 && counts.active === 0 && registered === 'stopped');
 
   const summary = await summarize(ctx, runId, jobs, { pulled, changesRead, continued, malformedBefore });
   summary.timedOut = (registered === 'deadline' || pushed === 'deadline') && summary.stillRetrying > 0;
@@ -150,12 +160,15 @@ async function summarize(
   parts: { pulled: PullReport; changesRead: number; continued: number; malformedBefore: Set<string> },
 ): Promise<SyncSummary> {
   const totals = await ctx.runs.totals(runId);
+  const outage = await ctx.edmsGate.outage(true);
   let awaitingRegistration = 0;
+  let held = 0;
   let stillRetrying = jobs.live.push.size;
   for (const id of jobs.live.register) {
-    const job = (await ctx.queues.register.getJob(id)) as Job<{ posId: number }> | undefined;
+    const job = (await ctx.queues.register.getJob(id)) as Job<{ posId: number; edmsWaits?: number }> | undefined;
     const record = job ? await ctx.store.get(job.data.posId) : null;
-    if (record?.state === 'awaiting_registration') awaitingRegistration += 1;
+    if (outage && job?.data.edmsWaits) held += 1;
+    else if (record?.state === 'awaiting_registration') awaitingRegistration += 1;
     else stillRetrying += 1;
   }
 
@@ -185,6 +198,7 @@ async function summarize(
     awaitingRegistration,
     stillRetrying,
     continued: parts.continued,
+    edmsUnavailable: outage ? { ...outage, held } : null,
     newFailures,
     olderFailures: Math.max(0, failedNow - newFailures.length),
     timedOut: false,
@@ -193,5 +207,6 @@ async function summarize(
 
 /** 0 when everything the run started landed (appeals «Дело» has yet to register may wait); 1 otherwise. */
 export function syncExitCode(summary: SyncSummary): 0 | 1 {
-  return summary.newFailures.length > 0 || summary.stillRetrying > 0 || summary.timedOut ? 1 : 0;
+  const failed = summary.newFailures.length > 0 || summary.stillRetrying > 0;
+  return failed || summary.edmsUnavailable !== null || summary.timedOut ? 1 : 0;
 }

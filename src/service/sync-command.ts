@@ -32,6 +32,7 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: 
     ['EDMS changes read', summary.changesRead],
     ['statuses and answers pushed', summary.pushesSent],
     ['awaiting EDMS registration', summary.awaitingRegistration],
+    ['waiting for the EDMS to answer', summary.edmsUnavailable?.held ?? 0],
     ['still retrying', summary.stillRetrying],
     ['continued from earlier runs', summary.continued],
     ['failed in this run', summary.newFailures.length],
@@ -43,6 +44,9 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: 
   }
   if (summary.awaitingRegistration > 0) {
     io.stderr(`sync: ${summary.awaitingRegistration} appeals wait for ${edmsName} to register them; the next run accepts them\n`);
+  }
+  if (summary.edmsUnavailable) {
+    io.stderr(`sync: ${edmsName} became unavailable during the run (${summary.edmsUnavailable.code}); ${summary.edmsUnavailable.held} appeals stay unaccepted in ПОС and register once it answers\n`);
   }
   if (summary.timedOut) io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
 }
@@ -86,6 +90,8 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
   const logger = createLogger({ level: config.logLevel });
   const services = await buildServices(config, logger, { watchMappings: false });
   await warnOnEvictionPolicy(services.redis, logger);
+  // An EDMS that answers now lifts a pause an earlier run or the service recorded, and wakes the appeals it held.
+  await services.ctx.adapter.ping().then(() => services.ctx.edmsGate.answered(), () => undefined);
   const workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
   try {
     const summary = await runSync(services.ctx, {
@@ -94,9 +100,18 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     });
     if (io.isTTY && !options.json) io.stderr('\n');
     printSummary(io, summary, options.json, EDMS_NAMES[services.ctx.adapter.kind]);
-    return syncExitCode(summary);
+    const code = syncExitCode(summary);
+    // --json prints the summary on stdout; the reason for a non-zero exit still goes to stderr.
+    if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, EDMS_NAMES[services.ctx.adapter.kind])}\n`);
+    return code;
   } finally {
     await workers.close();
     await services.close();
   }
+}
+
+function reasonOf(summary: SyncSummary, edmsName: string): string {
+  if (summary.edmsUnavailable) return `${edmsName} became unavailable during the run (${summary.edmsUnavailable.code})`;
+  if (summary.newFailures.length > 0) return `${summary.newFailures.length} job(s) failed in this run`;
+  return summary.timedOut ? 'time budget ran out while jobs were still retrying' : `${summary.stillRetrying} job(s) still retrying`;
 }

@@ -6,7 +6,8 @@ import { generateAppeals } from '../../fixtures/generator.js';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { testRedisUrl } from '../helpers/redis.js';
-import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
+import { FailedJobs } from '../../src/pipeline/failed.js';
+import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
 interface Captured extends CliIO {
   out(): string;
@@ -70,5 +71,32 @@ describe('sync finishes what it starts', () => {
     expect(summary.accepted).toBe(30);
     expect(summary.pushesSent).toBe(await historyTotal(world));
     expect(summary.pushesSent).toBe(30);
+  }, 120_000);
+
+  it('reports an EDMS that stops answering mid-run, fails nothing, and the next run finishes once it is back', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const edms = world.sandbox.edms;
+    if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
+    const pos = world.sandbox.pos.control;
+    const appeals = generateAppeals(6, { seed: 341 });
+    await pos.seed(appeals);
+    // Slow ПОС pages hold the run in its pull while Directum starts refusing.
+    await pos.addFault({ route: 'pull', kind: 'slow', delayMs: 1500, times: 2 });
+    const io = capture(world.env);
+    const running = runCli(['sync'], io);
+    await waitFor('the first page read', async () => (await pos.stats()).requests.pull >= 1, 30_000, 20);
+    const fault = edms.directum.faults.add({ route: '*', kind: '401', rate: 1 });
+    expect(await running, io.err()).toBe(1);
+    expect(io.err()).toMatch(/^sync: Directum RX became unavailable during the run \(AUTH_FAILED\); 6 appeals stay unaccepted in ПОС/m);
+    expect((await pos.stats()).acceptedTotal).toBe(0);
+    const bridge = (other = await startBridge(world, { workers: false }));
+    expect(await new FailedJobs(bridge.ctx.queues, bridge.ctx.store).list()).toEqual([]);
+
+    edms.directum.faults.remove(fault);
+    const again = capture(world.env);
+    expect(await runCli(['sync', '--json'], again), again.err()).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({ accepted: 6, continued: 6, edmsUnavailable: null, newFailures: [] });
+    for (const appeal of appeals) expect((await pos.appeal(appeal.id)).acceptCount).toBe(1);
+    expect(edms.directum.state.count('IRequests')).toBe(6);
   }, 120_000);
 });
