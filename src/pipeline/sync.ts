@@ -2,16 +2,26 @@
 // run claims every job it queues, and the unfinished jobs earlier runs left, in Redis; it waits for
 // those jobs (not for the queues to go quiet) and reads what they did from the run's own counters,
 // so other workers on the same queues neither hold it up nor skew its numbers (run-ledger.ts):
-//   1. pull everything waiting;
+//   1. pull everything waiting — a ПОС answer that fails for a moment is retried within the budget;
 //   2. wait for the run's registrations and acceptances («Дело»: until «Дело» has registered them);
 //   3. read the EDMS changes, the statuses of the appeals just registered among them;
 //   4. wait for the run's pushes.
 import { randomBytes } from 'node:crypto';
 import type { Job, JobState, Queue } from 'bullmq';
+import { describeError } from '../errors.js';
 import type { PipelineContext, PosApi } from './context.js';
 import { processPull, processWatch, type EnqueueHooks, type PullReport } from './control.js';
 import { failedEntryOf, type FailedEntry } from './failed.js';
 import type { LedgerQueue } from './run-ledger.js';
+import { OutOfTime, retryWithin, withDeadline } from './within.js';
+
+export interface SyncProblem {
+  phase: 'pull' | 'watch';
+  code: string;
+  message: string;
+  /** The time budget ran out while ПОС (or the EDMS) kept failing. */
+  outOfTime: boolean;
+}
 
 export interface SyncSummary {
   runId: string;
@@ -26,6 +36,8 @@ export interface SyncSummary {
   continued: number;
   /** The EDMS refused the credentials or stopped answering during the run; `held` appeals wait for it. */
   edmsUnavailable: { code: string; since: string; held: number } | null;
+  /** A pull or watch that could not finish. */
+  problems: SyncProblem[];
   newFailures: FailedEntry[];
   olderFailures: number;
   timedOut: boolean;
@@ -65,6 +77,23 @@ function queueOf(ctx: PipelineContext, name: LedgerQueue): Queue {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** ПОС for the run's pull: a page read that fails for a moment is read again within the budget. */
+function patientPos(pos: PosApi, deadline: number): PosApi {
+  return {
+    fetchPage: (page, size) => retryWithin(deadline, () => withDeadline(pos.fetchPage(page, size), deadline, `pull page ${page}`)),
+    markAccepted: (posId) => pos.markAccepted(posId),
+    postAnswer: (body) => pos.postAnswer(body),
+    uploadFile: (file) => pos.uploadFile(file),
+    downloadAttachment: (url, options) => pos.downloadAttachment(url, options),
+  };
+}
+
+function problemOf(phase: SyncProblem['phase'], error: unknown): SyncProblem {
+  const outOfTime = error instanceof OutOfTime;
+  const { code, message } = describeError(outOfTime ? error.last : error);
+  return { phase, code, message, outOfTime };
+}
+
 async function statesOf(queue: Queue, ids: string[]): Promise<Map<string, JobState | 'unknown'>> {
   const states = new Map<string, JobState | 'unknown'>();
   for (let i = 0; i < ids.length; i += 200) {
@@ -93,7 +122,7 @@ async function waitForJobs(
   const queue = queueOf(ctx, queueName);
   for (;;) {
     const live = [...jobs.live[queueName]];
-    const states = await statesOf(queue, live);
+    const states = await withDeadline(statesOf(queue, live), deadline + 5000, 'Redis');
     const counts = { waiting: 0, active: 0, delayed: 0 };
     for (const [id, state] of states) {
       if (TERMINAL.has(state)) jobs.end(queueName, id, state);
@@ -116,6 +145,7 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
   const deadline = Date.now() + options.timeoutMs;
   const claimMs = options.timeoutMs + CLAIM_MARGIN_MS;
   const jobs = new RunJobs();
+  const problems: SyncProblem[] = [];
   const malformedBefore = new Set((await ctx.store.malformed()).map((entry) => entry.id));
   const hooks: EnqueueHooks = {
     beforeAdd: async (queue, jobId) => {
@@ -133,7 +163,14 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
   }
 
   options.onProgress?.('pull', { waiting: 0, active: 1, delayed: 0 });
-  const pulled = await processPull(ctx, hooks);
+  let pulled: PullReport = { handedOn: 0, pages: 0, passes: 0, malformed: 0 };
+  try {
+    pulled = await processPull({ ...ctx, pos: patientPos(ctx.pos, deadline) }, hooks);
+  } catch (error) {
+    const problem = problemOf('pull', error);
+    problems.push(problem);
+    ctx.logger.warn({ code: problem.code, reason: problem.message }, 'sync: the pull did not finish');
+  }
 
   // The EDMS went down and every registration of the run waits for it: nothing more to wait for.
   const edmsDown = async (counts: { waiting: number; active: number }) => counts.waiting === 0 && counts.active === 0 && (await ctx.edmsGate.outage(true)) !== null;
@@ -142,12 +179,19 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
   let changesRead = 0;
   if (registered !== 'stopped' && Date.now() < deadline) {
     options.onProgress?.('watch', { waiting: 0, active: 1, delayed: 0 });
-    changesRead = (await processWatch(ctx, hooks)).changed;
+    try {
+      changesRead = (await retryWithin(deadline, () => withDeadline(processWatch(ctx, hooks), deadline, 'watch'))).changed;
+    } catch (error) {
+      const problem = problemOf('watch', error);
+      problems.push(problem);
+      ctx.logger.warn({ code: problem.code, reason: problem.message }, 'sync: reading the EDMS changes did not finish');
+    }
   }
   const pushed = await waitForJobs(ctx, jobs, 'push', deadline, options, 'push', async (counts) => counts.waiting === 0 && counts.active === 0 && registered === 'stopped');
 
-  const summary = await summarize(ctx, runId, jobs, { pulled, changesRead, continued, malformedBefore });
-  summary.timedOut = (registered === 'deadline' || pushed === 'deadline') && summary.stillRetrying > 0;
+  const summary = await summarize(ctx, runId, jobs, { pulled, changesRead, continued, problems, malformedBefore });
+  const outOfTime = problems.some((problem) => problem.outOfTime);
+  summary.timedOut = outOfTime || ((registered === 'deadline' || pushed === 'deadline') && summary.stillRetrying > 0);
   // Jobs left unfinished go back to whoever comes next (the next run claims them).
   for (const queueName of ['register', 'push'] as const) await ctx.runs.release(runId, queueName, [...jobs.live[queueName]]);
   return summary;
@@ -157,7 +201,7 @@ async function summarize(
   ctx: PipelineContext,
   runId: string,
   jobs: RunJobs,
-  parts: { pulled: PullReport; changesRead: number; continued: number; malformedBefore: Set<string> },
+  parts: { pulled: PullReport; changesRead: number; continued: number; problems: SyncProblem[]; malformedBefore: Set<string> },
 ): Promise<SyncSummary> {
   const totals = await ctx.runs.totals(runId);
   const outage = await ctx.edmsGate.outage(true);
@@ -199,6 +243,7 @@ async function summarize(
     stillRetrying,
     continued: parts.continued,
     edmsUnavailable: outage ? { ...outage, held } : null,
+    problems: parts.problems,
     newFailures,
     olderFailures: Math.max(0, failedNow - newFailures.length),
     timedOut: false,
@@ -207,6 +252,6 @@ async function summarize(
 
 /** 0 when everything the run started landed (appeals «Дело» has yet to register may wait); 1 otherwise. */
 export function syncExitCode(summary: SyncSummary): 0 | 1 {
-  const failed = summary.newFailures.length > 0 || summary.stillRetrying > 0;
+  const failed = summary.newFailures.length > 0 || summary.stillRetrying > 0 || summary.problems.length > 0;
   return failed || summary.edmsUnavailable !== null || summary.timedOut ? 1 : 0;
 }

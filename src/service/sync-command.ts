@@ -48,7 +48,15 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: 
   if (summary.edmsUnavailable) {
     io.stderr(`sync: ${edmsName} became unavailable during the run (${summary.edmsUnavailable.code}); ${summary.edmsUnavailable.held} appeals stay unaccepted in ПОС and register once it answers\n`);
   }
-  if (summary.timedOut) io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
+  for (const problem of summary.problems) {
+    const what = problem.phase === 'pull' ? 'the pull from ПОС' : 'reading the EDMS changes';
+    io.stderr(problem.outOfTime
+      ? `sync: time budget ran out before ${what} finished (${problem.code}: ${problem.message}); the next run continues\n`
+      : `sync: ${what} failed (${problem.code}: ${problem.message})\n`);
+  }
+  if (summary.timedOut && !summary.problems.some((problem) => problem.outOfTime)) {
+    io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
+  }
 }
 
 async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<number> {
@@ -112,6 +120,8 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
 
 function reasonOf(summary: SyncSummary, edmsName: string): string {
   if (summary.edmsUnavailable) return `${edmsName} became unavailable during the run (${summary.edmsUnavailable.code})`;
+  const problem = summary.problems[0];
+  if (problem) return `${problem.phase} did not finish (${problem.code}${problem.outOfTime ? ', time budget ran out' : ''}): ${problem.message}`;
   if (summary.newFailures.length > 0) return `${summary.newFailures.length} job(s) failed in this run`;
   return summary.timedOut ? 'time budget ran out while jobs were still retrying' : `${summary.stillRetrying} job(s) still retrying`;
 }

@@ -73,6 +73,35 @@ describe('sync finishes what it starts', () => {
     expect(summary.pushesSent).toBe(30);
   }, 120_000);
 
+  it('drains everything in one run through 30% ПОС 503s, a 429 with Retry-After and a failed token call in the middle of its pull', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const pos = world.sandbox.pos.control;
+    const appeals = generateAppeals(20, { seed: 331 });
+    await pos.seed(appeals);
+    // The first two page reads are slow, so the faults below land in the middle of the pull.
+    await pos.addFault({ route: 'pull', kind: 'slow', delayMs: 1000, times: 2 });
+    const io = capture(world.env);
+    const running = runCli(['sync', '--json'], io);
+    await waitFor('the pull under way', async () => (await pos.stats()).requests.pull >= 2, 30_000, 20);
+    const before = (await pos.stats()).faultsInjected;
+    await pos.expireTokens();
+    await pos.addFault({ route: 'token', kind: 'status', status: 503, times: 2 });
+    await pos.addFault({ route: 'pull', kind: 'status', status: 429, retryAfter: 1, times: 1 });
+    await pos.addFault({ route: 'pull', kind: 'status', status: 503, times: 3 });
+    await pos.addFault({ route: '*', kind: 'status', status: 503, rate: 0.3, seed: 17 });
+    expect(await running, io.err()).toBe(0);
+
+    const stats = await pos.stats();
+    expect(stats.faultsInjected.token - before.token).toBeGreaterThanOrEqual(2);
+    expect(stats.faultsInjected.pull - before.pull).toBeGreaterThanOrEqual(4);
+    expect(stats.acceptedTotal).toBe(20);
+    expect(stats.pendingTotal).toBe(0);
+    expect(stats.duplicatesAccepted).toBe(0);
+    const summary = JSON.parse(io.out()) as { accepted: number; pushesSent: number; newFailures: unknown[]; problems: unknown[] };
+    expect(summary).toMatchObject({ accepted: 20, newFailures: [], problems: [] });
+    expect(summary.pushesSent).toBe(await historyTotal(world));
+  }, 180_000);
+
   it('reports an EDMS that stops answering mid-run, fails nothing, and the next run finishes once it is back', async () => {
     world = await startWorld('directum-rx', testRedisUrl());
     const edms = world.sandbox.edms;
