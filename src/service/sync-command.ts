@@ -12,13 +12,18 @@ import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { EDMS_NAMES } from './edms.js';
+import { PreflightFailure, checkEdms, checkPos, checkRedis } from './preflight.js';
 import { buildServices } from './wiring.js';
 
 export interface SyncCommandOptions {
   dryRun: boolean;
   timeout: string;
   json: boolean;
+  /** How long Redis, ПОС and the EDMS may take to answer before anything is pulled (default 30s). */
+  preflightTimeout?: string;
 }
+
+export const DEFAULT_PREFLIGHT_TIMEOUT = '30s';
 
 function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: string): void {
   if (json) {
@@ -94,14 +99,40 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     io.stderr(`pos-bridge sync: --timeout must be a duration like 30s or 10m (got "${options.timeout}")\n`);
     return 2;
   }
+  const preflightText = options.preflightTimeout ?? DEFAULT_PREFLIGHT_TIMEOUT;
+  const preflightMs = parseDuration(preflightText);
+  if (!preflightMs) {
+    io.stderr(`pos-bridge sync: --preflight-timeout must be a duration like 30s (got "${preflightText}")\n`);
+    return 2;
+  }
   if (options.dryRun) return dryRun(config, io, options.json);
   const logger = createLogger({ level: config.logLevel });
-  const services = await buildServices(config, logger, { watchMappings: false });
-  await warnOnEvictionPolicy(services.redis, logger);
-  // An EDMS that answers now lifts a pause an earlier run or the service recorded, and wakes the appeals it held.
-  await services.ctx.adapter.ping().then(() => services.ctx.edmsGate.answered(), () => undefined);
-  const workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
+  const refused = (failure: PreflightFailure) => {
+    io.stderr(`sync: ${failure.message}; nothing was pulled\n`);
+    return 1;
+  };
+  const preflightDeadline = Date.now() + preflightMs;
+  // Redis first, on a connection of its own that gives up: the bridge's own connection waits forever.
   try {
+    await checkRedis(config.redis, preflightDeadline, preflightMs);
+  } catch (error) {
+    if (error instanceof PreflightFailure) return refused(error);
+    throw error;
+  }
+  const services = await buildServices(config, logger, { watchMappings: false });
+  let workers: ReturnType<typeof startPipelineWorkers> | undefined;
+  try {
+    try {
+      await checkEdms(services.ctx.adapter, preflightDeadline, preflightMs);
+      await checkPos(services.pos, preflightDeadline, preflightMs);
+    } catch (error) {
+      if (error instanceof PreflightFailure) return refused(error);
+      throw error;
+    }
+    await warnOnEvictionPolicy(services.redis, logger);
+    // The EDMS answers: lift a pause an earlier run or the service recorded, and wake the appeals it held.
+    await services.ctx.edmsGate.answered();
+    workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
     const summary = await runSync(services.ctx, {
       timeoutMs,
       onProgress: io.isTTY && !options.json ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
@@ -113,7 +144,7 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, EDMS_NAMES[services.ctx.adapter.kind])}\n`);
     return code;
   } finally {
-    await workers.close();
+    await workers?.close();
     await services.close();
   }
 }

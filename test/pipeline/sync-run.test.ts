@@ -109,11 +109,11 @@ describe('sync finishes what it starts', () => {
     const pos = world.sandbox.pos.control;
     const appeals = generateAppeals(6, { seed: 341 });
     await pos.seed(appeals);
-    // Slow ПОС pages hold the run in its pull while Directum starts refusing.
+    // Slow ПОС pages hold the run in its pull while Directum starts refusing, after the pre-flight.
     await pos.addFault({ route: 'pull', kind: 'slow', delayMs: 1500, times: 2 });
     const io = capture(world.env);
     const running = runCli(['sync'], io);
-    await waitFor('the first page read', async () => (await pos.stats()).requests.pull >= 1, 30_000, 20);
+    await waitFor('the pre-flight page read', async () => (await pos.stats()).requests.pull >= 1, 30_000, 20);
     const fault = edms.directum.faults.add({ route: '*', kind: '401', rate: 1 });
     expect(await running, io.err()).toBe(1);
     expect(io.err()).toMatch(/^sync: Directum RX became unavailable during the run \(AUTH_FAILED\); 6 appeals stay unaccepted in ПОС/m);
