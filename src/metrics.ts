@@ -13,6 +13,8 @@ export class BridgeMetrics {
   readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['status', 'outcome'] as const, registers: [this.registry] });
   readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers: [this.registry] });
+  readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', registers: [this.registry] });
+  readonly intakePaused = new Counter({ name: 'pos_bridge_intake_paused_total', help: 'Times intake was paused because the EDMS refused the credentials or did not answer', labelNames: ['code'] as const, registers: [this.registry] });
   readonly httpLatency = new Histogram({
     name: 'pos_bridge_http_request_duration_seconds',
     help: 'Latency of calls to ПОС and the EDMS',
@@ -23,6 +25,7 @@ export class BridgeMetrics {
   readonly mappingVersion = new Gauge({ name: 'pos_bridge_mapping_info', help: 'Mapping version in use (value 1)', labelNames: ['name', 'version'] as const, registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
+    this.edmsAvailable.set(1);
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_' });
   }
 

@@ -17,14 +17,24 @@ export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): Re
   return connection;
 }
 
-function openRedis(config: BridgeConfig['redis']): RedisConnection {
+/** A connection that tries once, within `connectTimeout`, and never queues commands while down. */
+const ONE_TRY = {
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  retryStrategy: () => null,
+  sentinelRetryStrategy: () => null,
+  lazyConnect: true,
+} as const;
+
+function openRedis(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisConnection {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
-  const common = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
+  const common = probe ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true } : { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
   const topology = config.topology;
   if (topology?.cluster?.length) {
     const url = new URL(config.url);
     return new Cluster(topology.cluster, {
       redisOptions: { ...common, password: url.password || undefined, username: url.username || undefined },
+      ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : {}),
     });
   }
   if (topology?.sentinels?.length) {
@@ -32,6 +42,41 @@ function openRedis(config: BridgeConfig['redis']): RedisConnection {
     return new Redis({ ...common, sentinels: topology.sentinels, name: topology.name ?? 'mymaster', password: url.password || undefined });
   }
   return new Redis(config.url, common);
+}
+
+/** Where Redis is, for messages: host and port (or the topology), never the password. */
+export function describeRedis(config: BridgeConfig['redis']): string {
+  if (config.topology?.cluster?.length) return 'the Redis Cluster';
+  if (config.topology?.sentinels?.length) return `Redis (Sentinel ${config.topology.name ?? 'mymaster'})`;
+  try {
+    const url = new URL(config.url);
+    return `Redis at ${url.host}`;
+  } catch {
+    return 'Redis';
+  }
+}
+
+/** One bounded try: connects (at most `timeoutMs`), PINGs and disconnects; throws what went wrong. */
+export async function probeRedis(config: BridgeConfig['redis'], timeoutMs: number): Promise<void> {
+  const connection = openRedis(config, { connectTimeout: Math.max(100, Math.round(timeoutMs)) });
+  // The socket's own error (ECONNREFUSED, WRONGPASS) says more than the "Connection is closed." connect rejects with.
+  let cause: Error | undefined;
+  connection.on('error', (error: Error) => (cause ??= error));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+    });
+    await Promise.race([(async () => {
+      await connection.connect();
+      await connection.ping();
+    })(), late]);
+  } catch (error) {
+    throw cause ?? error;
+  } finally {
+    clearTimeout(timer);
+    connection.disconnect();
+  }
 }
 
 /** Queues need Redis to keep every key: warn when eviction could silently drop jobs or state. */

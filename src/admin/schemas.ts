@@ -106,6 +106,7 @@ export const queueCountsSchema = z
 export const checkResultSchema = z.object({
   ok: z.boolean(),
   error: z.string().optional(),
+  code: z.string().optional().describe('EDMS only: why it is unavailable (AUTH_FAILED, TRANSIENT, …); intake waits for it'),
   ms: z.number().describe('How long the check took, in milliseconds'),
 });
 

@@ -51,8 +51,9 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .description('one full cycle, then exit: pull, register and accept every waiting appeal, push every pending status')
     .option('--dry-run', 'read ПОС and map every waiting appeal, write nothing anywhere', false)
     .option('--timeout <duration>', 'how long to wait for retries before giving up', '10m')
+    .option('--preflight-timeout <duration>', 'how long Redis, ПОС and the EDMS may take to answer before anything is pulled', '30s')
     .option('--json', 'print the summary as JSON', false)
-    .action(async (options: { dryRun: boolean; timeout: string; json: boolean }) => {
+    .action(async (options: { dryRun: boolean; timeout: string; preflightTimeout: string; json: boolean }) => {
       const config = configFor(io, 'sync');
       const { runSyncCommand } = await import('../service/sync-command.js');
       setCode(await runSyncCommand(config, options, io));

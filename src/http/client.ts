@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { finished, type Readable } from 'node:stream';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
@@ -192,22 +192,21 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
   return instance;
 }
 
-/** Travels inside the request config: axios copies the config on every request(), so a map keyed by it forgets. */
-const RETRIES = 'posBridgeRetries';
+/** Tries so far, carried on the request config: axios copies the config for every request, so a side table keyed by it would lose count. */
+type RetriedConfig = InternalAxiosRequestConfig & { bridgeReadRetries?: number };
 
 function installReadRetry(instance: AxiosInstance, retry: ReadRetry): void {
   instance.interceptors.response.use(undefined, async (error: unknown) => {
     if (!(error instanceof AxiosError) || !error.config) throw error;
-    const config = error.config as typeof error.config & { [RETRIES]?: number };
+    const config = error.config as RetriedConfig;
     const status = error.response?.status;
     // A cancelled call (its deadline passed) or an oversized body would only fail again.
     const transient = status === undefined ? error.code !== 'ERR_CANCELED' && !isTooLarge(error) : status === 408 || status >= 500;
-    const done = config[RETRIES] ?? 0;
+    const done = config.bridgeReadRetries ?? 0;
     if (!transient || !SAFE_METHODS.has((config.method ?? 'get').toLowerCase()) || done >= retry.attempts) throw error;
-    config[RETRIES] = done + 1;
     const delay = retry.baseDelayMs * 2 ** done;
     await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
-    return instance.request(config);
+    return instance.request({ ...config, bridgeReadRetries: done + 1 } as RetriedConfig);
   });
 }
 

@@ -7,7 +7,9 @@ import type { BridgeMetrics } from '../metrics.js';
 import type { PulledPage } from '../pos/client.js';
 import type { PosAnswer, UploadedFile } from '../pos/schemas.js';
 import type { PayloadCipher } from './crypto.js';
+import { DEFAULT_GATE_SETTINGS, type EdmsGate, type EdmsGateSettings } from './edms-gate.js';
 import type { BridgeQueues, RetryPolicy } from './queues.js';
+import type { RunLedger } from './run-ledger.js';
 import type { AppealStore } from './store.js';
 
 export type { MalformedAppeal as MalformedAppealReport } from '../pos/client.js';
@@ -36,6 +38,8 @@ export interface PipelineSettings {
   watchBatch: number;
   /** How long a per-appeal register/push lock outlives a holder that died (renewed while it lives). */
   appealLockMs: number;
+  /** Register jobs held while the EDMS is unavailable (edms-gate.ts). */
+  edmsGate: EdmsGateSettings;
 }
 
 export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
@@ -43,6 +47,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
   durablePollMaxMs: 5 * 60_000,
   watchBatch: 100,
   appealLockMs: 30_000,
+  edmsGate: DEFAULT_GATE_SETTINGS,
 };
 
 export interface PipelineContext {
@@ -55,4 +60,8 @@ export interface PipelineContext {
   metrics: BridgeMetrics;
   logger: Logger;
   settings: PipelineSettings;
+  /** Pauses intake while the EDMS is unavailable. */
+  edmsGate: EdmsGate;
+  /** Which sync run owns a job, and what each run did. */
+  runs: RunLedger;
 }

@@ -37,8 +37,14 @@ async function inHand(ctx: PipelineContext, posId: number, now = Date.now()): Pr
   return now - Date.parse(record.acceptedAt ?? '') < ACCEPTANCE_SETTLE_MS;
 }
 
-export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string, reaccept = false): Promise<void> {
+/** How a caller (a `sync` run) learns of the jobs a pull or watch queues: told each id just before the add. */
+export interface EnqueueHooks {
+  beforeAdd?(queue: 'register' | 'push', jobId: string): Promise<void>;
+}
+
+export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string, reaccept = false, hooks: EnqueueHooks = {}): Promise<void> {
   const jobId = registerJobId(appeal.id);
+  await hooks.beforeAdd?.('register', jobId);
   // A finished job would make BullMQ ignore the new one; ПОС listing the appeal again means the
   // finished job's acceptance did not stick, so the old job gives way.
   if ((await ctx.queues.register.getJobState(jobId)) === 'completed') await ctx.queues.register.remove(jobId);
@@ -53,13 +59,13 @@ async function recordMalformed(ctx: PipelineContext, report: MalformedAppealRepo
   }
 }
 
-export async function processPull(ctx: PipelineContext): Promise<PullReport> {
+export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<PullReport> {
   const report = await drainAppeals(
     ctx.pos,
     async (appeal) => {
       const firstTime = await ctx.store.markQueued(appeal.id);
       const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
-      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal), state === 'accepted' || state === 'answered');
+      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal), state === 'accepted' || state === 'answered', hooks);
       if (firstTime) ctx.metrics.appealsPulled.inc();
     },
     {
@@ -74,16 +80,18 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
   return { handedOn: report.handedOn, pages: report.pages, passes: report.passes, malformed: report.malformed.length };
 }
 
-export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress): Promise<void> {
-  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress) }, { ...jobOptions(ctx.settings.retry), jobId: pushJobId(progress.posId, progress) });
+export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}): Promise<void> {
+  const jobId = pushJobId(progress.posId, progress);
+  await hooks.beforeAdd?.('push', jobId);
+  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress) }, { ...jobOptions(ctx.settings.retry), jobId });
 }
 
-export async function processWatch(ctx: PipelineContext): Promise<{ changed: number }> {
+export async function processWatch(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<{ changed: number }> {
   let checkpoint = await ctx.store.checkpoint();
   let changed = 0;
   for (;;) {
     const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
-    for (const progress of batch.items) await enqueuePush(ctx, progress);
+    for (const progress of batch.items) await enqueuePush(ctx, progress, hooks);
     changed += batch.items.length;
     // Saved only after the pushes are queued: a crash here re-reads the batch, never skips it.
     if (batch.checkpoint !== checkpoint) await ctx.store.saveCheckpoint(batch.checkpoint);

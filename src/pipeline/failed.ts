@@ -19,7 +19,8 @@ export interface FailedEntry {
 
 const MALFORMED = 'malformed';
 
-function entryOf(queue: Queue, job: Job): FailedEntry {
+/** The failed-list entry of a job that failed for good. */
+export function failedEntryOf(queue: Queue, job: Job): FailedEntry {
   const data = job.data as { posId?: unknown };
   return {
     id: `${queue.name}.${job.id}`,
@@ -41,7 +42,7 @@ export class FailedJobs {
   async list(limit = 1000): Promise<FailedEntry[]> {
     const entries: FailedEntry[] = [];
     for (const queue of [this.queues.register, this.queues.push] as Queue[]) {
-      for (const job of await queue.getFailed(0, limit - 1)) entries.push(entryOf(queue, job));
+      for (const job of await queue.getFailed(0, limit - 1)) entries.push(failedEntryOf(queue, job));
     }
     for (const bad of await this.store.malformed()) {
       const posId = Number(bad.id);

@@ -70,6 +70,7 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
         throw error;
       }
       sent.push(step.key);
+      await ctx.runs.credit('push', job.id, 'pushed');
     }
     if (sent.length > 0) ctx.logger.info({ posId, sent }, 'statuses delivered to ПОС');
     return { sent };

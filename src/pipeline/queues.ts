@@ -18,6 +18,8 @@ export interface RegisterJobData {
   sealedAppeal: string;
   /** How many times the job waited for the EDMS to confirm a registration («Дело»). */
   durabilityChecks?: number;
+  /** How many times the job waited for an unavailable EDMS (edms-gate.ts). */
+  edmsWaits?: number;
   /** ПОС still lists an appeal the bridge accepted long ago: say "accepted" to ПОС once more. */
   reaccept?: boolean;
 }

@@ -105,11 +105,14 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
       await ctx.pos.markAccepted(posId);
       return 're-accepted';
     }
+    // EDMS outage (edms-gate.ts): wait, unless this job is the one that probes the EDMS.
+    if (known?.state !== 'registered') await ctx.edmsGate.admit(job, token);
     if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token);
     else if (known?.state !== 'registered') {
       if (!job.data.sealedAppeal) throw new BridgeError('PERMANENT', 'no appeal payload to register (it will be pulled again from ПОС)', false, { posId });
       await registerInEdms(ctx, job, token);
     }
+    if (known?.state !== 'registered') await ctx.edmsGate.answered();
     await accept(ctx, posId);
     ctx.logger.info({ posId }, 'appeal registered and accepted');
     return 'accepted';
@@ -124,6 +127,8 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
       await ctx.store.recordError(posId, code, message);
       ctx.logger.warn({ posId, code, attempt: job.attemptsMade + 1, reason: failureReason(error) }, 'registration attempt failed');
     }
+    // EDMS outage (edms-gate.ts): the job waits without spending an attempt instead of failing.
+    await ctx.edmsGate.holdIfUnavailable(error, job, token);
     throw error;
   } finally {
     await release();

@@ -12,7 +12,9 @@ import { BridgeMetrics } from '../metrics.js';
 import type { RedisConnection } from '../redis.js';
 import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
 import { PayloadCipher } from './crypto.js';
+import { EdmsGate } from './edms-gate.js';
 import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
+import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
 import { startWorkers, type BridgeWorkers, type WorkerSettings } from './workers.js';
 
@@ -39,16 +41,20 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     ...parts.settings,
     pageSize: parts.settings?.pageSize ?? 20,
   };
+  const queues = new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix);
+  const metrics = parts.metrics ?? new BridgeMetrics({ defaultMetrics: false });
   return {
     pos: parts.pos,
     adapter: parts.adapter,
     mappings: parts.mappings,
     store: new AppealStore(parts.redis, parts.prefix),
     cipher: new PayloadCipher(parts.dataKey, parts.previousDataKey ? [parts.previousDataKey] : []),
-    queues: new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix),
-    metrics: parts.metrics ?? new BridgeMetrics({ defaultMetrics: false }),
+    queues,
+    metrics,
     logger: parts.logger,
     settings,
+    edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger: parts.logger, settings: settings.edmsGate }),
+    runs: new RunLedger(parts.redis, parts.prefix),
   };
 }
 

@@ -64,7 +64,12 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
   );
   const register = new Worker<RegisterJobData, unknown>(
     'register',
-    guarded<RegisterJobData, unknown>(ctx, 'register', (job, token) => processRegister(ctx, job, token)),
+    guarded<RegisterJobData, unknown>(ctx, 'register', async (job, token) => {
+      const outcome = await processRegister(ctx, job, token);
+      // A sync run waiting for this job counts it (run-ledger.ts).
+      if (outcome === 'accepted' || outcome === 're-accepted') await ctx.runs.credit('register', job.id, 'accepted');
+      return outcome;
+    }),
     { ...common, concurrency: settings.concurrency, limiter: posLimiter },
   );
   const push = new Worker<PushJobData, unknown>(

@@ -140,6 +140,11 @@ export class PosClient {
     return this.tokens.get();
   }
 
+  /** Drops the connections (and requests still in flight): the one-shot commands end with it. */
+  close(): void {
+    for (const agent of [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as { destroy?: () => void }[]) agent?.destroy?.();
+  }
+
   /** Readiness: ПОС answers and accepts the credentials. */
   async ping(): Promise<void> {
     await this.token();

@@ -1,10 +1,12 @@
 // Connects the admin API's injected interface to the running pipeline.
 import type { AdminDeps, MappingService } from '../admin/deps.js';
+import { BridgeError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs } from '../pipeline/failed.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
+import { EDMS_NAMES } from './edms.js';
 
 export interface AdminWiring {
   ctx: PipelineContext;
@@ -27,7 +29,17 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         await wiring.redis.ping();
       },
       pos: () => wiring.posPing(),
-      edms: () => ctx.adapter.ping(),
+      // A code and the EDMS's name, never the EDMS's own text; a ping that passes lifts a recorded pause.
+      edms: async () => {
+        try {
+          await ctx.adapter.ping();
+        } catch (error) {
+          const { code } = describeError(error);
+          throw new BridgeError(code === 'INTERNAL' ? 'TRANSIENT' : (code as ErrorCode), `${EDMS_NAMES[ctx.adapter.kind]} is unavailable`, true, { system: ctx.adapter.kind });
+        }
+        // Not awaited: bringing held jobs forward must not make the readiness answer late.
+        ctx.edmsGate.answered().catch((error: unknown) => wiring.logger.warn({ code: describeError(error).code }, 'could not lift the EDMS pause'));
+      },
     },
     appeals: {
       get: async (posId) => {
@@ -51,6 +63,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         for (const [state, value] of Object.entries(states)) ctx.metrics.queueDepth.set({ queue, state }, value);
         ctx.metrics.failedJobs.set({ queue }, states.failed ?? 0);
       }
+      await ctx.edmsGate.outage(true); // sets pos_bridge_edms_available from the shared record
     },
   };
 }

@@ -1,10 +1,13 @@
 // Chooses the EDMS adapter the configuration names. The rest of the bridge sees only EdmsAdapter.
-import type { EdmsAdapter } from '../../adapters/contract.js';
+import type { EdmsAdapter, EdmsKind } from '../../adapters/contract.js';
 import { DeloAdapter } from '../../adapters/delo/adapter.js';
 import { DirectumAdapter } from '../../adapters/directum-rx/adapter.js';
 import type { BridgeConfig } from '../config/load.js';
 import { DEFAULT_READ_RETRY, type HttpObserver } from '../http/client.js';
 import type { Logger } from '../logging.js';
+
+/** The EDMS as operators call it, for messages. */
+export const EDMS_NAMES: Record<EdmsKind, string> = { 'directum-rx': 'Directum RX', delo: '«Дело»' };
 
 export async function createAdapter(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<EdmsAdapter<unknown>> {
   const edms = config.edms;

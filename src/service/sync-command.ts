@@ -13,16 +13,21 @@ import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
 import { warnOnEvictionPolicy } from '../redis.js';
-import { createAdapter } from './edms.js';
+import { EDMS_NAMES, createAdapter } from './edms.js';
+import { PreflightFailure, checkEdms, checkPos, checkRedis } from './preflight.js';
 import { buildServices } from './wiring.js';
 
 export interface SyncCommandOptions {
   dryRun: boolean;
   timeout: string;
   json: boolean;
+  /** How long Redis, ПОС and the EDMS may take to answer before anything is pulled (default 30s). */
+  preflightTimeout?: string;
 }
 
-function printSummary(io: CliIO, summary: SyncSummary, json: boolean): void {
+export const DEFAULT_PREFLIGHT_TIMEOUT = '30s';
+
+function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: string): void {
   if (json) {
     io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
     return;
@@ -34,7 +39,9 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean): void {
     ['EDMS changes read', summary.changesRead],
     ['statuses and answers pushed', summary.pushesSent],
     ['awaiting EDMS registration', summary.awaitingRegistration],
+    ['waiting for the EDMS to answer', summary.edmsUnavailable?.held ?? 0],
     ['still retrying', summary.stillRetrying],
+    ['continued from earlier runs', summary.continued],
     ['failed in this run', summary.newFailures.length],
     ['older failures waiting for an operator', summary.olderFailures],
   ];
@@ -42,7 +49,21 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean): void {
   for (const failure of summary.newFailures) {
     io.stderr(`failed: ${failure.id} appeal ${failure.posId ?? '-'}: ${failure.error.code}: ${failure.error.message}\n`);
   }
-  if (summary.timedOut) io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
+  if (summary.awaitingRegistration > 0) {
+    io.stderr(`sync: ${summary.awaitingRegistration} appeals wait for ${edmsName} to register them; the next run accepts them\n`);
+  }
+  if (summary.edmsUnavailable) {
+    io.stderr(`sync: ${edmsName} became unavailable during the run (${summary.edmsUnavailable.code}); ${summary.edmsUnavailable.held} appeals stay unaccepted in ПОС and register once it answers\n`);
+  }
+  for (const problem of summary.problems) {
+    const what = problem.phase === 'pull' ? 'the pull from ПОС' : 'reading the EDMS changes';
+    io.stderr(problem.outOfTime
+      ? `sync: time budget ran out before ${what} finished (${problem.code}: ${problem.message}); the next run continues\n`
+      : `sync: ${what} failed (${problem.code}: ${problem.message})\n`);
+  }
+  if (summary.timedOut && !summary.problems.some((problem) => problem.outOfTime)) {
+    io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
+  }
 }
 
 async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<number> {
@@ -93,21 +114,60 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     io.stderr(`pos-bridge sync: --timeout must be a duration like 30s or 10m (got "${options.timeout}")\n`);
     return 2;
   }
+  const preflightText = options.preflightTimeout ?? DEFAULT_PREFLIGHT_TIMEOUT;
+  const preflightMs = parseDuration(preflightText);
+  if (!preflightMs) {
+    io.stderr(`pos-bridge sync: --preflight-timeout must be a duration like 30s (got "${preflightText}")\n`);
+    return 2;
+  }
   if (options.dryRun) return dryRun(config, io, options.json);
   const logger = createLogger({ level: config.logLevel });
-  const services = await buildServices(config, logger, { watchMappings: false });
-  await warnOnEvictionPolicy(services.redis, logger);
-  const workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
+  const refused = (failure: PreflightFailure) => {
+    io.stderr(`sync: ${failure.message}; nothing was pulled\n`);
+    return 1;
+  };
+  const preflightDeadline = Date.now() + preflightMs;
+  // Redis first, on a connection of its own that gives up: the bridge's own connection waits forever.
   try {
+    await checkRedis(config.redis, preflightDeadline, preflightMs);
+  } catch (error) {
+    if (error instanceof PreflightFailure) return refused(error);
+    throw error;
+  }
+  const services = await buildServices(config, logger, { watchMappings: false });
+  let workers: ReturnType<typeof startPipelineWorkers> | undefined;
+  try {
+    try {
+      await checkEdms(services.ctx.adapter, preflightDeadline, preflightMs);
+      await checkPos(services.pos, preflightDeadline, preflightMs);
+    } catch (error) {
+      if (error instanceof PreflightFailure) return refused(error);
+      throw error;
+    }
+    await warnOnEvictionPolicy(services.redis, logger);
+    // The EDMS answers: lift a pause an earlier run or the service recorded, and wake the appeals it held.
+    await services.ctx.edmsGate.answered();
+    workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
     const summary = await runSync(services.ctx, {
       timeoutMs,
       onProgress: io.isTTY && !options.json ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
     });
     if (io.isTTY && !options.json) io.stderr('\n');
-    printSummary(io, summary, options.json);
-    return syncExitCode(summary);
+    printSummary(io, summary, options.json, EDMS_NAMES[services.ctx.adapter.kind]);
+    const code = syncExitCode(summary);
+    // --json prints the summary on stdout; the reason for a non-zero exit still goes to stderr.
+    if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, EDMS_NAMES[services.ctx.adapter.kind])}\n`);
+    return code;
   } finally {
-    await workers.close();
+    await workers?.close();
     await services.close();
   }
+}
+
+function reasonOf(summary: SyncSummary, edmsName: string): string {
+  if (summary.edmsUnavailable) return `${edmsName} became unavailable during the run (${summary.edmsUnavailable.code})`;
+  const problem = summary.problems[0];
+  if (problem) return `${problem.phase} did not finish (${problem.code}${problem.outOfTime ? ', time budget ran out' : ''}): ${problem.message}`;
+  if (summary.newFailures.length > 0) return `${summary.newFailures.length} job(s) failed in this run`;
+  return summary.timedOut ? 'time budget ran out while jobs were still retrying' : `${summary.stillRetrying} job(s) still retrying`;
 }

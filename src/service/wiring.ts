@@ -83,6 +83,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
       await withinTime(adapter.close(), CLOSE_STEP_MS);
       await withinTime(redis.quit(), CLOSE_STEP_MS);
       redis.disconnect();
+      pos.close();
     },
   };
 }

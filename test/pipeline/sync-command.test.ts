@@ -1,18 +1,26 @@
-// `pos-bridge sync` as cron runs it: the real CLI in a child process, exit codes and summary.
+// `pos-bridge sync` as cron runs it: the real CLI in a child process, exit codes and summary, and
+// the pre-flight that ends a run on a broken environment before anything is pulled.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { packageRoot } from '../../fixtures/index.js';
+import { runCli } from '../../src/cli/main.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { freePort, startRedisServer } from '../helpers/redis-server.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startWorld, type World } from './harness.js';
 
-function runSync(world: World, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the CLI; a run still going after `killAfterMs` is killed and resolves with code null. */
+function runSync(world: World, args: string[], env: Record<string, string> = {}, killAfterMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/entry.ts'), 'sync', ...args], {
       cwd: packageRoot(),
-      env: { PATH: process.env.PATH ?? '', ...world.env },
+      env: { PATH: process.env.PATH ?? '', ...world.env, ...env },
     });
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', () => clearTimeout(killer));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -47,4 +55,74 @@ describe('pos-bridge sync', () => {
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(new RegExp(`failed: register\\.register-${poison.id} appeal ${poison.id}: PERMANENT: .*404`));
   }, 90_000);
+
+  /** The operator-facing lines (logs are JSON lines on the same stream). */
+  const syncLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('sync:'));
+
+  async function failedList(): Promise<unknown[]> {
+    const out: string[] = [];
+    const code = await runCli(['failed', 'list', '--json'], { env: world!.env, isTTY: false, stdout: (t) => out.push(t), stderr: () => undefined });
+    expect(code).toBe(0);
+    return JSON.parse(out.join('')) as unknown[];
+  }
+
+  it('pre-flight: a wrong Directum password ends the run with one line, before ПОС is asked anything', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    await world.sandbox.pos.control.seed(generateAppeals(5, { seed: 93 }));
+    const run = await runSync(world, [], { DIRECTUM_PASSWORD: 'not-the-password' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(syncLines(run.stderr)).toEqual(['sync: Directum RX refused the credentials (AUTH_FAILED); nothing was pulled']);
+    const stats = await world.sandbox.pos.control.stats();
+    expect(stats.requests.pull).toBe(0);
+    expect(stats.acceptedTotal).toBe(0);
+    expect(await failedList()).toEqual([]);
+  }, 90_000);
+
+  it('pre-flight: Directum, ПОС or Redis that does not answer ends the run within the pre-flight budget', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    await world.sandbox.pos.control.seed(generateAppeals(3, { seed: 94 }));
+    const nowhere = await freePort();
+
+    const directum = await runSync(world, ['--preflight-timeout', '3s'], { DIRECTUM_BASE_URL: `http://127.0.0.1:${nowhere}/Integration/odata` });
+    expect(directum.code, directum.stderr).toBe(1);
+    expect(syncLines(directum.stderr)).toEqual([expect.stringMatching(/^sync: Directum RX did not answer within 3 s \(TRANSIENT: .*ECONNREFUSED.*\); nothing was pulled$/)]);
+
+    await world.sandbox.pos.control.addFault({ route: 'token', kind: 'status', status: 503 });
+    const pos = await runSync(world, ['--preflight-timeout', '3s']);
+    expect(pos.code, pos.stderr).toBe(1);
+    expect(syncLines(pos.stderr)).toEqual([expect.stringMatching(/^sync: ПОС did not answer within 3 s \(TRANSIENT: token: HTTP 503.*\); nothing was pulled$/)]);
+    await world.sandbox.pos.control.clearFaults();
+
+    const redis = await runSync(world, ['--preflight-timeout', '3s'], { REDIS_URL: `redis://127.0.0.1:${nowhere}` });
+    expect(redis.code, redis.stderr).toBe(1);
+    expect(syncLines(redis.stderr)).toEqual([expect.stringMatching(new RegExp(`^sync: Redis at 127\\.0\\.0\\.1:${nowhere} did not answer within 3 s \\(.*\\); nothing was pulled$`))]);
+
+    const stats = await world.sandbox.pos.control.stats();
+    expect(stats.requests.pull).toBe(0);
+    expect(stats.acceptedTotal).toBe(0);
+  }, 120_000);
+
+  it('pre-flight: ПОС refusing the organisation\'s secret is named as such', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const run = await runSync(world, [], { POS_CLIENT_SECRET: 'wrong' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(syncLines(run.stderr)).toEqual(['sync: ПОС refused the credentials (AUTH_FAILED); nothing was pulled']);
+    expect((await world.sandbox.pos.control.stats()).requests.pull).toBe(0);
+  }, 60_000);
+
+  it('pre-flight: Redis refusing the password is named as such, without the password', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-auth-redis-'));
+    const port = await freePort();
+    const server = await startRedisServer(port, dir, ['--requirepass', 'the-right-one']);
+    try {
+      const run = await runSync(world, [], { REDIS_URL: `redis://:a-wrong-one@127.0.0.1:${port}` });
+      expect(run.code, run.stderr).toBe(1);
+      expect(syncLines(run.stderr)).toEqual([`sync: Redis at 127.0.0.1:${port} refused the credentials (AUTH_FAILED); nothing was pulled`]);
+      expect(run.stderr).not.toContain('a-wrong-one');
+    } finally {
+      server.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -9,13 +9,15 @@ import { liveSchema, readinessSchema } from '../schemas.js';
 export interface CheckResult {
   ok: boolean;
   error?: string;
+  /** The coded reason, where a check reports one (the EDMS). */
+  code?: string;
   ms: number;
 }
 
 const MAX_ERROR_LENGTH = 300;
 
 /** Runs one check with a deadline; a check that never settles counts as down. */
-export async function runCheck(check: () => Promise<void>, timeoutMs: number): Promise<CheckResult> {
+export async function runCheck(check: () => Promise<void>, timeoutMs: number, withCode = false): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -27,7 +29,8 @@ export async function runCheck(check: () => Promise<void>, timeoutMs: number): P
   } catch (error) {
     const { code, message } = describeError(error);
     const text = code === 'INTERNAL' ? message : `${code}: ${message}`;
-    return { ok: false, error: text.slice(0, MAX_ERROR_LENGTH), ms: Math.round(performance.now() - started) };
+    const coded = withCode && code !== 'INTERNAL' ? { code } : {};
+    return { ok: false, error: text.slice(0, MAX_ERROR_LENGTH), ...coded, ms: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);
   }
@@ -37,7 +40,7 @@ export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
   const [redis, pos, edms] = await Promise.all([
     runCheck(() => health.redis(), timeoutMs),
     runCheck(() => health.pos(), timeoutMs),
-    runCheck(() => health.edms(), timeoutMs),
+    runCheck(() => health.edms(), timeoutMs, true),
   ]);
   const ready = redis.ok && pos.ok && edms.ok;
   return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: { redis, pos, edms } };
