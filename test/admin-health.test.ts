@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../src/admin/app.js';
 import type { AdminDeps } from '../src/admin/deps.js';
-import { TransientError } from '../src/errors.js';
+import { BridgeError, TransientError } from '../src/errors.js';
 import { makeFakes, type Fakes } from './admin-fakes.js';
 
 let fakes: Fakes;
@@ -52,7 +52,7 @@ describe('health', () => {
       status: 'not_ready',
       checks: {
         redis: { ok: true, ms: expect.any(Number) },
-        pos: { ok: false, error: 'TRANSIENT: ПОС answered 502', ms: expect.any(Number) },
+        pos: { ok: false, code: 'TRANSIENT', ms: expect.any(Number) },
         edms: { ok: true, ms: expect.any(Number) },
       },
     });
@@ -65,7 +65,7 @@ describe('health', () => {
     const elapsed = Date.now() - started;
     expect(response.statusCode).toBe(503);
     const body = response.json();
-    expect(body.checks.edms).toEqual({ ok: false, error: 'no answer within 300 ms', ms: expect.any(Number) });
+    expect(body.checks.edms).toEqual({ ok: false, code: 'TIMEOUT', ms: expect.any(Number) });
     expect(body.checks.edms.ms).toBeGreaterThanOrEqual(290);
     expect(body.checks.redis.ok).toBe(true);
     expect(body.checks.pos.ok).toBe(true);
@@ -77,7 +77,39 @@ describe('health', () => {
     const server = await build({ health: { redis: () => { throw new Error('no connection'); }, pos: async () => {}, edms: async () => {} } });
     const response = await server.inject({ url: '/health/ready' });
     expect(response.statusCode).toBe(503);
-    expect(response.json().checks.redis).toEqual({ ok: false, error: 'no connection', ms: expect.any(Number) });
+    expect(response.json().checks.redis).toEqual({ ok: false, code: 'UNAVAILABLE', ms: expect.any(Number) });
+  });
+
+  it('names an unready mapping with a code only; GET /api/status (authenticated) has the reasons and the lines', async () => {
+    const problem = { file: 'directum-rx.yaml', line: 53, column: 17, message: 'constants.documentKind: DocumentKind: "Обращение гражданина" is not in IDocumentKinds' };
+    const server = await build({
+      health: {
+        redis: async () => {},
+        pos: async () => { throw new TransientError('ПОС answered 502 for Иванов'); },
+        edms: async () => {},
+        mapping: async () => { throw new BridgeError('EDMS_REFERENCE_UNKNOWN', '1 value(s) of mapping directum-rx are not in the EDMS; see GET /api/status', false); },
+      },
+      mappingCheck: async () => ({ mapping: 'directum-rx', version: 'abc', checkedAt: new Date().toISOString(), checked: true, problems: [problem], notes: [] }),
+    });
+    const ready = await server.inject({ url: '/health/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks).toEqual({
+      redis: { ok: true, ms: expect.any(Number) },
+      pos: { ok: false, code: 'TRANSIENT', ms: expect.any(Number) },
+      edms: { ok: true, ms: expect.any(Number) },
+      mapping: { ok: false, code: 'EDMS_REFERENCE_UNKNOWN', ms: expect.any(Number) },
+    });
+    expect(ready.body).not.toContain('Иванов');
+    expect(ready.body).not.toContain('Обращение');
+
+    expect((await server.inject({ url: '/api/status' })).statusCode).toBe(401);
+    const status = await server.inject({ url: '/api/status', headers: { authorization: `Bearer ${fakes.deps.adminToken}` } });
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { pos: { ok: false, code: 'TRANSIENT', message: 'ПОС answered 502 for Иванов' }, mapping: { ok: false, code: 'EDMS_REFERENCE_UNKNOWN' } },
+      mapping: { mapping: 'directum-rx', checked: true, problems: [problem] },
+    });
   });
 });
 
@@ -129,7 +161,7 @@ describe('GET /docs', () => {
       '/health/live': ['get'], '/health/ready': ['get'], '/metrics': ['get'],
       '/api/appeals/{posId}': ['get'], '/api/sync': ['post'], '/api/mappings': ['get'],
       '/api/mappings/{name}': ['get', 'put'], '/api/mappings/{name}/preview': ['post'], '/api/mappings/{name}/history': ['get'],
-      '/api/failed': ['get'], '/api/failed/{id}/retry': ['post'], '/api/failed/{id}': ['delete'], '/api/queues': ['get'],
+      '/api/failed': ['get'], '/api/failed/{id}/retry': ['post'], '/api/failed/{id}': ['delete'], '/api/queues': ['get'], '/api/status': ['get'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(operations).sort());
     for (const [path, methods] of Object.entries(operations)) {

@@ -10,7 +10,7 @@ import { redactTokenInUrl, requireBearer } from './auth.js';
 import { registerBullBoard, UI_PATH } from './bull-board.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, registerStatusRoute } from './routes/health.js';
 import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
 import { registerOperationRoutes } from './routes/operations.js';
 
@@ -83,6 +83,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
       // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
       jsonOnly.removeContentTypeParser('text/plain');
       registerOperationRoutes(jsonOnly, deps);
+      registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
       registerMappingReadRoutes(jsonOnly, deps);
     });
     await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));

@@ -58,6 +58,19 @@ export interface HealthChecks {
   redis(): Promise<void>;
   pos(): Promise<void>;
   edms(): Promise<void>;
+  /** The mapping in use resolves in the EDMS (throws EDMS_REFERENCE_UNKNOWN naming how many values do not). */
+  mapping?(): Promise<void>;
+}
+
+/** The last check of the mapping in use against the EDMS, for GET /api/status. */
+export interface MappingCheckView {
+  mapping: string;
+  version: string;
+  checkedAt: string;
+  checked: boolean;
+  problems: MappingProblemView[];
+  notes: string[];
+  error?: string;
 }
 
 export interface AdminDeps {
@@ -65,6 +78,8 @@ export interface AdminDeps {
   logger: Logger;
   metrics: BridgeMetrics;
   health: HealthChecks;
+  /** The mapping's last EDMS check; absent where no EDMS check runs. */
+  mappingCheck?(): Promise<MappingCheckView | null>;
   appeals: { get(posId: number): Promise<AppealView | null> };
   sync: { trigger(): Promise<{ jobId: string }> };
   mappings: MappingService;

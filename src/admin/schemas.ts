@@ -105,14 +105,34 @@ export const queueCountsSchema = z
 
 export const checkResultSchema = z.object({
   ok: z.boolean(),
-  error: z.string().optional(),
-  code: z.string().optional().describe('EDMS only: why it is unavailable (AUTH_FAILED, TRANSIENT, …); intake waits for it'),
-  ms: z.number().describe('How long the check took, in milliseconds'),
+  code: z.string().optional().describe('Why it is not ready: TIMEOUT, UNAVAILABLE, or the error code (AUTH_FAILED, EDMS_REFERENCE_UNKNOWN, …)'),
+  ms: z.number(),
 });
+
+const checksShape = { redis: checkResultSchema, pos: checkResultSchema, edms: checkResultSchema, mapping: checkResultSchema.optional() };
 
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ redis: checkResultSchema, pos: checkResultSchema, edms: checkResultSchema }),
+  checks: z.object(checksShape),
+});
+
+const checkDetailSchema = checkResultSchema.extend({ message: z.string().optional() });
+
+export const statusSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ redis: checkDetailSchema, pos: checkDetailSchema, edms: checkDetailSchema, mapping: checkDetailSchema.optional() }),
+  mapping: z
+    .object({
+      mapping: z.string(),
+      version: z.string(),
+      checkedAt: z.string(),
+      checked: z.boolean().describe('false: the EDMS could not be asked (see error)'),
+      problems: z.array(z.object({ file: z.string(), line: z.number(), column: z.number(), message: z.string() })),
+      notes: z.array(z.string()),
+      error: z.string().optional(),
+    })
+    .nullable()
+    .describe('The mapping in use, checked against the EDMS directories and $metadata'),
 });
 
 export const liveSchema = z.object({ status: z.literal('live') });

@@ -1,5 +1,6 @@
 // Connects the admin API's injected interface to the running pipeline.
 import type { AdminDeps, MappingService } from '../admin/deps.js';
+import type { EdmsMappingCheck } from './checked-mappings.js';
 import { BridgeError, describeError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
@@ -10,11 +11,21 @@ import { EDMS_NAMES } from './edms.js';
 
 export interface AdminWiring {
   ctx: PipelineContext;
+  /** The mapping in use checked against the EDMS (readiness and GET /api/status). */
+  mappingCheck?: EdmsMappingCheck;
   redis: RedisConnection;
   mappings: MappingService;
   adminToken: string;
   logger: Logger;
   posPing(): Promise<void>;
+}
+
+/** Unready while values of the mapping in use are missing from the EDMS; an EDMS that cannot be asked is the edms check's to report. */
+async function mappingReady(check: EdmsMappingCheck): Promise<void> {
+  const state = await check.current();
+  if (state.problems.length > 0) {
+    throw new BridgeError('EDMS_REFERENCE_UNKNOWN', `${state.problems.length} value(s) of mapping ${state.mapping} are not in the EDMS; see GET /api/status`, false);
+  }
 }
 
 export function adminDeps(wiring: AdminWiring): AdminDeps {
@@ -40,7 +51,9 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         // Not awaited: bringing held jobs forward must not make the readiness answer late.
         ctx.edmsGate.answered().catch((error: unknown) => wiring.logger.warn({ code: describeError(error).code }, 'could not lift the EDMS pause'));
       },
+      ...(wiring.mappingCheck ? { mapping: () => mappingReady(wiring.mappingCheck!) } : {}),
     },
+    mappingCheck: wiring.mappingCheck ? () => wiring.mappingCheck!.current().then((state) => state, () => null) : undefined,
     appeals: {
       get: async (posId) => {
         const record = await ctx.store.get(posId);

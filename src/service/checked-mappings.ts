@@ -22,6 +22,8 @@ export interface ReferenceCheckState {
   error?: string;
 }
 
+const RECHECK_MS = 60_000;
+
 export class EdmsMappingCheck {
   private readonly last = new Map<string, ReferenceCheckState>();
 
@@ -48,7 +50,9 @@ export class EdmsMappingCheck {
   async current(): Promise<ReferenceCheckState> {
     const mapping = await this.registry.forTarget(this.edms.kind);
     const known = this.last.get(mapping.name);
-    if (known?.version === mapping.version && known.checked) return known;
+    // A clean result holds until the mapping changes; missing values are looked up again after a
+    // minute, so an entry added in the EDMS clears readiness without a mapping change.
+    if (known?.version === mapping.version && known.checked && (known.problems.length === 0 || Date.now() - Date.parse(known.checkedAt) < RECHECK_MS)) return known;
     const state = await this.check(mapping.name, mapping.version, mapping.source);
     if (state.problems.length > 0) {
       for (const problem of state.problems) this.logger.warn({ mapping: mapping.name, line: problem.line, column: problem.column, problem: problem.message }, 'mapping value not found in the EDMS');

@@ -36,7 +36,7 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
   await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (role === 'all' || role === 'api') {
-    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
+    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port });
   }
   running.stop = async () => {

@@ -4,46 +4,68 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { describeError } from '../../errors.js';
 import type { AdminDeps, HealthChecks } from '../deps.js';
-import { liveSchema, readinessSchema } from '../schemas.js';
+import { authErrors, liveSchema, readinessSchema, statusSchema } from '../schemas.js';
 
+/** What the unauthenticated readiness says of one dependency: up or not, and a code. */
 export interface CheckResult {
   ok: boolean;
-  error?: string;
-  /** The coded reason, where a check reports one (the EDMS). */
+  /** Why it is not ready: TIMEOUT, UNAVAILABLE, or the bridge's error code (AUTH_FAILED, EDMS_REFERENCE_UNKNOWN, …). */
   code?: string;
   ms: number;
 }
 
-const MAX_ERROR_LENGTH = 300;
+/** The same with the bridge's own (sanitized) message, for the authenticated GET /api/status only. */
+export interface CheckDetail extends CheckResult {
+  message?: string;
+}
+
+export interface ReadinessChecks<C> {
+  redis: C;
+  pos: C;
+  edms: C;
+  mapping?: C;
+}
+
+const MAX_MESSAGE_LENGTH = 300;
+
+class CheckTimeout extends Error {}
 
 /** Runs one check with a deadline; a check that never settles counts as down. */
-export async function runCheck(check: () => Promise<void>, timeoutMs: number, withCode = false): Promise<CheckResult> {
+export async function runCheck(check: () => Promise<void>, timeoutMs: number): Promise<CheckDetail> {
   const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     await Promise.race([Promise.resolve().then(check), deadline]);
-    return { ok: true, ms: Math.round(performance.now() - started) };
+    return { ok: true, ms: ms() };
   } catch (error) {
     const { code, message } = describeError(error);
-    const text = code === 'INTERNAL' ? message : `${code}: ${message}`;
-    const coded = withCode && code !== 'INTERNAL' ? { code } : {};
-    return { ok: false, error: text.slice(0, MAX_ERROR_LENGTH), ...coded, ms: Math.round(performance.now() - started) };
+    const shown = error instanceof CheckTimeout ? 'TIMEOUT' : code === 'INTERNAL' ? 'UNAVAILABLE' : code;
+    return { ok: false, code: shown, message: message.slice(0, MAX_MESSAGE_LENGTH), ms: ms() };
   } finally {
     clearTimeout(timer);
   }
 }
 
 export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
-  const [redis, pos, edms] = await Promise.all([
+  const [redis, pos, edms, mapping] = await Promise.all([
     runCheck(() => health.redis(), timeoutMs),
     runCheck(() => health.pos(), timeoutMs),
-    runCheck(() => health.edms(), timeoutMs, true),
+    runCheck(() => health.edms(), timeoutMs),
+    health.mapping ? runCheck(() => health.mapping!(), timeoutMs) : undefined,
   ]);
-  const ready = redis.ok && pos.ok && edms.ok;
-  return { status: ready ? ('ready' as const) : ('not_ready' as const), checks: { redis, pos, edms } };
+  const checks: ReadinessChecks<CheckDetail> = { redis, pos, edms, ...(mapping ? { mapping } : {}) };
+  const ready = Object.values(checks).every((check) => check.ok);
+  return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
+}
+
+/** Readiness without messages: an upstream's or the mapping's text never reaches an unauthenticated caller. */
+function publicView(checks: ReadinessChecks<CheckDetail>): ReadinessChecks<CheckResult> {
+  const hide = ({ message: _hidden, ...shown }: CheckDetail): CheckResult => shown;
+  return { redis: hide(checks.redis), pos: hide(checks.pos), edms: hide(checks.edms), ...(checks.mapping ? { mapping: hide(checks.mapping) } : {}) };
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, readyTimeoutMs: number): void {
@@ -56,12 +78,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, read
   typed.get('/health/ready', {
     schema: {
       tags: ['health'],
-      summary: 'Readiness: Redis, ПОС and the EDMS each answer within the timeout',
+      summary: 'Readiness: Redis, ПОС and the EDMS answer, and the mapping\'s values are in the EDMS; which is not, with a code (details: GET /api/status)',
       response: { 200: readinessSchema, 503: readinessSchema },
     },
   }, async (_request, reply) => {
     const result = await checkReadiness(deps.health, readyTimeoutMs);
-    return reply.code(result.status === 'ready' ? 200 : 503).send(result);
+    return reply.code(result.status === 'ready' ? 200 : 503).send({ status: result.status, checks: publicView(result.checks) });
   });
 
   typed.get('/metrics', {
@@ -77,5 +99,20 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, read
     }
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+}
+
+/** GET /api/status (authenticated): readiness with the bridge's messages, and the mapping's EDMS check. */
+export function registerStatusRoute(api: FastifyInstance, deps: AdminDeps, readyTimeoutMs: number): void {
+  api.withTypeProvider<ZodTypeProvider>().get('/status', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness with reasons, and which mapping values the EDMS lacks (file:line:col)',
+      security: [{ bearerAuth: [] }],
+      response: { 200: statusSchema, ...authErrors },
+    },
+  }, async () => {
+    const [readiness, mapping] = await Promise.all([checkReadiness(deps.health, readyTimeoutMs), deps.mappingCheck ? deps.mappingCheck() : null]);
+    return { status: readiness.status, checks: readiness.checks, mapping };
   });
 }
