@@ -83,14 +83,15 @@ describe('intake', () => {
   });
 
   it('slow pickup leaves the package in the outbox until its time; registerNow does not wait for it', async () => {
-    emulator = await start({ pollMs: 10_000, faults: { pickupDelayMs: 400 } });
+    // Two package writes are fsync-bound: the delay leaves them ample time on a loaded machine.
+    emulator = await start({ pollMs: 10_000, faults: { pickupDelayMs: 2_000 } });
     await register(76);
     await register(77);
     expect(await emulator.pollOnce()).toBe(0);
     expect((await readdir(dirs.outboxDir)).sort()).toEqual([messageIdFor(76), messageIdFor(77)].sort());
     await emulator.control.registerNow(messageIdFor(77));
     expect(await readdir(dirs.outboxDir)).toEqual([messageIdFor(76)]);
-    await sleep(450);
+    await sleep(2_050);
     expect(await emulator.pollOnce()).toBe(1);
     expect(await waitFor(() => adapter.findByPosId(76), (r) => r?.durable === true)).toBeTruthy();
   });
