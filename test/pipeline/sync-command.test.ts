@@ -1,6 +1,5 @@
 // `pos-bridge sync` as cron runs it: the real CLI in a child process, exit codes and summary, and
 // the pre-flight that ends a run on a broken environment before anything is pulled.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
@@ -9,24 +8,12 @@ import { runCli } from '../../src/cli/main.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { freePort, startRedisServer } from '../helpers/redis-server.js';
+import { runCliProcess, type CliRun } from '../helpers/cli-process.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startWorld, type World } from './harness.js';
 
-/** Runs the CLI; a run still going after `killAfterMs` is killed and resolves with code null. */
-function runSync(world: World, args: string[], env: Record<string, string> = {}, killAfterMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/entry.ts'), 'sync', ...args], {
-      cwd: packageRoot(),
-      env: { PATH: process.env.PATH ?? '', ...world.env, ...env },
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', () => clearTimeout(killer));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runSync(world: World, args: string[], env: Record<string, string> = {}, killAfterMs = 120_000): Promise<CliRun> {
+  return runCliProcess(['sync', ...args], { ...world.env, ...env }, killAfterMs);
 }
 
 describe('pos-bridge sync', () => {

@@ -3,7 +3,6 @@
 // mapping the installation lacks at its line, the dry run promises nothing the EDMS would refuse,
 // the admin fixes the mapping from `edms directories`, and `sync` then registers every appeal with
 // its references written as links. The real CLI, in child processes.
-import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,24 +11,13 @@ import { FOREIGN_INSTALLATION } from '../../adapters/directum-rx/emulator/seed.j
 import type { DirectoryListing } from '../../adapters/contract.js';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { packageRoot } from '../../fixtures/index.js';
+import { runCliProcess } from '../helpers/cli-process.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startWorld, type World } from '../pipeline/harness.js';
 
 const APPEALS = 10;
 
-function cli(world: World, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/entry.ts'), ...args], {
-      cwd: packageRoot(),
-      env: { PATH: process.env.PATH ?? '', ...world.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (world: World, args: string[]) => runCliProcess(args, world.env);
 
 describe('first installation against a Directum RX with its own directories', () => {
   let world: World;
