@@ -59,7 +59,7 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
     async (appeal) => {
       const firstTime = await ctx.store.markQueued(appeal.id);
       const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
-      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal), state === 'accepted' || state === 'answered');
+      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal, { purpose: 'appeal', posId: appeal.id }), state === 'accepted' || state === 'answered');
       if (firstTime) ctx.metrics.appealsPulled.inc();
     },
     {
@@ -75,7 +75,7 @@ export async function processPull(ctx: PipelineContext): Promise<PullReport> {
 }
 
 export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress): Promise<void> {
-  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress) }, { ...jobOptions(ctx.settings.retry), jobId: pushJobId(progress.posId, progress) });
+  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry), jobId: pushJobId(progress.posId, progress) });
 }
 
 export async function processWatch(ctx: PipelineContext): Promise<{ changed: number }> {
