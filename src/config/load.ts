@@ -11,7 +11,7 @@ import { SECRET_SETTINGS, SETTING_NAMES, settingsSchema, type Settings } from '.
 import type { Schedule } from './schedule.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
-export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms';
+export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal';
 
 export interface RedisTopology {
   sentinels?: { host: string; port: number }[];
@@ -141,6 +141,7 @@ function requireFor(raw: RawSettings, command: Command, problems: string[]): voi
   }
   if (command === 'start') missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
   if (command === 'edms') missing('EDMS', '(directum-rx or delo)');
+  if (command === 'reseal') missing('DATA_KEY', 'for reseal (the key to seal kept payloads under)');
   if (raw.EDMS === 'directum-rx') {
     missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
     missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
