@@ -1,9 +1,11 @@
 // Bull-Board behind the admin token (bearer, or the ?token= → cookie flow), the real socket
 // server, and what request logging writes.
+import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../src/admin/app.js';
 import { UI_SESSION_COOKIE } from '../src/admin/auth.js';
+import { redactUrl } from '../src/admin/redact-url.js';
 import { startAdminServer, type AdminServer } from '../src/admin/server.js';
 import { ADMIN_TOKEN, auth, makeFakes, sampleAppeal, type Fakes } from './admin-fakes.js';
 
@@ -85,6 +87,78 @@ describe('Bull-Board at /ui', () => {
     await app.close();
     app = await buildAdminApp({ ...makeFakes().deps, adminToken: 'rotated-token-abcdefghijklmnop' });
     expect((await app.inject({ url: '/ui', headers: { cookie } })).statusCode).toBe(401);
+  });
+});
+
+/** One request as written, over a socket: clients like fetch drop fragments and fix escapes. */
+function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<string> {
+  const { hostname, port } = new URL(base);
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n${head}\r\n`));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
+describe('the admin token in URLs and headers', () => {
+  const T = ADMIN_TOKEN;
+  const ways = [
+    `/ui?%74oken=${T}`, // URL parsing decodes the name: this one logs in
+    `/ui?TOKEN=${T}`,
+    `/ui?Token=${encodeURIComponent(T)}`,
+    `/ui?token=guess&token=${T}&%74oken=${T}`,
+    `/ui?tok%65n=${T}`,
+    `/ui?%2574oken=${T}`,
+    `/ui?token%3D${T}`,
+    `/ui?+token=${T}`,
+    `/ui?access_token=${T}`,
+    `/ui?status=failed#token=${T}`,
+    `/ui?status=failed#x=1&%74oken=${T}`,
+    `/ui;token=${T}`,
+    `/ui/${T}`,
+    `/api/appeals/${encodeURIComponent(T).replace(/-/g, '%2D')}`,
+    `/ui/%E0%A4%A?token=${T}`, // a malformed escape: fastify's own answer echoed the URL
+    `/ui/${T}%ZZ`,
+  ];
+
+  it('redactUrl masks every form, keeps the rest readable', () => {
+    for (const url of ways) {
+      const shown = redactUrl(url, [T]);
+      for (const form of [T, T.replace(/-/g, '%2D'), T.replace(/t/g, '%74')]) expect(shown, url).not.toContain(form);
+    }
+    expect(redactUrl(`/ui/queue/push?status=failed&page=2&%74oken=${T}`, [T])).toBe('/ui/queue/push?status=failed&page=2&%74oken=[redacted]');
+    expect(redactUrl('/ui/queue/push?status=failed#job', [T])).toBe('/ui/queue/push?status=failed#job');
+  });
+
+  it('never reaches the log or an answer, in any URL form or header', async () => {
+    const fakes = makeFakes({ appeals: { get: async () => { throw new Error('store failed'); } } });
+    server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0 });
+    const answers: string[] = [];
+    for (const url of ways) answers.push(await rawGet(server.url, url));
+    const echoing = {
+      authorization: `Bearer ${T}`,
+      cookie: `${UI_SESSION_COOKIE}=${T}`,
+      referer: `http://admin.example/ui?token=${T}`,
+      'x-forwarded-host': T,
+      'x-admin-user': T,
+    };
+    for (const url of ['/no-such-page', '/api/appeals/5', '/api/appeals/x', `/ui?token=${T}`]) answers.push(await rawGet(server.url, url, echoing));
+    await server.close();
+    server = undefined;
+
+    const log = fakes.state.logLines.join('');
+    expect(log).toContain('incoming request');
+    expect(log).toContain('admin API request failed'); // the 500 was logged, with its URL
+    expect(log).toContain('%74oken=[redacted]');
+    for (const form of [T, encodeURIComponent(T), T.replace(/-/g, '%2D')]) {
+      expect(log, form).not.toContain(form);
+      answers.forEach((answer, i) => expect(answer, `answer ${i}`).not.toContain(form));
+    }
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 303/);
+    expect(answers[0]).toMatch(/^location: \/ui\r$/m);
   });
 });
 

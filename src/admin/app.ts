@@ -3,13 +3,14 @@
 // see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BridgeError } from '../errors.js';
-import { redactTokenInUrl, requireBearer } from './auth.js';
+import { requireBearer } from './auth.js';
 import { registerBullBoard, UI_PATH } from './bull-board.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
+import { redactUrl } from './redact-url.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
 import { registerOperationRoutes } from './routes/operations.js';
@@ -27,28 +28,35 @@ export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * Request log fields: no headers (Authorization, cookies), no bodies, no `?token=`. Read from the raw
- * request because pino's redaction hands serializers a shallow copy without fastify's getters.
+ * Request log fields: no headers (Authorization, cookies, Referer), no bodies, no credentials in the
+ * URL in any encoding (redact-url.ts). Read from the raw request because pino's redaction hands
+ * serializers a shallow copy without fastify's getters.
  */
 interface LoggedRequest {
   raw?: { method?: string; url?: string };
 }
-const requestSerializers = {
-  req: (request: LoggedRequest) => ({
-    method: request.raw?.method,
-    url: redactTokenInUrl(request.raw?.url ?? ''),
-  }),
-  res: (reply: { raw?: { statusCode?: number } }) => ({ statusCode: reply.raw?.statusCode }),
-};
+function requestSerializers(secrets: readonly string[]) {
+  return {
+    req: (request: LoggedRequest) => ({
+      method: request.raw?.method,
+      url: redactUrl(request.raw?.url ?? '', secrets),
+    }),
+    res: (reply: { raw?: { statusCode?: number } }) => ({ statusCode: reply.raw?.statusCode }),
+  };
+}
 
 function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstance {
   const common = {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Ids of failed jobs and mapping names are short; anything longer is a mistake or an attack.
     routerOptions: { maxParamLength: 512 },
+    // fastify's own answer to a malformed escape echoes the whole URL, `?token=` included.
+    frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => reply
+      .code(400)
+      .send({ error: 'bad_request', message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid' }),
   };
   if (!options.logger) return Fastify(common) as unknown as FastifyInstance;
-  const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers });
+  const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers([deps.adminToken]) });
   return Fastify({ ...common, loggerInstance }) as unknown as FastifyInstance;
 }
 
@@ -57,7 +65,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
   const app = createFastify(deps, options);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app, deps.logger, options.logger === true);
+  installErrorHandling(app, deps.logger, options.logger === true, [deps.adminToken]);
 
   await app.register(fastifySwagger, {
     openapi: {

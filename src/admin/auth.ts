@@ -3,6 +3,7 @@
 // through response times.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { isSecretParamName } from './redact-url.js';
 
 /** Cookie the UI sets after `?token=`: an HMAC of the token, never the token itself. */
 export const UI_SESSION_COOKIE = 'pos_bridge_ui';
@@ -58,9 +59,10 @@ export function requireBearer(adminToken: string): onRequestAsyncHookHandler {
   };
 }
 
-function withoutTokenParam(url: string): string {
+/** The address to send the browser to: no `token` (nor anything named like a credential) left in it. */
+function withoutSecretParams(url: string): string {
   const parsed = new URL(url, 'http://admin.invalid');
-  parsed.searchParams.delete('token');
+  for (const name of [...parsed.searchParams.keys()]) if (isSecretParamName(name)) parsed.searchParams.delete(name);
   return `${parsed.pathname}${parsed.search}`;
 }
 
@@ -94,15 +96,10 @@ export function requireUiSession(adminToken: string, uiPath: string): onRequestA
       );
       // Other methods keep going (the cookie is set on their response); pages lose the token from the address bar.
       if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-      return reply.header('cache-control', 'no-store').redirect(withoutTokenParam(request.url), 303);
+      return reply.header('cache-control', 'no-store').redirect(withoutSecretParams(request.url), 303);
     }
     const cookie = readCookie(request.headers.cookie, UI_SESSION_COOKIE);
     if (cookie !== undefined && tokensMatch(session, cookie)) return undefined;
     return sendUnauthorized(reply, `open ${uiPath}?token=<ADMIN_TOKEN> once, or send Authorization: Bearer <ADMIN_TOKEN>`);
   };
-}
-
-/** The request URL with any `token` query value masked, for logs. */
-export function redactTokenInUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }
