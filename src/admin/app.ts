@@ -1,6 +1,6 @@
 // The admin HTTP API as a fastify app: health and metrics (open), /api (bearer token), /ui
-// (Bull-Board, token cookie) and /docs (OpenAPI). The app only talks to injected dependencies,
-// see deps.ts; src/admin/README.md is the operators' guide.
+// (Bull-Board, session cookie) and /docs (OpenAPI). The app only talks to
+// injected dependencies, see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
@@ -22,6 +22,11 @@ export interface AdminAppOptions {
   readyTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB (mapping files and appeals fit easily). */
   bodyLimitBytes?: number;
+  /**
+   * TRUST_PROXY: believe X-Forwarded-Proto/-For from a reverse proxy (true, or the proxies'
+   * addresses), so that the UI cookie is `Secure` behind a TLS proxy. Default false.
+   */
+  trustProxy?: boolean | string;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
@@ -48,6 +53,7 @@ function requestSerializers(secrets: readonly string[]) {
 function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstance {
   const common = {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
     // Ids of failed jobs and mapping names are short; anything longer is a mistake or an attack.
     routerOptions: { maxParamLength: 512 },
     // fastify's own answer to a malformed escape echoes the whole URL, `?token=` included.

@@ -1,5 +1,6 @@
 // Connects the admin API's injected interface to the running pipeline.
 import type { AdminDeps, MappingService } from '../admin/deps.js';
+import { RedisUiSessions } from '../admin/sessions.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs } from '../pipeline/failed.js';
@@ -13,6 +14,8 @@ export interface AdminWiring {
   adminToken: string;
   logger: Logger;
   posPing(): Promise<void>;
+  /** UI_SESSION_IDLE / UI_SESSION_MAX; default 30 min / 8 h. */
+  uiSession?: { idleMs: number; absoluteMs: number };
 }
 
 export function adminDeps(wiring: AdminWiring): AdminDeps {
@@ -45,6 +48,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       remove: (id) => failed.remove(id),
     },
     queues: { counts: () => ctx.queues.counts(), all: () => ctx.queues.all() },
+    uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
     refreshGauges: async () => {
       const counts = await ctx.queues.counts();
       for (const [queue, states] of Object.entries(counts)) {
