@@ -113,9 +113,11 @@ describe('configuration', () => {
     expect(config.redis.topology).toEqual({ sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'main' });
   });
 
-  it('reads the admin exposure settings: TRUST_PROXY and the UI session times', () => {
+  it('reads the admin exposure settings: TRUST_PROXY, QUEUE_UI_WRITABLE and the UI session times', () => {
     const load = (env: Record<string, string>) => loadConfig({ env: { ...valid, ...env }, command: 'start', dotenvPath: false }).admin;
-    expect(load({})).toMatchObject({ trustProxy: false, uiSessionIdleMs: 30 * 60_000, uiSessionMaxMs: 8 * 3600_000 });
+    expect(load({})).toMatchObject({ trustProxy: false, queueUiWritable: false, uiSessionIdleMs: 30 * 60_000, uiSessionMaxMs: 8 * 3600_000 });
+    expect(load({ QUEUE_UI_WRITABLE: 'true' }).queueUiWritable).toBe(true);
+    expect(problemsOf({ ...valid, QUEUE_UI_WRITABLE: 'yes' })).toEqual([expect.stringMatching(/^QUEUE_UI_WRITABLE: must be true or false/)]);
     expect(load({ TRUST_PROXY: 'true', UI_SESSION_IDLE: '10m', UI_SESSION_MAX: '2h' })).toMatchObject({ trustProxy: true, uiSessionIdleMs: 600_000, uiSessionMaxMs: 7_200_000 });
     expect(load({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy).toBe('10.0.0.1,192.168.0.0/16');
     expect(problemsOf({ ...valid, TRUST_PROXY: 'yes please' })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false, or the proxies' addresses/)]);

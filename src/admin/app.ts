@@ -1,5 +1,5 @@
 // The admin HTTP API as a fastify app: health and metrics (open), /api (bearer token), /ui
-// (Bull-Board, session cookie) and /docs (OpenAPI). The app only talks to
+// (Bull-Board, read-only by default, session cookie) and /docs (OpenAPI). The app only talks to
 // injected dependencies, see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -27,6 +27,8 @@ export interface AdminAppOptions {
    * addresses), so that the UI cookie is `Secure` behind a TLS proxy. Default false.
    */
   trustProxy?: boolean | string;
+  /** QUEUE_UI_WRITABLE: allow Bull-Board's actions. Default false (read-only). */
+  queueUiWritable?: boolean;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
@@ -102,7 +104,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
     await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
   }, { prefix: '/api' });
 
-  await registerBullBoard(app, deps);
+  await registerBullBoard(app, deps, { writable: options.queueUiWritable === true });
   await app.ready();
   return app;
 }

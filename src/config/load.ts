@@ -51,8 +51,8 @@ export interface BridgeConfig {
   edms: EdmsConfig;
   mappingsDir: string;
   http: { host: string; port: number };
-  /** The admin API's exposure: proxy trust and the queue UI's sessions. */
-  admin: { trustProxy: boolean | string; uiSessionIdleMs: number; uiSessionMaxMs: number };
+  /** The admin API's exposure: proxy trust, the queue UI's write access and its sessions. */
+  admin: { trustProxy: boolean | string; queueUiWritable: boolean; uiSessionIdleMs: number; uiSessionMaxMs: number };
   adminToken?: string;
   dataKey?: Buffer;
   previousDataKey?: Buffer;
@@ -223,7 +223,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
     edms,
     mappingsDir: resolve(s.MAPPINGS_DIR),
     http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
-    admin: { trustProxy: s.TRUST_PROXY, uiSessionIdleMs: s.UI_SESSION_IDLE, uiSessionMaxMs: s.UI_SESSION_MAX },
+    admin: { trustProxy: s.TRUST_PROXY, queueUiWritable: s.QUEUE_UI_WRITABLE, uiSessionIdleMs: s.UI_SESSION_IDLE, uiSessionMaxMs: s.UI_SESSION_MAX },
     adminToken: s.ADMIN_TOKEN,
     dataKey: s.DATA_KEY,
     previousDataKey: s.DATA_KEY_PREVIOUS,

@@ -121,6 +121,7 @@ export const settingsSchema = z.object({
   HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: trustProxy.default(false),
+  QUEUE_UI_WRITABLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
   UI_SESSION_IDLE: duration.default(30 * 60_000),
   UI_SESSION_MAX: duration.default(8 * 60 * 60_000),
   DATA_KEY: dataKey.optional(),

@@ -38,7 +38,7 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   if (role === 'all' || role === 'api') {
     const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
     const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession });
-    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy });
+    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {
     if (running.api) await withinTime(running.api.close(), 5000);
