@@ -16,6 +16,8 @@ export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal';
 export interface RedisTopology {
   sentinels?: { host: string; port: number }[];
   name?: string;
+  /** TLS to the sentinels themselves; default: as REDIS_URL (rediss:// = TLS). */
+  sentinelTls?: boolean;
   cluster?: { host: string; port: number }[];
 }
 
@@ -74,6 +76,7 @@ const redisTopologySchema = z
   .object({
     sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
     name: z.string().optional(),
+    sentinelTls: z.boolean().optional(),
     cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
   })
   .strict();
