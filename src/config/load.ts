@@ -7,7 +7,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
-import { SECRET_SETTINGS, SETTING_NAMES, settingsSchema, type Settings } from './schema.js';
+import { SECRET_SETTINGS, SETTING_NAMES, URL_SECRET_SETTINGS, settingsSchema, type Settings } from './schema.js';
 import type { Schedule } from './schedule.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
@@ -236,11 +236,23 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
   };
 }
 
+/** A URL as it may be shown: the password part masked; `[redacted]` when it does not parse. */
+export function urlWithoutPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = 'redacted';
+    return url.href.replace(/:redacted@/, ':[redacted]@');
+  } catch {
+    return '[redacted]';
+  }
+}
+
 /** The settings as given, with secrets replaced, for `--print-config` and start-up logs. */
 export function redactedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const shown: Record<string, string> = {};
   for (const [name, value] of Object.entries(pickKnown(env))) {
-    shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
+    if (URL_SECRET_SETTINGS.has(name)) shown[name] = urlWithoutPassword(value);
+    else shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
   }
   return shown;
 }
