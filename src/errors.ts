@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'EDMS_REJECTED'
   /** A mapped value (document kind, department, question, …) the installation's directory lacks. */
   | 'EDMS_REFERENCE_UNKNOWN'
+  /** A sealed payload that does not open: tampered, truncated, or sealed for another appeal. */
+  | 'PAYLOAD_INVALID'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'NOT_DURABLE_YET';

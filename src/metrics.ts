@@ -1,7 +1,41 @@
 // Prometheus metrics (prom-client). One registry per process; names are the operators' contract
 // (README "Monitoring"). Labels never carry personal data or appeal ids (cardinality).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExternalSystem } from './errors.js';
 import type { HttpObserver } from './http/client.js';
+
+const ID = String.raw`(?:\d+|\{id\}|:id)`;
+/** Every ПОС route the bridge calls; anything else (an attachment elsewhere on the host) is `other`. */
+const POS_ROUTES: [RegExp, string][] = [
+  [/^user-service\/oauth\/token$/, 'user-service/oauth/token'],
+  [/^appeal-service\/edms$/, 'appeal-service/edms'],
+  [new RegExp(`^appeal-service/edms/${ID}/mark-accepted$`), 'appeal-service/edms/:id/mark-accepted'],
+  [new RegExp(`^appeal-service/edms/${ID}$`), 'appeal-service/edms/:id'],
+  [/^file-storage-service\/filestorage$/, 'file-storage-service/filestorage'],
+  [/^file-storage-service\/filestorage\/.+$/, 'file-storage-service/filestorage/:id'],
+  [/^external-attachment$/, 'external-attachment'],
+];
+/** An OData path segment: an entity set, navigation, bound operation or $-segment, with any key folded. */
+const ODATA_SEGMENT = /^(\$[a-z]+|[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4})(\(.*\))?$/;
+
+/**
+ * The `route` label of an outbound call: a template (`appeal-service/edms/:id/mark-accepted`,
+ * `IRequests({id})/Versions({id})/Body/$value`), never a raw path or query: attachment paths and
+ * OData keys can hold personal data, and /metrics is not authenticated. Unknown shapes are `other`.
+ */
+export function routeTemplate(system: ExternalSystem, route: string): string {
+  const path = route.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/)[0]!.replace(/^\/+|\/+$/g, '');
+  if (system === 'pos') return POS_ROUTES.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
+  const segments = path.split('/');
+  if (path === '' || segments.length > 8) return 'other';
+  const shown: string[] = [];
+  for (const segment of segments) {
+    const match = ODATA_SEGMENT.exec(segment);
+    if (!match) return 'other';
+    shown.push(match[2] === undefined ? match[1]! : `${match[1]}({id})`);
+  }
+  return shown.join('/');
+}
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -29,9 +63,9 @@ export class BridgeMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_' });
   }
 
-  /** Feeds HTTP latency from the shared HTTP client. */
+  /** Feeds HTTP latency from the shared HTTP client, labelled by route template only. */
   readonly httpObserver: HttpObserver = ({ system, method, route, status, seconds }) => {
-    this.httpLatency.observe({ system, method, route, status: String(status) }, seconds);
+    this.httpLatency.observe({ system, method, route: routeTemplate(system, route), status: String(status) }, seconds);
   };
 
   setMappingVersion(name: string, version: string): void {

@@ -1,5 +1,6 @@
-// Redis connections for queues and state: a URL, or Sentinel / Cluster from the YAML config.
-import { Cluster, Redis } from 'ioredis';
+// Redis connections for queues and state: a URL, or Sentinel / Cluster from the YAML config;
+// rediss:// means TLS in all three.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BridgeConfig } from './config/load.js';
 
@@ -17,6 +18,12 @@ export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): Re
   return connection;
 }
 
+/** How a connection is opened; built apart from opening so that tests can inspect it (TLS). */
+export type RedisPlan =
+  | { kind: 'url'; url: string; options: RedisOptions }
+  | { kind: 'cluster'; nodes: { host: string; port: number }[]; options: ClusterOptions }
+  | { kind: 'sentinel'; options: RedisOptions };
+
 /** A connection that tries once, within `connectTimeout`, and never queues commands while down. */
 const ONE_TRY = {
   maxRetriesPerRequest: 0,
@@ -26,22 +33,48 @@ const ONE_TRY = {
   lazyConnect: true,
 } as const;
 
-function openRedis(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisConnection {
+export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisPlan {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
-  const common = probe ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true } : { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
+  const common: RedisOptions = probe
+    ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true }
+    : { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
   const topology = config.topology;
-  if (topology?.cluster?.length) {
-    const url = new URL(config.url);
-    return new Cluster(topology.cluster, {
-      redisOptions: { ...common, password: url.password || undefined, username: url.username || undefined },
-      ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : {}),
-    });
+  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: common };
+  // With a URL, ioredis reads rediss:// itself; with nodes from the config file it must be told.
+  const url = new URL(config.url);
+  const tls = url.protocol === 'rediss:';
+  const credentials = { username: decodeURIComponent(url.username) || undefined, password: decodeURIComponent(url.password) || undefined };
+  if (topology.cluster?.length) {
+    return {
+      kind: 'cluster',
+      nodes: topology.cluster,
+      options: {
+        redisOptions: { ...common, ...credentials, ...(tls ? { tls: {} } : {}) },
+        // Certificates name hosts: keep the names (not resolved IPs) so TLS can check them.
+        ...(tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+        ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : {}),
+      },
+    };
   }
-  if (topology?.sentinels?.length) {
-    const url = new URL(config.url);
-    return new Redis({ ...common, sentinels: topology.sentinels, name: topology.name ?? 'mymaster', password: url.password || undefined });
-  }
-  return new Redis(config.url, common);
+  const sentinelTls = topology.sentinelTls ?? tls;
+  return {
+    kind: 'sentinel',
+    options: {
+      ...common,
+      ...credentials,
+      sentinels: topology.sentinels,
+      name: topology.name ?? 'mymaster',
+      ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      ...(sentinelTls ? { sentinelTLS: {} } : {}),
+    },
+  };
+}
+
+function openRedis(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisConnection {
+  const plan = redisPlan(config, probe);
+  if (plan.kind === 'cluster') return new Cluster(plan.nodes, plan.options);
+  if (plan.kind === 'sentinel') return new Redis(plan.options);
+  return new Redis(plan.url, plan.options);
 }
 
 /** Where Redis is, for messages: host and port (or the topology), never the password. */

@@ -2,10 +2,14 @@
 // located YAML errors, history) so the tests exercise the HTTP layer against real behaviour.
 import { Writable } from 'node:stream';
 import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 import type { AdminDeps, AppealView, FailedJobView, MappingProblemView, MappingService, MappingSummary } from '../src/admin/deps.js';
+import { RedisUiSessions, type UiSessionOptions } from '../src/admin/sessions.js';
 import { createLogger } from '../src/logging.js';
 import { BridgeMetrics } from '../src/metrics.js';
+import { testRedisUrl, uniquePrefix } from './helpers/redis.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -109,6 +113,20 @@ export function capturingLogger(lines: string[]) {
   return createLogger({ level: 'debug', destination });
 }
 
+// UI sessions live in the private test Redis, as in the product; connected on first use only.
+let sessionRedis: Redis | undefined;
+afterAll(async () => {
+  if (sessionRedis?.status === 'ready') await sessionRedis.quit();
+  else sessionRedis?.disconnect();
+  sessionRedis = undefined;
+});
+
+/** The product's session store on the test Redis, under a prefix of its own. */
+export function uiSessionStore(options: Partial<UiSessionOptions> = {}): RedisUiSessions {
+  sessionRedis ??= new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return new RedisUiSessions(sessionRedis, uniquePrefix('ui'), options);
+}
+
 export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = []): Fakes {
   const state: FakeState = {
     appeals: new Map(),
@@ -151,6 +169,7 @@ export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = 
       },
     },
     queues: { counts: async () => state.queueCounts, all: () => queues },
+    uiSessions: uiSessionStore(),
     refreshGauges: async () => {
       state.gaugeRefreshes += 1;
       for (const [queue, counts] of Object.entries(state.queueCounts)) {

@@ -119,7 +119,7 @@ describe('GET /metrics', () => {
     fakes.deps.metrics.appealsPulled.inc(3);
     fakes.deps.metrics.appealsRegistered.inc({ edms: 'directum-rx' }, 2);
     fakes.deps.metrics.pushes.inc({ status: 'SOLVED', outcome: 'sent' });
-    fakes.deps.metrics.httpObserver({ system: 'pos', method: 'GET', route: '/api/appeals', status: 200, seconds: 0.12 });
+    fakes.deps.metrics.httpObserver({ system: 'pos', method: 'GET', route: '/appeal-service/edms', status: 200, seconds: 0.12 });
     fakes.state.queueCounts = { push: { waiting: 7 } };
 
     const response = await server.inject({ url: '/metrics' });
@@ -136,7 +136,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('pos_bridge_appeals_pulled_total 3');
     expect(text).toContain('pos_bridge_appeals_registered_total{edms="directum-rx"} 2');
     expect(text).toContain('pos_bridge_queue_jobs{queue="push",state="waiting"} 7');
-    expect(text).toContain('pos_bridge_http_request_duration_seconds_count{system="pos",method="GET",route="/api/appeals",status="200"} 1');
+    expect(text).toContain('pos_bridge_http_request_duration_seconds_count{system="pos",method="GET",route="appeal-service/edms",status="200"} 1');
   });
 
   it('still renders when refreshing the gauges fails, and logs a warning', async () => {

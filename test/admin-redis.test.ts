@@ -103,3 +103,53 @@ describe('real BullMQ queues', () => {
     expect(response.headers['content-type']).toMatch(/text\/html/);
   });
 });
+
+describe('Bull-Board is read-only unless QUEUE_UI_WRITABLE=true', () => {
+  // Every action the board offers, as its own client sends them.
+  const actions: [string, string, object?][] = [
+    ['PUT', '/ui/api/queues/control/pull-bad/retry'],
+    ['PUT', '/ui/api/queues/control/retry/failed'],
+    ['PUT', '/ui/api/queues/push/push-1/promote'],
+    ['PUT', '/ui/api/queues/push/promote'],
+    ['PUT', '/ui/api/queues/register/register-1/clean'],
+    ['PUT', '/ui/api/queues/register/clean/waiting'],
+    ['PUT', '/ui/api/queues/register/empty'],
+    ['PUT', '/ui/api/queues/register/pause'],
+    ['PUT', '/ui/api/queues/pause'],
+    ['PUT', '/ui/api/queues/register/obliterate', {}],
+    ['POST', '/ui/api/queues/register/add', { name: 'register', data: { posId: 9, sealedAppeal: 'copied' } }],
+    ['PATCH', '/ui/api/queues/register/register-2/update-data', { jobData: { posId: 2, sealedAppeal: 'copied' } }],
+    ['DELETE', '/ui/api/queues/register/register-1'],
+    ['POST', '/ui/api/queues/register/register-1/retry'],
+  ];
+
+  it('refuses every write under /ui with 403, server-side, and changes nothing', async () => {
+    const before = await (await app.inject({ url: '/api/queues', headers: auth })).json();
+    for (const [method, url, payload] of actions) {
+      const response = await app.inject({ method: method as 'PUT', url, headers: auth, ...(payload ? { payload } : {}) });
+      expect(response.statusCode, `${method} ${url}`).toBe(403);
+      expect(response.json(), `${method} ${url}`).toMatchObject({ error: 'forbidden', message: expect.stringContaining('QUEUE_UI_WRITABLE') });
+    }
+    expect(await (await app.inject({ url: '/api/queues', headers: auth })).json()).toEqual(before);
+    expect((await queues[1]!.getJob('register-2'))!.data).toEqual({ posId: 2 });
+    // Reading still works, and the board says it is read-only (its buttons are hidden).
+    const board = (await app.inject({ url: '/ui/api/queues', headers: auth })).json() as { queues: { readOnlyMode: boolean }[] };
+    expect(board.queues.every((queue) => queue.readOnlyMode)).toBe(true);
+    // A stranger still hears 401 first.
+    expect((await app.inject({ method: 'PUT', url: '/ui/api/queues/register/empty' })).statusCode).toBe(401);
+  });
+
+  it('with QUEUE_UI_WRITABLE=true the actions work', async () => {
+    const writable = await buildAdminApp(makeFakes({ queues: { all: () => queues, counts: async () => ({}) } }, queues).deps, { queueUiWritable: true });
+    try {
+      const board = (await writable.inject({ url: '/ui/api/queues', headers: auth })).json() as { queues: { readOnlyMode: boolean }[] };
+      expect(board.queues.some((queue) => queue.readOnlyMode)).toBe(false);
+      const promote = await writable.inject({ method: 'PUT', url: '/ui/api/queues/push/push-1/promote', headers: auth });
+      expect(promote.statusCode, promote.body).toBeLessThan(300);
+      expect(await queues[2]!.getJob('push-1').then((job) => job!.getState())).toBe('waiting');
+    } finally {
+      await writable.close();
+    }
+  });
+});
+

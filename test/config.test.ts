@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactedSettings } from '../src/config/load.js';
 import { parseSchedule } from '../src/config/schedule.js';
+import { SECRET_SETTINGS } from '../src/config/schema.js';
 
 const KEY_HEX = 'a'.repeat(64);
 const valid = {
@@ -113,6 +114,17 @@ describe('configuration', () => {
     expect(config.redis.topology).toEqual({ sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'main' });
   });
 
+  it('reads the admin exposure settings: TRUST_PROXY, QUEUE_UI_WRITABLE and the UI session times', () => {
+    const load = (env: Record<string, string>) => loadConfig({ env: { ...valid, ...env }, command: 'start', dotenvPath: false }).admin;
+    expect(load({})).toMatchObject({ trustProxy: false, queueUiWritable: false, uiSessionIdleMs: 30 * 60_000, uiSessionMaxMs: 8 * 3600_000 });
+    expect(load({ QUEUE_UI_WRITABLE: 'true' }).queueUiWritable).toBe(true);
+    expect(problemsOf({ ...valid, QUEUE_UI_WRITABLE: 'yes' })).toEqual([expect.stringMatching(/^QUEUE_UI_WRITABLE: must be true or false/)]);
+    expect(load({ TRUST_PROXY: 'true', UI_SESSION_IDLE: '10m', UI_SESSION_MAX: '2h' })).toMatchObject({ trustProxy: true, uiSessionIdleMs: 600_000, uiSessionMaxMs: 7_200_000 });
+    expect(load({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy).toBe('10.0.0.1,192.168.0.0/16');
+    expect(problemsOf({ ...valid, TRUST_PROXY: 'yes please' })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false, or the proxies' addresses/)]);
+    expect(problemsOf({ ...valid, UI_SESSION_IDLE: 'forever' })).toEqual([expect.stringMatching(/^UI_SESSION_IDLE: must be a duration/)]);
+  });
+
   it('requires a hash-tagged queue prefix with Redis Cluster', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'cluster.yaml'), 'redis:\n  cluster:\n    - { host: 10.0.0.1, port: 7000 }\n');
@@ -191,5 +203,15 @@ describe('configuration', () => {
     expect(shown.POS_PLATFORM_CLIENT).toBe('[redacted]');
     expect(shown.POS_CLIENT_ID).toBe('org');
     expect(JSON.stringify(shown)).not.toContain(KEY_HEX);
+  });
+
+  it('shows REDIS_URL and HTTPS_PROXY without their passwords', () => {
+    const shown = redactedSettings({ ...valid, REDIS_URL: 'rediss://bridge:hunter2@redis.internal:6380/0', HTTPS_PROXY: 'http://proxyuser:s3cr%40t@proxy.local:3128' });
+    expect(shown.REDIS_URL).toBe('rediss://bridge:[redacted]@redis.internal:6380/0');
+    expect(shown.HTTPS_PROXY).toBe('http://proxyuser:[redacted]@proxy.local:3128/');
+    expect(JSON.stringify(shown)).not.toMatch(/hunter2|s3cr/);
+    expect(redactedSettings({ REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(redactedSettings({ REDIS_URL: 'not a url :hunter2@' }).REDIS_URL).toBe('[redacted]');
+    expect(SECRET_SETTINGS.has('REDIS_URL') && SECRET_SETTINGS.has('HTTPS_PROXY')).toBe(true);
   });
 });

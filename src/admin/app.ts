@@ -1,15 +1,16 @@
 // The admin HTTP API as a fastify app: health and metrics (open), /api (bearer token), /ui
-// (Bull-Board, token cookie) and /docs (OpenAPI). The app only talks to injected dependencies,
-// see deps.ts; src/admin/README.md is the operators' guide.
+// (Bull-Board, read-only by default, session cookie) and /docs (OpenAPI). The app only talks to
+// injected dependencies, see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BridgeError } from '../errors.js';
-import { redactTokenInUrl, requireBearer } from './auth.js';
+import { requireBearer } from './auth.js';
 import { registerBullBoard, UI_PATH } from './bull-board.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
+import { redactUrl } from './redact-url.js';
 import { registerHealthRoutes, registerStatusRoute } from './routes/health.js';
 import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
 import { registerOperationRoutes } from './routes/operations.js';
@@ -21,34 +22,49 @@ export interface AdminAppOptions {
   readyTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB (mapping files and appeals fit easily). */
   bodyLimitBytes?: number;
+  /**
+   * TRUST_PROXY: believe X-Forwarded-Proto/-For from a reverse proxy (true, or the proxies'
+   * addresses), so that the UI cookie is `Secure` behind a TLS proxy. Default false.
+   */
+  trustProxy?: boolean | string;
+  /** QUEUE_UI_WRITABLE: allow Bull-Board's actions. Default false (read-only). */
+  queueUiWritable?: boolean;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * Request log fields: no headers (Authorization, cookies), no bodies, no `?token=`. Read from the raw
- * request because pino's redaction hands serializers a shallow copy without fastify's getters.
+ * Request log fields: no headers (Authorization, cookies, Referer), no bodies, no credentials in the
+ * URL in any encoding (redact-url.ts). Read from the raw request because pino's redaction hands
+ * serializers a shallow copy without fastify's getters.
  */
 interface LoggedRequest {
   raw?: { method?: string; url?: string };
 }
-const requestSerializers = {
-  req: (request: LoggedRequest) => ({
-    method: request.raw?.method,
-    url: redactTokenInUrl(request.raw?.url ?? ''),
-  }),
-  res: (reply: { raw?: { statusCode?: number } }) => ({ statusCode: reply.raw?.statusCode }),
-};
+function requestSerializers(secrets: readonly string[]) {
+  return {
+    req: (request: LoggedRequest) => ({
+      method: request.raw?.method,
+      url: redactUrl(request.raw?.url ?? '', secrets),
+    }),
+    res: (reply: { raw?: { statusCode?: number } }) => ({ statusCode: reply.raw?.statusCode }),
+  };
+}
 
 function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstance {
   const common = {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
     // Ids of failed jobs and mapping names are short; anything longer is a mistake or an attack.
     routerOptions: { maxParamLength: 512 },
+    // fastify's own answer to a malformed escape echoes the whole URL, `?token=` included.
+    frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => reply
+      .code(400)
+      .send({ error: 'bad_request', message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid' }),
   };
   if (!options.logger) return Fastify(common) as unknown as FastifyInstance;
-  const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers });
+  const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers([deps.adminToken]) });
   return Fastify({ ...common, loggerInstance }) as unknown as FastifyInstance;
 }
 
@@ -57,7 +73,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
   const app = createFastify(deps, options);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app, deps.logger, options.logger === true);
+  installErrorHandling(app, deps.logger, options.logger === true, [deps.adminToken]);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -89,7 +105,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
     await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
   }, { prefix: '/api' });
 
-  await registerBullBoard(app, deps);
+  await registerBullBoard(app, deps, { writable: options.queueUiWritable === true });
   await app.ready();
   return app;
 }

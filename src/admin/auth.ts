@@ -1,12 +1,13 @@
 // Bearer authentication of the admin API and the Bull-Board UI. Tokens are compared through their
 // SHA-256 digests with timingSafeEqual, so neither the content nor the length of ADMIN_TOKEN leaks
 // through response times.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { isSecretParamName } from './redact-url.js';
+import type { UiSessionStore } from './sessions.js';
 
-/** Cookie the UI sets after `?token=`: an HMAC of the token, never the token itself. */
+/** Cookie the UI sets after `?token=`: a random session id kept in Redis (sessions.ts), never the token. */
 export const UI_SESSION_COOKIE = 'pos_bridge_ui';
-const UI_SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -19,14 +20,6 @@ export function tokensMatch(expected: string, presented: string | undefined): bo
 export function bearerToken(header: string | undefined): string | undefined {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
   return match?.[1];
-}
-
-/**
- * The UI cookie's value: derived from the token so that a leaked cookie opens the UI only (it is
- * scoped to /ui and is not accepted by /api), and so that rotating ADMIN_TOKEN logs every browser out.
- */
-export function uiSessionValue(adminToken: string): string {
-  return createHmac('sha256', adminToken).update('pos-bridge admin UI session v1').digest('base64url');
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -58,9 +51,10 @@ export function requireBearer(adminToken: string): onRequestAsyncHookHandler {
   };
 }
 
-function withoutTokenParam(url: string): string {
+/** The address to send the browser to: no `token` (nor anything named like a credential) left in it. */
+function withoutSecretParams(url: string): string {
   const parsed = new URL(url, 'http://admin.invalid');
-  parsed.searchParams.delete('token');
+  for (const name of [...parsed.searchParams.keys()]) if (isSecretParamName(name)) parsed.searchParams.delete(name);
   return `${parsed.pathname}${parsed.search}`;
 }
 
@@ -70,16 +64,39 @@ function queryToken(request: FastifyRequest): string | undefined {
   return parsed.searchParams.get('token') ?? undefined;
 }
 
+/** Set-Cookie for the UI session; `Secure` when the browser reached us over HTTPS (TRUST_PROXY: as the proxy says). */
+export function uiSessionCookie(request: FastifyRequest, uiPath: string, value: string, maxAgeSeconds: number): string {
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  return `${UI_SESSION_COOKIE}=${value}; Path=${uiPath}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+export interface UiAuthOptions {
+  adminToken: string;
+  uiPath: string;
+  sessions: UiSessionStore;
+  /** Routes under uiPath that need no session (logout). */
+  open?: readonly string[];
+}
+
+function sessionStoreDown(reply: FastifyReply): FastifyReply {
+  return reply.code(503).send({ error: 'transient', message: 'the UI session store (Redis) does not answer; try again shortly' });
+}
+
 /**
  * onRequest hook for the Bull-Board UI. Browsers cannot send a bearer header when following a link,
- * so `GET /ui?token=<ADMIN_TOKEN>` is accepted once: it sets an HttpOnly, SameSite=Strict session
- * cookie scoped to the UI path and redirects to the same page without the token in the address.
- * Later page loads, static assets and the UI's own API calls authenticate with that cookie; scripts
- * may keep using the bearer header.
+ * so `GET /ui?token=<ADMIN_TOKEN>` is accepted once: it starts a session (a random id in an
+ * HttpOnly, SameSite=Strict cookie scoped to the UI path, the session itself in Redis) and
+ * redirects to the same page without the token in the address. Later page loads, static assets
+ * and the UI's own API calls authenticate with that cookie; scripts may keep using the bearer header.
  */
-export function requireUiSession(adminToken: string, uiPath: string): onRequestAsyncHookHandler {
-  const session = uiSessionValue(adminToken);
+export function requireUiSession(options: UiAuthOptions): onRequestAsyncHookHandler {
+  const { adminToken, uiPath, sessions } = options;
+  const open = new Set(options.open ?? []);
+  const maxAgeSeconds = Math.floor(sessions.absoluteMs / 1000);
+  // Sessions are bound to the token that opened them (a digest, never the token).
+  const binding = createHash('sha256').update(`pos-bridge ui session\u0000${adminToken}`, 'utf8').digest('base64url').slice(0, 22);
   return async (request, reply) => {
+    if (open.has(request.routeOptions.url ?? '')) return undefined;
     const bearer = presentedBearer(request);
     if (bearer !== undefined) {
       return tokensMatch(adminToken, bearer) ? undefined : sendUnauthorized(reply, 'the bearer token is not valid');
@@ -87,22 +104,29 @@ export function requireUiSession(adminToken: string, uiPath: string): onRequestA
     const fromQuery = queryToken(request);
     if (fromQuery !== undefined) {
       if (!tokensMatch(adminToken, fromQuery)) return sendUnauthorized(reply, 'the token is not valid');
-      const secure = request.protocol === 'https' ? '; Secure' : '';
-      reply.header(
-        'set-cookie',
-        `${UI_SESSION_COOKIE}=${session}; Path=${uiPath}; HttpOnly; SameSite=Strict; Max-Age=${UI_SESSION_MAX_AGE_SECONDS}${secure}`,
-      );
+      let id: string;
+      try {
+        id = await sessions.create(binding);
+      } catch {
+        return sessionStoreDown(reply);
+      }
+      reply.header('set-cookie', uiSessionCookie(request, uiPath, id, maxAgeSeconds));
       // Other methods keep going (the cookie is set on their response); pages lose the token from the address bar.
       if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-      return reply.header('cache-control', 'no-store').redirect(withoutTokenParam(request.url), 303);
+      return reply.header('cache-control', 'no-store').redirect(withoutSecretParams(request.url), 303);
     }
     const cookie = readCookie(request.headers.cookie, UI_SESSION_COOKIE);
-    if (cookie !== undefined && tokensMatch(session, cookie)) return undefined;
+    if (cookie !== undefined) {
+      let alive: boolean;
+      try {
+        alive = await sessions.touch(cookie, binding);
+      } catch {
+        return sessionStoreDown(reply);
+      }
+      if (alive) return undefined;
+      reply.header('set-cookie', uiSessionCookie(request, uiPath, '', 0));
+      return sendUnauthorized(reply, `the UI session has ended; open ${uiPath}?token=<ADMIN_TOKEN> again`);
+    }
     return sendUnauthorized(reply, `open ${uiPath}?token=<ADMIN_TOKEN> once, or send Authorization: Bearer <ADMIN_TOKEN>`);
   };
-}
-
-/** The request URL with any `token` query value masked, for logs. */
-export function redactTokenInUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
 }

@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../logging.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { FailedEntry } from '../pipeline/failed.js';
+import type { UiSessionStore } from './sessions.js';
 
 export interface AppealView {
   posId: number;
@@ -95,6 +96,8 @@ export interface AdminDeps {
     /** The bullmq queues Bull-Board shows. */
     all(): Queue[];
   };
+  /** Browser sessions of the queue UI (Redis: shared by every api process, ended by logout). */
+  uiSessions: UiSessionStore;
   /** Refreshes gauges (queue depths, failed counts) before /metrics is rendered. */
   refreshGauges?(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { BridgeError, RateLimitedError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
-import { redactTokenInUrl } from './auth.js';
+import { redactUrl } from './redact-url.js';
 
 export interface ErrorBody {
   error: string;
@@ -120,19 +120,20 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   return { status: 500, body: { error: 'internal', message: 'internal error; the bridge log has the details' }, unexpected: true };
 }
 
-export function installErrorHandling(app: FastifyInstance, fallbackLogger: Logger, useRequestLogger: boolean): void {
+/** `secrets`: values never to show in a logged or echoed URL (ADMIN_TOKEN). */
+export function installErrorHandling(app: FastifyInstance, fallbackLogger: Logger, useRequestLogger: boolean, secrets: readonly string[] = []): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body, unexpected } = toErrorResponse(error);
     if (unexpected || status >= 500) {
       const log = useRequestLogger ? request.log : fallbackLogger;
-      log.error({ err: error, method: request.method, url: redactTokenInUrl(request.url), status }, 'admin API request failed');
+      log.error({ err: error, method: request.method, url: redactUrl(request.url, secrets), status }, 'admin API request failed');
     }
     if (error instanceof RateLimitedError) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     return reply.code(status).send(body);
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '';
+    const path = redactUrl(request.url.split(/[?#]/)[0] ?? '', secrets);
     return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${path}` });
   });
 }

@@ -110,6 +110,16 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .action(async (id: string | undefined, options: { all: boolean }) => setCode(await failedRetry(io, configFor(io, 'tool'), id, options)));
 
   program
+    .command('reseal')
+    .description('seal the payloads of kept jobs again under DATA_KEY (after a key rotation with the old key in DATA_KEY_PREVIOUS, or after an upgrade)')
+    .option('--json', 'print the counts as JSON', false)
+    .action(async (options: { json: boolean }) => {
+      const config = configFor(io, 'reseal');
+      const { reseal } = await import('./reseal.js');
+      setCode(await reseal(io, config, options));
+    });
+
+  program
     .command('demo')
     .description('start emulators of ПОС and an EDMS, feed realistic appeals, run the bridge against them, print a summary')
     .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices(['directum-rx', 'delo']).default('directum-rx'))

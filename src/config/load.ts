@@ -8,16 +8,18 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
 import {
-  parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, settingsSchema, splitList, type Settings,
+  parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, URL_SECRET_SETTINGS, settingsSchema, splitList, type Settings,
 } from './schema.js';
 import type { Schedule } from './schedule.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
-export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms';
+export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal';
 
 export interface RedisTopology {
   sentinels?: { host: string; port: number }[];
   name?: string;
+  /** TLS to the sentinels themselves; default: as REDIS_URL (rediss:// = TLS). */
+  sentinelTls?: boolean;
   cluster?: { host: string; port: number }[];
 }
 
@@ -66,6 +68,8 @@ export interface BridgeConfig {
   edms: EdmsConfig;
   mappingsDir: string;
   http: { host: string; port: number };
+  /** The admin API's exposure: proxy trust, the queue UI's write access and its sessions. */
+  admin: { trustProxy: boolean | string; queueUiWritable: boolean; uiSessionIdleMs: number; uiSessionMaxMs: number };
   adminToken?: string;
   dataKey?: Buffer;
   previousDataKey?: Buffer;
@@ -87,6 +91,7 @@ const redisTopologySchema = z
   .object({
     sentinels: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
     name: z.string().optional(),
+    sentinelTls: z.boolean().optional(),
     cluster: z.array(z.object({ host: z.string(), port: z.number().int() })).optional(),
   })
   .strict();
@@ -156,6 +161,7 @@ function requireFor(raw: RawSettings, command: Command, problems: string[]): voi
   }
   if (command === 'start') missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
   if (command === 'edms') missing('EDMS', '(directum-rx or delo)');
+  if (command === 'reseal') missing('DATA_KEY', 'for reseal (the key to seal kept payloads under)');
   if (raw.EDMS === 'directum-rx') {
     missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
     missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
@@ -261,6 +267,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
     edms,
     mappingsDir: resolve(s.MAPPINGS_DIR),
     http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
+    admin: { trustProxy: s.TRUST_PROXY, queueUiWritable: s.QUEUE_UI_WRITABLE, uiSessionIdleMs: s.UI_SESSION_IDLE, uiSessionMaxMs: s.UI_SESSION_MAX },
     adminToken: s.ADMIN_TOKEN,
     dataKey: s.DATA_KEY,
     previousDataKey: s.DATA_KEY_PREVIOUS,
@@ -270,11 +277,23 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
   };
 }
 
+/** A URL as it may be shown: the password part masked; `[redacted]` when it does not parse. */
+export function urlWithoutPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = 'redacted';
+    return url.href.replace(/:redacted@/, ':[redacted]@');
+  } catch {
+    return '[redacted]';
+  }
+}
+
 /** The settings as given, with secrets replaced, for `--print-config` and start-up logs. */
 export function redactedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const shown: Record<string, string> = {};
   for (const [name, value] of Object.entries(pickKnown(env))) {
-    shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
+    if (URL_SECRET_SETTINGS.has(name)) shown[name] = urlWithoutPassword(value);
+    else shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
   }
   return shown;
 }

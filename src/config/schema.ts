@@ -119,6 +119,15 @@ const platformPair = z.string().transform((value, ctx) => {
   return { id: value.slice(0, at), secret: value.slice(at + 1) };
 });
 
+/** TRUST_PROXY: true/false, or the reverse proxies' addresses (IPs or CIDRs, comma-separated). */
+const trustProxy = z.string().trim().transform((value, ctx): boolean | string => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry))) return entries.join(',');
+  ctx.addIssue({ code: 'custom', message: 'must be true, false, or the proxies\' addresses (IPs or CIDRs, comma-separated)' });
+  return z.NEVER;
+});
+
 /** Raw settings: every value as the operator wrote it (env or YAML), validated per variable. */
 export const settingsSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -157,6 +166,10 @@ export const settingsSchema = z.object({
   HTTP_HOST: nonEmpty.default('127.0.0.1'),
   HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TRUST_PROXY: trustProxy.default(false),
+  QUEUE_UI_WRITABLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
+  UI_SESSION_IDLE: duration.default(30 * 60_000),
+  UI_SESSION_MAX: duration.default(8 * 60 * 60_000),
   DATA_KEY: dataKey.optional(),
   DATA_KEY_PREVIOUS: dataKey.optional(),
   PULL_EVERY: schedule.default(parseSchedule('60s') as Schedule),
@@ -174,4 +187,8 @@ export type SettingName = keyof typeof settingsSchema.shape;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   'POS_PLATFORM_CLIENT', 'POS_CLIENT_SECRET', 'DIRECTUM_PASSWORD', 'ADMIN_TOKEN', 'DATA_KEY', 'DATA_KEY_PREVIOUS',
+  // URLs that may carry a password (redis://:pw@host, http://user:pw@proxy): shown without it.
+  'REDIS_URL', 'HTTPS_PROXY',
 ]);
+/** Secret settings that are URLs: shown with the password masked rather than not at all. */
+export const URL_SECRET_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'HTTPS_PROXY']);

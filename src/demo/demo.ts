@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { loadBrokenAppeals, packageRoot } from '../../fixtures/index.js';
 import { table, type CliIO } from '../cli/io.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, urlWithoutPassword } from '../config/load.js';
 import { createLogger } from '../logging.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import { startRole } from '../service/service.js';
@@ -33,10 +33,10 @@ async function redisForDemo(io: CliIO): Promise<{ url: string; own?: PrivateRedi
   if (await redisAnswers(url)) return { url };
   try {
     const own = await startPrivateRedis();
-    io.stderr(`No Redis answered at ${url}; started a private redis-server at ${own.url} for the demo.\n`);
+    io.stderr(`No Redis answered at ${urlWithoutPassword(url)}; started a private redis-server at ${own.url} for the demo.\n`);
     return { url: own.url, own };
   } catch (error) {
-    throw new Error(`the demo needs Redis: none answered at ${url} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`);
+    throw new Error(`the demo needs Redis: none answered at ${urlWithoutPassword(url)} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`);
   }
 }
 

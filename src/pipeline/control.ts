@@ -65,7 +65,7 @@ export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}
     async (appeal) => {
       const firstTime = await ctx.store.markQueued(appeal.id);
       const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
-      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal), state === 'accepted' || state === 'answered', hooks);
+      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal, { purpose: 'appeal', posId: appeal.id }), state === 'accepted' || state === 'answered', hooks);
       if (firstTime) ctx.metrics.appealsPulled.inc();
     },
     {
@@ -83,7 +83,7 @@ export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}
 export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}): Promise<void> {
   const jobId = pushJobId(progress.posId, progress);
   await hooks.beforeAdd?.('push', jobId);
-  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress) }, { ...jobOptions(ctx.settings.retry), jobId });
+  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry), jobId });
 }
 
 export async function processWatch(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<{ changed: number }> {

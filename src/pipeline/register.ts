@@ -45,7 +45,9 @@ async function accept(ctx: PipelineContext, posId: number): Promise<void> {
 
 async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined): Promise<void> {
   const { posId } = job.data;
-  const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal);
+  const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal, { purpose: 'appeal', posId });
+  // v1 payloads carry no associated data: the id inside must still be the job's.
+  if (appeal?.id !== posId) throw new BridgeError('PAYLOAD_INVALID', `the sealed appeal in the job of appeal ${posId} is another appeal's`, false, { posId });
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
   const { record, warnings, defaultsUsed: mappingDefaults = [] } = await mapping.map(appeal);
   if (warnings.length > 0) ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');

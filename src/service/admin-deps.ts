@@ -2,6 +2,7 @@
 import type { AdminDeps, MappingService } from '../admin/deps.js';
 import type { EdmsMappingCheck } from './checked-mappings.js';
 import { BridgeError, describeError, type ErrorCode } from '../errors.js';
+import { RedisUiSessions } from '../admin/sessions.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs } from '../pipeline/failed.js';
@@ -18,6 +19,8 @@ export interface AdminWiring {
   adminToken: string;
   logger: Logger;
   posPing(): Promise<void>;
+  /** UI_SESSION_IDLE / UI_SESSION_MAX; default 30 min / 8 h. */
+  uiSession?: { idleMs: number; absoluteMs: number };
 }
 
 /** Unready while values of the mapping in use are missing from the EDMS; an EDMS that cannot be asked is the edms check's to report. */
@@ -70,6 +73,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       remove: (id) => failed.remove(id),
     },
     queues: { counts: () => ctx.queues.counts(), all: () => ctx.queues.all() },
+    uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
     refreshGauges: async () => {
       const counts = await ctx.queues.counts();
       for (const [queue, states] of Object.entries(counts)) {

@@ -36,8 +36,9 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
   await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (role === 'all' || role === 'api') {
-    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services) });
-    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port });
+    const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
+    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession });
+    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {
     if (running.api) await withinTime(running.api.close(), 5000);
