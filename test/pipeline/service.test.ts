@@ -99,8 +99,11 @@ describe('service process', () => {
         const code = fault === '401' ? 'AUTH_FAILED' : 'TRANSIENT';
         const ready = await fetch(`${api}/health/ready`);
         expect(ready.status).toBe(503);
-        const body = (await ready.json()) as { checks: { edms: { ok: boolean; code?: string; error?: string } } };
-        expect(body.checks.edms).toMatchObject({ ok: false, code, error: `${code}: Directum RX is unavailable` });
+        const body = (await ready.json()) as { checks: { edms: { ok: boolean; code?: string } } };
+        // Unauthenticated readiness: the code only; the reason is at GET /api/status.
+        expect(body.checks.edms).toEqual({ ok: false, code, ms: expect.any(Number) });
+        const status = await fetch(`${api}/api/status`, { headers: { authorization: `Bearer ${world.env.ADMIN_TOKEN}` } });
+        expect(((await status.json()) as { checks: { edms: { message?: string } } }).checks.edms.message).toBe('Directum RX is unavailable');
         expect(await metric('pos_bridge_edms_available')).toMatch(/^pos_bridge_edms_available 0$/m);
         expect(await metric('pos_bridge_intake_paused_total')).toMatch(new RegExp(`^pos_bridge_intake_paused_total\\{code="${code}"\\} 1$`, 'm'));
         expect(await new FailedJobs(ctx.queues, ctx.store).list()).toEqual([]);
