@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { BridgeError, RateLimitedError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { safeMessage } from '../redact.js';
 import { redactTokenInUrl } from './auth.js';
 
 export interface ErrorBody {
@@ -103,7 +104,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (error instanceof BridgeError) {
     const status = statusForBridgeError(error);
     const unexpected = status >= 500 && status !== 503;
-    return { status, body: { error: error.code.toLowerCase(), message: error.message }, unexpected };
+    return { status, body: { error: error.code.toLowerCase(), message: safeMessage(error) }, unexpected };
   }
   if (isFastifyError(error) && Array.isArray(error.validation)) {
     const issues = validationIssues(error);

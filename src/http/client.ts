@@ -9,6 +9,7 @@ import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
   type ExternalSystem,
 } from '../errors.js';
+import { redactQuoted, safeMessage } from '../redact.js';
 
 export interface ProxySettings {
   httpsProxy?: string;
@@ -164,7 +165,8 @@ const NETWORK_CODES = new Set([
 export function classifyHttpError(error: unknown, system: ExternalSystem, what: string): BridgeError {
   if (error instanceof BridgeError) return error;
   if (!(error instanceof AxiosError)) {
-    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response: ${error.message}`, { system, cause: error });
+    // V8 parse errors quote the body: only the sanitized text (src/redact.ts) travels on.
+    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response: ${safeMessage(error)}`, { system });
     return new TransientError(`${what}: ${(error as Error)?.message ?? String(error)}`, { system, cause: error });
   }
   const status = error.response?.status;
@@ -176,7 +178,8 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
     }
     return new TransientError(`${what}: ${error.message}`, { system, cause: error });
   }
-  const messages = serverMessages(error.response?.data);
+  // Servers quote the value they refused (a surname, an address): quoted data out, identifiers kept.
+  const messages = serverMessages(error.response?.data).map((message) => safeMessage(redactQuoted(message)));
   const suffix = messages.length ? `: ${messages.join('; ')}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(error.response?.headers?.['retry-after']);
