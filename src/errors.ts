@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'AUTH_FAILED'
   | 'MALFORMED_RESPONSE'
   | 'MALFORMED_APPEAL'
+  /** An appeal past one of the intake limits (src/pos/limits.ts): set aside, never retried. */
+  | 'APPEAL_TOO_LARGE'
   | 'ANSWER_INVALID'
   | 'FILE_TOO_LARGE'
   | 'MAPPING_INVALID'
@@ -110,6 +112,13 @@ export class MalformedAppealError extends BridgeError {
   constructor(message: string, issues: string[], options: BridgeErrorOptions = {}) {
     super('MALFORMED_APPEAL', message, false, options);
     this.issues = issues;
+  }
+}
+
+/** An appeal beyond an intake limit (depth, size, a field's length): the reason names limit and field. */
+export class AppealTooLargeError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('APPEAL_TOO_LARGE', message, false, options);
   }
 }
 

@@ -59,7 +59,7 @@ export class FailedJobs {
         posId: Number.isInteger(posId) ? posId : undefined,
         attemptsMade: 1,
         failedAt: bad.at,
-        error: { code: 'MALFORMED_APPEAL', message: safeMessage(bad.issues.join('; ')) },
+        error: { code: bad.code, message: safeMessage(bad.issues.join('; ')) },
       });
     }
     return entries.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
