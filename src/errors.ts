@@ -1,5 +1,6 @@
 // Every error the bridge raises carries a stable code; retry policy, metrics, the failed list and
 // the admin API all key on it. `retryable` tells the queue whether another attempt can help.
+import { safeMessage, type SafeMessageOptions } from './redact.js';
 
 export type ExternalSystem = 'pos' | 'directum-rx' | 'delo' | 'redis';
 
@@ -11,6 +12,8 @@ export type ErrorCode =
   | 'AUTH_FAILED'
   | 'MALFORMED_RESPONSE'
   | 'MALFORMED_APPEAL'
+  /** An appeal past one of the intake limits (src/pos/limits.ts): set aside, never retried. */
+  | 'APPEAL_TOO_LARGE'
   | 'ANSWER_INVALID'
   | 'FILE_TOO_LARGE'
   /** More attachments, or more bytes of them together, than one appeal may bring. */
@@ -121,16 +124,16 @@ export class MalformedAppealError extends BridgeError {
   }
 }
 
-export class FileTooLargeError extends BridgeError {
-  constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('FILE_TOO_LARGE', message, false, options);
-  }
-}
-
-/** POS_MAX_ATTACHMENTS or POS_MAX_ATTACHMENTS_TOTAL_MB passed: the appeal waits for a person. */
+/** An appeal beyond an intake limit (depth, size, a field's length, attachment count or bytes): the reason names limit and field. */
 export class AppealTooLargeError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
     super('APPEAL_TOO_LARGE', message, false, options);
+  }
+}
+
+export class FileTooLargeError extends BridgeError {
+  constructor(message: string, options: BridgeErrorOptions = {}) {
+    super('FILE_TOO_LARGE', message, false, options);
   }
 }
 
@@ -148,9 +151,31 @@ export function isBridgeError(error: unknown): error is BridgeError {
   return error instanceof BridgeError;
 }
 
-/** Short, personal-data-free description of any thrown value, for logs and the failed list. */
-export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof BridgeError) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { code: 'INTERNAL', message: error.message };
-  return { code: 'INTERNAL', message: String(error) };
+/**
+ * Short, personal-data-free description of any thrown value, for logs, Redis and the failed list:
+ * the message goes through the one sanitizer (src/redact.ts), with the appeal's own values when known.
+ */
+export function describeError(error: unknown, options: SafeMessageOptions = {}): { code: string; message: string } {
+  const code = error instanceof BridgeError ? error.code : 'INTERNAL';
+  return { code, message: safeMessage(error, options) };
+}
+
+/**
+ * The error as it may travel on (to BullMQ, which stores message and stack in Redis): same code,
+ * retry policy and status, sanitized message, no cause or details. A RateLimitedError is kept as it
+ * is (its text is the bridge's own and the queue needs its Retry-After).
+ */
+export function sanitizedError(error: unknown, options: SafeMessageOptions = {}): Error {
+  if (error instanceof RateLimitedError) return error;
+  const message = safeMessage(error, options);
+  if (error instanceof BridgeError) {
+    const safe = new BridgeError(error.code, message, error.retryable, { system: error.system, status: error.status, posId: error.posId });
+    safe.stack = `BridgeError: ${message}`;
+    return safe;
+  }
+  const safe = new Error(message);
+  // The frames say where it broke and hold no data; only the first line carried the message.
+  const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  safe.stack = [`Error: ${message}`, ...frames].join('\n');
+  return safe;
 }

@@ -137,6 +137,11 @@ describe('failures become coded errors', () => {
     expect(error.message).not.toMatch(/иванова/i);
   });
 
+  it('a filter value that is not valid Unicode (a lone surrogate) sets the record aside instead of retrying', async () => {
+    const error = await caught(client().list('IPersons', { filter: "tolower(LastName) eq 'ив\ud800анова'" }));
+    expect(error).toMatchObject({ code: 'RECORD_INVALID', retryable: false, message: 'Directum query $filter: a value holds text that is not valid Unicode' });
+  });
+
   it('a bad file reference or checkpoint is refused before any call', async () => {
     expect(await caught(adapter().readFile({ ref: '../../etc/passwd', name: 'x', contentType: 'text/plain' }))).toBeInstanceOf(PermanentError);
     expect(await caught(adapter().listChanged('yesterday', 10))).toBeInstanceOf(PermanentError);

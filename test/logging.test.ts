@@ -46,3 +46,52 @@ describe('logging', () => {
     expect(out.lines()[0]).toMatchObject({ access_token: '[redacted]', msg: 'secrets' });
   });
 });
+
+describe('logging: values, messages and bindings', () => {
+  const markers = {
+    surname: 'Тестпд1',
+    email: 'pd1@example.test',
+    phone: '+7 900 111-22-33',
+    address: 'ул. Маркерная, 7',
+    text: 'Маркерный текст обращения номер один',
+    inn: '7707083893',
+  };
+
+  it('scrubs contacts and document numbers from message strings, also formatted ones and error messages', () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.stream, level: 'debug' });
+    logger.info(`call ${markers.phone} or write to ${markers.email}, ИНН ${markers.inn}`);
+    logger.info('formatted %s and %o', markers.email, { surname: markers.surname });
+    logger.error(new Error(`could not reach ${markers.email}`));
+    logger.warn({ err: new SyntaxError(`Unexpected token 'Т', "{"surname": ${markers.surname}}" is not valid JSON`) }, 'parse failed');
+    const raw = out.raw();
+    for (const value of [markers.phone, markers.email, markers.inn, markers.surname]) expect(raw).not.toContain(value);
+    expect(raw).toContain('Unexpected token in JSON');
+  });
+
+  it('redacts values under every personal key, at any depth, and scrubs other strings by value', () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.stream, level: 'debug' });
+    logger.info({
+      Subject: markers.text, text: markers.text, comment: markers.text, reason: `refused for ${markers.email}`,
+      customFieldValues: [{ name: 'Школа', value: markers.address }], mail: markers.email, tel: markers.phone,
+      nested: { deeper: { note: `звонить ${markers.phone}` } },
+    }, 'keys and values');
+    const raw = out.raw();
+    for (const value of Object.values(markers)) expect(raw).not.toContain(value);
+    expect(out.lines()[0]).toMatchObject({ Subject: '[redacted]', text: '[redacted]', customFieldValues: '[redacted]', reason: 'refused for [redacted]' });
+  });
+
+  it('scrubs child-logger bindings, keeps ids and the author of a mapping change', () => {
+    const out = capture();
+    const logger = createLogger({ destination: out.stream, level: 'debug' });
+    const child = appealLogger(logger, 1234567890).child({ surname: markers.surname, contact: markers.email, jobId: 'register-1234567890', edmsId: '98765432101' });
+    child.info({ mapping: 'directum-rx', version: 'v7', author: 'admin.petrov' }, 'mapping applied');
+    child.child({ tel: markers.phone }).info('grandchild');
+    const raw = out.raw();
+    for (const value of [markers.surname, markers.email, markers.phone]) expect(raw).not.toContain(value);
+    const [first, second] = out.lines();
+    expect(first).toMatchObject({ posId: 1234567890, jobId: 'register-1234567890', edmsId: '98765432101', author: 'admin.petrov', surname: '[redacted]' });
+    expect(second).toMatchObject({ posId: 1234567890, tel: '[redacted]' });
+  });
+});

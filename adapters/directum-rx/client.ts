@@ -3,7 +3,7 @@
 // bridge's coded errors through the shared classifier, so retry policy matches ПОС's.
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { z } from 'zod';
-import { MalformedResponseError } from '../../src/errors.js';
+import { BridgeError, MalformedResponseError } from '../../src/errors.js';
 import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../../src/http/client.js';
 
 export interface DirectumClientOptions {
@@ -39,10 +39,22 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * encodeURIComponent throws URIError on a lone surrogate (half a UTF-16 pair, e.g. a mapping that
+ * cut an emoji in two). Retrying cannot help: the record is refused with a code that sets it aside.
+ */
+function encodeQueryValue(key: string, value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new BridgeError('RECORD_INVALID', `Directum query ${key}: a value holds text that is not valid Unicode`, false, { system: 'directum-rx' });
+  }
+}
+
 function queryString(query: ODataQuery = {}): string {
   const parts: string[] = [];
   const add = (key: string, value: string | number | boolean | undefined) => {
-    if (value !== undefined && value !== '') parts.push(`${key}=${encodeURIComponent(String(value))}`);
+    if (value !== undefined && value !== '') parts.push(`${key}=${encodeQueryValue(key, String(value))}`);
   };
   add('$filter', query.filter);
   add('$select', query.select);

@@ -6,6 +6,7 @@ import { isResponseSerializationError } from 'fastify-type-provider-zod';
 import { BridgeError, RateLimitedError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { redactUrl } from './redact-url.js';
+import { safeMessage } from '../redact.js';
 
 export interface ErrorBody {
   error: string;
@@ -29,6 +30,7 @@ const BRIDGE_STATUS: Partial<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   MAPPING_INVALID: 400,
   MALFORMED_APPEAL: 400,
+  APPEAL_TOO_LARGE: 413,
   MAPPING_FAILED: 422,
   RECORD_INVALID: 422,
 };
@@ -103,7 +105,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (error instanceof BridgeError) {
     const status = statusForBridgeError(error);
     const unexpected = status >= 500 && status !== 503;
-    return { status, body: { error: error.code.toLowerCase(), message: error.message }, unexpected };
+    return { status, body: { error: error.code.toLowerCase(), message: safeMessage(error) }, unexpected };
   }
   if (isFastifyError(error) && Array.isArray(error.validation)) {
     const issues = validationIssues(error);

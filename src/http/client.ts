@@ -11,6 +11,7 @@ import {
   type ExternalSystem,
 } from '../errors.js';
 import { safeServerDetails } from './upstream-details.js';
+import { safeMessage } from '../redact.js';
 
 export interface ProxySettings {
   httpsProxy?: string;
@@ -234,7 +235,7 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
   if (error instanceof BridgeError) return error;
   if (!(error instanceof AxiosError)) {
     // A JSON parser's message quotes the body: say only what went wrong.
-    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response (not JSON)`, { system, cause: error });
+    if (error instanceof SyntaxError) return new MalformedResponseError(`${what}: unreadable response (not JSON)`, { system });
     return new TransientError(`${what}: ${(error as Error)?.message ?? String(error)}`, { system, cause: error });
   }
   const deadline = error.config ? expiredDeadlines.get(error.config) : undefined;
@@ -255,7 +256,7 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
     return new TransientError(`${what}: ${error.message}`, { system, cause: error });
   }
   // Status, codes and known phrases only: error bodies can echo personal data (upstream-details.ts).
-  const messages = safeServerDetails(error.response?.data, system);
+  const messages = safeServerDetails(error.response?.data, system).map((message) => safeMessage(message));
   const suffix = messages.length ? `: ${messages.join('; ')}` : '';
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(error.response?.headers?.['retry-after']);

@@ -1,6 +1,8 @@
 // The scheduled jobs: pull (ПОС list → one register job per appeal), watch (EDMS changes → push
 // jobs) and reconcile (repair what drifted, e.g. after Redis lost data).
+import { describeError, MalformedAppealError } from '../errors.js';
 import { drainAppeals } from '../pos/pull.js';
+import { safeMessage } from '../redact.js';
 import type { PosAppeal } from '../pos/schemas.js';
 import type { MalformedAppealReport, PipelineContext } from './context.js';
 import { jobOptions, pushJobId, registerJobId } from './queues.js';
@@ -52,21 +54,53 @@ export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | 
 }
 
 async function recordMalformed(ctx: PipelineContext, report: MalformedAppealReport): Promise<void> {
-  const firstTime = report.id === undefined ? true : await ctx.store.recordMalformed(String(report.id), report.issues);
+  const code = report.code ?? 'MALFORMED_APPEAL';
+  const firstTime = report.id === undefined ? true : await ctx.store.recordMalformed(String(report.id), report.issues, new Date(), code);
   if (firstTime) {
-    ctx.metrics.appealsSetAside.inc({ reason: 'MALFORMED_APPEAL' });
-    ctx.logger.warn({ posId: report.id, issues: report.issues }, 'malformed appeal from ПОС set aside');
+    ctx.metrics.appealsSetAside.inc({ reason: code });
+    ctx.logger.warn({ posId: report.id, code, issues: report.issues }, 'appeal from ПОС set aside at intake');
   }
 }
 
+/**
+ * Seals one appeal for its job. What can fail here is the appeal's own doing (a value JSON cannot
+ * write), so it is told as a coded, sanitized error about that appeal alone.
+ */
+function sealAppeal(ctx: PipelineContext, appeal: PosAppeal): string {
+  try {
+    return ctx.cipher.sealJson(appeal, { purpose: 'appeal', posId: appeal.id });
+  } catch (error) {
+    throw new MalformedAppealError(`(appeal): could not be sealed for its job (${safeMessage(error)})`, [], { posId: appeal.id });
+  }
+}
+
+/**
+ * Hands one appeal to registration. An appeal that cannot be handled is set aside on the
+ * malformed-appeal path (the failed list) and the pull goes on; Redis failures still end the pull,
+ * since then no appeal can be handed on and the next tick repeats it.
+ */
+async function handOn(ctx: PipelineContext, appeal: PosAppeal, hooks: EnqueueHooks): Promise<boolean> {
+  let sealed: string;
+  try {
+    sealed = sealAppeal(ctx, appeal);
+  } catch (error) {
+    const { code, message } = describeError(error);
+    await recordMalformed(ctx, { id: appeal.id, code: code === 'APPEAL_TOO_LARGE' ? code : 'MALFORMED_APPEAL', issues: [message] });
+    return false;
+  }
+  const firstTime = await ctx.store.markQueued(appeal.id);
+  const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
+  await enqueueRegister(ctx, appeal, sealed, state === 'accepted' || state === 'answered', hooks);
+  if (firstTime) ctx.metrics.appealsPulled.inc();
+  return true;
+}
+
 export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<PullReport> {
+  let setAside = 0;
   const report = await drainAppeals(
     ctx.pos,
     async (appeal) => {
-      const firstTime = await ctx.store.markQueued(appeal.id);
-      const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
-      await enqueueRegister(ctx, appeal, ctx.cipher.sealJson(appeal, { purpose: 'appeal', posId: appeal.id }), state === 'accepted' || state === 'answered', hooks);
-      if (firstTime) ctx.metrics.appealsPulled.inc();
+      if (!(await handOn(ctx, appeal, hooks))) setAside += 1;
     },
     {
       pageSize: ctx.settings.pageSize,
@@ -74,10 +108,9 @@ export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}
       onMalformed: (malformed) => recordMalformed(ctx, malformed),
     },
   );
-  if (report.handedOn > 0 || report.malformed.length > 0) {
-    ctx.logger.info({ handedOn: report.handedOn, pages: report.pages, passes: report.passes, malformed: report.malformed.length }, 'pull finished');
-  }
-  return { handedOn: report.handedOn, pages: report.pages, passes: report.passes, malformed: report.malformed.length };
+  const pulled = { handedOn: report.handedOn - setAside, pages: report.pages, passes: report.passes, malformed: report.malformed.length + setAside };
+  if (pulled.handedOn > 0 || pulled.malformed > 0) ctx.logger.info(pulled, 'pull finished');
+  return pulled;
 }
 
 export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}): Promise<void> {

@@ -3,6 +3,7 @@
 // watch is not listed: the next tick repeats it (its failures show in logs, metrics and readiness). Replaying a job sends it
 // back to the queue with fresh attempts; replaying a malformed appeal lets the next pull look again.
 import type { Job, Queue } from 'bullmq';
+import { safeMessage } from '../redact.js';
 import { parseFailureReason } from './job-errors.js';
 import type { BridgeQueues } from './queues.js';
 import type { AppealStore } from './store.js';
@@ -19,6 +20,12 @@ export interface FailedEntry {
 
 const MALFORMED = 'malformed';
 
+/** Reasons are sanitized when written; once more on the way out, for entries an older version wrote. */
+function safeReason(reason: string | undefined): { code: string; message: string } {
+  const { code, message } = parseFailureReason(reason);
+  return { code, message: safeMessage(message) };
+}
+
 /** The failed-list entry of a job that failed for good. */
 export function failedEntryOf(queue: Queue, job: Job): FailedEntry {
   const data = job.data as { posId?: unknown };
@@ -29,7 +36,7 @@ export function failedEntryOf(queue: Queue, job: Job): FailedEntry {
     posId: typeof data.posId === 'number' ? data.posId : undefined,
     attemptsMade: job.attemptsMade,
     failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
-    error: parseFailureReason(job.failedReason),
+    error: safeReason(job.failedReason),
   };
 }
 
@@ -53,7 +60,7 @@ export class FailedJobs {
         posId: Number.isInteger(posId) ? posId : undefined,
         attemptsMade: 1,
         failedAt: bad.at,
-        error: { code: 'MALFORMED_APPEAL', message: bad.issues.join('; ') },
+        error: { code: bad.code, message: safeMessage(bad.issues.join('; ')) },
       });
     }
     return entries.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));

@@ -16,11 +16,19 @@ export function parseFailureReason(reason: string | undefined): { code: string; 
   return match ? { code: match[1]!, message: match[2]! } : { code: 'INTERNAL', message: reason ?? 'unknown' };
 }
 
+/**
+ * BullMQ keeps the thrown error's message (failedReason) and stack (stacktrace) in Redis, so what
+ * it gets is built here from the sanitized reason only. A coded error's frames say nothing an
+ * operator needs and are left out; an unexpected one keeps its frames (code locations, no data).
+ */
 export async function toJobError(error: unknown, queue: Queue): Promise<Error> {
   if (error instanceof RateLimitedError) {
     await queue.rateLimit(Math.max(error.retryAfterMs, 1));
     return new RateLimitError();
   }
-  if (error instanceof BridgeError && !error.retryable) return new UnrecoverableError(failureReason(error));
-  return new Error(failureReason(error));
+  const reason = failureReason(error);
+  const jobError = error instanceof BridgeError && !error.retryable ? new UnrecoverableError(reason) : new Error(reason);
+  const frames = error instanceof BridgeError || !(error instanceof Error) ? [] : (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  jobError.stack = [`${jobError.name}: ${reason}`, ...frames].join('\n');
+  return jobError;
 }

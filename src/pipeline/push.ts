@@ -4,7 +4,7 @@
 // subset of what was delivered and sends nothing.
 import { DelayedError, type Job } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
-import { BridgeError, PermanentError } from '../errors.js';
+import { BridgeError, PermanentError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
 import { lockAppealOrWait } from './register.js';
@@ -44,9 +44,18 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
   ctx.metrics.pushes.inc({ status: step.kind, outcome: 'sent' });
 }
 
+/** Personal values of a progress snapshot: the officials, the answer, refusal and postponement texts. */
+function progressValues(progress: EdmsProgress | undefined): string[] {
+  if (!progress) return [];
+  const officials = [progress.executor, progress.manager].flatMap((official) => Object.values(official ?? {}));
+  const texts = [progress.answer?.text, progress.rejection?.reason, ...progress.postponements.map((p) => p.reason)];
+  return [...officials, ...texts].filter((value): value is string => typeof value === 'string');
+}
+
 export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
   const { posId } = job.data;
   const release = await lockAppealOrWait(ctx, job, token, 'push');
+  let progress: EdmsProgress | undefined;
   try {
     const known = await ctx.store.get(posId);
     if (!known) return { sent: [], skipped: 'unknown-appeal' };
@@ -55,7 +64,7 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
       await job.moveToDelayed(Date.now() + ctx.settings.durablePollMs, token);
       throw new DelayedError();
     }
-    const progress = ctx.cipher.openJson<EdmsProgress>(job.data.sealedProgress, { purpose: 'progress', posId });
+    progress = ctx.cipher.openJson<EdmsProgress>(job.data.sealedProgress, { purpose: 'progress', posId });
     if (progress?.posId !== posId) throw new BridgeError('PAYLOAD_INVALID', `the sealed progress in the push job of appeal ${posId} is another appeal's`, false, { posId });
     if (progress.registration && progress.registration.number !== known.regNumber) {
       await ctx.store.updateRegistration(posId, progress.registration);
@@ -75,6 +84,10 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
     }
     if (sent.length > 0) ctx.logger.info({ posId, sent }, 'statuses delivered to ПОС');
     return { sent };
+  } catch (error) {
+    if (error instanceof DelayedError) throw error;
+    // Officials' names and the answer text are cut out of whatever ПОС echoed back (BullMQ keeps it).
+    throw sanitizedError(error, { known: progressValues(progress) });
   } finally {
     await release();
   }

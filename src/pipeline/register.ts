@@ -4,7 +4,7 @@
 // mark-accepted is idempotent. ПОС hears "accepted" only after the EDMS holds the record.
 import { DelayedError, type Job } from 'bullmq';
 import type { AppealFile, ReferenceProblem } from '../../adapters/contract.js';
-import { BridgeError, describeError } from '../errors.js';
+import { BridgeError, describeError, sanitizedError } from '../errors.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
 import type { CompiledMapping } from '../mapping/types.js';
 import type { PosAppeal } from '../pos/schemas.js';
@@ -15,6 +15,31 @@ import type { RegisterJobData } from './queues.js';
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
 const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN', 'ATTACHMENT_ORIGIN_NOT_ALLOWED', 'APPEAL_TOO_LARGE']);
+
+const PERSON_FIELDS = ['surname', 'name', 'patronymic', 'email', 'phone', 'postAddress'] as const;
+/** Intake bounds an appeal's nesting well below this (src/pos/limits.ts); the walk stops here anyway. */
+const MAX_WALK_DEPTH = 64;
+
+/**
+ * The appeal's personal values (applicants' names and contacts, addresses, the text, custom field
+ * texts), cut out of error messages a server may echo them in (src/redact.ts, rule 1).
+ */
+function personalValues(appeal: PosAppeal | undefined): string[] {
+  if (!appeal) return [];
+  const values: string[] = [];
+  const add = (value: unknown, depth = 0): void => {
+    if (typeof value === 'string') {
+      if (value.trim()) values.push(value);
+    } else if (value && typeof value === 'object' && depth < MAX_WALK_DEPTH) {
+      for (const item of Object.values(value)) add(item, depth + 1);
+    }
+  };
+  for (const person of [appeal.applicant, ...(appeal.coApplicants ?? [])]) {
+    for (const field of PERSON_FIELDS) add(person?.[field]);
+  }
+  for (const value of [appeal.description, appeal.address, appeal.locationAddress, appeal.customFieldValues]) add(value);
+  return values;
+}
 
 /** An unknown reference, told with the mapping's own values and what to do next. */
 function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error: BridgeError): BridgeError {
@@ -43,11 +68,12 @@ async function accept(ctx: PipelineContext, posId: number): Promise<void> {
   ctx.metrics.appealsAccepted.inc();
 }
 
-async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined): Promise<void> {
+async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined, opened: { appeal?: PosAppeal }): Promise<void> {
   const { posId } = job.data;
   const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal, { purpose: 'appeal', posId });
   // v1 payloads carry no associated data: the id inside must still be the job's.
   if (appeal?.id !== posId) throw new BridgeError('PAYLOAD_INVALID', `the sealed appeal in the job of appeal ${posId} is another appeal's`, false, { posId });
+  opened.appeal = appeal;
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
   const { record, warnings, defaultsUsed: mappingDefaults = [] } = await mapping.map(appeal);
   if (warnings.length > 0) ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');
@@ -98,6 +124,7 @@ export async function lockAppealOrWait(ctx: PipelineContext, job: Job<{ posId: n
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
   const release = await lockAppealOrWait(ctx, job, token, 'register');
+  const opened: { appeal?: PosAppeal } = {};
   try {
     const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {
@@ -112,7 +139,7 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token);
     else if (known?.state !== 'registered') {
       if (!job.data.sealedAppeal) throw new BridgeError('PERMANENT', 'no appeal payload to register (it will be pulled again from ПОС)', false, { posId });
-      await registerInEdms(ctx, job, token);
+      await registerInEdms(ctx, job, token, opened);
     }
     if (known?.state !== 'registered') await ctx.edmsGate.answered();
     await accept(ctx, posId);
@@ -120,18 +147,21 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     return 'accepted';
   } catch (error) {
     if (error instanceof DelayedError) throw error;
-    const { code, message } = describeError(error);
+    // From here on only the sanitized error travels (store, log, BullMQ's failedReason and stack),
+    // with the appeal's own values cut out of whatever a server echoed back.
+    const safe = sanitizedError(error, { known: personalValues(opened.appeal) });
+    const { code, message } = describeError(safe);
     if (SET_ASIDE_CODES.has(code)) {
       await ctx.store.setAside(posId, code, message);
       ctx.metrics.appealsSetAside.inc({ reason: code });
       ctx.logger.warn({ posId, code, reason: message }, 'appeal set aside');
     } else {
       await ctx.store.recordError(posId, code, message);
-      ctx.logger.warn({ posId, code, attempt: job.attemptsMade + 1, reason: failureReason(error) }, 'registration attempt failed');
+      ctx.logger.warn({ posId, code, attempt: job.attemptsMade + 1, reason: failureReason(safe) }, 'registration attempt failed');
     }
     // EDMS outage (edms-gate.ts): the job waits without spending an attempt instead of failing.
     await ctx.edmsGate.holdIfUnavailable(error, job, token);
-    throw error;
+    throw safe;
   } finally {
     await release();
   }

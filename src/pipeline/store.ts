@@ -160,14 +160,20 @@ export class AppealStore {
     return [...(await this.delivered(posId)).values()].sort((a, b) => a.at.localeCompare(b.at));
   }
 
-  /** Remembers a malformed ПОС appeal once; true the first time it is seen. */
-  async recordMalformed(id: string, issues: string[], at = new Date()): Promise<boolean> {
-    return (await this.redis.hsetnx(`${this.prefix}:malformed`, id, JSON.stringify({ issues, at: at.toISOString() }))) === 1;
+  /**
+   * Remembers an appeal set aside at intake (malformed, or past a limit) once; true the first time.
+   * Issues name fields and rules, never values.
+   */
+  async recordMalformed(id: string, issues: string[], at = new Date(), code = 'MALFORMED_APPEAL'): Promise<boolean> {
+    return (await this.redis.hsetnx(`${this.prefix}:malformed`, id, JSON.stringify({ code, issues, at: at.toISOString() }))) === 1;
   }
 
-  async malformed(): Promise<{ id: string; issues: string[]; at: string }[]> {
+  async malformed(): Promise<{ id: string; code: string; issues: string[]; at: string }[]> {
     const raw = await this.redis.hgetall(`${this.prefix}:malformed`);
-    return Object.entries(raw).map(([id, json]) => ({ id, ...(JSON.parse(json) as { issues: string[]; at: string }) }));
+    return Object.entries(raw).map(([id, json]) => {
+      const entry = JSON.parse(json) as { code?: string; issues: string[]; at: string };
+      return { id, ...entry, code: entry.code ?? 'MALFORMED_APPEAL' };
+    });
   }
 
   async forgetMalformed(id: string): Promise<boolean> {

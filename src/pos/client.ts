@@ -15,8 +15,9 @@ import type { Logger } from '../logging.js';
 import {
   attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
 } from './attachments.js';
+import { admitAppeal } from './limits.js';
 import {
-  appealSchema, pageSchema, posAnswerSchema, uploadedFileSchema, type PosAnswer, type PosAppeal, type UploadedFile,
+  pageSchema, posAnswerSchema, uploadedFileSchema, type PosAnswer, type PosAppeal, type UploadedFile,
 } from './schemas.js';
 import { PosTokenSource, TOKEN_PATH } from './token.js';
 import { describeIssues, parseJson, rawText, validated, withParsedErrorBody } from './wire.js';
@@ -48,9 +49,11 @@ export interface PosClientOptions {
   limiter?: RequestLimiter;
 }
 
-/** A list element that failed appealSchema. No personal data: field paths and messages only. */
+/** A list element that failed appealSchema or a limit. No personal data: field paths and messages only. */
 export interface MalformedAppeal {
   id?: number | string;
+  /** Why it is set aside; MALFORMED_APPEAL when absent. */
+  code?: 'MALFORMED_APPEAL' | 'APPEAL_TOO_LARGE';
   issues: string[];
 }
 
@@ -157,17 +160,18 @@ export class PosClient {
     const body = validated(pageSchema, parseJson(response.data, what), what);
     const appeals: PosAppeal[] = [];
     const malformed: MalformedAppeal[] = [];
+    // Each element on its own (limits, schema, text repair: src/pos/limits.ts): one cannot stop the page.
     for (const element of body.content) {
-      const parsed = appealSchema.safeParse(element);
-      if (parsed.success) {
-        appeals.push(parsed.data);
+      const admitted = admitAppeal(element);
+      if ('appeal' in admitted) {
+        appeals.push(admitted.appeal);
+        if (admitted.repaired.length > 0) {
+          this.logger?.warn({ posId: admitted.appeal.id, fields: admitted.repaired }, 'ПОС appeal held text that is not valid Unicode; repaired to U+FFFD');
+        }
         continue;
       }
-      const rawId = element && typeof element === 'object' ? (element as Record<string, unknown>).id : undefined;
-      const id = typeof rawId === 'number' || typeof rawId === 'string' ? rawId : undefined;
-      const issues = describeIssues(parsed.error);
-      malformed.push(id === undefined ? { issues } : { id, issues });
-      this.logger?.warn({ posId: id, issues }, 'ПОС list holds a malformed appeal');
+      malformed.push(admitted.malformed);
+      this.logger?.warn({ posId: admitted.malformed.id, code: admitted.malformed.code, issues: admitted.malformed.issues }, 'ПОС list holds a malformed appeal');
     }
     const pageNumber = body.number ?? page;
     const pageSize = body.size ?? size;

@@ -3,6 +3,7 @@
 import { AxiosError } from 'axios';
 import type { z } from 'zod';
 import { MalformedResponseError } from '../errors.js';
+import { jsonErrorWhere } from '../redact.js';
 
 /** Axios options that hand the body over untouched (no silent JSON parsing). */
 export const rawText = { responseType: 'text' as const, transformResponse: [(data: unknown) => data] };
@@ -29,8 +30,8 @@ export function parseJson(text: unknown, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    // No parser message: it quotes the body, which can hold personal data.
-    throw new MalformedResponseError(`${what}: body is not JSON`, { system: 'pos', cause: error });
+    // V8's message quotes the body around the fault (a citizen's name, say): tell where, never what.
+    throw new MalformedResponseError(`${what}: body is not JSON (${jsonErrorWhere(error, text)}, ${text.length} characters)`, { system: 'pos' });
   }
 }
 

@@ -9,6 +9,7 @@ import { FailedJobs } from '../pipeline/failed.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
 import { EDMS_NAMES } from './edms.js';
+import { safeMessage } from '../redact.js';
 
 export interface AdminWiring {
   ctx: PipelineContext;
@@ -61,8 +62,10 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       get: async (posId) => {
         const record = await ctx.store.get(posId);
         if (!record) return null;
-        const { posId: id, ...rest } = record;
-        return { posId: id, ...rest, pushed: await ctx.store.pushedList(posId) };
+        const { posId: id, lastError, ...rest } = record;
+        // Sanitized when written; once more on the way out, for records an older version wrote.
+        const safeError = lastError && { ...lastError, message: safeMessage(lastError.message) };
+        return { posId: id, ...rest, ...(safeError ? { lastError: safeError } : {}), pushed: await ctx.store.pushedList(posId) };
       },
     },
     sync: { trigger: async () => ({ jobId: await triggerControl(ctx, 'pull') }) },

@@ -78,6 +78,8 @@ async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<n
   let warnings = 0;
   let report;
   try {
+    // Each appeal on its own, as the real pull has it: intake limits and the schema set a bad one
+    // aside in fetchPage (report.malformed), a mapping or reference failure here; the rest go on.
     report = await drainAppeals(
       pos,
       async (appeal) => {
@@ -99,11 +101,13 @@ async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<n
   } finally {
     await adapter.close();
   }
-  const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed: report.malformed };
+  const malformed = report.malformed.map((bad) => ({ ...bad, code: bad.code ?? 'MALFORMED_APPEAL' }));
+  const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed };
   if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     io.stderr(table([['appeals waiting in ПОС', report.handedOn], ['would be registered', mapped], ['mapping warnings', warnings], ['mapping failures', failures.length], ['malformed in ПОС', report.malformed.length]]));
     for (const failure of failures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
+    for (const bad of report.malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code ?? 'MALFORMED_APPEAL'}: ${bad.issues.join('; ')}\n`);
   }
   return failures.length > 0 || report.malformed.length > 0 ? 1 : 0;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { loadConfig, type BridgeConfig } from '../../src/config/load.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/sandbox.js';
@@ -77,8 +77,8 @@ export interface InProcessBridge {
 }
 
 /** A bridge in this process with its own Redis connections, as a separate process would have. */
-export async function startBridge(world: World, options: { workers?: boolean; settings?: Partial<PipelineSettings>; concurrency?: number } = {}): Promise<InProcessBridge> {
-  const logger = pino({ level: 'silent' });
+export async function startBridge(world: World, options: { workers?: boolean; settings?: Partial<PipelineSettings>; concurrency?: number; logger?: Logger } = {}): Promise<InProcessBridge> {
+  const logger = options.logger ?? pino({ level: 'silent' });
   const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // crash tests kill Redis on purpose
   const metrics = new BridgeMetrics({ defaultMetrics: false });

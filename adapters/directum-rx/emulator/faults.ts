@@ -1,11 +1,12 @@
 // Fault injection for the OData routes, by route class and optionally entity set, firing for the
 // next `count` matching requests or at a `rate` (0..1) until cleared. `drop-after` and `malformed`
 // act after the request has been carried out (the write is committed; the answer is lost or
-// garbled); the others act before it.
+// garbled); the others act before it. `400` refuses a write the way OData servers do, quoting the
+// values of the request body back in the error message (what the bridge must never store or log).
 import { z } from 'zod';
 
 export const faultRoutes = ['create', 'read', 'patch', 'version', 'body', '*'] as const;
-export const faultKinds = ['5xx', '429', 'slow', 'drop', 'drop-after', 'malformed', '401'] as const;
+export const faultKinds = ['5xx', '429', 'slow', 'drop', 'drop-after', 'malformed', '401', '400'] as const;
 export type FaultRoute = (typeof faultRoutes)[number];
 export type FaultKind = (typeof faultKinds)[number];
 

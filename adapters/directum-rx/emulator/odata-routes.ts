@@ -202,6 +202,17 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
   }
 }
 
+/** The request body's string values as a server quotes what it refused: `LastName 'Иванов', …`. */
+function quotedValues(body: unknown): string {
+  try {
+    const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body ?? '')) as Record<string, unknown>;
+    const shown = Object.entries(parsed).filter(([, value]) => typeof value === 'string').map(([key, value]) => `${key} '${String(value)}'`);
+    return shown.join(', ') || 'no values';
+  } catch {
+    return 'the body is not JSON';
+  }
+}
+
 /** Registers the OData routes in their own scope (raw body parsing: JSON is parsed, and refused, here). */
 export async function odataRoutes(scope: FastifyInstance, ctx: ODataContext): Promise<void> {
   scope.removeAllContentTypeParsers();
@@ -226,6 +237,8 @@ export async function odataRoutes(scope: FastifyInstance, ctx: ODataContext): Pr
         return sendError(reply, new ODataError(429, 'TooManyRequests', 'Injected failure: too many requests'), { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
       case '401':
         return sendError(reply, new ODataError(401, 'Unauthorized', 'Injected failure: authentication failed'));
+      case '400':
+        return sendError(reply, new ODataError(400, 'BadRequest', `Injected failure: the entity is not valid: ${quotedValues(req.body)}`));
       case 'slow':
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 3000));
         break;

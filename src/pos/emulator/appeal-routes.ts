@@ -20,15 +20,21 @@ function pageRequest(query: unknown, maxPageSize: number, forced: number | null)
 const UNSORTED = { empty: true, sorted: false, unsorted: true };
 
 export function registerAppealRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
-  app.get('/appeal-service/edms', async (request) => {
+  app.get('/appeal-service/edms', async (request, reply) => {
     const { page, size } = pageRequest(request.query, ctx.state.settings.maxPageSize, ctx.state.settings.forcePageSize);
     const pending = ctx.state.pending();
     const served = pending.slice(page * size, page * size + size);
     const now = new Date().toISOString();
     for (const appeal of served) appeal.firstServedAt ??= now;
-    const content = served.map((appeal) => ctx.state.render(appeal, ctx.baseUrl()));
+    const texts = new Map<string, string>();
+    const content = served.map((appeal) => {
+      if (appeal.rawJson === undefined) return ctx.state.render(appeal, ctx.baseUrl());
+      const placeholder = `\u0000raw-json-${appeal.seq}`;
+      texts.set(JSON.stringify(placeholder), appeal.rawJson);
+      return placeholder;
+    });
     const totalPages = Math.ceil(pending.length / size);
-    return {
+    const body = {
       content,
       pageable: { sort: UNSORTED, offset: page * size, pageNumber: page, pageSize: size, paged: true, unpaged: false },
       last: page >= totalPages - 1,
@@ -41,6 +47,11 @@ export function registerAppealRoutes(app: FastifyInstance, ctx: EmulatorContext)
       numberOfElements: content.length,
       empty: content.length === 0,
     };
+    if (texts.size === 0) return body;
+    // Raw JSON elements go into the page text verbatim (see PosEmulatorState.seedRawJson).
+    let text = JSON.stringify(body);
+    for (const [placeholder, raw] of texts) text = text.split(placeholder).join(raw);
+    return reply.type('application/json').send(text);
   });
 
   app.post<{ Params: { id: string } }>('/appeal-service/edms/:id/mark-accepted', async (request, reply) => {

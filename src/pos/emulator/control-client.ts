@@ -75,6 +75,14 @@ export class PosEmulatorControl {
     return (await this.call<{ keys: string[] }>('seedRaw', { method: 'POST', url: '/raw-appeals', data: { appeals: objects } })).data.keys;
   }
 
+  /**
+   * Injects list elements as JSON text, served verbatim inside the page: what JSON.stringify cannot
+   * write (nesting thousands of levels deep) or text that is not JSON at all.
+   */
+  async seedRawJson(texts: readonly string[]): Promise<string[]> {
+    return (await this.call<{ keys: string[] }>('seedRawJson', { method: 'POST', url: '/raw-appeals', data: { json: texts } })).data.keys;
+  }
+
   /** Generates `count` realistic appeals on the emulator; ids continue after the highest one held. */
   async generate(count: number, seed?: number, options: { startId?: number; now?: Date } = {}): Promise<number[]> {
     const generate = { count, seed, startId: options.startId, now: options.now?.toISOString() };

@@ -16,7 +16,10 @@ const seedBody = z.union([
     generate: z.object({ count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(), now: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date').optional() }).strict(),
   }).strict(),
 ]);
-const rawBody = z.object({ appeals: z.array(z.record(z.string(), z.unknown())) }).strict();
+const rawBody = z.union([
+  z.object({ appeals: z.array(z.record(z.string(), z.unknown())) }).strict(),
+  z.object({ json: z.array(z.string()) }).strict(),
+]);
 const faultBody = z.union([faultSpecSchema, z.object({ faults: z.array(faultSpecSchema) }).strict()]);
 const settingsBody = z
   .object({
@@ -94,7 +97,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
   app.post('/_emulator/raw-appeals', async (request, reply) => {
     const body = rawBody.safeParse(request.body);
     if (!body.success) return reply.code(400).send(messages(...issues(body.error)));
-    return { keys: state.seedRaw(body.data.appeals) };
+    return { keys: 'json' in body.data ? state.seedRawJson(body.data.json) : state.seedRaw(body.data.appeals) };
   });
 
   app.get('/_emulator/appeals', async () =>

@@ -68,11 +68,31 @@ export class PosEmulatorState {
     });
   }
 
-  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean): void {
+  /**
+   * Puts list elements into the pull list as JSON text, served verbatim inside the page: valid JSON
+   * that JSON.stringify cannot write back (nesting thousands of levels deep) or text that is not JSON
+   * at all (the whole page then fails to parse). Keyed by the id the text parses to, else `raw-<n>`.
+   */
+  seedRawJson(texts: readonly string[]): string[] {
+    return texts.map((text) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const record = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+      const key = typeof record.id === 'number' || typeof record.id === 'string' ? String(record.id) : `raw-${this.seq + 1}`;
+      this.store(key, record, null, true, text);
+      return key;
+    });
+  }
+
+  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean, rawJson?: string): void {
     this.seq += 1;
     this.appeals.set(key, {
-      key, record, fileIds, raw, seq: this.seq, seededAt: Date.now(), accepted: false, acceptCount: 0, acceptedAt: null,
-      firstServedAt: null, finalAnswerAt: null, history: [],
+      key, record, fileIds, raw, ...(rawJson === undefined ? {} : { rawJson }), seq: this.seq, seededAt: Date.now(), accepted: false,
+      acceptCount: 0, acceptedAt: null, firstServedAt: null, finalAnswerAt: null, history: [],
     });
     this.pullOrder = null;
   }
@@ -134,6 +154,7 @@ export class PosEmulatorState {
 
   /** The appeal as the pull route sends it: seeded attachments as absolute download URLs. */
   render(appeal: StoredAppeal, baseUrl: string): Record<string, unknown> {
+    if (appeal.rawJson !== undefined) return { rawJson: true, key: appeal.key };
     if (appeal.fileIds === null) return appeal.record;
     return { ...appeal.record, attachments: appeal.fileIds.map((id) => `${baseUrl}${downloadPath(id)}`) };
   }

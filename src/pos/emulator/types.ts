@@ -94,6 +94,12 @@ export interface StoredAppeal {
   /** Ids of the seeded attachments in file storage; null for raw records (attachments kept as given). */
   fileIds: string[] | null;
   raw: boolean;
+  /**
+   * Element text served verbatim in the page (raw JSON injection): for what JSON.stringify cannot
+   * write (nesting thousands deep) or what is not JSON at all. `record` then holds what parsing it
+   * gave (for the id and the pull order), or nothing.
+   */
+  rawJson?: string;
   /** Insertion order: the tie-breaker of last resort and the sort time of records with no usable date. */
   seq: number;
   seededAt: number;
