@@ -245,7 +245,9 @@ describe('error classification', () => {
     nock(BASE).get(PULL).query(true).reply(200, `{"content": "${PERSONAL}`);
     const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
     expect(error).toBeInstanceOf(MalformedResponseError);
-    expect(error.message).toBe('pull page 0: body is not JSON');
+    // Where, never what: the parser's position and the length, no quoted input.
+    expect(error.message).toMatch(/^pull page 0: body is not JSON \(.*position \d+, \d+ characters\)$/);
+    expect(error.message).not.toContain(PERSONAL);
   });
 
   it('a response slower than the timeout → TransientError', async () => {

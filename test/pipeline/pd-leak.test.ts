@@ -143,14 +143,14 @@ describe('personal data in error texts', () => {
     expect(Object.fromEntries(failed.map((entry) => [entry.posId, entry.error.code]))).toEqual({
       [ID.deep]: 'APPEAL_TOO_LARGE', [ID.huge]: 'APPEAL_TOO_LARGE', [ID.mapping]: 'MAPPING_FAILED', [ID.edms400]: 'PERMANENT',
     });
-    expect(failed.find((entry) => entry.posId === ID.edms400)!.error.message).toMatch(/^Directum POST IPersons: HTTP 400: Injected failure: the entity is not valid: LastName '…'/);
+    expect(failed.find((entry) => entry.posId === ID.edms400)!.error.message).toMatch(/^Directum POST IPersons: HTTP 400: BadRequest/);
     expect(failed.find((entry) => entry.posId === ID.mapping)!.error.message).toMatch(/^mapping "directum-rx" field Note: JSONata D3137/);
 
     // Redis under the prefix, sealed payloads included (they must not be readable).
     const dump = (await dumpPrefix(world.prefix)).toLowerCase();
     expect(dump).toContain(String(ID.edms400));
     const job = await bridge.ctx.queues.register.getJob(registerJobId(ID.edms400));
-    expect(job!.data.sealedAppeal).toMatch(/^v1\.[0-9a-f]{8}\.[^.]+\.[^.]+\.[A-Za-z0-9+/=]+$/);
+    expect(job!.data.sealedAppeal).toMatch(/^v2\.[0-9a-f]{8}\.[^.]+\.[^.]+\.[A-Za-z0-9+/=]+$/);
     // BullMQ's stored stack is the sanitized reason alone: no frames, no cause.
     expect(job!.stacktrace).toEqual([expect.stringMatching(/^UnrecoverableError: PERMANENT: Directum POST IPersons: HTTP 400: [^\n]+$/)]);
 
