@@ -4,7 +4,7 @@
 //   changes.log               append-only "<seq> <posId>" lines; the line number order is the change order
 //   files/answers/...         answer files copied out of the inbox, for readFile
 //   waiting/<Report MessageID> when a reader first waited for that Report's answer package
-//   locks/                    mkdir locks (state, one per posId while its package is written)
+//   locks/                    folder locks, fs/lock.ts (state, one per posId while its package is written)
 // Every record change takes the state lock, appends the next sequence number to the log, then
 // replaces the record; listChanged reads the log under the same lock, so it never sees a log line
 // whose record is not written yet. A crash between the two steps leaves a line pointing at an
