@@ -2,7 +2,6 @@
 // appeal (MessageID derived from the posId, so every replay finds the same package); progress comes
 // from the Reports «Дело» drops into the inbox, read before every query. See README.md for the
 // durability choice (DELO_DURABLE_WHEN) and the on-disk layout.
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/errors.js';
 import type {
@@ -11,7 +10,7 @@ import type {
 import type { AnswerPackageLimits } from './folder/answer-zip.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
-import { errorCode } from './fs/atomic.js';
+import { readRegularFile } from './fs/regular.js';
 import { deloRecordSchema, type DeloRecord } from './record.js';
 import { RESERVED_FIELDS, buildAppealDocInfo, extensionOf, uniqueFileName, type PackageFileEntry, type SevParty } from './sev/docinfo.js';
 import { DEFAULT_ID_NAMESPACE, documentIdFor, isUuid, messageIdFor, uuidV5 } from './sev/ids.js';
@@ -38,7 +37,7 @@ export interface DeloAdapterOptions {
   idNamespace?: string;
   /** How long an Answer Report waits for its answer package before it is quarantined (DELO_ANSWER_GRACE, default 10 min). */
   answerGraceMs?: number;
-  /** Count and size limits of one answer package, folder or zip (default ANSWER_PACKAGE_LIMITS). */
+  /** Count and size limits of one answer package, folder or zip, and of a Report (default ANSWER_PACKAGE_LIMITS). */
   answerLimits?: Partial<AnswerPackageLimits>;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
@@ -242,13 +241,11 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
 
   async readFile(file: EdmsFileRef): Promise<AppealFile> {
     await this.init();
-    try {
-      const data = await readFile(this.store.pathOf(file.ref));
-      return { name: file.name, contentType: file.contentType, data };
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
-      throw error;
-    }
+    // Kept by the bridge itself, so anything but a regular file there is refused, never followed.
+    const read = await readRegularFile(this.store.pathOf(file.ref));
+    if (read.ok) return { name: file.name, contentType: file.contentType, data: read.data };
+    if (read.missing) throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
+    throw new BridgeError('PERMANENT', `«Дело» answer file ${file.ref} ${read.reason}; it is not read`, false, { system: 'delo', details: { file: file.ref, refused: 'not-a-regular-file' } });
   }
 
   /** «Дело» resolves rubrics and addressees itself on registration; the folder exchange reads no directory. */

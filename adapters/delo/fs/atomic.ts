@@ -2,16 +2,17 @@
 // complete (temp name, fsync, rename, fsync of the directory), and a move never overwrites.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { cp, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { cp, link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export function errorCode(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
+/** Whether anything, a dangling symbolic link included, has this name. */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await lstat(path);
     return true;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
@@ -33,9 +34,15 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes and fsyncs a file under its final name (for files inside a not-yet-visible folder). */
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/** Creating a new file fails if anything, a symbolic link included, is there already. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
+/** Appending to a file (created if absent) never follows a symbolic link. */
+export const APPEND_NOFOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | O_NOFOLLOW;
+
+/** Writes and fsyncs a new file under its final name (for files inside a not-yet-visible folder); never replaces or follows anything there. */
 export async function writeFileSynced(path: string, data: Buffer | string): Promise<void> {
-  const handle = await open(path, 'w');
+  const handle = await open(path, CREATE_NEW, 0o666);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -65,11 +72,12 @@ function freeName(dir: string, name: string, attempt: number): string {
 
 /**
  * Moves a file or folder into `targetDir` under `name` without ever overwriting what is there
- * (a clash gets a numeric suffix). Returns the final path.
+ * (a clash gets a numeric suffix). A symbolic link is moved as the link, never followed.
+ * Returns the final path.
  */
 export async function moveNoClobber(source: string, targetDir: string, name: string): Promise<string> {
   await mkdir(targetDir, { recursive: true });
-  const isDir = (await stat(source)).isDirectory();
+  const isDir = (await lstat(source)).isDirectory();
   for (let attempt = 0; attempt < 1000; attempt++) {
     const target = freeName(targetDir, name, attempt);
     if (!isDir) {
