@@ -39,6 +39,12 @@ export interface DeloAdapterOptions {
   answerGraceMs?: number;
   /** Count and size limits of one answer package, folder or zip, and of a Report (default ANSWER_PACKAGE_LIMITS). */
   answerLimits?: Partial<AnswerPackageLimits>;
+  /**
+   * Mode of the files written into the outbox, processed and quarantine (DELO_FILE_MODE, e.g.
+   * 0o640; folders get the matching search bits). Unset: the process umask decides. The state is
+   * always 0600/0700.
+   */
+  fileMode?: number;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
   partialGraceMs?: number;
@@ -75,7 +81,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     this.durableWhen = options.durableWhen ?? 'registered';
     this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
     if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, false, { system: 'delo' });
-    this.store = new DeloStateStore(options.stateDir, options.lock);
+    this.store = new DeloStateStore(options.stateDir, options.lock, options.logger);
     this.sink = new StateReportSink(this.store);
     this.transport = options.transport ?? new FolderTransport({
       outboxDir: options.outboxDir,
@@ -86,6 +92,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
       ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
       ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
+      ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.sender = { organization: options.organisation?.sender ?? DEFAULT_ORGANISATION.sender, system: SENDER_SYSTEM };

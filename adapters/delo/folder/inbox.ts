@@ -12,7 +12,7 @@ import { link, lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { TransientError } from '../../../src/errors.js';
-import { errorCode, exists, moveNoClobber, writeFileAtomic } from '../fs/atomic.js';
+import { errorCode, exists, moveNoClobber, writeFileAtomic, type Modes } from '../fs/atomic.js';
 import { kindOf, lstatOrNull, readRegularFile } from '../fs/regular.js';
 import { parseReport, type ReportMessage, type ReportParseResult } from '../sev/report.js';
 import type { PollCounts, ReportSink } from '../transport.js';
@@ -33,6 +33,8 @@ export interface InboxReaderOptions {
   answerGraceMs?: number;
   /** Size and count limits of one answer package and of a Report (default ANSWER_PACKAGE_LIMITS). */
   answerLimits?: Partial<AnswerPackageLimits>;
+  /** Modes of the reason files and folders the reader writes into quarantine and processed (default: the umask's). */
+  modes?: Modes;
   logger?: Logger;
 }
 
@@ -193,13 +195,13 @@ export class InboxReader {
     if (await sink.isDuplicate(posId, report)) {
       // A copy of an answer already applied (or left behind by a reader that crashed after applying) is consumed too.
       if (report.notification.kind === 'answer') await this.consumeCopies(report.notification.documentId, await poll.packages());
-      await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+      await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
       await sink.stopWaiting(report.messageId);
       return 'duplicate';
     }
     if (report.notification.kind === 'answer') return this.processAnswer(claimed, original, report, posId, sink, poll);
     const outcome = await sink.apply(posId, report);
-    await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+    await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
     this.logApplied(report, posId, outcome);
     return outcome;
   }
@@ -255,8 +257,8 @@ export class InboxReader {
       await this.releasePackage(held, pkg.original).catch(() => undefined);
       throw error;
     }
-    await moveNoClobber(this.path(held), this.options.processedDir, pkg.original);
-    await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+    await moveNoClobber(this.path(held), this.options.processedDir, pkg.original, this.options.modes?.dir);
+    await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
     await sink.stopWaiting(report.messageId);
     this.logApplied(report, posId, outcome);
     return outcome;
@@ -267,7 +269,7 @@ export class InboxReader {
     for (const pkg of packages.find(documentId).free) {
       packages.take(pkg.name);
       const held = await this.claimPackage(pkg);
-      if (held !== null) await moveNoClobber(this.path(held), this.options.processedDir, pkg.original);
+      if (held !== null) await moveNoClobber(this.path(held), this.options.processedDir, pkg.original, this.options.modes?.dir);
     }
   }
 
@@ -307,9 +309,9 @@ export class InboxReader {
   }
 
   private async quarantinePackage(poll: Poll, held: string, original: string, reason: string): Promise<void> {
-    const target = await moveNoClobber(this.path(held), this.options.quarantineDir, original);
+    const target = await moveNoClobber(this.path(held), this.options.quarantineDir, original, this.options.modes?.dir);
     poll.counts.quarantined++;
-    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`);
+    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`, this.options.modes?.file);
     this.options.logger?.warn({ file: original, reason }, 'delo inbox: answer package quarantined');
   }
 
@@ -345,8 +347,8 @@ export class InboxReader {
   }
 
   private async quarantine(claimed: string, original: string, reason: string): Promise<Outcome> {
-    const target = await moveNoClobber(this.path(claimed), this.options.quarantineDir, original);
-    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`);
+    const target = await moveNoClobber(this.path(claimed), this.options.quarantineDir, original, this.options.modes?.dir);
+    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`, this.options.modes?.file);
     this.options.logger?.warn({ file: original, reason }, 'delo inbox: file quarantined');
     return 'quarantined';
   }

@@ -9,15 +9,16 @@
 // replaces the record; listChanged reads the log under the same lock, so it never sees a log line
 // whose record is not written yet. A crash between the two steps leaves a line pointing at an
 // unchanged record: listChanged reports that record once more, which is harmless.
-// Only regular files are read: a symbolic link or the like where a state file should be is a
-// PERMANENT error, never followed.
+// The state is the bridge's alone: folders 0700, files 0600, and only regular files are read (a
+// symbolic link or the like where a state file should be is a PERMANENT error, never followed).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, open, rm } from 'node:fs/promises';
+import { access, chmod, link, open, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import type { Logger } from 'pino';
 import { BridgeError, PermanentError, TransientError } from '../../../src/errors.js';
 import type { ChangedBatch } from '../../contract.js';
-import { APPEND_NOFOLLOW, errorCode, fsyncDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
+import { APPEND_NOFOLLOW, PRIVATE_MODES, errorCode, fsyncDir, makeDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
 import { withLock, type LockOptions } from '../fs/lock.js';
 import { READ_NOFOLLOW, isNoFollowRefusal, kindOf, readRegularFile } from '../fs/regular.js';
 import { progressOf, registrationOf, statusOf } from './progress.js';
@@ -50,7 +51,7 @@ export class DeloStateStore {
   private readonly logPath: string;
   private readonly lockOptions: LockOptions;
 
-  constructor(dir: string, lockOptions: LockOptions = {}) {
+  constructor(dir: string, lockOptions: LockOptions = {}, private readonly logger?: Logger) {
     this.dir = resolve(dir);
     this.recordsDir = join(this.dir, 'records');
     this.indexDir = join(this.dir, 'by-message');
@@ -61,8 +62,16 @@ export class DeloStateStore {
     this.lockOptions = lockOptions;
   }
 
+  /** Creates the folders 0700, and tightens those an earlier version left 0755 (the files inside then need no change). */
   async init(): Promise<void> {
-    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await makeDir(dir, PRIVATE_MODES.dir);
+    for (const dir of [this.dir, this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) {
+      await chmod(dir, PRIVATE_MODES.dir).catch((error: unknown) => {
+        // Not ours to change (another user's folder, a share without modes): say so, and go on.
+        this.logger?.warn({ dir, code: errorCode(error) }, 'delo state: could not make the folder private (0700)');
+      });
+    }
+    await chmod(this.logPath, PRIVATE_MODES.file).catch(() => undefined);
   }
 
   /** Reads a state file: null when it is not there, a PERMANENT error when it is not a regular file. */
@@ -98,7 +107,7 @@ export class DeloStateStore {
   }
 
   async indexMessage(messageId: string, posId: number): Promise<void> {
-    await writeFileAtomic(join(this.indexDir, messageId.toLowerCase()), `${posId}\n`);
+    await writeFileAtomic(join(this.indexDir, messageId.toLowerCase()), `${posId}\n`, PRIVATE_MODES.file);
   }
 
   /** Serialises work on one appeal across processes (used while its package is being written). */
@@ -126,7 +135,7 @@ export class DeloStateStore {
       else delete next.registration;
       next.changedSeq = seq;
       next.updatedAt = new Date().toISOString();
-      await writeFileAtomic(join(this.recordsDir, `${posId}.json`), `${JSON.stringify(next, null, 2)}\n`);
+      await writeFileAtomic(join(this.recordsDir, `${posId}.json`), `${JSON.stringify(next, null, 2)}\n`, PRIVATE_MODES.file);
       return { state: next, changed: true };
     });
   }
@@ -165,7 +174,7 @@ export class DeloStateStore {
   private async openLog(flags: number) {
     let handle;
     try {
-      handle = await open(this.logPath, flags);
+      handle = await open(this.logPath, flags, PRIVATE_MODES.file);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
       if (isNoFollowRefusal(error)) throw this.refused(this.logPath, 'is a symbolic link, not a regular file');
@@ -263,7 +272,7 @@ export class DeloStateStore {
     if (known !== null) return known;
     const now = Date.now();
     const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFileSynced(temp, `${new Date(now).toISOString()}\n`);
+    await writeFileSynced(temp, `${new Date(now).toISOString()}\n`, PRIVATE_MODES.file);
     try {
       await link(temp, path);
       await fsyncDir(this.waitingDir);
