@@ -8,6 +8,7 @@ import type {
   AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
 import type { AnswerPackageLimits } from './folder/answer-zip.js';
+import type { RetentionOptions } from './folder/retention.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
 import { readRegularFile } from './fs/regular.js';
@@ -45,6 +46,8 @@ export interface DeloAdapterOptions {
    * always 0600/0700.
    */
   fileMode?: number;
+  /** How long processed/ and quarantine/ keep an entry (`maxAgeMs`: DELO_RETENTION, default 90 days), and how the poll sweeps them. */
+  retention?: Partial<RetentionOptions>;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
   partialGraceMs?: number;
@@ -93,6 +96,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
       ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
       ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+      ...(options.retention ? { retention: options.retention } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.sender = { organization: options.organisation?.sender ?? DEFAULT_ORGANISATION.sender, system: SENDER_SYSTEM };

@@ -9,6 +9,7 @@ import type { DeliveryPresence, DeloTransport, OutgoingPackage, PollCounts, Repo
 import type { AnswerPackageLimits } from './answer-zip.js';
 import { InboxReader } from './inbox.js';
 import { OutboxWriter } from './outbox.js';
+import { DEFAULT_RETENTION_MS, RetentionSweeper, type RetentionOptions } from './retention.js';
 
 export interface FolderTransportOptions {
   outboxDir: string;
@@ -27,6 +28,8 @@ export interface FolderTransportOptions {
    * its folders get the matching search bits (0640 → 0750). Unset: the process umask decides.
    */
   fileMode?: number;
+  /** How long processed/ and quarantine/ keep an entry, and how the poll sweeps them (default 90 days). */
+  retention?: Partial<RetentionOptions>;
   logger?: Logger;
 }
 
@@ -38,6 +41,7 @@ export class FolderTransport implements DeloTransport {
   private readonly outbox: OutboxWriter;
   private readonly inbox: InboxReader;
   private readonly modes: Modes;
+  private readonly sweeper: RetentionSweeper;
 
   constructor(options: FolderTransportOptions) {
     this.outboxDir = resolve(options.outboxDir);
@@ -57,6 +61,7 @@ export class FolderTransport implements DeloTransport {
       modes: this.modes,
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    this.sweeper = new RetentionSweeper([this.processedDir, this.quarantineDir], { maxAgeMs: DEFAULT_RETENTION_MS, ...options.retention }, options.logger);
   }
 
   async init(): Promise<void> {
@@ -77,8 +82,12 @@ export class FolderTransport implements DeloTransport {
     return this.outbox.write(pkg, beforeCommit);
   }
 
-  receive(sink: ReportSink): Promise<PollCounts> {
-    return this.inbox.poll(sink);
+  async receive(sink: ReportSink): Promise<PollCounts> {
+    try {
+      return await this.inbox.poll(sink);
+    } finally {
+      await this.sweeper.maybeSweep();
+    }
   }
 
   /** Every exchange folder exists and this process may write into it. */
