@@ -1,12 +1,12 @@
 // Consumes the «Дело» inbox exactly once, safely with several bridge processes on one folder:
 // claim (atomic rename) → parse → apply to the adapter's state → move to processedDir. Bad files go
 // to quarantineDir with a `.reason.txt`; files still being written are left for the next poll; a
-// claim left by a crashed reader is taken over once stale. Nothing is ever deleted, and the
-// reader never throws because of a file's content. Only regular files (and package folders) are
-// read: a symbolic link, FIFO or device file is quarantined unread, and every read is capped
-// (answerLimits). An answer package is found by content (the
-// DocumentID of its DocInfo, answer-index.ts), claimed like a Report, and waited for up to
-// `answerGraceMs` when its Report comes first (README.md, "Answers").
+// claim left by a crashed reader is taken over once stale. The reader deletes nothing (retention.ts
+// sweeps processed/ and quarantine/ later), and it never throws because of a file's content. Only
+// regular files (and package folders) are read: a symbolic link, FIFO or device file is
+// quarantined unread, and every read is capped (answerLimits). An answer package is found by
+// content (the DocumentID of its DocInfo, answer-index.ts), claimed like a Report, and waited for
+// up to `answerGraceMs` when its Report comes first (README.md, "Answers").
 import type { Dirent } from 'node:fs';
 import { link, lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
