@@ -109,8 +109,10 @@ describe('a Report that comes before its answer package', () => {
         totals.duplicates += r.duplicates;
         totals.quarantined += r.quarantined;
       }
-      return progressOf(restarted, 111);
-    }, (p) => p?.state === 'answered');
+      // Read the state directly: progressOf would poll once more, outside the counted polls.
+      return restarted.store.read(111);
+    }, (state) => state?.events.some((e) => e.notification.kind === 'answer') === true);
+    expect(await progressOf(restarted, 111)).toMatchObject({ state: 'answered' });
     expect(totals).toEqual({ applied: 1, duplicates: 0, quarantined: 0 });
     const events = (await first.store.read(111))!.events.filter((e) => e.notification.kind === 'answer');
     expect(events).toHaveLength(1);

@@ -2,16 +2,16 @@
 // appeal (MessageID derived from the posId, so every replay finds the same package); progress comes
 // from the Reports «Дело» drops into the inbox, read before every query. See README.md for the
 // durability choice (DELO_DURABLE_WHEN) and the on-disk layout.
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { BridgeError } from '../../src/errors.js';
 import type {
   AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
 import type { AnswerPackageLimits } from './folder/answer-zip.js';
+import type { RetentionOptions } from './folder/retention.js';
 import { FolderTransport } from './folder/transport.js';
 import type { LockOptions } from './fs/lock.js';
-import { errorCode } from './fs/atomic.js';
+import { readRegularFile } from './fs/regular.js';
 import { deloRecordSchema, type DeloRecord } from './record.js';
 import { RESERVED_FIELDS, buildAppealDocInfo, extensionOf, uniqueFileName, type PackageFileEntry, type SevParty } from './sev/docinfo.js';
 import { DEFAULT_ID_NAMESPACE, documentIdFor, isUuid, messageIdFor, uuidV5 } from './sev/ids.js';
@@ -38,8 +38,16 @@ export interface DeloAdapterOptions {
   idNamespace?: string;
   /** How long an Answer Report waits for its answer package before it is quarantined (DELO_ANSWER_GRACE, default 10 min). */
   answerGraceMs?: number;
-  /** Count and size limits of one answer package, folder or zip (default ANSWER_PACKAGE_LIMITS). */
+  /** Count and size limits of one answer package, folder or zip, and of a Report (default ANSWER_PACKAGE_LIMITS). */
   answerLimits?: Partial<AnswerPackageLimits>;
+  /**
+   * Mode of the files written into the outbox, processed and quarantine (DELO_FILE_MODE, e.g.
+   * 0o640; folders get the matching search bits). Unset: the process umask decides. The state is
+   * always 0600/0700.
+   */
+  fileMode?: number;
+  /** How long processed/ and quarantine/ keep an entry (`maxAgeMs`: DELO_RETENTION, default 90 days), and how the poll sweeps them. */
+  retention?: Partial<RetentionOptions>;
   /** register waits up to this long for «Дело»'s Registration before answering non-durable (default 0). */
   registrationWaitMs?: number;
   partialGraceMs?: number;
@@ -76,7 +84,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     this.durableWhen = options.durableWhen ?? 'registered';
     this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
     if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, false, { system: 'delo' });
-    this.store = new DeloStateStore(options.stateDir, options.lock);
+    this.store = new DeloStateStore(options.stateDir, options.lock, options.logger);
     this.sink = new StateReportSink(this.store);
     this.transport = options.transport ?? new FolderTransport({
       outboxDir: options.outboxDir,
@@ -87,6 +95,8 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
       ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
       ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
+      ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+      ...(options.retention ? { retention: options.retention } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.sender = { organization: options.organisation?.sender ?? DEFAULT_ORGANISATION.sender, system: SENDER_SYSTEM };
@@ -242,13 +252,11 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
 
   async readFile(file: EdmsFileRef): Promise<AppealFile> {
     await this.init();
-    try {
-      const data = await readFile(this.store.pathOf(file.ref));
-      return { name: file.name, contentType: file.contentType, data };
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
-      throw error;
-    }
+    // Kept by the bridge itself, so anything but a regular file there is refused, never followed.
+    const read = await readRegularFile(this.store.pathOf(file.ref));
+    if (read.ok) return { name: file.name, contentType: file.contentType, data: read.data };
+    if (read.missing) throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
+    throw new BridgeError('PERMANENT', `«Дело» answer file ${file.ref} ${read.reason}; it is not read`, false, { system: 'delo', details: { file: file.ref, refused: 'not-a-regular-file' } });
   }
 
   /** «Дело» resolves rubrics and addressees itself on registration; the folder exchange reads no directory. */

@@ -36,6 +36,9 @@ export type EdmsConfig =
       recipient?: string;
       idNamespace?: string;
       answerGraceMs?: number;
+      /** DELO_FILE_MODE (undefined: the umask's) and DELO_RETENTION (undefined: the adapter's 90 days). */
+      fileMode?: number;
+      retentionMs?: number;
     };
 
 export interface BridgeConfig {
@@ -235,6 +238,8 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
           recipient: s.DELO_RECIPIENT,
           idNamespace: s.DELO_ID_NAMESPACE,
           answerGraceMs: s.DELO_ANSWER_GRACE,
+          fileMode: s.DELO_FILE_MODE,
+          retentionMs: s.DELO_RETENTION,
         }
       : {
           kind: 'directum-rx',

@@ -43,6 +43,32 @@ const durationOrZero = z.string().transform((value, ctx) => {
   }
   return ms;
 });
+/** DELO_FILE_MODE: octal; the owner (the bridge) reads and writes, no execute bits, not writable by everyone. */
+const fileMode = z.string().transform((value, ctx) => {
+  const digits = /^(?:0o?)?([0-7]{3})$/i.exec(value.trim())?.[1];
+  const mode = digits === undefined ? undefined : parseInt(digits, 8);
+  const problem =
+    mode === undefined ? `must be an octal file mode like 0640 or 0660 (got "${value}")`
+    : (mode & 0o600) !== 0o600 ? `must let the owner read and write (got ${value}; e.g. 0640)`
+    : (mode & 0o111) !== 0 ? `must be a file mode without execute bits (got ${value}; folders get them from it, 0640 → 0750)`
+    : (mode & 0o002) !== 0 ? `must not let every user write (got ${value}; e.g. 0640 or 0660)`
+    : null;
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return mode!;
+});
+/** DELO_RETENTION: a duration in days (`90d`) or the usual units, at least an hour (the sweep's period). */
+const retention = z.string().transform((value, ctx) => {
+  const days = /^(\d+(?:\.\d+)?)\s*d$/.exec(value.trim());
+  const ms = days ? Math.round(Number(days[1]) * 86_400_000) : parseDuration(value);
+  if (ms === undefined || ms < 3_600_000) {
+    ctx.addIssue({ code: 'custom', message: ms === undefined ? `must be a duration like 90d, 30d or 12h (got "${value}")` : `must be at least 1h (got "${value}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
 const uuid = z
   .string()
   .trim()
@@ -162,6 +188,8 @@ export const settingsSchema = z.object({
   DELO_RECIPIENT: nonEmpty.optional(),
   DELO_ID_NAMESPACE: uuid.optional(),
   DELO_ANSWER_GRACE: durationOrZero.optional(),
+  DELO_FILE_MODE: fileMode.optional(),
+  DELO_RETENTION: retention.optional(),
   MAPPINGS_DIR: nonEmpty.default('./mappings'),
   HTTP_HOST: nonEmpty.default('127.0.0.1'),
   HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),

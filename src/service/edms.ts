@@ -33,6 +33,8 @@ export async function createAdapter(config: BridgeConfig, deps: { logger: Logger
     organisation: { ...(edms.sender ? { sender: edms.sender } : {}), ...(edms.recipient ? { recipient: edms.recipient } : {}) },
     ...(edms.idNamespace ? { idNamespace: edms.idNamespace } : {}),
     ...(edms.answerGraceMs !== undefined ? { answerGraceMs: edms.answerGraceMs } : {}),
+    ...(edms.fileMode !== undefined ? { fileMode: edms.fileMode } : {}),
+    ...(edms.retentionMs !== undefined ? { retention: { maxAgeMs: edms.retentionMs } } : {}),
     logger: deps.logger,
   }) as EdmsAdapter<unknown>;
 }

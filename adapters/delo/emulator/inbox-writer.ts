@@ -5,7 +5,7 @@
 // and, on request, the faults: duplicates, half-written files completed later, malformed files,
 // strangers' Reports.
 import { zipSync } from 'fflate';
-import { mkdir, open, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFileSynced } from '../fs/atomic.js';
 import { DOCINFO_FILE, TEMP_PREFIX } from '../folder/outbox.js';
@@ -32,6 +32,7 @@ export class InboxWriter {
 
   private async writeAtomically(name: string, content: string): Promise<void> {
     const temp = join(this.inboxDir, `${TEMP_PREFIX}${name}`);
+    await rm(temp, { force: true }); // left by a crash: writeFileSynced only creates new files
     await writeFileSynced(temp, content);
     await rename(temp, join(this.inboxDir, name));
   }
@@ -79,6 +80,7 @@ export class InboxWriter {
   /** An answer package folder, complete before it gets its final name. */
   async writeAnswerPackage(folderName: string, docInfoXml: string, files: { uniqueName: string; data: Buffer }[]): Promise<void> {
     const temp = join(this.inboxDir, `${TEMP_PREFIX}${folderName}`);
+    await rm(temp, { recursive: true, force: true }); // left by a crash: writeFileSynced only creates new files
     await mkdir(temp, { recursive: true });
     for (const file of files) await writeFileSynced(join(temp, file.uniqueName), file.data);
     await writeFileSynced(join(temp, DOCINFO_FILE), docInfoXml);
@@ -92,6 +94,7 @@ export class InboxWriter {
     const entries: Record<string, Uint8Array> = { [DOCINFO_FILE]: Buffer.from(docInfoXml, 'utf8') };
     for (const file of files) entries[file.uniqueName] = file.data;
     const temp = join(this.inboxDir, `${TEMP_PREFIX}${zipName}`);
+    await rm(temp, { force: true });
     await writeFileSynced(temp, Buffer.from(zipSync(entries)));
     await rename(temp, join(this.inboxDir, zipName));
     await fsyncDir(this.inboxDir);

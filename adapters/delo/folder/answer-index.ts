@@ -3,11 +3,12 @@
 // Answer@DocumentID is looked up here, by content. Each package's DocInfo is parsed once: the
 // summary is kept by name, DocInfo/zip mtime and size, and a poll only stats what it lists.
 import type { Dirent } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode } from '../fs/atomic.js';
+import { kindOf, readRegularFile, type RegularRead } from '../fs/regular.js';
 import { parseAnswerDocInfo, type AnswerDocInfo } from './answer-package.js';
-import { readZipDocInfo, type AnswerPackageLimits } from './answer-zip.js';
+import { maxZipBytes, readZipDocInfo, type AnswerPackageLimits } from './answer-zip.js';
 import { isInProgressName, parseClaimName } from './claims.js';
 import { DOCINFO_FILE } from './outbox.js';
 
@@ -87,41 +88,33 @@ export class AnswerIndex {
     return new InboxPackages(out.sort((a, b) => a.original.localeCompare(b.original)));
   }
 
-  /** null: the package went away meanwhile. */
+  /** null: the package went away meanwhile. Only regular files are read: a symbolic link or the like makes the package unreadable. */
   private async summarise(name: string, original: string, kind: PackageKind): Promise<Summary | null> {
     const path = join(this.options.inboxDir, name);
     const described = kind === 'folder' ? join(path, DOCINFO_FILE) : path;
     let info;
     try {
-      info = await stat(described);
+      info = await lstat(described);
     } catch (error) {
       // A folder without DocInfo.xml is still being filled by a transport that writes in place.
       if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return kind === 'folder' ? 'incomplete' : null;
       throw error;
     }
-    const key = `${kind}:${info.mtimeMs}:${info.size}`;
+    if (!info.isFile()) return { unreadable: kind === 'folder' ? `its ${DOCINFO_FILE} is ${kindOf(info)}, not a regular file` : `it is ${kindOf(info)}, not a regular file` };
+    const key = `${kind}:${info.ino}:${info.mtimeMs}:${info.size}`;
     const cached = this.cache.get(original);
     if (cached?.key === key) return cached.summary;
     const fresh = Date.now() - info.mtimeMs < this.options.partialGraceMs;
-    let summary: Summary;
-    try {
-      summary = kind === 'folder' ? await this.summariseFolder(described, info.size, fresh) : await this.summariseZip(path, fresh);
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
+    const { limits } = this.options;
+    const read = await readRegularFile(described, kind === 'folder' ? limits.maxDocInfoBytes : maxZipBytes(limits));
+    if (!read.ok && read.missing) return kind === 'folder' ? 'incomplete' : null;
+    const summary: Summary = !read.ok ? { unreadable: refusal(kind, read) } : kind === 'folder' ? await this.identify(read.data.toString('utf8'), fresh) : await this.summariseZip(read.data, fresh);
     if (summary !== 'incomplete') this.cache.set(original, { key, summary });
     return summary;
   }
 
-  private async summariseFolder(docInfoPath: string, size: number, fresh: boolean): Promise<Summary> {
-    const { limits } = this.options;
-    if (size > limits.maxFileBytes) return { unreadable: `its ${DOCINFO_FILE} has ${size} bytes, more than the ${limits.maxFileBytes} allowed` };
-    return this.identify(await readFile(docInfoPath, 'utf8'), fresh);
-  }
-
-  private async summariseZip(path: string, fresh: boolean): Promise<Summary> {
-    const read = readZipDocInfo(await readFile(path), this.options.limits, DOCINFO_FILE);
+  private async summariseZip(data: Buffer, fresh: boolean): Promise<Summary> {
+    const read = readZipDocInfo(data, this.options.limits, DOCINFO_FILE);
     if (!read.ok) return read.notZip && fresh ? 'incomplete' : { unreadable: read.reason };
     return this.identify(Buffer.from(read.data).toString('utf8'), fresh);
   }
@@ -131,4 +124,8 @@ export class AnswerIndex {
     if (parsed.ok) return { identity: { messageId: parsed.info.messageId, documentId: parsed.info.documentId, links: parsed.info.links } };
     return !parsed.wellFormed && fresh ? 'incomplete' : { unreadable: parsed.reason };
   }
+}
+
+function refusal(kind: PackageKind, read: Extract<RegularRead, { reason: string }>): string {
+  return kind === 'folder' ? `its ${DOCINFO_FILE} ${read.reason}` : `the zip ${read.reason}`;
 }

@@ -1,9 +1,8 @@
 // Reads an answer letter's DocInfo package — an inbox subfolder of any name or a `.zip` holding the
 // same files — into an InboundAnswer, checking every file against the card and the package limits.
 // The DocInfo alone (parseAnswerDocInfo) is what the inbox index keeps of each package.
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode } from '../fs/atomic.js';
+import { readRegularFile, type RegularRead } from '../fs/regular.js';
 import { contentTypeOf } from '../sev/content-type.js';
 import { extensionOf } from '../sev/docinfo.js';
 import { isUuid } from '../sev/ids.js';
@@ -79,34 +78,32 @@ export function linkProblem(info: Pick<AnswerDocInfo, 'links'>, appeal: { messag
   return `its Link points at ${info.links.flat().join(', ')}, not at the appeal's package ${appeal.messageId}${appeal.documentId ? ` or its document ${appeal.documentId}` : ''}`;
 }
 
+/** What a package source gives for one file name (RegularRead without the mtime). */
+export type SourceRead = { ok: true; data: Buffer } | Exclude<RegularRead, { ok: true }>;
+
 /** Where a package's files come from: a folder, or the entries of a zip already checked and inflated. */
 export interface PackageSource {
-  /** Byte size of a file of the package, or null when it is not there. */
-  size(name: string): Promise<number | null>;
-  read(name: string): Promise<Buffer>;
+  /** The bytes of a file of the package if it is there, a regular file, and at most `maxBytes`. */
+  read(name: string, maxBytes: number): Promise<SourceRead>;
 }
 
+/** A package folder: regular files only (a symbolic link, FIFO or device inside is refused, never read). */
 export function folderSource(folder: string): PackageSource {
   return {
-    async size(name) {
-      try {
-        const info = await stat(join(folder, name));
-        return info.isFile() ? info.size : null;
-      } catch (error) {
-        if (errorCode(error) === 'ENOENT') return null;
-        throw error;
-      }
+    async read(name, maxBytes) {
+      const read = await readRegularFile(join(folder, name), maxBytes);
+      return read.ok ? { ok: true, data: read.data } : read;
     },
-    read: (name) => readFile(join(folder, name)),
   };
 }
 
 export function zipSource(entries: Map<string, Uint8Array>): PackageSource {
   return {
-    size: async (name) => entries.get(name)?.length ?? null,
-    read: async (name) => {
-      const data = entries.get(name)!;
-      return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    read: async (name, maxBytes) => {
+      const data = entries.get(name);
+      if (!data) return { ok: false, missing: true };
+      if (data.length > maxBytes) return { ok: false, tooLarge: true, size: data.length, reason: `has ${data.length} bytes, more than the ${maxBytes} allowed` };
+      return { ok: true, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
     },
   };
 }
@@ -115,24 +112,26 @@ export type AnswerReadResult = { ok: true; info: AnswerDocInfo; answer: InboundA
 
 /** Reads DocInfo.xml and every file it lists; the declared sizes are checked against the limits before any file is read. */
 export async function readAnswerPackage(source: PackageSource, limits: AnswerPackageLimits): Promise<AnswerReadResult> {
-  const docInfoSize = await source.size(DOCINFO_FILE);
-  if (docInfoSize === null) return { ok: false, reason: `it has no ${DOCINFO_FILE}` };
-  if (docInfoSize > limits.maxFileBytes) return { ok: false, reason: `its ${DOCINFO_FILE} has ${docInfoSize} bytes, more than the ${limits.maxFileBytes} allowed` };
-  const parsed = await parseAnswerDocInfo((await source.read(DOCINFO_FILE)).toString('utf8'));
+  const docInfo = await source.read(DOCINFO_FILE, limits.maxDocInfoBytes);
+  if (!docInfo.ok) return { ok: false, reason: docInfo.missing ? `it has no ${DOCINFO_FILE}` : `its ${DOCINFO_FILE} ${docInfo.reason}` };
+  const parsed = await parseAnswerDocInfo(docInfo.data.toString('utf8'));
   if (!parsed.ok) return parsed;
   const { info } = parsed;
   if (info.files.length + 1 > limits.maxFiles) return { ok: false, reason: `it lists ${info.files.length} files, more than the ${limits.maxFiles - 1} allowed` };
-  const declaredTotal = info.files.reduce((sum, f) => sum + f.size, docInfoSize);
+  const declaredTotal = info.files.reduce((sum, f) => sum + f.size, docInfo.data.length);
   if (declaredTotal > limits.maxTotalBytes) return { ok: false, reason: `its files add up to ${declaredTotal} bytes, more than the ${limits.maxTotalBytes} allowed` };
   const files: InboundAnswerFile[] = [];
   for (const file of info.files) {
     if (file.size > limits.maxFileBytes) return { ok: false, reason: `answer file ${file.uniqueName} has ${file.size} bytes, more than the ${limits.maxFileBytes} allowed` };
-    const size = await source.size(file.uniqueName);
-    if (size === null) return { ok: false, reason: `answer file ${file.uniqueName} is missing` };
-    if (size !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${size} bytes, the card says ${file.size}` };
-    const data = await source.read(file.uniqueName);
-    if (data.length !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${data.length} bytes, the card says ${file.size}` };
-    files.push({ uniqueName: file.uniqueName, name: file.name, contentType: contentTypeOf(file.extension), data });
+    // Never more than the card's size is read.
+    const read = await source.read(file.uniqueName, file.size);
+    if (!read.ok) {
+      if (read.missing) return { ok: false, reason: `answer file ${file.uniqueName} is missing` };
+      if (!read.tooLarge) return { ok: false, reason: `answer file ${file.uniqueName} ${read.reason}` };
+      return { ok: false, reason: `answer file ${file.uniqueName} has ${read.size ?? `more than ${file.size}`} bytes, the card says ${file.size}` };
+    }
+    if (read.data.length !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${read.data.length} bytes, the card says ${file.size}` };
+    files.push({ uniqueName: file.uniqueName, name: file.name, contentType: contentTypeOf(file.extension), data: read.data });
   }
   const answer: InboundAnswer = { documentId: info.documentId, files };
   if (info.text !== undefined) answer.text = info.text;

@@ -4,7 +4,7 @@
 // size it declares, so a zip cannot make the reader allocate more than the limits allow.
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 
-/** Limits of one answer package, folder or zip (DeloAdapterOptions.answerLimits). */
+/** Size limits of what the inbox reads: one answer package, folder or zip, and a Report (DeloAdapterOptions.answerLimits). */
 export interface AnswerPackageLimits {
   /** Files in the package, DocInfo.xml included. */
   maxFiles: number;
@@ -12,16 +12,27 @@ export interface AnswerPackageLimits {
   maxFileBytes: number;
   /** Bytes of all files together (and, plus 1 MiB of zip overhead, of the .zip itself). */
   maxTotalBytes: number;
+  /** Bytes of the package's DocInfo.xml. */
+  maxDocInfoBytes: number;
+  /** Bytes of one Report file (a few KiB in practice). */
+  maxReportBytes: number;
 }
 
 export const ANSWER_PACKAGE_LIMITS: Readonly<AnswerPackageLimits> = Object.freeze({
   maxFiles: 100,
   maxFileBytes: 50 * 1024 * 1024,
   maxTotalBytes: 100 * 1024 * 1024,
+  maxDocInfoBytes: 4 * 1024 * 1024,
+  maxReportBytes: 1024 * 1024,
 });
 
 /** Room for local and central headers on top of the files themselves. */
 export const ZIP_OVERHEAD_BYTES = 1024 * 1024;
+
+/** The largest `.zip` read at all. */
+export function maxZipBytes(limits: AnswerPackageLimits): number {
+  return limits.maxTotalBytes + ZIP_OVERHEAD_BYTES;
+}
 
 export type ZipReadResult =
   | { ok: true; entries: Map<string, Uint8Array>; names: string[] }
@@ -83,8 +94,8 @@ function nameProblem(name: string): string | null {
  * the whole package (`unreadable: false`); a file that is not a zip at all is `unreadable: true`.
  */
 export function readAnswerZip(data: Uint8Array, limits: AnswerPackageLimits, want: (name: string) => boolean = () => true): ZipReadResult {
-  if (data.length > limits.maxTotalBytes + ZIP_OVERHEAD_BYTES) {
-    return { ok: false, unreadable: false, reason: `zip has ${data.length} bytes, more than the ${limits.maxTotalBytes + ZIP_OVERHEAD_BYTES} allowed` };
+  if (data.length > maxZipBytes(limits)) {
+    return { ok: false, unreadable: false, reason: `zip has ${data.length} bytes, more than the ${maxZipBytes(limits)} allowed` };
   }
   let kinds: ReturnType<typeof entryKinds>;
   try {
@@ -133,8 +144,8 @@ export function readAnswerZip(data: Uint8Array, limits: AnswerPackageLimits, wan
  * `notZip`: the file is not (yet) a readable zip.
  */
 export function readZipDocInfo(data: Uint8Array, limits: AnswerPackageLimits, name: string): { ok: true; data: Uint8Array } | { ok: false; reason: string; notZip: boolean } {
-  if (data.length > limits.maxTotalBytes + ZIP_OVERHEAD_BYTES) {
-    return { ok: false, notZip: false, reason: `zip has ${data.length} bytes, more than the ${limits.maxTotalBytes + ZIP_OVERHEAD_BYTES} allowed` };
+  if (data.length > maxZipBytes(limits)) {
+    return { ok: false, notZip: false, reason: `zip has ${data.length} bytes, more than the ${maxZipBytes(limits)} allowed` };
   }
   let declared: UnzipFileInfo | undefined;
   let found: Record<string, Uint8Array>;
@@ -143,7 +154,7 @@ export function readZipDocInfo(data: Uint8Array, limits: AnswerPackageLimits, na
       filter: (file) => {
         if (file.name !== name) return false;
         declared = file;
-        return Math.max(file.size, file.originalSize) <= limits.maxFileBytes && (file.compression === 0 || file.compression === 8);
+        return Math.max(file.size, file.originalSize) <= limits.maxDocInfoBytes && (file.compression === 0 || file.compression === 8);
       },
     });
   } catch (error) {
@@ -152,5 +163,5 @@ export function readZipDocInfo(data: Uint8Array, limits: AnswerPackageLimits, na
   const docInfo = found[name];
   if (docInfo) return { ok: true, data: docInfo };
   if (!declared) return { ok: false, notZip: false, reason: `the zip has no ${name} at its top level` };
-  return { ok: false, notZip: false, reason: `its ${name} has ${declared.originalSize} bytes, more than the ${limits.maxFileBytes} allowed` };
+  return { ok: false, notZip: false, reason: `its ${name} has ${declared.originalSize} bytes, more than the ${limits.maxDocInfoBytes} allowed` };
 }

@@ -1,21 +1,24 @@
 // Consumes the «Дело» inbox exactly once, safely with several bridge processes on one folder:
 // claim (atomic rename) → parse → apply to the adapter's state → move to processedDir. Bad files go
 // to quarantineDir with a `.reason.txt`; files still being written are left for the next poll; a
-// claim left by a crashed reader is taken over once stale. Nothing is ever deleted, and the
-// reader never throws because of a file's content. An answer package is found by content (the
-// DocumentID of its DocInfo, answer-index.ts), claimed like a Report, and waited for up to
-// `answerGraceMs` when its Report comes first (README.md, "Answers").
+// claim left by a crashed reader is taken over once stale. The reader deletes nothing (retention.ts
+// sweeps processed/ and quarantine/ later), and it never throws because of a file's content. Only
+// regular files (and package folders) are read: a symbolic link, FIFO or device file is
+// quarantined unread, and every read is capped (answerLimits). An answer package is found by
+// content (the DocumentID of its DocInfo, answer-index.ts), claimed like a Report, and waited for
+// up to `answerGraceMs` when its Report comes first (README.md, "Answers").
 import type { Dirent } from 'node:fs';
-import { link, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { TransientError } from '../../../src/errors.js';
-import { errorCode, exists, moveNoClobber, writeFileAtomic } from '../fs/atomic.js';
+import { errorCode, exists, moveNoClobber, writeFileAtomic, type Modes } from '../fs/atomic.js';
+import { kindOf, lstatOrNull, readRegularFile } from '../fs/regular.js';
 import { parseReport, type ReportMessage, type ReportParseResult } from '../sev/report.js';
 import type { PollCounts, ReportSink } from '../transport.js';
 import { folderSource, linkProblem, readAnswerPackage, zipSource, type AnswerReadResult } from './answer-package.js';
 import { AnswerIndex, isZipName, type InboxPackage, type InboxPackages, type PackageKind } from './answer-index.js';
-import { ANSWER_PACKAGE_LIMITS, readAnswerZip, type AnswerPackageLimits } from './answer-zip.js';
+import { ANSWER_PACKAGE_LIMITS, maxZipBytes, readAnswerZip, type AnswerPackageLimits } from './answer-zip.js';
 import { REPORT_NAME, claimNameFor, isInProgressName, parseClaimName } from './claims.js';
 
 export interface InboxReaderOptions {
@@ -28,8 +31,10 @@ export interface InboxReaderOptions {
   claimStaleMs?: number;
   /** How long an answer Report waits for its answer package before it is quarantined (default 10 min). */
   answerGraceMs?: number;
-  /** Size and count limits of one answer package (default ANSWER_PACKAGE_LIMITS). */
+  /** Size and count limits of one answer package and of a Report (default ANSWER_PACKAGE_LIMITS). */
   answerLimits?: Partial<AnswerPackageLimits>;
+  /** Modes of the reason files and folders the reader writes into quarantine and processed (default: the umask's). */
+  modes?: Modes;
   logger?: Logger;
 }
 
@@ -75,9 +80,11 @@ export class InboxReader {
     let built: Promise<InboxPackages> | null = null;
     const poll: Poll = { counts, packages: () => (built ??= this.packagesOf(entries, poll)) };
     for (const entry of entries) {
+      const original = parseClaimName(entry.name)?.original ?? entry.name;
       // Answer packages (subfolders, `.zip`s) are found by content when a Report names them.
-      if (entry.isDirectory() || isZipName(parseClaimName(entry.name)?.original ?? entry.name)) continue;
-      const outcome = await this.handle(entry.name, sink, poll).catch((error: unknown) => {
+      const special = !entry.isFile() && !entry.isDirectory();
+      if (!special && (entry.isDirectory() || isZipName(original))) continue;
+      const outcome = await (special ? this.refuse(entry.name, original, `is ${kindOf(entry)}`) : this.handle(entry.name, sink, poll)).catch((error: unknown) => {
         this.options.logger?.error({ err: error, file: entry.name }, 'delo inbox: file left for the next poll');
         return 'deferred' as const;
       });
@@ -106,6 +113,14 @@ export class InboxReader {
     return join(this.options.inboxDir, name);
   }
 
+  /** A symbolic link, FIFO, socket or device file: quarantined, never opened (another reader's fresh claim is left to it). */
+  private async refuse(name: string, original: string, what: string): Promise<Outcome> {
+    const claim = parseClaimName(name);
+    if (claim && Date.now() - claim.claimedAt < this.claimStaleMs) return 'gone';
+    if (!claim && isInProgressName(name)) return 'deferred';
+    return this.claimAndQuarantine(name, original, `${original} ${what}, not a regular file or folder: the «Дело» inbox reads only those, so it was not read`);
+  }
+
   private async handle(name: string, sink: ReportSink, poll: Poll): Promise<Outcome> {
     const claim = parseClaimName(name);
     if (claim) {
@@ -113,35 +128,43 @@ export class InboxReader {
       return this.claimAndProcess(name, claim.original, sink, poll);
     }
     if (isInProgressName(name)) return 'deferred';
-    if (!REPORT_NAME.test(name)) return this.claimAndProcess(name, name, sink, poll, 'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)');
+    if (!REPORT_NAME.test(name)) return this.claimAndQuarantine(name, name, 'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)');
     // A fresh file may still be being written: look before claiming, so a slow writer keeps its name.
-    let info;
-    try {
-      info = await stat(this.path(name));
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return 'gone';
-      throw error;
-    }
+    const info = await lstatOrNull(this.path(name));
+    if (info === null) return 'gone';
+    if (!info.isFile()) return this.refuse(name, name, `is ${kindOf(info)}`);
     if (Date.now() - info.mtimeMs < this.partialGraceMs) {
-      const text = await readFile(this.path(name), 'utf8').catch(() => null);
-      if (text === null) return 'gone';
-      const parsed = await parseReport(text);
+      const read = await readRegularFile(this.path(name), this.limits.maxReportBytes);
+      if (!read.ok && read.missing) return 'gone';
+      if (!read.ok) return this.claimAndQuarantine(name, name, `Report ${read.reason}; it was not read`);
+      const parsed = await parseReport(read.data.toString('utf8'));
       if (!parsed.ok && !parsed.wellFormed) return 'deferred';
       // Complete XML cannot grow any further, so what was read is what gets claimed.
-      return this.claimAndProcess(name, name, sink, poll, undefined, parsed);
+      return this.claimAndProcess(name, name, sink, poll, parsed);
     }
     return this.claimAndProcess(name, name, sink, poll);
   }
 
-  private async claimAndProcess(current: string, original: string, sink: ReportSink, poll: Poll, rejectReason?: string, parsed?: ReportParseResult): Promise<Outcome> {
+  /** Claims `current` by renaming it; null when another reader won the race. */
+  private async claim(current: string, original: string): Promise<string | null> {
     const claimed = claimNameFor(original);
     try {
       await rename(this.path(current), this.path(claimed));
+      return claimed;
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return 'gone'; // another reader won the race
+      if (errorCode(error) === 'ENOENT') return null;
       throw error;
     }
-    if (rejectReason) return this.quarantine(claimed, original, rejectReason);
+  }
+
+  private async claimAndQuarantine(current: string, original: string, reason: string): Promise<Outcome> {
+    const claimed = await this.claim(current, original);
+    return claimed === null ? 'gone' : this.quarantine(claimed, original, reason);
+  }
+
+  private async claimAndProcess(current: string, original: string, sink: ReportSink, poll: Poll, parsed?: ReportParseResult): Promise<Outcome> {
+    const claimed = await this.claim(current, original);
+    if (claimed === null) return 'gone'; // another reader won the race
     try {
       return await this.process(claimed, original, sink, poll, parsed);
     } catch (error) {
@@ -154,8 +177,10 @@ export class InboxReader {
   private async process(claimed: string, original: string, sink: ReportSink, poll: Poll, preParsed?: ReportParseResult): Promise<Outcome> {
     let parsed = preParsed;
     if (!parsed) {
-      const text = await readFile(this.path(claimed), 'utf8');
-      parsed = await parseReport(text);
+      const read = await readRegularFile(this.path(claimed), this.limits.maxReportBytes);
+      if (!read.ok && read.missing) throw Object.assign(new Error(`${claimed} vanished while claimed`), { code: 'ENOENT' });
+      if (!read.ok) return this.quarantine(claimed, original, `Report ${read.reason}; it was not read`);
+      parsed = await parseReport(read.data.toString('utf8'));
       if (!parsed.ok && !parsed.wellFormed && (await this.isFresh(claimed))) {
         await this.unclaim(claimed, original);
         return 'deferred';
@@ -170,13 +195,13 @@ export class InboxReader {
     if (await sink.isDuplicate(posId, report)) {
       // A copy of an answer already applied (or left behind by a reader that crashed after applying) is consumed too.
       if (report.notification.kind === 'answer') await this.consumeCopies(report.notification.documentId, await poll.packages());
-      await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+      await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
       await sink.stopWaiting(report.messageId);
       return 'duplicate';
     }
     if (report.notification.kind === 'answer') return this.processAnswer(claimed, original, report, posId, sink, poll);
     const outcome = await sink.apply(posId, report);
-    await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+    await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
     this.logApplied(report, posId, outcome);
     return outcome;
   }
@@ -232,8 +257,8 @@ export class InboxReader {
       await this.releasePackage(held, pkg.original).catch(() => undefined);
       throw error;
     }
-    await moveNoClobber(this.path(held), this.options.processedDir, pkg.original);
-    await moveNoClobber(this.path(claimed), this.options.processedDir, original);
+    await moveNoClobber(this.path(held), this.options.processedDir, pkg.original, this.options.modes?.dir);
+    await moveNoClobber(this.path(claimed), this.options.processedDir, original, this.options.modes?.dir);
     await sink.stopWaiting(report.messageId);
     this.logApplied(report, posId, outcome);
     return outcome;
@@ -244,7 +269,7 @@ export class InboxReader {
     for (const pkg of packages.find(documentId).free) {
       packages.take(pkg.name);
       const held = await this.claimPackage(pkg);
-      if (held !== null) await moveNoClobber(this.path(held), this.options.processedDir, pkg.original);
+      if (held !== null) await moveNoClobber(this.path(held), this.options.processedDir, pkg.original, this.options.modes?.dir);
     }
   }
 
@@ -267,16 +292,26 @@ export class InboxReader {
   }
 
   private async readPackage(held: string, kind: PackageKind): Promise<AnswerReadResult> {
-    if (kind === 'folder') return readAnswerPackage(folderSource(this.path(held)), this.limits);
-    const zip = readAnswerZip(await readFile(this.path(held)), this.limits);
+    if (kind === 'folder') {
+      // The claimed name must still be a real folder (not a link to one), and the same one after reading.
+      const before = await lstat(this.path(held));
+      if (!before.isDirectory()) return { ok: false, reason: `it is ${kindOf(before)}, not a folder` };
+      const read = await readAnswerPackage(folderSource(this.path(held)), this.limits);
+      const after = await lstatOrNull(this.path(held));
+      if (!after?.isDirectory() || after.ino !== before.ino || after.dev !== before.dev) return { ok: false, reason: 'the folder was replaced while it was being read' };
+      return read;
+    }
+    const data = await readRegularFile(this.path(held), maxZipBytes(this.limits));
+    if (!data.ok) return { ok: false, reason: data.missing ? 'the zip vanished while claimed' : `the zip ${data.reason}` };
+    const zip = readAnswerZip(data.data, this.limits);
     if (!zip.ok) return { ok: false, reason: zip.reason };
     return readAnswerPackage(zipSource(zip.entries), this.limits);
   }
 
   private async quarantinePackage(poll: Poll, held: string, original: string, reason: string): Promise<void> {
-    const target = await moveNoClobber(this.path(held), this.options.quarantineDir, original);
+    const target = await moveNoClobber(this.path(held), this.options.quarantineDir, original, this.options.modes?.dir);
     poll.counts.quarantined++;
-    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`);
+    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`, this.options.modes?.file);
     this.options.logger?.warn({ file: original, reason }, 'delo inbox: answer package quarantined');
   }
 
@@ -287,7 +322,7 @@ export class InboxReader {
   }
 
   private async isFresh(name: string): Promise<boolean> {
-    return Date.now() - (await stat(this.path(name))).mtimeMs < this.partialGraceMs;
+    return Date.now() - (await lstat(this.path(name))).mtimeMs < this.partialGraceMs;
   }
 
   private logApplied(report: ReportMessage, posId: number, outcome: 'applied' | 'duplicate'): void {
@@ -312,8 +347,8 @@ export class InboxReader {
   }
 
   private async quarantine(claimed: string, original: string, reason: string): Promise<Outcome> {
-    const target = await moveNoClobber(this.path(claimed), this.options.quarantineDir, original);
-    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`);
+    const target = await moveNoClobber(this.path(claimed), this.options.quarantineDir, original, this.options.modes?.dir);
+    await writeFileAtomic(`${target}.reason.txt`, `${reason}\n`, this.options.modes?.file);
     this.options.logger?.warn({ file: original, reason }, 'delo inbox: file quarantined');
     return 'quarantined';
   }

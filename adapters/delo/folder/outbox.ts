@@ -1,16 +1,17 @@
 // Writes packages into the «Дело» outbox so that a package folder appears only when complete:
 // build `.tmp-<MessageID>/` (files first, DocInfo.xml last, each fsynced, then the folder), let
 // the caller record the step, rename to `<MessageID>/` and fsync the outbox.
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, exists, fsyncDir, writeFileSynced } from '../fs/atomic.js';
+import { errorCode, exists, fsyncDir, makeDir, writeFileSynced, type Modes } from '../fs/atomic.js';
 import type { DeliveryPresence, OutgoingPackage } from '../transport.js';
 
 export const TEMP_PREFIX = '.tmp-';
 export const DOCINFO_FILE = 'DocInfo.xml';
 
 export class OutboxWriter {
-  constructor(readonly outboxDir: string) {}
+  /** `modes`: of the package folders and files (DELO_FILE_MODE); unset, the umask decides. */
+  constructor(readonly outboxDir: string, private readonly modes: Modes = {}) {}
 
   private finalPath(messageId: string): string {
     return join(this.outboxDir, messageId);
@@ -33,9 +34,9 @@ export class OutboxWriter {
   async write(pkg: OutgoingPackage, beforeCommit: () => Promise<void>): Promise<void> {
     const temp = this.tempPath(pkg.messageId);
     await rm(temp, { recursive: true, force: true });
-    await mkdir(temp, { recursive: true });
-    for (const file of pkg.files) await writeFileSynced(join(temp, file.uniqueName), file.data);
-    await writeFileSynced(join(temp, DOCINFO_FILE), pkg.docInfoXml);
+    await makeDir(temp, this.modes.dir);
+    for (const file of pkg.files) await writeFileSynced(join(temp, file.uniqueName), file.data, this.modes.file);
+    await writeFileSynced(join(temp, DOCINFO_FILE), pkg.docInfoXml, this.modes.file);
     await fsyncDir(temp);
     await fsyncDir(this.outboxDir);
     await beforeCommit();

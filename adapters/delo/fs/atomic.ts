@@ -2,16 +2,17 @@
 // complete (temp name, fsync, rename, fsync of the directory), and a move never overwrites.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { cp, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, cp, link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export function errorCode(error: unknown): string | undefined {
   return error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
+/** Whether anything, a dangling symbolic link included, has this name. */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await lstat(path);
     return true;
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return false;
@@ -33,10 +34,40 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes and fsyncs a file under its final name (for files inside a not-yet-visible folder). */
-export async function writeFileSynced(path: string, data: Buffer | string): Promise<void> {
-  const handle = await open(path, 'w');
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/** Creating a new file fails if anything, a symbolic link included, is there already. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
+/** Appending to a file (created if absent) never follows a symbolic link. */
+export const APPEND_NOFOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | O_NOFOLLOW;
+
+/**
+ * Modes of what the bridge creates. `file` unset: the process umask decides (0666 & ~umask);
+ * set, the file gets exactly that mode, whatever the umask.
+ */
+export interface Modes {
+  file?: number;
+  dir?: number;
+}
+
+/** The folder mode that goes with a file mode: search (x) wherever read (r) is allowed, 0640 → 0750. */
+export function dirModeFor(fileMode: number): number {
+  return fileMode | ((fileMode & 0o444) >> 2);
+}
+
+/** The bridge's own state: nobody but the bridge's user reads it. */
+export const PRIVATE_MODES: Readonly<Required<Modes>> = Object.freeze({ file: 0o600, dir: 0o700 });
+
+/** mkdir -p; a folder this call creates gets exactly `mode` (when given). */
+export async function makeDir(path: string, mode?: number): Promise<void> {
+  const created = await mkdir(path, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
+  if (created !== undefined && mode !== undefined) await chmod(path, mode);
+}
+
+/** Writes and fsyncs a new file under its final name (for files inside a not-yet-visible folder); never replaces or follows anything there. */
+export async function writeFileSynced(path: string, data: Buffer | string, mode?: number): Promise<void> {
+  const handle = await open(path, CREATE_NEW, mode ?? 0o666);
   try {
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } finally {
@@ -45,11 +76,11 @@ export async function writeFileSynced(path: string, data: Buffer | string): Prom
 }
 
 /** Replaces `path` atomically: readers see the old or the new content, never a mix. */
-export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Buffer | string, mode?: number): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await writeFileSynced(temp, data);
+    await writeFileSynced(temp, data, mode);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
@@ -65,11 +96,12 @@ function freeName(dir: string, name: string, attempt: number): string {
 
 /**
  * Moves a file or folder into `targetDir` under `name` without ever overwriting what is there
- * (a clash gets a numeric suffix). Returns the final path.
+ * (a clash gets a numeric suffix). A symbolic link is moved as the link, never followed.
+ * Returns the final path.
  */
-export async function moveNoClobber(source: string, targetDir: string, name: string): Promise<string> {
-  await mkdir(targetDir, { recursive: true });
-  const isDir = (await stat(source)).isDirectory();
+export async function moveNoClobber(source: string, targetDir: string, name: string, dirMode?: number): Promise<string> {
+  await makeDir(targetDir, dirMode);
+  const isDir = (await lstat(source)).isDirectory();
   for (let attempt = 0; attempt < 1000; attempt++) {
     const target = freeName(targetDir, name, attempt);
     if (!isDir) {

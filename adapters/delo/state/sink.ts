@@ -1,10 +1,9 @@
 // Applies Reports to the adapter's state (the ReportSink the transport feeds). Answer files are
 // copied under stateDir first, so readFile works after the inbox folder is moved on.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TransientError } from '../../../src/errors.js';
 import type { EdmsFileRef } from '../../contract.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { PRIVATE_MODES, makeDir, writeFileAtomic } from '../fs/atomic.js';
 import type { ReportMessage } from '../sev/report.js';
 import type { InboundAnswer, ReportSink } from '../transport.js';
 import { fingerprintOf, isDuplicate } from './progress.js';
@@ -38,11 +37,11 @@ export class StateReportSink implements ReportSink {
   private async keepAnswer(posId: number, report: ReportMessage, answer: InboundAnswer): Promise<AnswerFact> {
     const state = await this.store.read(posId);
     const dir = this.store.answerDir(state?.messageId ?? report.initialMessageId, answer.documentId);
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir, PRIVATE_MODES.dir);
     const files: EdmsFileRef[] = [];
     for (const file of answer.files) {
       const path = join(dir, file.uniqueName);
-      await writeFileAtomic(path, file.data);
+      await writeFileAtomic(path, file.data, PRIVATE_MODES.file);
       files.push({ ref: this.store.refFor(path), name: file.name, contentType: file.contentType, size: file.data.length });
     }
     const fact: AnswerFact = { kind: 'answer', documentId: answer.documentId, files };

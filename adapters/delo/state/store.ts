@@ -4,19 +4,23 @@
 //   changes.log               append-only "<seq> <posId>" lines; the line number order is the change order
 //   files/answers/...         answer files copied out of the inbox, for readFile
 //   waiting/<Report MessageID> when a reader first waited for that Report's answer package
-//   locks/                    mkdir locks (state, one per posId while its package is written)
+//   locks/                    folder locks, fs/lock.ts (state, one per posId while its package is written)
 // Every record change takes the state lock, appends the next sequence number to the log, then
 // replaces the record; listChanged reads the log under the same lock, so it never sees a log line
 // whose record is not written yet. A crash between the two steps leaves a line pointing at an
 // unchanged record: listChanged reports that record once more, which is harmless.
+// The state is the bridge's alone: folders 0700, files 0600, and only regular files are read (a
+// symbolic link or the like where a state file should be is a PERMANENT error, never followed).
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { access, chmod, link, open, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import type { Logger } from 'pino';
 import { BridgeError, PermanentError, TransientError } from '../../../src/errors.js';
 import type { ChangedBatch } from '../../contract.js';
-import { errorCode, fsyncDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
+import { APPEND_NOFOLLOW, PRIVATE_MODES, errorCode, fsyncDir, makeDir, writeFileAtomic, writeFileSynced } from '../fs/atomic.js';
 import { withLock, type LockOptions } from '../fs/lock.js';
+import { READ_NOFOLLOW, isNoFollowRefusal, kindOf, readRegularFile } from '../fs/regular.js';
 import { progressOf, registrationOf, statusOf } from './progress.js';
 import type { DeloRecordState } from './types.js';
 
@@ -26,6 +30,9 @@ interface LogLine {
   /** Byte offset just after the line. */
   end: number;
 }
+
+/** Records, index entries and wait records are small; anything bigger is not a state file. */
+const STATE_FILE_LIMIT = 16 * 1024 * 1024;
 
 function parseCheckpoint(checkpoint: string | null): { seq: number; offset: number } {
   if (checkpoint === null) return { seq: 0, offset: 0 };
@@ -44,7 +51,7 @@ export class DeloStateStore {
   private readonly logPath: string;
   private readonly lockOptions: LockOptions;
 
-  constructor(dir: string, lockOptions: LockOptions = {}) {
+  constructor(dir: string, lockOptions: LockOptions = {}, private readonly logger?: Logger) {
     this.dir = resolve(dir);
     this.recordsDir = join(this.dir, 'records');
     this.indexDir = join(this.dir, 'by-message');
@@ -55,18 +62,36 @@ export class DeloStateStore {
     this.lockOptions = lockOptions;
   }
 
+  /** Creates the folders 0700, and tightens those an earlier version left 0755 (the files inside then need no change). */
   async init(): Promise<void> {
-    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await makeDir(dir, PRIVATE_MODES.dir);
+    for (const dir of [this.dir, this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) {
+      await chmod(dir, PRIVATE_MODES.dir).catch((error: unknown) => {
+        // Not ours to change (another user's folder, a share without modes): say so, and go on.
+        this.logger?.warn({ dir, code: errorCode(error) }, 'delo state: could not make the folder private (0700)');
+      });
+    }
+    await chmod(this.logPath, PRIVATE_MODES.file).catch(() => undefined);
+  }
+
+  /** Reads a state file: null when it is not there, a PERMANENT error when it is not a regular file. */
+  private async readStateFile(path: string, posId?: number): Promise<string | null> {
+    const read = await readRegularFile(path, STATE_FILE_LIMIT);
+    if (read.ok) return read.data.toString('utf8');
+    if (read.missing) return null;
+    throw this.refused(path, read.reason, posId);
+  }
+
+  private refused(path: string, reason: string, posId?: number): BridgeError {
+    const file = relative(this.dir, path).split(sep).join('/');
+    return new PermanentError(`«Дело» adapter state file ${file} ${reason}; it is not read`, [], {
+      system: 'delo', ...(posId !== undefined ? { posId } : {}), details: { file, refused: 'not-a-regular-file' },
+    });
   }
 
   async read(posId: number): Promise<DeloRecordState | null> {
-    let text: string;
-    try {
-      text = await readFile(join(this.recordsDir, `${posId}.json`), 'utf8');
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
+    const text = await this.readStateFile(join(this.recordsDir, `${posId}.json`), posId);
+    if (text === null) return null;
     try {
       return JSON.parse(text) as DeloRecordState;
     } catch (error) {
@@ -75,17 +100,14 @@ export class DeloStateStore {
   }
 
   async posIdOf(messageId: string): Promise<number | null> {
-    try {
-      const value = Number((await readFile(join(this.indexDir, messageId.toLowerCase()), 'utf8')).trim());
-      return Number.isInteger(value) && value > 0 ? value : null;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
+    const text = await this.readStateFile(join(this.indexDir, messageId.toLowerCase()));
+    if (text === null) return null;
+    const value = Number(text.trim());
+    return Number.isInteger(value) && value > 0 ? value : null;
   }
 
   async indexMessage(messageId: string, posId: number): Promise<void> {
-    await writeFileAtomic(join(this.indexDir, messageId.toLowerCase()), `${posId}\n`);
+    await writeFileAtomic(join(this.indexDir, messageId.toLowerCase()), `${posId}\n`, PRIVATE_MODES.file);
   }
 
   /** Serialises work on one appeal across processes (used while its package is being written). */
@@ -113,14 +135,15 @@ export class DeloStateStore {
       else delete next.registration;
       next.changedSeq = seq;
       next.updatedAt = new Date().toISOString();
-      await writeFileAtomic(join(this.recordsDir, `${posId}.json`), `${JSON.stringify(next, null, 2)}\n`);
+      await writeFileAtomic(join(this.recordsDir, `${posId}.json`), `${JSON.stringify(next, null, 2)}\n`, PRIVATE_MODES.file);
       return { state: next, changed: true };
     });
   }
 
   /** Appends the next sequence number for `posId` to the change log; returns it. Caller holds the state lock. */
   private async appendChange(posId: number): Promise<number> {
-    const handle = await open(this.logPath, 'a+');
+    const handle = await this.openLog(APPEND_NOFOLLOW);
+    if (handle === null) throw new TransientError(`«Дело» adapter change log ${this.logPath} vanished`, { system: 'delo' });
     try {
       const { size } = await handle.stat();
       const tailLength = Math.min(size, 4096);
@@ -147,14 +170,30 @@ export class DeloStateStore {
     }
   }
 
-  private async readLog(from: number): Promise<{ lines: LogLine[]; size: number }> {
+  /** Opens changes.log without following a symbolic link, and only if it is a regular file; null when absent. */
+  private async openLog(flags: number) {
     let handle;
     try {
-      handle = await open(this.logPath, 'r');
+      handle = await open(this.logPath, flags, PRIVATE_MODES.file);
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return { lines: [], size: 0 };
+      if (errorCode(error) === 'ENOENT') return null;
+      if (isNoFollowRefusal(error)) throw this.refused(this.logPath, 'is a symbolic link, not a regular file');
       throw error;
     }
+    const info = await handle.stat().catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      throw this.refused(this.logPath, `is ${kindOf(info)}, not a regular file`);
+    }
+    return handle;
+  }
+
+  private async readLog(from: number): Promise<{ lines: LogLine[]; size: number }> {
+    const handle = await this.openLog(READ_NOFOLLOW);
+    if (handle === null) return { lines: [], size: 0 };
     try {
       const { size } = await handle.stat();
       const lines: LogLine[] = [];
@@ -224,19 +263,16 @@ export class DeloStateStore {
   async waitingSince(reportId: string): Promise<number> {
     const path = join(this.waitingDir, reportId.toLowerCase());
     const recorded = async (): Promise<number | null> => {
-      try {
-        const time = Date.parse((await readFile(path, 'utf8')).trim());
-        return Number.isNaN(time) ? null : time;
-      } catch (error) {
-        if (errorCode(error) === 'ENOENT') return null;
-        throw error;
-      }
+      const text = await this.readStateFile(path);
+      if (text === null) return null;
+      const time = Date.parse(text.trim());
+      return Number.isNaN(time) ? null : time;
     };
     const known = await recorded();
     if (known !== null) return known;
     const now = Date.now();
     const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-    await writeFileSynced(temp, `${new Date(now).toISOString()}\n`);
+    await writeFileSynced(temp, `${new Date(now).toISOString()}\n`, PRIVATE_MODES.file);
     try {
       await link(temp, path);
       await fsyncDir(this.waitingDir);
