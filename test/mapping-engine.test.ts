@@ -176,7 +176,38 @@ describe('failures', () => {
     const mapping = compile(directumWith({ Note: '$truncate(applicant.surname, "many")' }));
     const error = (await mapping.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
     expect(error.code).toBe('MAPPING_FAILED');
-    expect(error.message).toBe('mapping "directum-rx" field Note: $truncate: argument 2 must be a whole number ≥ 1');
+    expect(error.message).toBe('mapping "directum-rx" field Note: $truncate: argument 2 must be a whole number from 1 to 1000000');
+  });
+
+  it('refuse numeric arguments out of range with MAPPING_FAILED naming the function, at once', async () => {
+    const refused: [string, string][] = [
+      ['$controlDate(answerAt, 1000000000)', '$controlDate: argument 2 must be a whole number from 0 to 366'],
+      ['$controlDate(answerAt, -1)', '$controlDate: argument 2 must be a whole number from 0 to 366'],
+      ['$addDays(createdAt, 3661)', '$addDays: argument 2 must be a whole number from -3660 to 3660'],
+      ['$addDays(createdAt, -100000000)', '$addDays: argument 2 must be a whole number from -3660 to 3660'],
+      ['$truncate(description, 0)', '$truncate: argument 2 must be a whole number from 1 to 1000000'],
+      ['$truncate(description, 1000001)', '$truncate: argument 2 must be a whole number from 1 to 1000000'],
+      ['$pad(description, 1000000000)', '$pad: argument 2 must be from -1000000 to 1000000'],
+      ['$pad(description, -1000001, "#")', '$pad: argument 2 must be from -1000000 to 1000000'],
+    ];
+    for (const [expression, message] of refused) {
+      const started = Date.now();
+      const error = (await compile(directumWith({ Note: expression })).map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+      expect(error.code, expression).toBe('MAPPING_FAILED');
+      expect(error.message).toBe(`mapping "directum-rx" field Note: ${message}`);
+      expect(Date.now() - started, expression).toBeLessThan(1_000);
+    }
+    const edges = compile(
+      directumWith({
+        Deadline: '$controlDate(answerAt, 366)',
+        InitialDeadline: '$addDays(createdAt, -3660)',
+        FullText: '$truncate($pad(description, -1000000, "#"), 1000000)',
+      }),
+    );
+    const record = (await edges.map(byId(900007), NOW)).record as { Deadline: string; InitialDeadline: string; FullText: string };
+    expect(record.Deadline).toMatch(/^2023-/);
+    expect(record.InitialDeadline).toMatch(/^2015-02-/);
+    expect(record.FullText).toHaveLength(1_000_000);
   });
 });
 
