@@ -50,6 +50,8 @@ export interface BridgeConfig {
   proxy: { httpsProxy?: string; noProxy?: string };
   edms: EdmsConfig;
   mappingsDir: string;
+  /** Longest one appeal's mapping may run in a worker thread before it is stopped (MAPPING_TIMEOUT). */
+  mappingTimeoutMs: number;
   http: { host: string; port: number };
   adminToken?: string;
   dataKey?: Buffer;
@@ -219,6 +221,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
     proxy: { httpsProxy: s.HTTPS_PROXY, noProxy: s.NO_PROXY },
     edms,
     mappingsDir: resolve(s.MAPPINGS_DIR),
+    mappingTimeoutMs: s.MAPPING_TIMEOUT,
     http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
     adminToken: s.ADMIN_TOKEN,
     dataKey: s.DATA_KEY,

@@ -14,7 +14,7 @@ import type { RegisterJobData } from './queues.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
-const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN']);
+const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'MAPPING_TIMEOUT', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN']);
 
 /** An unknown reference, told with the mapping's own values and what to do next. */
 function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error: BridgeError): BridgeError {
