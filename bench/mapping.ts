@@ -1,7 +1,9 @@
 // Mapping throughput on one core: the shipped mappings (fast path), the same mappings through
 // JSONata alone, and hand-written TypeScript making the same records (bench/mapping-handwritten.ts).
 // Warm-up first, then the median of several timed passes over realistic fixture appeals, the
-// cases taking turns. Rates are appeals per CPU-second of the one thread that runs everything.
+// cases taking turns. Rates are appeals per CPU-second of the process: the fast path runs in this
+// thread; the JSONata-only engine, as the bridge runs JSONata, in an evaluation thread (the shared
+// pool, whose idle threads do not keep the process alive).
 // Run: `node dist/bench/mapping.js` (after `npm run build`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

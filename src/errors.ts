@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'ATTACHMENT_ORIGIN_NOT_ALLOWED'
   | 'MAPPING_INVALID'
   | 'MAPPING_FAILED'
+  /** One appeal's mapping ran past MAPPING_TIMEOUT and was stopped; names the field, never the value. */
+  | 'MAPPING_TIMEOUT'
   | 'RECORD_INVALID'
   | 'EDMS_REJECTED'
   /** A mapped value (document kind, department, question, …) the installation's directory lacks. */

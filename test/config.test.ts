@@ -97,6 +97,12 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads MAPPING_TIMEOUT as a duration, 2 s unless set', () => {
+    expect(loadConfig({ env: valid, command: 'start', dotenvPath: false }).mappingTimeoutMs).toBe(2_000);
+    expect(loadConfig({ env: { ...valid, MAPPING_TIMEOUT: '500ms' }, command: 'start', dotenvPath: false }).mappingTimeoutMs).toBe(500);
+    expect(problemsOf({ ...valid, MAPPING_TIMEOUT: 'soon' })).toEqual(['MAPPING_TIMEOUT: must be a duration like 500ms, 10s, 2m (got "soon")']);
+  });
+
   it('accepts DATA_KEY as hex or base64 and refuses other lengths', () => {
     const base64 = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ env: { ...valid, DATA_KEY: base64 }, command: 'start', dotenvPath: false }).dataKey).toEqual(Buffer.alloc(32, 7));

@@ -107,6 +107,28 @@ describe('mappings check', () => {
     expect(found).toContainEqual('12:5 fields.Deadline: $controlDate takes 1–2 argument(s), got 3');
   });
 
+  it('refuses $eval wherever it appears, at its line and column, so citizen text is never run as an expression', async () => {
+    const file = write(
+      'delo.yaml',
+      [
+        'target: delo',
+        'fields:',
+        '  Annotation: $eval(description)', //                 3: called
+        '  DocumentDate: createdAt',
+        '  Rubrics: \'[{"Code": "1"}]\'',
+        '  Consists: >-',
+        '    $map(["1 + 1"], $eval)', //                       7: passed as a value
+        '  Deadline: ( $eval := function($x) { $x }; $eval(createdAt) )', // its own function: allowed
+        STATUSES,
+      ].join('\n'),
+    );
+    const { problems } = await checkMappings(file);
+    expect(problems.map(formatProblem)).toEqual([
+      `${file}:3:15 fields.Annotation: $eval is not allowed (it would evaluate text as an expression)`,
+      `${file}:7:21 fields.Consists: $eval is not allowed (it would evaluate text as an expression)`,
+    ]);
+  });
+
   it('locates structure problems: missing sections, unknown settings, bad names and dates', () => {
     const source = [
       'target: directum-rx',

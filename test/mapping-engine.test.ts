@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deloRecordSchema } from '../adapters/delo/record.js';
 import { directumRecordSchema } from '../adapters/directum-rx/record.js';
 import { generateAppeals, loadEdgeCaseAppeals, toPosAppeal } from '../fixtures/index.js';
 import { BridgeError } from '../src/errors.js';
 import { compileMapping } from '../src/mapping/compile.js';
 import type { MappingEngine } from '../src/mapping/engine.js';
+import { EvaluationPool } from '../src/mapping/evaluation-pool.js';
 import { appealSchema, type PosAppeal } from '../src/pos/schemas.js';
 import { controlDate, plainCalendar } from '../src/mapping/working-days.js';
 
@@ -17,8 +18,8 @@ function load(name: 'directum-rx' | 'delo'): MappingEngine {
   return mapping as MappingEngine;
 }
 
-function compile(source: string, file = 'directum-rx.yaml', evaluationTimeoutMs?: number): MappingEngine {
-  const { mapping, problems } = compileMapping(source, file, { evaluationTimeoutMs });
+function compile(source: string, file = 'directum-rx.yaml'): MappingEngine {
+  const { mapping, problems } = compileMapping(source, file);
   expect(problems).toEqual([]);
   return mapping as MappingEngine;
 }
@@ -176,7 +177,38 @@ describe('failures', () => {
     const mapping = compile(directumWith({ Note: '$truncate(applicant.surname, "many")' }));
     const error = (await mapping.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
     expect(error.code).toBe('MAPPING_FAILED');
-    expect(error.message).toBe('mapping "directum-rx" field Note: $truncate: argument 2 must be a whole number ≥ 1');
+    expect(error.message).toBe('mapping "directum-rx" field Note: $truncate: argument 2 must be a whole number from 1 to 1000000');
+  });
+
+  it('refuse numeric arguments out of range with MAPPING_FAILED naming the function, at once', async () => {
+    const refused: [string, string][] = [
+      ['$controlDate(answerAt, 1000000000)', '$controlDate: argument 2 must be a whole number from 0 to 366'],
+      ['$controlDate(answerAt, -1)', '$controlDate: argument 2 must be a whole number from 0 to 366'],
+      ['$addDays(createdAt, 3661)', '$addDays: argument 2 must be a whole number from -3660 to 3660'],
+      ['$addDays(createdAt, -100000000)', '$addDays: argument 2 must be a whole number from -3660 to 3660'],
+      ['$truncate(description, 0)', '$truncate: argument 2 must be a whole number from 1 to 1000000'],
+      ['$truncate(description, 1000001)', '$truncate: argument 2 must be a whole number from 1 to 1000000'],
+      ['$pad(description, 1000000000)', '$pad: argument 2 must be from -1000000 to 1000000'],
+      ['$pad(description, -1000001, "#")', '$pad: argument 2 must be from -1000000 to 1000000'],
+    ];
+    for (const [expression, message] of refused) {
+      const started = Date.now();
+      const error = (await compile(directumWith({ Note: expression })).map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+      expect(error.code, expression).toBe('MAPPING_FAILED');
+      expect(error.message).toBe(`mapping "directum-rx" field Note: ${message}`);
+      expect(Date.now() - started, expression).toBeLessThan(1_000);
+    }
+    const edges = compile(
+      directumWith({
+        Deadline: '$controlDate(answerAt, 366)',
+        InitialDeadline: '$addDays(createdAt, -3660)',
+        FullText: '$truncate($pad(description, -1000000, "#"), 1000000)',
+      }),
+    );
+    const record = (await edges.map(byId(900007), NOW)).record as { Deadline: string; InitialDeadline: string; FullText: string };
+    expect(record.Deadline).toMatch(/^2023-/);
+    expect(record.InitialDeadline).toMatch(/^2015-02-/);
+    expect(record.FullText).toHaveLength(1_000_000);
   });
 });
 
@@ -204,13 +236,86 @@ describe('fast path', () => {
 });
 
 describe('runaway expressions', () => {
-  it('stop with MAPPING_FAILED instead of hanging the worker', async () => {
-    const mapping = compile(directumWith({ Note: '( $f := function($x) { $f($x + 1) }; $f(1) )' }), 'directum-rx.yaml', 200);
+  const pool = new EvaluationPool();
+  afterAll(() => pool.close());
+  const bounded = (fields: Record<string, string>, timeoutMs: number) => {
+    const { mapping, problems } = compileMapping(directumWith(fields), 'directum-rx.yaml', { evaluationTimeoutMs: timeoutMs, pool });
+    expect(problems).toEqual([]);
+    return mapping as MappingEngine;
+  };
+  // A catastrophic regular expression on the citizen's text: ~2^30 steps, 9 s and more.
+  const catastrophic = { ...byId(900007), description: `${'a'.repeat(30)}!` };
+
+  it('stop a catastrophic regular expression on citizen text at the deadline with MAPPING_TIMEOUT, naming the field only', async () => {
+    const mapping = bounded({ Note: '$contains(description, /^(a+)+$/) ? "a" : "b"' }, 300);
     expect(mapping.fallbackReasons.Note).toBeTruthy();
+    await mapping.map(byId(900007), NOW); // the thread is started and holds this version
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const started = performance.now();
+    const error = (await mapping.map(catastrophic, NOW).catch((e: unknown) => e)) as BridgeError;
+    const took = performance.now() - started;
+    clearInterval(timer);
+    expect(error).toBeInstanceOf(BridgeError);
+    expect(error.code).toBe('MAPPING_TIMEOUT');
+    expect(error.retryable).toBe(false);
+    expect(error.posId).toBe(900007);
+    expect(error.message).toBe('mapping "directum-rx" field Note: stopped after 300 ms (MAPPING_TIMEOUT)');
+    expect(error.message).not.toContain('aaaa');
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(1_000);
+    // This thread's event loop ran all along: lock renewals and other jobs' timers keep firing.
+    expect(ticks).toBeGreaterThanOrEqual(15);
+    // A fresh thread takes the stopped one's place for the next appeal.
+    expect(((await mapping.map(byId(900001), NOW)).record as { Note: string }).Note).toBe('b');
+  });
+
+  it('stop endless recursion and loops too, whichever field runs away', async () => {
+    const mapping = bounded({ Note: '( $f := function($x) { $f($x + 1) }; $f(1) )' }, 200);
     const started = Date.now();
     const error = (await mapping.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
-    expect(error.code).toBe('MAPPING_FAILED');
-    expect(error.message).toMatch(/field Note: JSONata (D1012|RangeError|U1001)/);
+    expect(error.code).toMatch(/^MAPPING_(TIMEOUT|FAILED)$/); // the stack may overflow first
+    expect(error.message).toMatch(/^mapping "directum-rx" field Note: /);
     expect(Date.now() - started).toBeLessThan(5_000);
+
+    const loop = bounded({ FullText: '$reduce([1..10000000], function($a, $b) { $a + $b })' }, 200);
+    const stopped = (await loop.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+    expect(stopped.code).toBe('MAPPING_TIMEOUT');
+    expect(stopped.message).toContain('field FullText:');
+  });
+
+  it('keep the shipped mappings on the fast path in this thread: no evaluation thread is started for them', async () => {
+    const own = new EvaluationPool();
+    try {
+      for (const name of ['directum-rx', 'delo'] as const) {
+        const { mapping } = compileMapping(readFileSync(`mappings/${name}.yaml`, 'utf8'), `${name}.yaml`, { pool: own });
+        for (const appeal of appeals) await mapping?.map(appeal, NOW);
+      }
+      expect(own.threadCount).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('give the thread what the fast path gives up on, with the same record and warnings', async () => {
+    // The fast path gives up on negating text; JSONata then fails, naming the field only.
+    const mapping = bounded({ Note: 'id = 900007 ? $string(-applicant.surname) : $truncate(applicant.surname, 3)' }, 2_000);
+    expect(mapping.fallbackReasons).toEqual({});
+    const failure = (await mapping.map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+    expect(failure.code).toBe('MAPPING_FAILED');
+    expect(failure.message).toMatch(/^mapping "directum-rx" field Note: JSONata D1002/);
+    // A text so long that the work budget runs out: the same result, computed in a thread.
+    const long = { ...byId(900007), description: 'Очень длинное обращение. '.repeat(60_000) };
+    const own = new EvaluationPool();
+    try {
+      const { mapping: shipped } = compileMapping(readFileSync('mappings/directum-rx.yaml', 'utf8'), 'directum-rx.yaml', { pool: own });
+      const here = await (shipped as MappingEngine).evaluateHere(long, NOW);
+      const there = await (shipped as MappingEngine).map(long, NOW);
+      expect(own.threadCount).toBe(1);
+      expect(there).toEqual(here);
+      expect(there.warnings).toEqual([`Subject: text cut to 250 characters (was ${long.description.length - 1})`]);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -137,3 +137,25 @@ describe('fast path ≡ JSONata', () => {
     expect(viaEngine).toEqual(direct);
   });
 });
+
+describe('work budget', () => {
+  const steps = (step: string, times: number) => Array.from({ length: times }, () => step).join('.');
+  const RUNAWAYS = [
+    // Each step makes ten items of every item: 10^9 at the end.
+    `$.${steps('[$, $, $, $, $, $, $, $, $, $]', 9)}`,
+    // Objects sharing their parts: 2^40 nodes once written out.
+    `$string($.${steps('{"a": $, "b": $}', 40)})`,
+    // Back to the root at every step: 3^20 evaluations of the next step.
+    `${steps('coApplicants.$$', 20)}.id`,
+    // Text doubled by re-binding: a billion characters.
+    `($x := description; ${Array.from({ length: 30 }, () => '$x := $x & $x').join('; ')}; $length($x))`,
+  ];
+
+  it.each(RUNAWAYS)('gives up on %s within milliseconds, leaving it to JSONata under the deadline', (source) => {
+    const expression = compile(source);
+    expect(expression.fast, expression.fallbackReason).toBeDefined();
+    const started = performance.now();
+    expect(() => expression.fast?.run(input, call([]))).toThrow(Deopt);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});

@@ -70,6 +70,8 @@ export interface BridgeConfig {
   proxy: { httpsProxy?: string; noProxy?: string };
   edms: EdmsConfig;
   mappingsDir: string;
+  /** Longest one appeal's mapping may run in a worker thread before it is stopped (MAPPING_TIMEOUT). */
+  mappingTimeoutMs: number;
   http: { host: string; port: number };
   /** The admin API's exposure: proxy trust, the queue UI's write access and its sessions. */
   admin: { trustProxy: boolean | string; queueUiWritable: boolean; uiSessionIdleMs: number; uiSessionMaxMs: number };
@@ -271,6 +273,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
     proxy: { httpsProxy: s.HTTPS_PROXY, noProxy: s.NO_PROXY },
     edms,
     mappingsDir: resolve(s.MAPPINGS_DIR),
+    mappingTimeoutMs: s.MAPPING_TIMEOUT,
     http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
     admin: { trustProxy: s.TRUST_PROXY, queueUiWritable: s.QUEUE_UI_WRITABLE, uiSessionIdleMs: s.UI_SESSION_IDLE, uiSessionMaxMs: s.UI_SESSION_MAX },
     adminToken: s.ADMIN_TOKEN,

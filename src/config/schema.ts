@@ -191,6 +191,7 @@ export const settingsSchema = z.object({
   DELO_FILE_MODE: fileMode.optional(),
   DELO_RETENTION: retention.optional(),
   MAPPINGS_DIR: nonEmpty.default('./mappings'),
+  MAPPING_TIMEOUT: duration.default(2_000),
   HTTP_HOST: nonEmpty.default('127.0.0.1'),
   HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

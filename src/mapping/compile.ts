@@ -5,6 +5,7 @@ import { basename, extname } from 'node:path';
 import type { z } from 'zod';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { MappingEngine, type FieldPlan } from './engine.js';
+import type { EvaluationPool } from './evaluation-pool.js';
 import { compileExpression, type ExpressionScope } from './expression.js';
 import { edmsKinds, mappingFileSchema, type MappingFile } from './format.js';
 import type { Dictionary, MappingRuntime } from './functions.js';
@@ -65,10 +66,9 @@ interface FieldContext {
   kind: EdmsKind | undefined;
   scope: ExpressionScope;
   fastPath: boolean;
-  timeoutMs?: number;
 }
 
-function fieldProblems({ located, kind, scope, fastPath, timeoutMs }: FieldContext, fields: Loose | undefined, plans: FieldPlan[]): MappingProblem[] {
+function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields: Loose | undefined, plans: FieldPlan[]): MappingProblem[] {
   const problems: MappingProblem[] = [];
   const spec = kind ? targetSpec(kind) : undefined;
   for (const [name, raw] of Object.entries(fields ?? {})) {
@@ -78,7 +78,7 @@ function fieldProblems({ located, kind, scope, fastPath, timeoutMs }: FieldConte
     }
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue; // reported by the schema
     const text = String(raw);
-    const { expression, problems: found } = compileExpression(text, scope, { fastPath, timeoutMs });
+    const { expression, problems: found } = compileExpression(text, scope, { fastPath });
     for (const problem of found) {
       const offset = typeof raw === 'string' ? located.offsetInScalar(['fields', name], problem.offset) : located.offsetOf(['fields', name]);
       problems.push(located.problemAtOffset(offset, `fields.${name}: ${problem.message}`));
@@ -118,8 +118,10 @@ function byPosition(a: MappingProblem, b: MappingProblem): number {
 export interface CompileOptions {
   /** false: evaluate every field with JSONata only (for benchmarks and diagnosis). */
   fastPath?: boolean;
-  /** Longest one expression may run in JSONata before it fails (default 10 s). */
+  /** Longest one appeal's evaluation may run in a worker thread before MAPPING_TIMEOUT (default 2 s). */
   evaluationTimeoutMs?: number;
+  /** The threads that evaluate what the fast path leaves (default: the process's shared pool). */
+  pool?: EvaluationPool;
 }
 
 export function compileMapping(source: string, file: string, options: CompileOptions = {}): { mapping?: CompiledMapping; problems: MappingProblem[] } {
@@ -150,7 +152,7 @@ export function compileMapping(source: string, file: string, options: CompileOpt
     constants: new Set(Object.keys(asMap(top.constants) ?? {})),
   };
   const plans: FieldPlan[] = [];
-  problems.push(...fieldProblems({ located, kind, scope, fastPath: options.fastPath ?? true, timeoutMs: options.evaluationTimeoutMs }, asMap(top.fields), plans));
+  problems.push(...fieldProblems({ located, kind, scope, fastPath: options.fastPath ?? true }, asMap(top.fields), plans));
 
   if (problems.length > 0 || !parsed.success || !kind) return { problems: problems.sort(byPosition) };
   const mapping = new MappingEngine({
@@ -161,6 +163,7 @@ export function compileMapping(source: string, file: string, options: CompileOpt
     statusMap: parsed.data.statuses,
     fields: plans,
     runtime: buildRuntime(parsed.data),
+    evaluation: { fastPath: options.fastPath ?? true, timeoutMs: options.evaluationTimeoutMs, pool: options.pool },
   });
   return { mapping, problems: [] };
 }

@@ -1,7 +1,7 @@
 // Evaluating one compiled expression: the fast path first, JSONata when the fast path cannot say
 // (or was never possible), and error messages stripped of values before anyone sees them.
 import type { CompiledExpression } from './expression.js';
-import { Deopt } from './fast/semantics.js';
+import { Deopt, spend } from './fast/semantics.js';
 import { MappingFunctionError, customFunctions, type CallContext } from './functions.js';
 
 /** Variables JSONata gets: $const and the bridge's functions, bound to this call. */
@@ -71,25 +71,31 @@ export function describeExpressionError(error: unknown): string {
   return error instanceof Error ? `${error.name}` : 'unexpected failure';
 }
 
-function holdsNull(value: unknown): boolean {
+function holdsNull(value: unknown, paid: boolean): boolean {
+  if (paid) spend(typeof value === 'string' ? value.length + 1 : 1);
   if (value === null) return true;
   if (typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(holdsNull);
-  return Object.values(value).some(holdsNull);
+  if (Array.isArray(value)) return value.some((item) => holdsNull(item, paid));
+  return Object.values(value).some((item) => holdsNull(item, paid));
 }
 
-/** The result with nulls left out (ПОС sends null for "absent"); copied only when it holds any. */
-export function withoutNulls(value: unknown): unknown {
-  if (value === undefined || !holdsNull(value)) return value;
-  return stripNulls(value);
+/**
+ * The result with nulls left out (ПОС sends null for "absent"); copied only when it holds any.
+ * `paid`: every node and character is charged to the fast path's work budget (Deopt when spent),
+ * so a value built of shared parts cannot unfold unpaid in the record check or the adapter.
+ */
+export function withoutNulls(value: unknown, paid = false): unknown {
+  if (value === undefined || !holdsNull(value, paid)) return value;
+  return stripNulls(value, paid);
 }
 
-function stripNulls(value: unknown): unknown {
+function stripNulls(value: unknown, paid: boolean): unknown {
+  if (paid) spend(1);
   if (value === null || value === undefined) return undefined;
   if (Array.isArray(value)) {
     const items: unknown[] = [];
     for (const item of value) {
-      const kept = stripNulls(item);
+      const kept = stripNulls(item, paid);
       if (kept !== undefined) items.push(kept);
     }
     return items;
@@ -97,7 +103,7 @@ function stripNulls(value: unknown): unknown {
   if (typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const kept = stripNulls(item);
+      const kept = stripNulls(item, paid);
       if (kept !== undefined) result[key] = kept;
     }
     return result;

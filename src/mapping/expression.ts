@@ -2,18 +2,35 @@
 // (dictionaries, constants, functions), and compiled again into the fast path where it can be.
 import jsonata from 'jsonata';
 import { compileFast, type AstNode, type FastExpression } from './fast/compile.js';
-import { customFunctions } from './functions.js';
+import { MappingFunctionError, customFunctions } from './functions.js';
 
 const JSONATA_FUNCTIONS = new Set(
   ('sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match ' +
     'contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil round abs sqrt power ' +
     'random boolean not map zip filter single reduce sift keys lookup append exists spread merge reverse each error assert ' +
-    'type sort shuffle distinct base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl eval ' +
+    'type sort shuffle distinct base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl ' +
     'toMillis fromMillis clone now millis').split(' '),
 );
 
-/** Longest one expression may run in JSONata (the fast path cannot loop). */
-export const EVALUATION_TIMEOUT_MS = 10_000;
+/** Built-ins a mapping may not use: `$eval` runs text — possibly the citizen's — as an expression. */
+const REFUSED_FUNCTIONS: Readonly<Record<string, string>> = {
+  eval: '$eval is not allowed (it would evaluate text as an expression)',
+};
+
+/** Widest `$pad`: JSONata would build any string asked for, a billion characters included. */
+export const PAD_WIDTH_LIMIT = 1_000_000;
+
+type JsonataFunctionValue = { implementation: (this: jsonata.Focus, ...args: unknown[]) => unknown };
+let jsonataPad: Promise<JsonataFunctionValue> | undefined;
+
+/** JSONata's own $pad, once its width is known to be in range. */
+async function boundedPad(this: jsonata.Focus, text: unknown, width: unknown, char: unknown): Promise<unknown> {
+  if (typeof width === 'number' && Math.abs(Math.trunc(width)) > PAD_WIDTH_LIMIT) {
+    throw new MappingFunctionError(`$pad: argument 2 must be from -${PAD_WIDTH_LIMIT} to ${PAD_WIDTH_LIMIT}`);
+  }
+  jsonataPad ??= jsonata('$pad').evaluate({}) as Promise<JsonataFunctionValue>;
+  return (await jsonataPad).implementation.call(this, text, width, char);
+}
 
 export interface CompiledExpression {
   source: string;
@@ -83,7 +100,9 @@ function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProble
         problems.push({ offset: startOf(first), message: `unknown dictionary "${String(first.value)}"` });
       }
     }
-    if (ast.type === 'variable' && !known(String(ast.value))) {
+    if (ast.type === 'variable' && !bound.has(String(ast.value)) && REFUSED_FUNCTIONS[String(ast.value)]) {
+      problems.push({ offset: startOf(ast), message: REFUSED_FUNCTIONS[String(ast.value)] as string });
+    } else if (ast.type === 'variable' && !known(String(ast.value))) {
       problems.push({ offset: startOf(ast), message: `unknown variable or function $${String(ast.value)}` });
     }
     if (ast.type === 'path') {
@@ -98,22 +117,26 @@ function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProble
   return problems;
 }
 
-/** `fastPath: false` keeps every expression with JSONata (benchmarks, diagnosis); `timeoutMs` bounds JSONata. */
+/**
+ * `fastPath: false` keeps every expression with JSONata (benchmarks, diagnosis). JSONata gets no
+ * timeout of its own: it checks one only between steps, so a regular expression or a long
+ * built-in ran on regardless; the engine's worker thread and its deadline bound it instead.
+ */
 export function compileExpression(
   source: string,
   scope: ExpressionScope,
-  options: { fastPath?: boolean; timeoutMs?: number } = {},
+  options: { fastPath?: boolean } = {},
 ): { expression?: CompiledExpression; problems: ExpressionProblem[] } {
   if (source.trim() === '') return { problems: [{ offset: 0, message: 'empty expression' }] };
   let expression: jsonata.Expression;
   try {
-    // The timeout stops a runaway expression (endless recursion) instead of hanging the worker.
-    expression = jsonata(source, { timeout: options.timeoutMs ?? EVALUATION_TIMEOUT_MS });
+    expression = jsonata(source);
   } catch (error) {
     const syntax = error as JsonataSyntaxError;
     const offset = Math.max(0, (syntax.position ?? 1) - 1);
     return { problems: [{ offset, message: `expression error${syntax.code ? ` ${syntax.code}` : ''}: ${syntax.message ?? String(error)}` }] };
   }
+  expression.registerFunction('pad', boundedPad, '<s-ns?:s>');
   const ast = expression.ast() as unknown as AstNode;
   const problems = checkReferences(ast, scope);
   if (problems.length > 0) return { problems };

@@ -52,9 +52,20 @@ function optionalText(value: unknown, fn: string, position: number): string | un
   throw new MappingFunctionError(`$${fn}: argument ${position} must be text`);
 }
 
-function integer(value: unknown, fn: string, position: number, min: number): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
-  throw new MappingFunctionError(`$${fn}: argument ${position} must be a whole number ≥ ${min}`);
+/**
+ * Ranges of the bridge's numeric arguments: wide enough for any real mapping, narrow enough that
+ * no call can loop or allocate for long (10^9 working days would count back for ever).
+ */
+export const ARGUMENT_RANGES = {
+  controlDate: { min: 0, max: 366 },
+  addDays: { min: -3660, max: 3660 },
+  truncate: { min: 1, max: 1_000_000 },
+} as const;
+
+function integer(value: unknown, fn: keyof typeof ARGUMENT_RANGES, position: number): number {
+  const { min, max } = ARGUMENT_RANGES[fn];
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  throw new MappingFunctionError(`$${fn}: argument ${position} must be a whole number from ${min} to ${max}`);
 }
 
 function dictionaryOf(context: CallContext, name: unknown, fn: string): Dictionary {
@@ -149,7 +160,7 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     maxArgs: 2,
     call(context, date, workingDays) {
       const deadline = dateText(date, 'controlDate', 1);
-      const days = workingDays === undefined ? context.runtime.controlDays : integer(workingDays, 'controlDate', 2, 0);
+      const days = workingDays === undefined ? context.runtime.controlDays : integer(workingDays, 'controlDate', 2);
       return deadline === undefined ? undefined : controlDate(deadline, days, context.runtime.calendar);
     },
   },
@@ -158,8 +169,8 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     maxArgs: 2,
     call(_context, date, days) {
       const start = dateText(date, 'addDays', 1);
-      if (typeof days !== 'number' || !Number.isInteger(days)) throw new MappingFunctionError('$addDays: argument 2 must be a whole number');
-      return start === undefined ? undefined : addCalendarDays(start, days);
+      const offset = integer(days, 'addDays', 2);
+      return start === undefined ? undefined : addCalendarDays(start, offset);
     },
   },
   truncate: {
@@ -167,7 +178,7 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     maxArgs: 2,
     call(context, value, max) {
       const text = optionalText(value, 'truncate', 1);
-      const limit = integer(max, 'truncate', 2, 1);
+      const limit = integer(max, 'truncate', 2);
       if (text === undefined || text.length <= limit) return text;
       context.warn(`text cut to ${limit} characters (was ${text.length})`);
       return cut(text, limit);

@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { BridgeError } from '../errors.js';
 import { formatProblem } from './cli.js';
-import { compileMapping } from './compile.js';
+import { compileMapping, type CompileOptions } from './compile.js';
+import { EvaluationPool } from './evaluation-pool.js';
 import type { CompiledMapping } from './types.js';
 
-export async function loadMappingForTarget(dir: string, kind: EdmsKind): Promise<CompiledMapping> {
+export async function loadMappingForTarget(dir: string, kind: EdmsKind, options: CompileOptions = {}): Promise<CompiledMapping> {
   const file = join(dir, `${kind}.yaml`);
   const source = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new BridgeError('MAPPING_INVALID', `cannot read mapping ${file}: ${error.code ?? error.message}`, false);
   });
-  const { mapping, problems } = compileMapping(source, file);
+  const { mapping, problems } = compileMapping(source, file, options);
   if (!mapping || problems.length > 0) {
     throw new BridgeError('MAPPING_INVALID', `mapping ${file} is not valid:\n${problems.map(formatProblem).join('\n')}`, false);
   }
@@ -23,14 +24,24 @@ export async function loadMappingForTarget(dir: string, kind: EdmsKind): Promise
 /** MappingSource over files: compiled once, as the registry would serve them. */
 export class FileMappings {
   private readonly cache = new Map<EdmsKind, Promise<CompiledMapping>>();
-  constructor(private readonly dir: string) {}
+  /** The threads that evaluate what the fast path leaves; stopped by close(). */
+  private readonly pool = new EvaluationPool();
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: { evaluationTimeoutMs?: number } = {},
+  ) {}
 
   forTarget(kind: EdmsKind): Promise<CompiledMapping> {
     let mapping = this.cache.get(kind);
     if (!mapping) {
-      mapping = loadMappingForTarget(this.dir, kind);
+      mapping = loadMappingForTarget(this.dir, kind, { ...this.options, pool: this.pool });
       this.cache.set(kind, mapping);
     }
     return mapping;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -15,6 +15,7 @@ import { compileMapping, mappingNameOf, mappingVersion } from './compile.js';
 import { unifiedDiff } from './diff.js';
 import { DirWatch } from './dir-watch.js';
 import type { MappingEngine } from './engine.js';
+import { EvaluationPool } from './evaluation-pool.js';
 import { MappingStore, type ChangeMessage, type MappingHistoryEntry, type MappingSummary, type StoredMapping } from './store.js';
 import type { CompiledMapping, MappingProblem, MappingResult } from './types.js';
 
@@ -37,6 +38,8 @@ export interface MappingRegistryOptions {
   rescanMs?: number;
   /** History entries kept per mapping (oldest dropped). */
   historyLimit?: number;
+  /** Longest one appeal's mapping may run in a worker thread (MAPPING_TIMEOUT; default 2 s). */
+  evaluationTimeoutMs?: number;
 }
 
 export type PutResult = { ok: true; version: string } | { ok: false; problems: MappingProblem[] };
@@ -60,6 +63,8 @@ export class MappingRegistry {
   private ownSubscriber = false;
   private watcher?: DirWatch;
   private reportedVersion?: string;
+  /** The threads that evaluate what the fast path leaves; stopped by stop(). */
+  private readonly pool = new EvaluationPool();
   private readonly onMessage = (channel: string, message: string) => {
     if (channel !== this.store.channel) return;
     let change: ChangeMessage;
@@ -163,6 +168,11 @@ export class MappingRegistry {
     }
     await this.lock.catch(() => undefined);
     this.writer?.disconnect();
+    await this.pool.close();
+  }
+
+  private get compileOptions(): { pool: EvaluationPool; evaluationTimeoutMs?: number } {
+    return { pool: this.pool, evaluationTimeoutMs: this.options.evaluationTimeoutMs };
   }
 
   private locked<T>(task: () => Promise<T>): Promise<T> {
@@ -188,7 +198,7 @@ export class MappingRegistry {
   private async load(name: string): Promise<MappingEngine> {
     const stored = await this.store.get(name);
     if (!stored) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded`, false);
-    const { mapping, problems } = compileMapping(stored.source, `${name}.yaml`);
+    const { mapping, problems } = compileMapping(stored.source, `${name}.yaml`, this.compileOptions);
     if (!mapping) throw new BridgeError('MAPPING_INVALID', `stored mapping "${name}" is invalid: ${problems.map(formatProblem).join('; ')}`, false);
     const engine = mapping as MappingEngine;
     const current = this.compiled.get(name);
@@ -203,7 +213,7 @@ export class MappingRegistry {
     if (!VALID_NAME.test(name)) {
       return { ok: false, problems: [{ file, line: 1, column: 1, message: 'a mapping name is letters, digits, - and _ (at most 64)' }] };
     }
-    const { mapping, problems } = compileMapping(source, file);
+    const { mapping, problems } = compileMapping(source, file, this.compileOptions);
     if (!mapping) return { ok: false, problems };
     this.writer ??= this.quietDuplicate();
     const changed = await this.store.save(

@@ -14,7 +14,7 @@ import type { RegisterJobData } from './queues.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
-const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN', 'ATTACHMENT_ORIGIN_NOT_ALLOWED', 'APPEAL_TOO_LARGE']);
+const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'MAPPING_TIMEOUT', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN', 'ATTACHMENT_ORIGIN_NOT_ALLOWED', 'APPEAL_TOO_LARGE']);
 
 const PERSON_FIELDS = ['surname', 'name', 'patronymic', 'email', 'phone', 'postAddress'] as const;
 /** Intake bounds an appeal's nesting well below this (src/pos/limits.ts); the walk stops here anyway. */

@@ -7,7 +7,7 @@ import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
 import { recordReferences } from '../../adapters/record-references.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
-import { loadMappingForTarget } from '../mapping/load-file.js';
+import { FileMappings } from '../mapping/load-file.js';
 import { startPipelineWorkers, workerSettingsOf } from '../pipeline/runtime.js';
 import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
@@ -69,47 +69,52 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: 
 async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger });
-  const mapping = await loadMappingForTarget(config.mappingsDir, config.edms.kind);
-  // Read-only against the EDMS too: a record whose references the installation lacks is never
-  // promised a registration.
-  const adapter = await createAdapter(config, { logger });
-  const failures: { posId: number; code: string; message: string }[] = [];
-  let mapped = 0;
-  let warnings = 0;
-  let report;
+  const mappings = new FileMappings(config.mappingsDir, { evaluationTimeoutMs: config.mappingTimeoutMs });
   try {
-    // Each appeal on its own, as the real pull has it: intake limits and the schema set a bad one
-    // aside in fetchPage (report.malformed), a mapping or reference failure here; the rest go on.
-    report = await drainAppeals(
-      pos,
-      async (appeal) => {
-        try {
-          const result = await mapping.map(appeal);
-          const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
-          if (problems.length > 0) {
-            failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
-            return;
+    const mapping = await mappings.forTarget(config.edms.kind);
+    // Read-only against the EDMS too: a record whose references the installation lacks is never
+    // promised a registration.
+    const adapter = await createAdapter(config, { logger });
+    const failures: { posId: number; code: string; message: string }[] = [];
+    let mapped = 0;
+    let warnings = 0;
+    let report;
+    try {
+      // Each appeal on its own, as the real pull has it: intake limits and the schema set a bad one
+      // aside in fetchPage (report.malformed), a mapping or reference failure here; the rest go on.
+      report = await drainAppeals(
+        pos,
+        async (appeal) => {
+          try {
+            const result = await mapping.map(appeal);
+            const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
+            if (problems.length > 0) {
+              failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
+              return;
+            }
+            mapped += 1;
+            warnings += result.warnings.length;
+          } catch (error) {
+            failures.push({ posId: appeal.id, ...describeError(error) });
           }
-          mapped += 1;
-          warnings += result.warnings.length;
-        } catch (error) {
-          failures.push({ posId: appeal.id, ...describeError(error) });
-        }
-      },
-      { pageSize: config.pos.pageSize },
-    );
+        },
+        { pageSize: config.pos.pageSize },
+      );
+    } finally {
+      await adapter.close();
+    }
+    const malformed = report.malformed.map((bad) => ({ ...bad, code: bad.code ?? 'MALFORMED_APPEAL' }));
+    const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed };
+    if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      io.stderr(table([['appeals waiting in ПОС', report.handedOn], ['would be registered', mapped], ['mapping warnings', warnings], ['mapping failures', failures.length], ['malformed in ПОС', report.malformed.length]]));
+      for (const failure of failures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
+      for (const bad of malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code}: ${bad.issues.join('; ')}\n`);
+    }
+    return failures.length > 0 || report.malformed.length > 0 ? 1 : 0;
   } finally {
-    await adapter.close();
+    await mappings.close();
   }
-  const malformed = report.malformed.map((bad) => ({ ...bad, code: bad.code ?? 'MALFORMED_APPEAL' }));
-  const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed };
-  if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-  else {
-    io.stderr(table([['appeals waiting in ПОС', report.handedOn], ['would be registered', mapped], ['mapping warnings', warnings], ['mapping failures', failures.length], ['malformed in ПОС', report.malformed.length]]));
-    for (const failure of failures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
-    for (const bad of report.malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code ?? 'MALFORMED_APPEAL'}: ${bad.issues.join('; ')}\n`);
-  }
-  return failures.length > 0 || report.malformed.length > 0 ? 1 : 0;
 }
 
 export async function runSyncCommand(config: BridgeConfig, options: SyncCommandOptions, io: CliIO): Promise<number> {

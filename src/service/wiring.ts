@@ -49,7 +49,15 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   const limiter = rate ? new RedisRateLimiter(redis, `${config.redis.prefix}:pos-rate`, rate) : undefined;
   const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY, limiter });
   const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
-  const mappings = new MappingRegistry({ redis, prefix: config.redis.prefix, dir: config.mappingsDir, logger, metrics, watch: options.watchMappings ?? true });
+  const mappings = new MappingRegistry({
+    redis,
+    prefix: config.redis.prefix,
+    dir: config.mappingsDir,
+    logger,
+    metrics,
+    watch: options.watchMappings ?? true,
+    evaluationTimeoutMs: config.mappingTimeoutMs,
+  });
   await mappings.start();
   const ctx = createPipeline({
     redis,

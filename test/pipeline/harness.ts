@@ -84,12 +84,13 @@ export async function startBridge(world: World, options: { workers?: boolean; se
   const metrics = new BridgeMetrics({ defaultMetrics: false });
   const pos = new PosClient({ pos: world.config.pos, logger, retryReads: DEFAULT_READ_RETRY });
   const adapter = await createAdapter(world.config, { logger });
+  const mappings = new FileMappings(world.config.mappingsDir, { evaluationTimeoutMs: world.config.mappingTimeoutMs });
   const ctx = createPipeline({
     redis,
     prefix: world.prefix,
     pos,
     adapter,
-    mappings: new FileMappings(world.config.mappingsDir),
+    mappings,
     dataKey: world.config.dataKey!,
     logger,
     metrics,
@@ -104,6 +105,7 @@ export async function startBridge(world: World, options: { workers?: boolean; se
       await workers?.close(force);
       await ctx.queues.close();
       await adapter.close();
+      await mappings.close();
       redis.disconnect();
     },
   };

@@ -1,11 +1,11 @@
 // `pos-bridge sync` as cron runs it: the real CLI in a child process, exit codes and summary, and
 // the pre-flight that ends a run on a broken environment before anything is pulled.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { packageRoot } from '../../fixtures/index.js';
 import { runCli } from '../../src/cli/main.js';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { freePort, startRedisServer } from '../helpers/redis-server.js';
 import { runCliProcess, type CliRun } from '../helpers/cli-process.js';
@@ -112,4 +112,32 @@ describe('pos-bridge sync', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('ends once its work is done when mapping threads ran, and names a runaway field by MAPPING_TIMEOUT', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const mappingsDir = join(world.workDir, 'mappings');
+    cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
+    const file = join(mappingsDir, 'directum-rx.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}NotifyByEmail: [^\n]+\n/, '\n  NotifyByEmail: $contains(description, /^(a+)+$/)\n'));
+    const env = { MAPPINGS_DIR: mappingsDir, MAPPING_TIMEOUT: '500ms' };
+    const appeals = generateAppeals(3, { seed: 93 });
+    const runaway = { ...appeals[0]!, description: `${'a'.repeat(34)}!` };
+    await world.sandbox.pos.control.seed([runaway, ...appeals.slice(1)]);
+
+    let started = Date.now();
+    const dry = await runSync(world, ['--dry-run', '--json'], env);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      wouldRegister: 2,
+      mappingFailures: [{ posId: runaway.id, code: 'MAPPING_TIMEOUT', message: 'mapping "directum-rx" field NotifyByEmail: stopped after 500 ms (MAPPING_TIMEOUT)' }],
+    });
+
+    started = Date.now();
+    const real = await runSync(world, [], env);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toContain(`appeal ${runaway.id}: MAPPING_TIMEOUT: mapping "directum-rx" field NotifyByEmail: stopped after 500 ms`);
+    expect((await world.sandbox.pos.control.stats()).acceptedTotal).toBe(2);
+  }, 90_000);
 });

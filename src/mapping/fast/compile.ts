@@ -8,7 +8,7 @@ import { customFunctions } from '../functions.js';
 import { fastBuiltins } from './builtins.js';
 import { argumentsOf, arithmetic, compare, customCall, evaluateStep, namesOnly, type FastEnv, type Fn, type Frame } from './runtime.js';
 import {
-  Deopt, createSequence, deepEqual, isNumeric, lookup, normalize, toBoolean, toJsonataString,
+  Deopt, FAST_WORK_BUDGET, budget, createSequence, deepEqual, isNumeric, lookup, normalize, spend, spendOn, toBoolean, toJsonataString,
 } from './semantics.js';
 
 /** The parts of a JSONata AST node the fast path reads. */
@@ -31,8 +31,11 @@ export interface AstNode {
 }
 
 export interface FastExpression {
-  /** Evaluates synchronously; throws Deopt when JSONata must decide instead. */
-  run(input: unknown, call: CallContext): unknown;
+  /**
+   * Evaluates synchronously; throws Deopt when JSONata must decide instead, or when the work
+   * budget (default FAST_WORK_BUDGET; what is left stays in `budget.left`) is spent.
+   */
+  run(input: unknown, call: CallContext, units?: number): unknown;
 }
 
 class Unsupported extends Error {}
@@ -71,6 +74,15 @@ function collectBound(node: unknown, into: Set<string>): Set<string> {
     for (const value of Object.values(ast)) if (value && typeof value === 'object') collectBound(value, into);
   }
   return into;
+}
+
+/** AST nodes in a subtree: what one evaluation of it may cost besides the data it walks. */
+function weightOf(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + weightOf(item), 0);
+  if (!node || typeof node !== 'object') return 0;
+  let weight = 1;
+  for (const value of Object.values(node)) if (value && typeof value === 'object') weight += weightOf(value);
+  return weight;
 }
 
 function containsBind(node: unknown): boolean {
@@ -140,13 +152,14 @@ class Compiler {
     const stepNodes = node.steps ?? [];
     if (stepNodes.length === 0) throw new Unsupported('empty path');
     const steps = stepNodes.map((step) => this.node(step));
+    const weights = stepNodes.map(weightOf);
     const absolute = stepNodes[0]?.type === 'variable';
     if (stepNodes[0]?.consarray) throw new Unsupported('path starting with an array constructor');
     const general: Fn = (input, env) => {
       let sequence: unknown[] = Array.isArray(input) && !absolute ? input : createSequence(input);
       let result: unknown[] = sequence;
       for (let index = 0; index < steps.length; index++) {
-        result = evaluateStep(steps[index] as Fn, sequence, env, index === steps.length - 1);
+        result = evaluateStep(steps[index] as Fn, weights[index] as number, sequence, env, index === steps.length - 1);
         if (result.length === 0) break;
         sequence = result;
       }
@@ -177,7 +190,10 @@ class Compiler {
         return (input, env) => {
           const l = left(input, env);
           const r = right(input, env);
-          return (l === undefined ? '' : (toJsonataString(l) as string)) + (r === undefined ? '' : (toJsonataString(r) as string));
+          const joined = (l === undefined ? '' : (toJsonataString(l) as string)) + (r === undefined ? '' : (toJsonataString(r) as string));
+          // Joining is cheap (V8 links the parts), but whoever reads the text pays its length.
+          spend(joined.length);
+          return joined;
         };
       case '=':
       case '!=': {
@@ -205,6 +221,7 @@ class Compiler {
           const l = left(input, env);
           const r = right(input, env);
           if (l === undefined || r === undefined) return false;
+          spendOn(r);
           return (Array.isArray(r) ? r : [r]).some((item) => item === l);
         };
       default:
@@ -238,7 +255,10 @@ class Compiler {
         if (value === undefined) continue;
         // fn.append(result, value), in place: arrays add their items, anything else itself.
         if (item.nested || !Array.isArray(value)) result.push(value);
-        else for (const element of value) result.push(element);
+        else {
+          spend(value.length);
+          for (const element of value) result.push(element);
+        }
       }
       if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true });
       return result;
@@ -325,7 +345,10 @@ export function compileFast(ast: AstNode): { fast?: FastExpression; reason?: str
     const fn = new Compiler(collectBound(ast, new Set())).node(ast);
     return {
       fast: {
-        run: (input, call) => fn(input, { root: input, call, frame: {} }),
+        run: (input, call, units = FAST_WORK_BUDGET) => {
+          budget.left = units;
+          return fn(input, { root: input, call, frame: {} });
+        },
       },
     };
   } catch (error) {

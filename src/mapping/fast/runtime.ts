@@ -1,7 +1,7 @@
 // Run-time pieces of the fast path: the environment closures receive, and the JSONata
 // behaviours compiled closures share (path steps, comparisons, arithmetic, calls).
 import type { CallContext, CustomFunction } from '../functions.js';
-import { Deopt, createSequence, isCons, isNumeric, isSequence } from './semantics.js';
+import { Deopt, createSequence, isCons, isNumeric, isSequence, spend, spendOn } from './semantics.js';
 
 export interface Frame {
   vars?: Map<string, unknown>;
@@ -16,22 +16,29 @@ export interface FastEnv {
 
 export type Fn = (input: unknown, env: FastEnv) => unknown;
 
+/** An argument evaluated and paid for: functions do work in proportion to what they are given. */
+const paid = (arg: Fn, input: unknown, env: FastEnv): unknown => {
+  const value = arg(input, env);
+  spendOn(value);
+  return value;
+};
+
 /** A call of one of the bridge's functions, arguments passed one by one. */
 export function customCall(fn: CustomFunction, args: Fn[]): Fn {
   const [a, b, c] = args;
   if (args.length === 0) return (_input, env) => fn.call(env.call);
-  if (args.length === 1 && a) return (input, env) => fn.call(env.call, a(input, env));
-  if (args.length === 2 && a && b) return (input, env) => fn.call(env.call, a(input, env), b(input, env));
-  if (args.length === 3 && a && b && c) return (input, env) => fn.call(env.call, a(input, env), b(input, env), c(input, env));
-  return (input, env) => fn.call(env.call, ...args.map((arg) => arg(input, env)));
+  if (args.length === 1 && a) return (input, env) => fn.call(env.call, paid(a, input, env));
+  if (args.length === 2 && a && b) return (input, env) => fn.call(env.call, paid(a, input, env), paid(b, input, env));
+  if (args.length === 3 && a && b && c) return (input, env) => fn.call(env.call, paid(a, input, env), paid(b, input, env), paid(c, input, env));
+  return (input, env) => fn.call(env.call, ...args.map((arg) => paid(arg, input, env)));
 }
 
-/** Argument evaluation without a per-call map() for the usual one or two arguments. */
+/** Argument evaluation (paid for) without a per-call map() for the usual one or two arguments. */
 export function argumentsOf(args: Fn[]): (input: unknown, env: FastEnv) => unknown[] {
   const [first, second] = args;
-  if (args.length === 1 && first) return (input, env) => [first(input, env)];
-  if (args.length === 2 && first && second) return (input, env) => [first(input, env), second(input, env)];
-  return (input, env) => args.map((arg) => arg(input, env));
+  if (args.length === 1 && first) return (input, env) => [paid(first, input, env)];
+  if (args.length === 2 && first && second) return (input, env) => [paid(first, input, env), paid(second, input, env)];
+  return (input, env) => args.map((arg) => paid(arg, input, env));
 }
 
 /**
@@ -55,7 +62,9 @@ export function namesOnly(keys: string[], general: Fn, start?: Fn): Fn {
   };
 }
 
-export function evaluateStep(step: Fn, input: unknown[], env: FastEnv, lastStep: boolean): unknown[] {
+/** One path step over a sequence; `weight` (the step's size in AST nodes) is paid for every item. */
+export function evaluateStep(step: Fn, weight: number, input: unknown[], env: FastEnv, lastStep: boolean): unknown[] {
+  spend(input.length * weight);
   const result = createSequence();
   for (const item of input) {
     const value = step(item, env);
@@ -66,7 +75,10 @@ export function evaluateStep(step: Fn, input: unknown[], env: FastEnv, lastStep:
   const flat = createSequence();
   for (const value of result) {
     if (!Array.isArray(value) || isCons(value)) flat.push(value);
-    else for (const item of value) flat.push(item);
+    else {
+      spend(value.length);
+      for (const item of value) flat.push(item);
+    }
   }
   return flat;
 }
@@ -80,6 +92,7 @@ export function compare(left: unknown, right: unknown, op: string): boolean | un
   if (lt !== rt) throw new Deopt('comparison of different types');
   const l = left as string | number;
   const r = right as string | number;
+  if (lt === 'string') spend(Math.min((l as string).length, (r as string).length) + 1);
   if (op === '<') return l < r;
   if (op === '<=') return l <= r;
   if (op === '>') return l > r;
