@@ -20,30 +20,9 @@ import { triggerControl } from '../../src/pipeline/runtime.js';
 import { runSync } from '../../src/pipeline/sync.js';
 import { adminDeps } from '../../src/service/admin-deps.js';
 import { makeFakes } from '../admin-fakes.js';
-import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { dumpPrefix, testRedisUrl } from '../helpers/redis.js';
 import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
-async function dumpPrefix(prefix: string): Promise<string> {
-  const redis = testRedis();
-  const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    for (const key of keys) {
-      parts.push(key);
-      const type = await redis.type(key);
-      if (type === 'string') parts.push((await redis.get(key)) ?? '');
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1)));
-      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-  return parts.join('\n');
-}
 
 /** Unique markers for fault path `n`, in every personal field. */
 function markers(n: number) {
