@@ -10,7 +10,7 @@ describe('CPU profile summary', () => {
     expect(originOf('file:///app/node_modules/axios/lib/core/Axios.js', 'request')).toBe('axios');
     expect(originOf('file:///app/node_modules/@fastify/multipart/index.js', 'x')).toBe('@fastify/multipart');
     expect(originOf('file:///app/dist/src/pipeline/store.js', 'get')).toBe('src/pipeline/store');
-    expect(originOf('file:///work/main/adapters/directum-rx/client.ts', 'list')).toBe('adapters/directum-rx/client');
+    expect(originOf('file:///srv/pos-bridge/adapters/directum-rx/client.ts', 'list')).toBe('adapters/directum-rx/client');
     expect(originOf('node:internal/streams/writable', 'write')).toBe('node (internals)');
     expect(originOf('', '(garbage collector)')).toBe('(garbage collector)');
     expect(originOf('', 'writev')).toBe('(native)');
