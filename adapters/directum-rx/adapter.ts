@@ -161,14 +161,21 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   }
 
   async checkReferences(values: { field: string; value: ReferenceValue }[]): Promise<ReferenceProblem[]> {
+    return (await this.resolveReferences(values)).problems;
+  }
+
+  /** One lookup per value: the ids found, per field in the record's order, and a problem for each value not found. */
+  private async resolveReferences(values: { field: string; value: ReferenceValue }[]): Promise<{ linked: Map<string, number[]>; problems: ReferenceProblem[] }> {
+    const linked = new Map<string, number[]>();
     const problems: ReferenceProblem[] = [];
     for (const { field, value } of values) {
       const spec = this.referenceFields.find((candidate) => candidate.field === field);
       if (!spec) throw new PermanentError(`${field} is not a Directum reference field`, [], { system: 'directum-rx' });
       const resolution = await this.directories.resolve(spec.directory, value, spec.suggest);
-      if (!('id' in resolution)) problems.push({ field, directoryName: spec.directoryName, ...resolution });
+      if ('id' in resolution) linked.set(field, [...(linked.get(field) ?? []), resolution.id]);
+      else problems.push({ field, directoryName: spec.directoryName, ...resolution });
     }
-    return problems;
+    return { linked, problems };
   }
 
   async undeclaredFields(fields: readonly string[]) {
@@ -220,15 +227,8 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
 
   /** Resolves every directory reference first: a value the installation lacks writes nothing. */
   private async createCard(posId: number, record: DirectumRecord): Promise<ODataEntity & { resumed: boolean }> {
-    const references = referencesOf(record);
-    const problems = await this.checkReferences(references);
+    const { linked, problems } = await this.resolveReferences(referencesOf(record));
     if (problems.length > 0) throw referenceError(problems);
-    const ids = await Promise.all(references.map(({ field, value }) => {
-      const spec = this.referenceFields.find((candidate) => candidate.field === field)!;
-      return this.directories.resolve(spec.directory, value, false).then((resolution) => ('id' in resolution ? resolution.id : 0));
-    }));
-    const linked = new Map<string, number[]>();
-    references.forEach(({ field }, index) => linked.set(field, [...(linked.get(field) ?? []), ids[index]!]));
     const correspondent = record.Correspondent ? await this.lookups.personId(record.Correspondent) : undefined;
     const metadata = await this.metadata.get();
     const body = cardBody({ posId, record, linked, correspondent, declares: (property) => !metadata || metadata.declares('IRequests', property) });
