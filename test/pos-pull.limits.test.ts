@@ -1,20 +1,20 @@
 // Hostile list elements against the real PosClient and the ПОС emulator: each element is judged on
 // its own (limits, schema, text repair), so one cannot stop its page; reasons name the limit and the
 // field, never the value; a page that is not JSON says where it broke, never what it held.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { usePosEmulator } from './helpers/pos-emulator.js';
 import { MalformedResponseError } from '../src/errors.js';
 import { PosClient } from '../src/pos/client.js';
-import { startPosEmulator, type PosEmulator } from '../src/pos/emulator/index.js';
 import { APPEAL_LIMITS, checkAppealLimits } from '../src/pos/limits.js';
 import { drainAppeals } from '../src/pos/pull.js';
 import { parseJson } from '../src/pos/wire.js';
 
-let emulator: PosEmulator;
+const emulator = usePosEmulator();
 
 function newClient(): PosClient {
   return new PosClient({
     pos: {
-      baseUrl: emulator.url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
+      baseUrl: emulator().url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
       clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 10_000, maxAttachmentBytes: 1024 * 1024,
     },
   });
@@ -35,25 +35,16 @@ function deepAppealJson(id: number, depth: number): string {
   return `${head},"customFieldValues":[${'{"a":'.repeat(depth)}"${MARK}"${'}'.repeat(depth)}]}`;
 }
 
-beforeAll(async () => {
-  emulator = await startPosEmulator({ port: 0 });
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(async () => {
-  await emulator.control.reset();
-});
 
 describe('one list element at a time', () => {
   it('sets aside every element past a limit with the limit and the field named, and hands on the rest', async () => {
     const big = 'я'.repeat(5 * 1024 * 1024);
-    await emulator.control.seed([appeal(1) as never, appeal(9) as never]);
-    await emulator.control.seedRawJson([deepAppealJson(2, 6000)]);
-    await emulator.control.seedRaw([
+    await emulator().control.seed([appeal(1) as never, appeal(9) as never]);
+    await emulator().control.seedRawJson([deepAppealJson(2, 6000)]);
+    await emulator().control.seedRaw([
       appeal(3, { description: `${MARK} ${big}` }),
       appeal(4, { customFieldValues: Array.from({ length: APPEAL_LIMITS.maxCustomFields + 1 }, (_, i) => ({ name: `f${i}`, value: MARK })) }),
-      appeal(5, { attachments: Array.from({ length: APPEAL_LIMITS.maxAttachments + 1 }, (_, i) => `${emulator.url}/file-storage-service/filestorage/${i}`) }),
+      appeal(5, { attachments: Array.from({ length: APPEAL_LIMITS.maxAttachments + 1 }, (_, i) => `${emulator().url}/file-storage-service/filestorage/${i}`) }),
       appeal(6, { applicant: { surname: MARK.repeat(2000) } }),
       appeal(7, { surprise: { list: Array.from({ length: APPEAL_LIMITS.maxEntries + 1 }, () => MARK) } }),
       appeal(8, { locationAddress: { fullAddress: `${MARK} `.repeat(150_000) } }),
@@ -85,7 +76,7 @@ describe('one list element at a time', () => {
   });
 
   it('repairs lone surrogates to U+FFFD at intake and says which fields', async () => {
-    await emulator.control.seedRaw([appeal(11, { applicant: { surname: 'Ив\ud800анов', name: '\udc00' }, customFieldValues: [{ v: 'a\ud83d' }] })]);
+    await emulator().control.seedRaw([appeal(11, { applicant: { surname: 'Ив\ud800анов', name: '\udc00' }, customFieldValues: [{ v: 'a\ud83d' }] })]);
     const lines: string[] = [];
     const { createLogger } = await import('../src/logging.js');
     const { Writable } = await import('node:stream');
@@ -118,7 +109,7 @@ describe('a page that is not JSON', () => {
   });
 
   it('a raw element that is not JSON fails its page with a MalformedResponseError that holds no data', async () => {
-    await emulator.control.seedRawJson([`{"id": 5, "createdAt": "2024-05-01T10:00:00Z", "applicant": {"surname": ${MARK}}}`]);
+    await emulator().control.seedRawJson([`{"id": 5, "createdAt": "2024-05-01T10:00:00Z", "applicant": {"surname": ${MARK}}}`]);
     const error = await newClient().fetchPage(0, 20).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect((error as Error).message).toMatch(/^pull page 0: body is not JSON \(unexpected character near position \d+, \d+ characters\)$/);
