@@ -11,32 +11,11 @@ import { DirectumControlClient } from '../adapters/directum-rx/emulator/control.
 import { FOREIGN_INSTALLATION, SHIPPED_INSTALLATION } from '../adapters/directum-rx/emulator/seed.js';
 import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOptions } from '../adapters/directum-rx/emulator/server.js';
 import type { Row } from '../adapters/directum-rx/emulator/model.js';
+import { ODATA_AUTH, ODATA_JSON_HEADERS, odataFetch } from './helpers/odata-fetch.js';
 
-const AUTH = `Basic ${Buffer.from('bridge:bridge-secret').toString('base64')}`;
-const JSON_HEADERS = { authorization: AUTH, accept: 'application/json', 'content-type': 'application/json' };
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-function client(em: DirectumEmulator) {
-  return async (method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> => {
-    const response = await fetch(`${em.url}/${path}`, {
-      method, headers: options.headers ?? JSON_HEADERS, body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
-  };
-}
+const AUTH = ODATA_AUTH;
+const JSON_HEADERS = ODATA_JSON_HEADERS;
+const client = (em: DirectumEmulator) => odataFetch(() => em.url);
 
 async function withEmulator<T>(options: DirectumEmulatorOptions, run: (em: DirectumEmulator, odata: ReturnType<typeof client>) => Promise<T>): Promise<T> {
   const em = await startDirectumEmulator(options);

@@ -4,30 +4,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DirectumControlClient } from '../adapters/directum-rx/emulator/control.js';
 import { startDirectumEmulator, type DirectumEmulator } from '../adapters/directum-rx/emulator/server.js';
+import { ODATA_AUTH, ODATA_JSON_HEADERS, odataFetch, type ODataAnswer } from './helpers/odata-fetch.js';
 
 let em: DirectumEmulator;
-const AUTH = `Basic ${Buffer.from('bridge:bridge-secret').toString('base64')}`;
-const JSON_HEADERS = { authorization: AUTH, accept: 'application/json', 'content-type': 'application/json' };
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function odata(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const raw = Buffer.isBuffer(options.body) ? options.body : options.body === undefined ? undefined : JSON.stringify(options.body);
-  const response = await fetch(`${em.url}/${path}`, { method, headers: options.headers ?? JSON_HEADERS, body: raw });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
+const AUTH = ODATA_AUTH;
+const JSON_HEADERS = ODATA_JSON_HEADERS;
+const odata = odataFetch(() => em.url);
 const q = (path: string, filter: string, extra = '') => odata('GET', `${path}?$filter=${encodeURIComponent(filter)}${extra}`);
 
 async function person(body: Record<string, unknown>): Promise<number> {
@@ -141,7 +123,7 @@ describe('queries', () => {
       (await request({ Subject: 'Снег на крыше', NotifyByEmail: false, RequestDate: '2025-03-10T09:00:00Z' })).Id,
     ];
   });
-  const inQuery = (answer: Answer) => answer.json.value.map((row: { Id: number }) => row.Id).filter((id: number) => ids.includes(id));
+  const inQuery = (answer: ODataAnswer) => answer.json.value.map((row: { Id: number }) => row.Id).filter((id: number) => ids.includes(id));
 
   it('filters with comparisons, logic, parentheses, functions and typed literals', async () => {
     const [first, second, third] = ids as [number, number, number];
