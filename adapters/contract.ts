@@ -34,6 +34,17 @@ export interface RegistrationInput<R> {
    * Absent or false: search.
    */
   firstAttempt?: boolean;
+  /**
+   * The bridge organisation (ЛКО) the appeal came to, with its constants from BRIDGE_CONFIG; absent
+   * for `default`. «Дело» takes the package's recipient from `constants.recipient`; Directum RX is
+   * built per organisation (its links and markers carry it) and needs nothing here.
+   */
+  organisation?: OrganisationRef;
+}
+
+export interface OrganisationRef {
+  key: string;
+  constants: Readonly<Record<string, unknown>>;
 }
 
 export interface Registration {
@@ -69,6 +80,8 @@ export interface EdmsFileRef {
 /** What the EDMS says of one appeal, normalised; the status derivation turns it into ПОС posts. */
 export interface EdmsProgress {
   posId: number;
+  /** The bridge organisation (ЛКО) whose record this is; absent for `default`. */
+  organisation?: string;
   edmsId: string;
   state: ProgressState;
   registration?: Registration;

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'TRANSIENT'
   | 'PERMANENT'
   | 'AUTH_FAILED'
+  /** ПОС refused a call with a fresh token (403): the appeal is another organisation's. */
+  | 'POS_FORBIDDEN'
   | 'MALFORMED_RESPONSE'
   | 'MALFORMED_APPEAL'
   /** An appeal past one of the intake limits (src/pos/limits.ts): set aside, never retried. */

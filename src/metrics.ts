@@ -40,11 +40,14 @@ export function routeTemplate(system: ExternalSystem, route: string): string {
 export class BridgeMetrics {
   readonly registry = new Registry();
 
-  readonly appealsPulled = new Counter({ name: 'pos_bridge_appeals_pulled_total', help: 'Appeals read from the ПОС list and handed to registration', registers: [this.registry] });
-  readonly appealsRegistered = new Counter({ name: 'pos_bridge_appeals_registered_total', help: 'Appeals registered in the EDMS (new records)', labelNames: ['edms'] as const, registers: [this.registry] });
-  readonly appealsAccepted = new Counter({ name: 'pos_bridge_appeals_accepted_total', help: 'Appeals marked accepted in ПОС', registers: [this.registry] });
-  readonly appealsSetAside = new Counter({ name: 'pos_bridge_appeals_set_aside_total', help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['status', 'outcome'] as const, registers: [this.registry] });
+  // `organisation`: the ЛКО's key from BRIDGE_CONFIG (`default` with POS_CLIENT_ID).
+  readonly appealsPulled = new Counter({ name: 'pos_bridge_appeals_pulled_total', help: 'Appeals read from the ПОС list and handed to registration', labelNames: ['organisation'] as const, registers: [this.registry] });
+  readonly appealsRegistered = new Counter({ name: 'pos_bridge_appeals_registered_total', help: 'Appeals registered in the EDMS (new records)', labelNames: ['organisation', 'edms'] as const, registers: [this.registry] });
+  readonly appealsAccepted = new Counter({ name: 'pos_bridge_appeals_accepted_total', help: 'Appeals marked accepted in ПОС', labelNames: ['organisation'] as const, registers: [this.registry] });
+  readonly appealsSetAside = new Counter({ name: 'pos_bridge_appeals_set_aside_total', help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)', labelNames: ['organisation', 'reason'] as const, registers: [this.registry] });
+  readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['organisation', 'status', 'outcome'] as const, registers: [this.registry] });
+  /** 1 while the organisation's last ПОС call of a pull succeeded, 0 after its credentials or ПОС failed. */
+  readonly organisationUp = new Gauge({ name: 'pos_bridge_organisation_up', help: 'The organisation\'s last pull from ПОС succeeded (1) or failed (0)', labelNames: ['organisation'] as const, registers: [this.registry] });
   readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers: [this.registry] });
   readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', registers: [this.registry] });

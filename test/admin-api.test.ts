@@ -42,7 +42,7 @@ async function seedMapping(name = 'directum-rx') {
 describe('authentication', () => {
   it.each(API_ROUTES.map((route) => [`${route.method} ${route.url}`, route] as const))('%s: 401 without a token, with a wrong one, 2xx with the right one', async (_label, route) => {
     await seedMapping();
-    fakes.state.failed.push({ id: 'pull:17', queue: 'pull', name: 'pull', attemptsMade: 10, error: { code: 'TRANSIENT', message: 'ПОС 503' } });
+    fakes.state.failed.push({ id: 'pull:17', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 10, error: { code: 'TRANSIENT', message: 'ПОС 503' } });
     fakes.state.appeals.set(101, { posId: 101, state: 'registered', pushed: [] });
 
     const wrongTokens = [
@@ -122,8 +122,8 @@ describe('appeals, sync, failed jobs, queues', () => {
 
   it('failed jobs: list, retry (200, then 404), delete (204, then 404)', async () => {
     fakes.state.failed.push(
-      { id: 'register:4101', queue: 'register', name: 'register', posId: 4101, attemptsMade: 10, failedAt: '2024-03-02T10:00:00.000Z', error: { code: 'EDMS_REJECTED', message: 'Directum: 400' } },
-      { id: 'push:4102-answered', queue: 'push', name: 'push', attemptsMade: 10, error: { code: 'ANSWER_INVALID', message: 'text too long' } },
+      { id: 'register:4101', organisation: 'default', queue: 'register', name: 'register', posId: 4101, attemptsMade: 10, failedAt: '2024-03-02T10:00:00.000Z', error: { code: 'EDMS_REJECTED', message: 'Directum: 400' } },
+      { id: 'push:4102-answered', organisation: 'default', queue: 'push', name: 'push', attemptsMade: 10, error: { code: 'ANSWER_INVALID', message: 'text too long' } },
     );
     const list = await app.inject({ url: '/api/failed', headers: auth });
     expect(list.statusCode).toBe(200);
@@ -146,7 +146,7 @@ describe('appeals, sync, failed jobs, queues', () => {
   });
 
   it('passes percent-encoded failed-job ids through decoded, and rejects control characters', async () => {
-    fakes.state.failed.push({ id: 'malformed.12 / б', queue: 'malformed', name: 'pull', attemptsMade: 1, error: { code: 'MALFORMED_APPEAL', message: 'id: expected number' } });
+    fakes.state.failed.push({ id: 'malformed.12 / б', organisation: 'default', queue: 'malformed', name: 'pull', attemptsMade: 1, error: { code: 'MALFORMED_APPEAL', message: 'id: expected number' } });
     const removed = await app.inject({ method: 'DELETE', url: `/api/failed/${encodeURIComponent('malformed.12 / б')}`, headers: auth });
     expect(removed.statusCode).toBe(204);
     expect(fakes.state.failed).toEqual([]);

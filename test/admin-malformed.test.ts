@@ -61,7 +61,7 @@ beforeAll(async () => {
   fakes = makeFakes();
   app = await buildAdminApp(fakes.deps, { bodyLimitBytes: BODY_LIMIT });
   await fakes.mappings.put('directum-rx', 'target: directum-rx\n', 'seed');
-  fakes.state.failed.push({ id: 'pull:1', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
+  fakes.state.failed.push({ id: 'pull:1', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
 });
 afterAll(async () => {
   await app.close();
@@ -83,7 +83,7 @@ describe.each(BODY_ROUTES)('$method $url', (route) => {
     expect(response.statusCode, response.body).toBeLessThan(300);
     // Restore what the valid call consumed, for later cases.
     if (route.url.startsWith('/api/failed')) {
-      fakes.state.failed.push({ id: 'pull:1', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
+      fakes.state.failed.push({ id: 'pull:1', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
     }
   });
 });

@@ -141,19 +141,22 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     const record = this.checkRecord(input);
     await this.pollInbox();
     const messageId = this.messageIdFor(input.posId);
+    const organisation = input.organisation && input.organisation.key !== 'default' ? input.organisation.key : undefined;
     let result = await this.store.withAppealLock(input.posId, async () => {
       const state = await this.store.read(input.posId);
+      if (state && state.organisation !== organisation) throw heldByAnotherOrganisation(input.posId, state.organisation);
       if (state && (state.delivery === 'written' || state.events.length > 0)) return { state, created: false };
       const presence = await this.transport.presence(messageId);
       // `writing` is recorded only once the temp folder is complete, so without a temp folder the
       // rename happened: the package is in the outbox, or «Дело» has taken it already.
       if (state && presence !== 'partial') return { state: await this.markWritten(input.posId), created: false };
       if (!state && presence === 'complete') {
-        await this.recordWriting(input.posId, messageId);
+        await this.recordWriting(input.posId, messageId, organisation);
         return { state: await this.markWritten(input.posId), created: false };
       }
       if (presence === 'partial') await this.transport.discardPartial(messageId);
-      await this.transport.deliver(this.packageFor(input.posId, messageId, record, input.files), () => this.recordWriting(input.posId, messageId));
+      const pkg = this.packageFor(input.posId, messageId, record, input.files, recipientOf(input.organisation));
+      await this.transport.deliver(pkg, () => this.recordWriting(input.posId, messageId, organisation));
       return { state: await this.markWritten(input.posId), created: true };
     });
     const deadline = Date.now() + (this.options.registrationWaitMs ?? 0);
@@ -192,7 +195,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     }
   }
 
-  private packageFor(posId: number, messageId: string, record: DeloRecord, files: AppealFile[]): OutgoingPackage {
+  private packageFor(posId: number, messageId: string, record: DeloRecord, files: AppealFile[], recipient?: string): OutgoingPackage {
     const entries: PackageFileEntry[] = files.map((file, index) => ({
       resourceId: uuidV5(`file:${index}`, messageId),
       uniqueName: uniqueFileName(index, file.name),
@@ -201,18 +204,19 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       size: file.data.length,
     }));
     const docInfoXml = buildAppealDocInfo({
-      messageId, documentId: documentIdFor(posId, this.namespace), posId, time: new Date(), record, files: entries, sender: this.sender, recipient: this.recipient,
+      messageId, documentId: documentIdFor(posId, this.namespace), posId, time: new Date(), record, files: entries, sender: this.sender,
+      recipient: recipient ? { ...this.recipient, organization: recipient } : this.recipient,
     });
     return { messageId, docInfoXml, files: entries.map((entry, index) => ({ uniqueName: entry.uniqueName, data: files[index]!.data })) };
   }
 
-  private async recordWriting(posId: number, messageId: string): Promise<void> {
+  private async recordWriting(posId: number, messageId: string, organisation?: string): Promise<void> {
     await this.store.indexMessage(messageId, posId);
     await this.store.update(posId, (current) => {
       if (current) return null;
       const now = new Date().toISOString();
       return {
-        version: 1, posId, messageId, documentId: documentIdFor(posId, this.namespace), delivery: 'writing', status: 'writing',
+        version: 1, posId, ...(organisation ? { organisation } : {}), messageId, documentId: documentIdFor(posId, this.namespace), delivery: 'writing', status: 'writing',
         createdAt: now, events: [], changedSeq: 0, updatedAt: now,
       };
     });
@@ -284,4 +288,23 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     await this.polling?.catch(() => undefined);
     await this.transport.close();
   }
+}
+
+/** The organisation's «Дело» recipient (constants.recipient in BRIDGE_CONFIG), if it names one. */
+function recipientOf(organisation: RegistrationInput<DeloRecord>['organisation']): string | undefined {
+  const value = organisation?.constants.recipient;
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/**
+ * The folder exchange keeps one package per ПОС id (its MessageID is derived from it), so an appeal
+ * one of the bridge's organisations forwarded to another cannot be sent to «Дело» a second time.
+ */
+function heldByAnotherOrganisation(posId: number, holder: string | undefined): BridgeError {
+  return new BridgeError(
+    'CONFLICT',
+    `appeal ${posId} is already registered in «Дело» for organisation ${holder ?? 'default'}; the folder exchange keeps one package per ПОС id, so register the forwarded appeal by hand`,
+    false,
+    { system: 'delo', posId },
+  );
 }

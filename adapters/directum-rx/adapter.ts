@@ -26,7 +26,7 @@ import { DirectumLookups } from './lookups.js';
 import { DirectumMetadataCache } from './metadata-cache.js';
 import { PROGRESS_EXPAND, PROGRESS_SELECT, contentTypeFor, progressRequestSchema, toProgress } from './progress.js';
 import { DIRECTUM_PROPERTY_OF, DIRECTUM_REFERENCE_FIELDS, directumRecordSchema, type DirectumRecord } from './record.js';
-import { cardBody, fullTextOf, posMarker } from './card.js';
+import { cardBody, fullTextOf, markerPrefix, posMarker } from './card.js';
 import { referenceError, referencesOf } from './references.js';
 
 export interface DirectumAdapterOptions extends DirectumClientOptions {
@@ -34,6 +34,12 @@ export interface DirectumAdapterOptions extends DirectumClientOptions {
   /** IExternalEntityLinks.EntityType: the GUID of IRequest in this installation (DIRECTUM_ENTITY_TYPE). */
   requestEntityType?: string;
   directories?: DirectoryCacheOptions;
+  /**
+   * The bridge organisation (ЛКО) whose cards this adapter makes and watches. Its links carry it in
+   * ExtEntityType (`Appeal` for `default`, as always; `Appeal:<key>` otherwise), beside the same
+   * ExtSystemId "POS" and ExtEntityId = the ПОС id.
+   */
+  organisation?: string;
 }
 
 export const EXT_SYSTEM_ID = 'POS';
@@ -61,8 +67,13 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   private readonly metadata: DirectumMetadataCache;
   private readonly logger?: Logger;
   private readonly entityType: string;
+  private readonly organisation?: string;
+  /** IExternalEntityLinks.ExtEntityType of this organisation's links. */
+  private readonly extEntityType: string;
 
   constructor(options: DirectumAdapterOptions) {
+    this.organisation = options.organisation && options.organisation !== 'default' ? options.organisation : undefined;
+    this.extEntityType = this.organisation ? `Appeal:${this.organisation}` : 'Appeal';
     this.client = new DirectumClient(options);
     this.lookups = new DirectumLookups(this.client);
     this.metadata = new DirectumMetadataCache(this.client, options.directories?.ttlMs);
@@ -82,7 +93,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') }, ...files];
     await this.attachVersions(card.Id, expected, card.resumed);
     await this.client.create('IExternalEntityLinks', {
-      EntityId: card.Id, EntityType: this.entityType, ExtEntityId: String(posId), ExtEntityType: 'Appeal', ExtSystemId: EXT_SYSTEM_ID,
+      EntityId: card.Id, EntityType: this.entityType, ExtEntityId: String(posId), ExtEntityType: this.extEntityType, ExtSystemId: EXT_SYSTEM_ID,
     });
     const registered = card.RegistrationNumber ? card : await this.client.get(`IRequests(${card.Id})`, { select: 'Id,RegistrationNumber,RegistrationDate' });
     this.logger?.info({ posId, edmsId: card.Id, files: files.length }, 'appeal registered in Directum');
@@ -109,7 +120,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
       if (links.size === 0) continue;
       const posByRequest = new Map([...links].map(([posId, requestId]) => [requestId, posId]));
       const { value } = await this.client.list('IRequests', { filter: anyOf('Id', [...posByRequest.keys()]), select: PROGRESS_SELECT, expand: PROGRESS_EXPAND });
-      for (const row of value) progress.push(toProgress(posByRequest.get(row.Id)!, this.parseProgress(row)));
+      for (const row of value) progress.push(this.withOrganisation(toProgress(posByRequest.get(row.Id)!, this.parseProgress(row))));
     }
     return progress;
   }
@@ -124,7 +135,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const [after, afterId] = parseCheckpoint(checkpoint);
     const since = `(Modified gt ${after} or (Modified eq ${after} and Id gt ${afterId}))`;
     const { value } = await this.client.list('IRequests', {
-      filter: `contains(Note,${odataString('[POS:')}) and ${since}`,
+      filter: `contains(Note,${odataString(markerPrefix(this.organisation))}) and ${since}`,
       select: PROGRESS_SELECT,
       expand: PROGRESS_EXPAND,
       orderby: 'Modified asc,Id asc',
@@ -134,7 +145,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const posByRequest = new Map<number, number>();
     for (const chunk of chunks(rows.map((row) => row.Id), BATCH)) {
       const { value: links } = await this.client.list('IExternalEntityLinks', {
-        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(this.entityType)} and ${anyOf('EntityId', chunk)}`,
+        filter: `${this.linkFilter()} and ${anyOf('EntityId', chunk)}`,
         select: 'Id,EntityId,ExtEntityId',
       });
       for (const link of links) posByRequest.set(Number(link.EntityId), Number(link.ExtEntityId));
@@ -145,7 +156,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const settled = Date.now() - UNLINKED_GRACE_MS;
     const stop = rows.findIndex((row) => !posByRequest.has(row.Id) && Date.parse(String(row.Modified)) > settled);
     const kept = stop === -1 ? rows : rows.slice(0, stop);
-    const items = kept.filter((row) => posByRequest.has(row.Id)).map((row) => toProgress(posByRequest.get(row.Id)!, row));
+    const items = kept.filter((row) => posByRequest.has(row.Id)).map((row) => this.withOrganisation(toProgress(posByRequest.get(row.Id)!, row)));
     const last = kept.at(-1);
     return { items, checkpoint: last ? `${last.Modified}|${last.Id}` : checkpoint ?? EPOCH_CHECKPOINT, done: stop !== -1 || rows.length < limit };
   }
@@ -198,10 +209,19 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     this.client.close();
   }
 
+  private withOrganisation(progress: EdmsProgress): EdmsProgress {
+    return this.organisation ? { ...progress, organisation: this.organisation } : progress;
+  }
+
   private parseProgress(row: ODataEntity) {
     const parsed = progressRequestSchema.safeParse(row);
     if (!parsed.success) throw new PermanentError(`Directum IRequests(${row.Id}) has an unexpected shape`, [], { system: 'directum-rx' });
     return parsed.data;
+  }
+
+  /** This organisation's ПОС links. Older links of `default` were all written as ExtEntityType `Appeal`. */
+  private linkFilter(): string {
+    return `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(this.entityType)} and ExtEntityType eq ${odataString(this.extEntityType)}`;
   }
 
   /** posId → IRequests Id from the ПОС links (the newest link wins if a card was ever re-made). */
@@ -209,7 +229,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const result = new Map<number, number>();
     for (const chunk of chunks(posIds, BATCH)) {
       const { value } = await this.client.list('IExternalEntityLinks', {
-        filter: `ExtSystemId eq ${odataString(EXT_SYSTEM_ID)} and EntityType eq ${odataString(this.entityType)} and ${anyOf('ExtEntityId', chunk.map(String))}`,
+        filter: `${this.linkFilter()} and ${anyOf('ExtEntityId', chunk.map(String))}`,
         select: 'Id,EntityId,ExtEntityId',
         orderby: 'Id asc',
       });
@@ -220,7 +240,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
 
   private async findMarkedCard(posId: number): Promise<(ODataEntity & { resumed: boolean }) | undefined> {
     const { value } = await this.client.list('IRequests', {
-      filter: `contains(Note,${odataString(posMarker(posId))})`, select: 'Id,RegistrationNumber,RegistrationDate', orderby: 'Id asc', top: 1,
+      filter: `contains(Note,${odataString(posMarker(posId, this.organisation))})`, select: 'Id,RegistrationNumber,RegistrationDate', orderby: 'Id asc', top: 1,
     });
     return value[0] && { ...value[0], resumed: true };
   }
@@ -231,7 +251,7 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     if (problems.length > 0) throw referenceError(problems);
     const correspondent = record.Correspondent ? await this.lookups.personId(record.Correspondent) : undefined;
     const metadata = await this.metadata.get();
-    const body = cardBody({ posId, record, linked, correspondent, declares: (property) => !metadata || metadata.declares('IRequests', property) });
+    const body = cardBody({ posId, organisation: this.organisation, record, linked, correspondent, declares: (property) => !metadata || metadata.declares('IRequests', property) });
     for (const dropped of body.dropped) this.logger?.warn({ posId, property: dropped }, 'the installation\'s IRequest does not declare this mapped property; it is not written');
     const created = await this.client.create('IRequests', body.card);
     return { ...created, resumed: false };

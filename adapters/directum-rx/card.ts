@@ -4,10 +4,17 @@
 import type { DirectumPerson, DirectumRecord } from './record.js';
 import { LINK_FIELDS, QUESTION_FIELD } from './references.js';
 
-export const posMarker = (posId: number) => `[POS:${posId}]`;
+/**
+ * The card's ПОС marker: `[POS:<id>]` for the organisation `default`, `[POS@<key>:<id>]` for another
+ * ЛКО, so an appeal forwarded between two of the bridge's organisations is two cards, and one
+ * organisation's `contains` search never meets the other's cards.
+ */
+export const markerPrefix = (organisation?: string) => (organisation && organisation !== 'default' ? `[POS@${organisation}:` : '[POS:');
+export const posMarker = (posId: number, organisation?: string) => `${markerPrefix(organisation)}${posId}]`;
 
 export interface CardInput {
   posId: number;
+  organisation?: string;
   record: DirectumRecord;
   /** Record field → resolved directory ids, in the record's order (QUESTION_FIELD holds every question). */
   linked: ReadonlyMap<string, readonly number[]>;
@@ -17,7 +24,7 @@ export interface CardInput {
   declares(property: string): boolean;
 }
 
-export function cardBody({ posId, record, linked, correspondent, declares }: CardInput): { card: Record<string, unknown>; dropped: string[] } {
+export function cardBody({ posId, organisation, record, linked, correspondent, declares }: CardInput): { card: Record<string, unknown>; dropped: string[] } {
   const card: Record<string, unknown> = {};
   const dropped: string[] = [];
   const put = (property: string, value: unknown) => {
@@ -25,7 +32,7 @@ export function cardBody({ posId, record, linked, correspondent, declares }: Car
     if (declares(property)) card[property] = value;
     else dropped.push(property);
   };
-  const note = [posMarker(posId), record.Note];
+  const note = [posMarker(posId, organisation), record.Note];
   put('Subject', record.Subject);
   put('RequestDate', record.RequestDate);
   put('Deadline', record.Deadline);

@@ -61,6 +61,8 @@ export interface HealthChecks {
   edms(): Promise<void>;
   /** The mapping in use resolves in the EDMS (throws EDMS_REFERENCE_UNKNOWN naming how many values do not). */
   mapping?(): Promise<void>;
+  /** With several organisations: each one's ПOС check (then `pos` is all of them). */
+  organisations?: Record<string, () => Promise<void>>;
 }
 
 /** The last check of the mapping in use against the EDMS, for GET /api/status. */
@@ -85,7 +87,9 @@ export interface AdminDeps {
   sync: { trigger(): Promise<{ jobId: string }> };
   mappings: MappingService;
   failed: {
-    list(): Promise<FailedJobView[]>;
+    list(filter?: { organisation?: string }): Promise<FailedJobView[]>;
+    /** The organisations' keys, to tell an unknown one in a filter. */
+    organisations?: readonly string[];
     /** false: no failed job with that id. */
     retry(id: string): Promise<boolean>;
     /** false: no failed job with that id. */

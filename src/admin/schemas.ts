@@ -35,6 +35,8 @@ export const emptyBody = z.object({}).strict().nullish();
 
 export const appealViewSchema = z.object({
   posId: z.number().int(),
+  organisation: z.string().optional().describe('The organisation (ЛКО) whose appeal it is; with several, also the others holding the same ПОС id in `alsoIn`'),
+  alsoIn: z.array(z.string()).optional(),
   state: z.string(),
   edmsId: z.string().optional(),
   regNumber: z.string().optional(),
@@ -89,6 +91,7 @@ export const historyEntrySchema = z.object({ version: z.string(), author: z.stri
 
 export const failedJobSchema = z.object({
   id: z.string(),
+  organisation: z.string().optional(),
   queue: z.string(),
   name: z.string(),
   posId: z.number().int().optional(),
@@ -109,7 +112,17 @@ export const checkResultSchema = z.object({
   ms: z.number(),
 });
 
-const checksShape = { redis: checkResultSchema, pos: checkResultSchema, edms: checkResultSchema, mapping: checkResultSchema.optional() };
+const checksShape = {
+  redis: checkResultSchema,
+  pos: checkResultSchema.describe('Every organisation reaches ПОС with its credentials'),
+  edms: checkResultSchema,
+  mapping: checkResultSchema.optional(),
+  organisations: z.record(z.string(), checkResultSchema).optional().describe('ПОС per organisation (ЛКО), when there are several'),
+};
+
+export const failedQuerySchema = z
+  .object({ organisation: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be an organisation key ([a-z0-9-]{1,32})').optional() })
+  .strict();
 
 export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -120,7 +133,10 @@ const checkDetailSchema = checkResultSchema.extend({ message: z.string().optiona
 
 export const statusSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ redis: checkDetailSchema, pos: checkDetailSchema, edms: checkDetailSchema, mapping: checkDetailSchema.optional() }),
+  checks: z.object({
+    redis: checkDetailSchema, pos: checkDetailSchema, edms: checkDetailSchema, mapping: checkDetailSchema.optional(),
+    organisations: z.record(z.string(), checkDetailSchema).optional(),
+  }),
   mapping: z
     .object({
       mapping: z.string(),

@@ -102,12 +102,14 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .command('list')
     .description('list failed jobs with their appeal id and last error')
     .option('--json', 'print as JSON', false)
-    .action(async (options: { json: boolean }) => setCode(await failedList(io, configFor(io, 'tool'), options)));
+    .option('--organisation <key>', "only this organisation's (ЛКО's) failed jobs")
+    .action(async (options: { json: boolean; organisation?: string }) => setCode(await failedList(io, configFor(io, 'tool'), options)));
   failed
     .command('retry [id]')
-    .description('replay one failed job, or all with --all')
+    .description('replay one failed job, all with --all, or all of one organisation with --organisation KEY')
     .option('--all', 'replay every failed job', false)
-    .action(async (id: string | undefined, options: { all: boolean }) => setCode(await failedRetry(io, configFor(io, 'tool'), id, options)));
+    .option('--organisation <key>', "replay every failed job of this organisation (ЛКО)")
+    .action(async (id: string | undefined, options: { all: boolean; organisation?: string }) => setCode(await failedRetry(io, configFor(io, 'tool'), id, options)));
 
   program
     .command('reseal')

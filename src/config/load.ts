@@ -11,6 +11,9 @@ import {
   parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, URL_SECRET_SETTINGS, settingsSchema, splitList, type Settings,
 } from './schema.js';
 import type { Schedule } from './schedule.js';
+import { DEFAULT_ORGANISATION, parseOrganisations, resolveOrganisations, type OrganisationConfig, type RawOrganisation } from './organisations.js';
+
+export { DEFAULT_ORGANISATION, type OrganisationConfig } from './organisations.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
 export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal';
@@ -68,6 +71,11 @@ export interface BridgeConfig {
     totalTimeoutMs?: number;
   };
   proxy: { httpsProxy?: string; noProxy?: string };
+  /**
+   * The ЛКО this bridge serves, each with its own ПОС credentials (pos.clientId/clientSecret are the
+   * first one's). One organisation from POS_CLIENT_ID/POS_CLIENT_SECRET has the key `default`.
+   */
+  organisations: OrganisationConfig[];
   edms: EdmsConfig;
   mappingsDir: string;
   /** Longest one appeal's mapping may run in a worker thread before it is stopped (MAPPING_TIMEOUT). */
@@ -110,7 +118,13 @@ export interface LoadOptions {
 
 type RawSettings = Record<string, string>;
 
-function readYaml(path: string, problems: string[]): { settings: RawSettings; topology?: RedisTopology } {
+interface YamlConfig {
+  settings: RawSettings;
+  topology?: RedisTopology;
+  organisations?: RawOrganisation[];
+}
+
+function readYaml(path: string, problems: string[]): YamlConfig {
   if (!existsSync(path)) {
     problems.push(`BRIDGE_CONFIG: file not found: ${path}`);
     return { settings: {} };
@@ -129,8 +143,11 @@ function readYaml(path: string, problems: string[]): { settings: RawSettings; to
   }
   const settings: RawSettings = {};
   let topology: RedisTopology | undefined;
+  let organisations: RawOrganisation[] | undefined;
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-    if (key === 'redis') {
+    if (key === 'organisations') {
+      organisations = parseOrganisations(value, problems);
+    } else if (key === 'redis') {
       const parsed = redisTopologySchema.safeParse(value);
       if (parsed.success) topology = parsed.data;
       else problems.push(...parsed.error.issues.map((i) => `BRIDGE_CONFIG: redis.${i.path.join('.')}: ${i.message}`));
@@ -140,7 +157,7 @@ function readYaml(path: string, problems: string[]): { settings: RawSettings; to
       settings[key] = String(value);
     }
   }
-  return { settings, topology };
+  return { settings, topology, organisations };
 }
 
 function pickKnown(source: NodeJS.ProcessEnv | Record<string, string>): RawSettings {
@@ -153,14 +170,22 @@ function pickKnown(source: NodeJS.ProcessEnv | Record<string, string>): RawSetti
 }
 
 /** Settings that must be present for a command; checked on the raw values so that every problem shows at once. */
-function requireFor(raw: RawSettings, command: Command, problems: string[]): void {
+function requireFor(raw: RawSettings, command: Command, problems: string[], several: boolean): void {
   const missing = (name: string, why: string) => {
     if (!raw[name]) problems.push(`${name}: is required ${why}`);
   };
+  if (several) {
+    // Two sources of credentials would leave it unclear which ЛКО a job belongs to.
+    for (const name of ['POS_CLIENT_ID', 'POS_CLIENT_SECRET']) {
+      if (raw[name]) problems.push(`${name}: must not be set when BRIDGE_CONFIG lists organisations: (give that ЛКО an entry there, key default keeps its jobs)`);
+    }
+  }
   if (command === 'start' || command === 'sync') {
     missing('POS_PLATFORM_CLIENT', '(the platform client pair id:secret)');
-    missing('POS_CLIENT_ID', "(the organisation's ClientID)");
-    missing('POS_CLIENT_SECRET', "(the organisation's SecretKey)");
+    if (!several) {
+      missing('POS_CLIENT_ID', "(the organisation's ClientID)");
+      missing('POS_CLIENT_SECRET', "(the organisation's SecretKey)");
+    }
     missing('EDMS', '(directum-rx or delo)');
     missing('DATA_KEY', `for ${command} (32-byte key that encrypts personal data in Redis)`);
   }
@@ -202,17 +227,20 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   const command = options.command ?? 'tool';
   const problems: string[] = [];
 
-  const yaml = env.BRIDGE_CONFIG ? readYaml(env.BRIDGE_CONFIG, problems) : { settings: {} };
+  const yaml: YamlConfig = env.BRIDGE_CONFIG ? readYaml(env.BRIDGE_CONFIG, problems) : { settings: {} };
   const dotenvPath = options.dotenvPath === undefined ? resolve('.env') : options.dotenvPath;
-  const dotenv = dotenvPath && existsSync(dotenvPath) ? pickKnown(parseDotenv(readFileSync(dotenvPath))) : {};
+  const dotenvAll = dotenvPath && existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const dotenv = pickKnown(dotenvAll);
   const merged = { ...yaml.settings, ...dotenv, ...pickKnown(env) };
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
   }
-  requireFor(merged, command, problems);
+  requireFor(merged, command, problems, yaml.organisations !== undefined);
   checkOriginSchemes(merged, problems);
+  const organisations = yaml.organisations ? resolveOrganisations(yaml.organisations, { ...dotenvAll, ...env }, problems) : undefined;
+  if (organisations) checkOrganisationMappings(organisations, resolve(merged.MAPPINGS_DIR ?? './mappings'), problems);
   if (yaml.topology?.cluster?.length && !/\{[^}]+\}/.test(merged.QUEUE_PREFIX ?? 'pos-bridge')) {
     // On a Cluster every key of one queue or appeal must hash to one slot (BullMQ and MULTI need it).
     problems.push('QUEUE_PREFIX: must hold a hash tag, e.g. {pos-bridge}, when Redis Cluster is configured');
@@ -222,12 +250,24 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     const order = (line: string) => SETTING_NAMES.indexOf(line.split(':')[0] as (typeof SETTING_NAMES)[number]);
     throw new ConfigError(problems.sort((a, b) => order(a) - order(b)));
   }
-  return toConfig(parsed.data, yaml.topology);
+  return toConfig(parsed.data, yaml.topology, organisations);
+}
+
+/** A mapping an organisation names must be a file in MAPPINGS_DIR (the API may add one later, not at start). */
+function checkOrganisationMappings(organisations: OrganisationConfig[], dir: string, problems: string[]): void {
+  organisations.forEach((org, index) => {
+    if (org.mapping && !['.yaml', '.yml'].some((ext) => existsSync(resolve(dir, `${org.mapping}${ext}`)))) {
+      problems.push(`BRIDGE_CONFIG: organisations[${index}] (${org.key}).mapping: no mapping "${org.mapping}" in ${dir} (${org.mapping}.yaml)`);
+    }
+  });
 }
 
 const MB = 1024 * 1024;
 
-function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
+function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationConfig[]): BridgeConfig {
+  const organisations: OrganisationConfig[] = listed ?? [
+    { key: DEFAULT_ORGANISATION, clientId: s.POS_CLIENT_ID ?? '', clientSecret: s.POS_CLIENT_SECRET ?? '', constants: Object.freeze({}) },
+  ];
   const edms: EdmsConfig =
     s.EDMS === 'delo'
       ? {
@@ -258,8 +298,8 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
       baseUrl: s.POS_BASE_URL.replace(/\/+$/, ''),
       platformClientId: s.POS_PLATFORM_CLIENT?.id ?? '',
       platformClientSecret: s.POS_PLATFORM_CLIENT?.secret ?? '',
-      clientId: s.POS_CLIENT_ID ?? '',
-      clientSecret: s.POS_CLIENT_SECRET ?? '',
+      clientId: organisations[0]!.clientId,
+      clientSecret: organisations[0]!.clientSecret,
       pageSize: s.POS_PAGE_SIZE,
       timeoutMs: s.POS_TIMEOUT,
       maxAttachmentBytes: s.POS_MAX_ATTACHMENT_MB * MB,
@@ -271,6 +311,7 @@ function toConfig(s: Settings, topology?: RedisTopology): BridgeConfig {
       totalTimeoutMs: s.HTTP_TOTAL_TIMEOUT,
     },
     proxy: { httpsProxy: s.HTTPS_PROXY, noProxy: s.NO_PROXY },
+    organisations,
     edms,
     mappingsDir: resolve(s.MAPPINGS_DIR),
     mappingTimeoutMs: s.MAPPING_TIMEOUT,

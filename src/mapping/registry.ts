@@ -17,7 +17,15 @@ import { DirWatch } from './dir-watch.js';
 import type { MappingEngine } from './engine.js';
 import { EvaluationPool } from './evaluation-pool.js';
 import { MappingStore, type ChangeMessage, type MappingHistoryEntry, type MappingSummary, type StoredMapping } from './store.js';
+import { effectiveSource } from './organisation-source.js';
 import type { CompiledMapping, MappingProblem, MappingResult } from './types.js';
+
+/** What of an organisation's configuration chooses its mapping. */
+export interface OrganisationMapping {
+  key: string;
+  mapping?: string;
+  constants: Readonly<Record<string, unknown>>;
+}
 
 export type { MappingHistoryEntry, MappingSummary, StoredMapping } from './store.js';
 
@@ -50,6 +58,8 @@ export class MappingRegistry {
   private readonly store: MappingStore;
   private readonly logger: Logger;
   private readonly compiled = new Map<string, MappingEngine>();
+  /** Each organisation's effective mapping, with the base version it was made from. */
+  private readonly effective = new Map<string, { key: string; mapping: CompiledMapping }>();
   private readonly loading = new Map<string, Promise<MappingEngine>>();
   /** Content hash of each file as this process last saw it on disk: a different one is an edit. */
   private readonly seen = new Map<string, string>();
@@ -127,6 +137,27 @@ export class MappingRegistry {
       this.reportedVersion = mapping.version;
       this.options.metrics?.setMappingVersion(mapping.name, mapping.version);
     }
+    return mapping;
+  }
+
+  /**
+   * The mapping an organisation uses: its own (`mapping:`) or the one named after the EDMS, with its
+   * constants overridden (organisation-source.ts). Compiled once per version of the file.
+   */
+  async forOrganisation(organisation: OrganisationMapping, kind: EdmsKind): Promise<CompiledMapping> {
+    const base = await this.active(organisation.mapping ?? kind);
+    if (base.target !== kind) {
+      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" is for ${base.target}, but EDMS is ${kind}`, false);
+    }
+    if (Object.keys(organisation.constants).length === 0) return base;
+    const key = `${organisation.key}@${base.version}`;
+    const cached = this.effective.get(organisation.key);
+    if (cached?.key === key) return cached.mapping;
+    const { mapping, problems } = compileMapping(effectiveSource(base.source, organisation.constants), `${base.name}.yaml`, this.compileOptions);
+    if (!mapping) {
+      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" with its constants is invalid: ${problems.map(formatProblem).join('; ')}`, false);
+    }
+    this.effective.set(organisation.key, { key, mapping });
     return mapping;
   }
 

@@ -51,6 +51,10 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
 };
 
 export interface PipelineContext {
+  /** The organisation (ЛКО) whose appeals these jobs carry (organisation.ts). */
+  organisation: string;
+  /** That organisation's constants from BRIDGE_CONFIG (the EDMS adapter may read some, e.g. «Дело»'s recipient). */
+  organisationConstants: Readonly<Record<string, unknown>>;
   pos: PosApi;
   adapter: EdmsAdapter<unknown>;
   mappings: MappingSource;

@@ -5,6 +5,7 @@ import { drainAppeals } from '../pos/pull.js';
 import { safeMessage } from '../redact.js';
 import type { PosAppeal } from '../pos/schemas.js';
 import type { MalformedAppealReport, PipelineContext } from './context.js';
+import { DEFAULT_ORGANISATION } from './organisation.js';
 import { jobOptions, pushJobId, registerJobId } from './queues.js';
 import { deriveSteps, missingSteps } from './status.js';
 import type { EdmsProgress } from '../../adapters/contract.js';
@@ -57,7 +58,7 @@ async function recordMalformed(ctx: PipelineContext, report: MalformedAppealRepo
   const code = report.code ?? 'MALFORMED_APPEAL';
   const firstTime = report.id === undefined ? true : await ctx.store.recordMalformed(String(report.id), report.issues, new Date(), code);
   if (firstTime) {
-    ctx.metrics.appealsSetAside.inc({ reason: code });
+    ctx.metrics.appealsSetAside.inc({ organisation: ctx.organisation, reason: code });
     ctx.logger.warn({ posId: report.id, code, issues: report.issues }, 'appeal from ПОС set aside at intake');
   }
 }
@@ -91,7 +92,7 @@ async function handOn(ctx: PipelineContext, appeal: PosAppeal, hooks: EnqueueHoo
   const firstTime = await ctx.store.markQueued(appeal.id);
   const state = firstTime ? undefined : (await ctx.store.get(appeal.id))?.state;
   await enqueueRegister(ctx, appeal, sealed, state === 'accepted' || state === 'answered', hooks);
-  if (firstTime) ctx.metrics.appealsPulled.inc();
+  if (firstTime) ctx.metrics.appealsPulled.inc({ organisation: ctx.organisation });
   return true;
 }
 
@@ -119,13 +120,19 @@ export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, 
   await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry), jobId });
 }
 
+/** An EDMS shared by several organisations reports every one's records; each pipeline takes its own. */
+function isOurs(ctx: PipelineContext, progress: EdmsProgress): boolean {
+  return (progress.organisation ?? DEFAULT_ORGANISATION) === ctx.organisation;
+}
+
 export async function processWatch(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<{ changed: number }> {
   let checkpoint = await ctx.store.checkpoint();
   let changed = 0;
   for (;;) {
     const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
-    for (const progress of batch.items) await enqueuePush(ctx, progress, hooks);
-    changed += batch.items.length;
+    const ours = batch.items.filter((progress) => isOurs(ctx, progress));
+    for (const progress of ours) await enqueuePush(ctx, progress, hooks);
+    changed += ours.length;
     // Saved only after the pushes are queued: a crash here re-reads the batch, never skips it.
     if (batch.checkpoint !== checkpoint) await ctx.store.saveCheckpoint(batch.checkpoint);
     checkpoint = batch.checkpoint;
@@ -170,7 +177,7 @@ export async function processReconcile(ctx: PipelineContext): Promise<ReconcileR
   let checkpoint: string | null = null;
   for (;;) {
     const batch = await ctx.adapter.listChanged(checkpoint, ctx.settings.watchBatch);
-    for (const progress of batch.items) {
+    for (const progress of batch.items.filter((item) => isOurs(ctx, item))) {
       if (!(await ctx.store.has(progress.posId))) {
         await adopt(ctx, progress, mapping.statusMap);
         report.adopted += 1;
@@ -188,7 +195,7 @@ export async function processReconcile(ctx: PipelineContext): Promise<ReconcileR
   const open = await ctx.store.openAppeals();
   for (let i = 0; i < open.length; i += 50) {
     const ids = open.slice(i, i + 50);
-    const found = new Set((await ctx.adapter.readProgress(ids)).map((p) => p.posId));
+    const found = new Set((await ctx.adapter.readProgress(ids)).filter((p) => isOurs(ctx, p)).map((p) => p.posId));
     for (const posId of ids) if (!found.has(posId)) report.missingInEdms.push(posId);
   }
   for (const posId of report.missingInEdms) {

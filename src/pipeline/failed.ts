@@ -8,8 +8,12 @@ import { parseFailureReason } from './job-errors.js';
 import type { BridgeQueues } from './queues.js';
 import type { AppealStore } from './store.js';
 
+type MalformedRecord = Awaited<ReturnType<AppealStore['malformed']>>[number];
+
 export interface FailedEntry {
   id: string;
+  /** The organisation (ЛКО) whose job or appeal it is. */
+  organisation: string;
   queue: string;
   name: string;
   posId?: number;
@@ -18,7 +22,8 @@ export interface FailedEntry {
   error: { code: string; message: string };
 }
 
-const MALFORMED = 'malformed';
+/** Malformed appeals' ids: `malformed.<id>` for `default`, as always; `malformed-<key>.<id>` for another organisation. */
+const malformedPrefix = (organisation: string) => (organisation === 'default' ? 'malformed' : `malformed-${organisation}`);
 
 /** Reasons are sanitized when written; once more on the way out, for entries an older version wrote. */
 function safeReason(reason: string | undefined): { code: string; message: string } {
@@ -27,10 +32,11 @@ function safeReason(reason: string | undefined): { code: string; message: string
 }
 
 /** The failed-list entry of a job that failed for good. */
-export function failedEntryOf(queue: Queue, job: Job): FailedEntry {
+export function failedEntryOf(queue: Queue, job: Job, organisation = 'default'): FailedEntry {
   const data = job.data as { posId?: unknown };
   return {
     id: `${queue.name}.${job.id}`,
+    organisation,
     queue: queue.name,
     name: job.name,
     posId: typeof data.posId === 'number' ? data.posId : undefined,
@@ -40,29 +46,37 @@ export function failedEntryOf(queue: Queue, job: Job): FailedEntry {
   };
 }
 
+/** The failed-list entry of an appeal set aside at intake. */
+export function malformedEntryOf(organisation: string, bad: MalformedRecord): FailedEntry {
+  const posId = Number(bad.id);
+  return {
+    id: `${malformedPrefix(organisation)}.${bad.id}`,
+    organisation,
+    queue: 'pull',
+    name: 'malformed-appeal',
+    posId: Number.isInteger(posId) ? posId : undefined,
+    attemptsMade: 1,
+    failedAt: bad.at,
+    error: { code: bad.code, message: safeMessage(bad.issues.join('; ')) },
+  };
+}
+
 export class FailedJobs {
+  private readonly malformedId: string;
+
   constructor(
     private readonly queues: BridgeQueues,
     private readonly store: AppealStore,
-  ) {}
+  ) {
+    this.malformedId = malformedPrefix(queues.organisation);
+  }
 
   async list(limit = 1000): Promise<FailedEntry[]> {
     const entries: FailedEntry[] = [];
     for (const queue of [this.queues.register, this.queues.push] as Queue[]) {
-      for (const job of await queue.getFailed(0, limit - 1)) entries.push(failedEntryOf(queue, job));
+      for (const job of await queue.getFailed(0, limit - 1)) entries.push(failedEntryOf(queue, job, this.queues.organisation));
     }
-    for (const bad of await this.store.malformed()) {
-      const posId = Number(bad.id);
-      entries.push({
-        id: `${MALFORMED}.${bad.id}`,
-        queue: 'pull',
-        name: 'malformed-appeal',
-        posId: Number.isInteger(posId) ? posId : undefined,
-        attemptsMade: 1,
-        failedAt: bad.at,
-        error: { code: bad.code, message: safeMessage(bad.issues.join('; ')) },
-      });
-    }
+    for (const bad of await this.store.malformed()) entries.push(malformedEntryOf(this.queues.organisation, bad));
     return entries.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
   }
 
@@ -78,7 +92,7 @@ export class FailedJobs {
 
   /** Replays one failed entry; false when there is no such failed entry. */
   async retry(id: string): Promise<boolean> {
-    if (id.startsWith(`${MALFORMED}.`)) return this.store.forgetMalformed(id.slice(MALFORMED.length + 1));
+    if (id.startsWith(`${this.malformedId}.`)) return this.store.forgetMalformed(id.slice(this.malformedId.length + 1));
     const found = await this.find(id);
     if (!found) return false;
     await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
@@ -92,10 +106,39 @@ export class FailedJobs {
   }
 
   async remove(id: string): Promise<boolean> {
-    if (id.startsWith(`${MALFORMED}.`)) return this.store.forgetMalformed(id.slice(MALFORMED.length + 1));
+    if (id.startsWith(`${this.malformedId}.`)) return this.store.forgetMalformed(id.slice(this.malformedId.length + 1));
     const found = await this.find(id);
     if (!found) return false;
     await found.job.remove();
     return true;
+  }
+}
+
+/** The failed lists of several organisations as one: ids are unique across them (queue names carry the key). */
+export class OrganisationsFailedJobs {
+  constructor(private readonly byOrganisation: ReadonlyMap<string, FailedJobs>) {}
+
+  async list(options: { organisation?: string; limit?: number } = {}): Promise<FailedEntry[]> {
+    const entries: FailedEntry[] = [];
+    for (const [key, failed] of this.byOrganisation) {
+      if (!options.organisation || options.organisation === key) entries.push(...(await failed.list(options.limit)));
+    }
+    return entries.sort((a, b) => (b.failedAt ?? '').localeCompare(a.failedAt ?? ''));
+  }
+
+  async retry(id: string): Promise<boolean> {
+    for (const failed of this.byOrganisation.values()) if (await failed.retry(id)) return true;
+    return false;
+  }
+
+  async retryAll(organisation?: string): Promise<number> {
+    let count = 0;
+    for (const entry of await this.list({ organisation, limit: 100_000 })) if (await this.retry(entry.id)) count += 1;
+    return count;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    for (const failed of this.byOrganisation.values()) if (await failed.remove(id)) return true;
+    return false;
   }
 }

@@ -41,7 +41,7 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
     ctx.logger.info({ posId, step: step.key }, 'final answer had already landed in ПОС');
   }
   await ctx.store.recordDelivered(posId, { step: step.key, status: body.status ?? '', statusText: body.statusText, at: new Date().toISOString() });
-  ctx.metrics.pushes.inc({ status: step.kind, outcome: 'sent' });
+  ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'sent' });
 }
 
 /** Personal values of a progress snapshot: the officials, the answer, refusal and postponement texts. */
@@ -76,7 +76,7 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
       try {
         await send(ctx, posId, step);
       } catch (error) {
-        ctx.metrics.pushes.inc({ status: step.kind, outcome: 'failed' });
+        ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'failed' });
         throw error;
       }
       sent.push(step.key);

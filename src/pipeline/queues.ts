@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
+import { DEFAULT_ORGANISATION, queueNameFor } from './organisation.js';
 
 export const QUEUE_NAMES = ['control', 'register', 'push'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -75,10 +76,10 @@ export class BridgeQueues {
   readonly register: Queue<RegisterJobData>;
   readonly push: Queue<PushJobData>;
 
-  constructor(connection: ConnectionOptions, readonly prefix: string) {
-    this.control = new Queue<ControlJobData>('control', { connection, prefix });
-    this.register = new Queue<RegisterJobData>('register', { connection, prefix });
-    this.push = new Queue<PushJobData>('push', { connection, prefix });
+  constructor(connection: ConnectionOptions, readonly prefix: string, readonly organisation: string = DEFAULT_ORGANISATION) {
+    this.control = new Queue<ControlJobData>(queueNameFor('control', organisation), { connection, prefix });
+    this.register = new Queue<RegisterJobData>(queueNameFor('register', organisation), { connection, prefix });
+    this.push = new Queue<PushJobData>(queueNameFor('push', organisation), { connection, prefix });
   }
 
   all(): Queue[] {

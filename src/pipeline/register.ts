@@ -9,6 +9,7 @@ import { explainReferenceProblems } from '../mapping/against-edms.js';
 import type { CompiledMapping } from '../mapping/types.js';
 import type { PosAppeal } from '../pos/schemas.js';
 import type { PipelineContext } from './context.js';
+import { DEFAULT_ORGANISATION } from './organisation.js';
 import { failureReason } from './job-errors.js';
 import type { RegisterJobData } from './queues.js';
 
@@ -65,7 +66,7 @@ async function waitForDurability(job: Job<RegisterJobData>, token: string | unde
 async function accept(ctx: PipelineContext, posId: number): Promise<void> {
   await ctx.pos.markAccepted(posId);
   await ctx.store.markAccepted(posId);
-  ctx.metrics.appealsAccepted.inc();
+  ctx.metrics.appealsAccepted.inc({ organisation: ctx.organisation });
 }
 
 async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined, opened: { appeal?: PosAppeal }): Promise<void> {
@@ -81,12 +82,13 @@ async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, t
   const firstAttempt = await ctx.store.markRegisterAttempt(posId);
   let result;
   try {
-    result = await ctx.adapter.register({ posId, record, files, firstAttempt });
+    const organisation = ctx.organisation === DEFAULT_ORGANISATION ? undefined : { key: ctx.organisation, constants: ctx.organisationConstants };
+    result = await ctx.adapter.register({ posId, record, files, firstAttempt, ...(organisation ? { organisation } : {}) });
   } catch (error) {
     throw error instanceof BridgeError && error.code === 'EDMS_REFERENCE_UNKNOWN' ? explainReferences(ctx, mapping, error) : error;
   }
   if (result.created) {
-    ctx.metrics.appealsRegistered.inc({ edms: ctx.adapter.kind });
+    ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
     await ctx.store.coverage.record(appeal, mappingDefaults);
   }
   if (!result.durable) {
@@ -153,7 +155,7 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     const { code, message } = describeError(safe);
     if (SET_ASIDE_CODES.has(code)) {
       await ctx.store.setAside(posId, code, message);
-      ctx.metrics.appealsSetAside.inc({ reason: code });
+      ctx.metrics.appealsSetAside.inc({ organisation: ctx.organisation, reason: code });
       ctx.logger.warn({ posId, code, reason: message }, 'appeal set aside');
     } else {
       await ctx.store.recordError(posId, code, message);

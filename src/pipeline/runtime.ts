@@ -13,6 +13,7 @@ import type { RedisConnection } from '../redis.js';
 import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
 import { PayloadCipher } from './crypto.js';
 import { EdmsGate } from './edms-gate.js';
+import { DEFAULT_ORGANISATION, statePrefixFor } from './organisation.js';
 import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
 import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
@@ -32,6 +33,9 @@ export interface PipelineParts {
   logger: Logger;
   metrics?: BridgeMetrics;
   settings?: Partial<PipelineSettings> & { pageSize: number };
+  /** The organisation (ЛКО) this pipeline serves; `default` keeps the single-organisation names. */
+  organisation?: string;
+  organisationConstants?: Readonly<Record<string, unknown>>;
 }
 
 export function createPipeline(parts: PipelineParts): PipelineContext {
@@ -41,20 +45,26 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     ...parts.settings,
     pageSize: parts.settings?.pageSize ?? 20,
   };
-  const queues = new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix);
+  const organisation = parts.organisation ?? DEFAULT_ORGANISATION;
+  const queues = new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix, organisation);
   const metrics = parts.metrics ?? new BridgeMetrics({ defaultMetrics: false });
+  const statePrefix = statePrefixFor(parts.prefix, organisation);
+  const logger = organisation === DEFAULT_ORGANISATION ? parts.logger : parts.logger.child({ organisation });
   return {
+    organisation,
+    organisationConstants: parts.organisationConstants ?? {},
     pos: parts.pos,
     adapter: parts.adapter,
     mappings: parts.mappings,
-    store: new AppealStore(parts.redis, parts.prefix),
+    store: new AppealStore(parts.redis, statePrefix),
     cipher: new PayloadCipher(parts.dataKey, parts.previousDataKey ? [parts.previousDataKey] : []),
     queues,
     metrics,
-    logger: parts.logger,
+    logger,
     settings,
-    edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger: parts.logger, settings: settings.edmsGate }),
-    runs: new RunLedger(parts.redis, parts.prefix),
+    // One EDMS behind every organisation: its availability is kept once, under the bridge's prefix.
+    edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger, settings: settings.edmsGate }),
+    runs: new RunLedger(parts.redis, statePrefix),
   };
 }
 
@@ -86,6 +96,17 @@ export async function triggerControl(ctx: PipelineContext, kind: ControlJobData[
 
 export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
   return startWorkers(ctx, redis as ConnectionOptions, settings);
+}
+
+/** Workers for every organisation's queues: each ЛКО has its own, so one's backlog never queues another's appeals. */
+export function startOrganisationWorkers(contexts: readonly PipelineContext[], redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
+  const started = contexts.map((ctx) => startPipelineWorkers(ctx, redis, settings));
+  return {
+    all: started.flatMap((workers) => workers.all),
+    close: async (force = false) => {
+      await Promise.all(started.map((workers) => workers.close(force)));
+    },
+  };
 }
 
 /** Worker settings from the configuration, shared by `start` and `sync`. */

@@ -11,7 +11,7 @@ import type { Job, JobState, Queue } from 'bullmq';
 import { describeError } from '../errors.js';
 import type { PipelineContext, PosApi } from './context.js';
 import { processPull, processWatch, type EnqueueHooks, type PullReport } from './control.js';
-import { failedEntryOf, type FailedEntry } from './failed.js';
+import { failedEntryOf, malformedEntryOf, type FailedEntry } from './failed.js';
 import type { LedgerQueue } from './run-ledger.js';
 import { OutOfTime, retryWithin, withDeadline } from './within.js';
 
@@ -223,14 +223,12 @@ async function summarize(
     for (const [id, state] of jobs.ended[queueName]) {
       if (state !== 'failed') continue;
       const job = await queue.getJob(id);
-      if (job) newFailures.push(failedEntryOf(queue, job));
+      if (job) newFailures.push(failedEntryOf(queue, job, ctx.organisation));
     }
   }
   const malformed = await ctx.store.malformed();
   for (const bad of malformed) {
-    if (parts.malformedBefore.has(bad.id)) continue;
-    const posId = Number(bad.id);
-    newFailures.push({ id: `malformed.${bad.id}`, queue: 'pull', name: 'malformed-appeal', posId: Number.isInteger(posId) ? posId : undefined, attemptsMade: 1, failedAt: bad.at, error: { code: 'MALFORMED_APPEAL', message: bad.issues.join('; ') } });
+    if (!parts.malformedBefore.has(bad.id)) newFailures.push(malformedEntryOf(ctx.organisation, bad));
   }
   const failedNow = (await ctx.queues.register.getFailedCount()) + (await ctx.queues.push.getFailedCount()) + malformed.length;
 

@@ -20,7 +20,7 @@ export interface BridgeWorkers {
 }
 
 function guarded<T, R>(ctx: PipelineContext, queueName: 'control' | 'register' | 'push', run: (job: Job<T>, token?: string) => Promise<R>): Processor<T, R> {
-  const queue = ctx.queues.byName(queueName)!;
+  const queue = ctx.queues[queueName];
   return async (job, token) => {
     try {
       return await run(job, token);
@@ -45,7 +45,7 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
   const posLimiter = { max: 100_000, duration: 1000 };
 
   const control = new Worker<ControlJobData, unknown>(
-    'control',
+    ctx.queues.control.name,
     guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
       // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
       // Renewed while this process lives; if it dies mid-run, another takes over after the lock time.
@@ -63,7 +63,7 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     { ...common, concurrency: 3 },
   );
   const register = new Worker<RegisterJobData, unknown>(
-    'register',
+    ctx.queues.register.name,
     guarded<RegisterJobData, unknown>(ctx, 'register', async (job, token) => {
       const outcome = await processRegister(ctx, job, token);
       // A sync run waiting for this job counts it (run-ledger.ts).
@@ -73,7 +73,7 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     { ...common, concurrency: settings.concurrency, limiter: posLimiter },
   );
   const push = new Worker<PushJobData, unknown>(
-    'push',
+    ctx.queues.push.name,
     guarded<PushJobData, unknown>(ctx, 'push', (job, token) => processPush(ctx, job, token)),
     { ...common, concurrency: settings.concurrency, limiter: posLimiter },
   );

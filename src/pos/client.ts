@@ -47,6 +47,8 @@ export interface PosClientOptions {
   retryReads?: ReadRetry;
   /** Paces every request to ПОС (POS_RATE_LIMIT); none: unpaced. */
   limiter?: RequestLimiter;
+  /** The bridge's key of the organisation (ЛКО) whose credentials these are, for error texts. */
+  organisation?: string;
 }
 
 /** A list element that failed appealSchema or a limit. No personal data: field paths and messages only. */
@@ -108,9 +110,11 @@ export class PosClient {
   private readonly attachmentOrigins: ReadonlySet<string>;
   private readonly totalTimeoutMs: number;
   private readonly tokens: PosTokenSource;
+  private readonly organisation?: string;
 
   constructor(options: PosClientOptions) {
     this.pos = options.pos;
+    this.organisation = options.organisation;
     this.logger = options.logger;
     this.posOrigin = new URL(options.pos.baseUrl).origin;
     this.attachmentOrigins = new Set(options.pos.attachmentOrigins ?? [this.posOrigin]);
@@ -369,6 +373,12 @@ export class PosClient {
     try {
       return await send({ Authorization: `Bearer ${second}` });
     } catch (error) {
+      // A fresh token that ПОС accepted elsewhere and refuses here: this call is not this ЛКО's to
+      // make (another organisation's appeal). Retrying cannot help; saying whose token it was does.
+      if (error instanceof AxiosError && error.response?.status === 403) {
+        const organisation = this.organisation ? `organisation ${this.organisation}` : 'this organisation';
+        throw new BridgeError('POS_FORBIDDEN', `ПОС ${what}: HTTP 403 with a fresh token of ${organisation}: the appeal belongs to another organisation's cabinet`, false, { system: 'pos', status: 403 });
+      }
       const classified = classifyHttpError(withParsedErrorBody(error), 'pos', what);
       if (classified instanceof AuthError) this.tokens.invalidate(second);
       throw classified;

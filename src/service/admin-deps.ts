@@ -5,14 +5,23 @@ import { BridgeError, describeError, type ErrorCode } from '../errors.js';
 import { RedisUiSessions } from '../admin/sessions.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
-import { FailedJobs } from '../pipeline/failed.js';
+import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
 import { EDMS_NAMES } from './edms.js';
 import { safeMessage } from '../redact.js';
 
+/** One organisation's pipeline and its ПОС readiness probe. */
+export interface OrganisationWiring {
+  key: string;
+  ctx: PipelineContext;
+  posPing(): Promise<void>;
+}
+
 export interface AdminWiring {
   ctx: PipelineContext;
+  /** Every organisation; absent: `ctx` and `posPing` are the only one. */
+  organisations?: OrganisationWiring[];
   /** The mapping in use checked against the EDMS (readiness and GET /api/status). */
   mappingCheck?: EdmsMappingCheck;
   redis: RedisConnection;
@@ -34,7 +43,17 @@ async function mappingReady(check: EdmsMappingCheck): Promise<void> {
 
 export function adminDeps(wiring: AdminWiring): AdminDeps {
   const { ctx } = wiring;
-  const failed = new FailedJobs(ctx.queues, ctx.store);
+  const organisations = wiring.organisations ?? [{ key: ctx.organisation, ctx, posPing: () => wiring.posPing() }];
+  const several = organisations.length > 1;
+  const failed = new OrganisationsFailedJobs(new Map(organisations.map((org) => [org.key, new FailedJobs(org.ctx.queues, org.ctx.store)])));
+  const everyPos = async () => {
+    const results = await Promise.allSettled(organisations.map((org) => org.posPing()));
+    const down = organisations.filter((_, index) => results[index]!.status === 'rejected').map((org) => org.key);
+    if (down.length === 0) return;
+    const first = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    if (!several) throw first.reason;
+    throw new BridgeError(describeError(first.reason).code as ErrorCode, `ПОС refused or did not answer for organisation(s) ${down.join(', ')}`, true, { system: 'pos' });
+  };
   return {
     adminToken: wiring.adminToken,
     logger: wiring.logger,
@@ -43,7 +62,8 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       redis: async () => {
         await wiring.redis.ping();
       },
-      pos: () => wiring.posPing(),
+      pos: everyPos,
+      ...(several ? { organisations: Object.fromEntries(organisations.map((org) => [org.key, () => org.posPing()])) } : {}),
       // A code and the EDMS's name, never the EDMS's own text; a ping that passes lifts a recorded pause.
       edms: async () => {
         try {
@@ -60,25 +80,49 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
     mappingCheck: wiring.mappingCheck ? () => wiring.mappingCheck!.current().then((state) => state, () => null) : undefined,
     appeals: {
       get: async (posId) => {
-        const record = await ctx.store.get(posId);
-        if (!record) return null;
-        const { posId: id, lastError, ...rest } = record;
+        // The same ПОС id can be two organisations' (one forwarded it to the other): the first holder is shown.
+        const holders: { org: OrganisationWiring; record: NonNullable<Awaited<ReturnType<PipelineContext['store']['get']>>> }[] = [];
+        for (const org of organisations) {
+          const record = await org.ctx.store.get(posId);
+          if (record) holders.push({ org, record });
+        }
+        const [shown, ...others] = holders;
+        if (!shown) return null;
+        const { posId: id, lastError, ...rest } = shown.record;
         // Sanitized when written; once more on the way out, for records an older version wrote.
         const safeError = lastError && { ...lastError, message: safeMessage(lastError.message) };
-        return { posId: id, ...rest, ...(safeError ? { lastError: safeError } : {}), pushed: await ctx.store.pushedList(posId) };
+        return {
+          posId: id,
+          organisation: shown.org.key,
+          ...(others.length > 0 ? { alsoIn: others.map((other) => other.org.key) } : {}),
+          ...rest,
+          ...(safeError ? { lastError: safeError } : {}),
+          pushed: await shown.org.ctx.store.pushedList(posId),
+        };
       },
     },
-    sync: { trigger: async () => ({ jobId: await triggerControl(ctx, 'pull') }) },
+    sync: {
+      // Every organisation pulls; the answer names the first one's job (one id per organisation in the logs).
+      trigger: async () => {
+        const ids: string[] = [];
+        for (const org of organisations) ids.push(await triggerControl(org.ctx, 'pull'));
+        return { jobId: ids[0]! };
+      },
+    },
     mappings: wiring.mappings,
     failed: {
-      list: () => failed.list(),
+      list: (filter) => failed.list(filter),
+      organisations: organisations.map((org) => org.key),
       retry: (id) => failed.retry(id),
       remove: (id) => failed.remove(id),
     },
-    queues: { counts: () => ctx.queues.counts(), all: () => ctx.queues.all() },
+    queues: {
+      counts: async () => Object.assign({}, ...(await Promise.all(organisations.map((org) => org.ctx.queues.counts())))),
+      all: () => organisations.flatMap((org) => org.ctx.queues.all()),
+    },
     uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
     refreshGauges: async () => {
-      const counts = await ctx.queues.counts();
+      const counts: Record<string, Record<string, number>> = Object.assign({}, ...(await Promise.all(organisations.map((org) => org.ctx.queues.counts()))));
       for (const [queue, states] of Object.entries(counts)) {
         for (const [state, value] of Object.entries(states)) ctx.metrics.queueDepth.set({ queue, state }, value);
         ctx.metrics.failedJobs.set({ queue }, states.failed ?? 0);

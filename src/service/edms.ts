@@ -9,10 +9,22 @@ import type { Logger } from '../logging.js';
 /** The EDMS as operators call it, for messages. */
 export const EDMS_NAMES: Record<EdmsKind, string> = { 'directum-rx': 'Directum RX', delo: '«Дело»' };
 
-export async function createAdapter(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<EdmsAdapter<unknown>> {
+/**
+ * One adapter per organisation for Directum RX (each one's links and card markers carry its key);
+ * one shared by all for «Дело», whose exchange folders and inbox are one.
+ */
+export async function createAdapters(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<Map<string, EdmsAdapter<unknown>>> {
+  const adapters = new Map<string, EdmsAdapter<unknown>>();
+  const shared = config.edms.kind === 'delo' ? await createAdapter(config, deps) : undefined;
+  for (const org of config.organisations) adapters.set(org.key, shared ?? (await createAdapter(config, deps, org.key)));
+  return adapters;
+}
+
+export async function createAdapter(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }, organisation?: string): Promise<EdmsAdapter<unknown>> {
   const edms = config.edms;
   if (edms.kind === 'directum-rx') {
     return new DirectumAdapter({
+      ...(organisation ? { organisation } : {}),
       baseUrl: edms.baseUrl,
       username: edms.username,
       password: edms.password,

@@ -6,7 +6,7 @@ import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
-import { installSchedules, startPipelineWorkers, workerSettingsOf, type Role } from '../pipeline/runtime.js';
+import { installSchedules, startOrganisationWorkers, workerSettingsOf, type Role } from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { adminDeps } from './admin-deps.js';
@@ -29,15 +29,18 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   await warnOnEvictionPolicy(services.redis, logger);
   const running: RunningService = { services, stop: async () => undefined };
   if (role === 'all' || role === 'worker') {
-    running.workers = startPipelineWorkers(ctx, services.redis, workerSettingsOf(config));
+    running.workers = startOrganisationWorkers(services.organisations.map((org) => org.ctx), services.redis, workerSettingsOf(config));
   }
-  if (role === 'all' || role === 'scheduler') await installSchedules(ctx, config.schedules);
+  if (role === 'all' || role === 'scheduler') {
+    for (const org of services.organisations) await installSchedules(org.ctx, config.schedules);
+  }
   // The start-up pre-flight: a mapping value the EDMS lacks is logged at its line now, not learnt
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
   await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (role === 'all' || role === 'api') {
     const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
-    const deps = adminDeps({ ctx, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession });
+    const organisations = services.organisations.map((org) => ({ key: org.key, ctx: org.ctx, posPing: () => org.pos.fetchPage(0, 1).then(() => undefined) }));
+    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {

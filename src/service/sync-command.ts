@@ -8,7 +8,7 @@ import { createLogger } from '../logging.js';
 import { recordReferences } from '../../adapters/record-references.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
 import { FileMappings } from '../mapping/load-file.js';
-import { startPipelineWorkers, workerSettingsOf } from '../pipeline/runtime.js';
+import { startOrganisationWorkers, workerSettingsOf } from '../pipeline/runtime.js';
 import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
@@ -144,33 +144,80 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     throw error;
   }
   const services = await buildServices(config, logger, { watchMappings: false });
-  let workers: ReturnType<typeof startPipelineWorkers> | undefined;
+  let workers: ReturnType<typeof startOrganisationWorkers> | undefined;
   try {
     try {
       await checkEdms(services.ctx.adapter, preflightDeadline, preflightMs);
-      await checkPos(services.pos, preflightDeadline, preflightMs);
     } catch (error) {
       if (error instanceof PreflightFailure) return refused(error);
       throw error;
     }
+    // ПОС per organisation: one ЛКО whose credentials or cabinet fail is skipped, the others run.
+    const skipped = new Map<string, PreflightFailure>();
+    for (const org of services.organisations) {
+      try {
+        await checkPos(org.pos, preflightDeadline, preflightMs);
+      } catch (error) {
+        if (!(error instanceof PreflightFailure)) throw error;
+        if (services.organisations.length === 1) return refused(error);
+        skipped.set(org.key, error);
+        logger.error({ organisation: org.key, code: error.code }, 'organisation skipped: ПОС refused or did not answer');
+      }
+    }
+    const running = services.organisations.filter((org) => !skipped.has(org.key));
+    if (running.length === 0) {
+      for (const [key, failure] of skipped) io.stderr(`sync: organisation ${key}: ${failure.message}\n`);
+      io.stderr('sync: no organisation could reach ПОС; nothing was pulled\n');
+      return 1;
+    }
     await warnOnEvictionPolicy(services.redis, logger);
     // The EDMS answers: lift a pause an earlier run or the service recorded, and wake the appeals it held.
-    await services.ctx.edmsGate.answered();
-    workers = startPipelineWorkers(services.ctx, services.redis, workerSettingsOf(config));
-    const summary = await runSync(services.ctx, {
-      timeoutMs,
-      onProgress: io.isTTY && !options.json ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
-    });
-    if (io.isTTY && !options.json) io.stderr('\n');
-    printSummary(io, summary, options.json, EDMS_NAMES[services.ctx.adapter.kind]);
-    const code = syncExitCode(summary);
-    // --json prints the summary on stdout; the reason for a non-zero exit still goes to stderr.
-    if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, EDMS_NAMES[services.ctx.adapter.kind])}\n`);
-    return code;
+    for (const org of running) await org.ctx.edmsGate.answered();
+    workers = startOrganisationWorkers(running.map((org) => org.ctx), services.redis, workerSettingsOf(config));
+    const several = services.organisations.length > 1;
+    const summaries = await Promise.all(running.map(async (org) => ({
+      key: org.key,
+      summary: await runSync(org.ctx, {
+        timeoutMs,
+        onProgress: io.isTTY && !options.json && !several ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
+      }),
+    })));
+    if (io.isTTY && !options.json && !several) io.stderr('\n');
+    const edmsName = EDMS_NAMES[services.ctx.adapter.kind];
+    if (!several) {
+      const { summary } = summaries[0]!;
+      printSummary(io, summary, options.json, edmsName);
+      const code = syncExitCode(summary);
+      // --json prints the summary on stdout; the reason for a non-zero exit still goes to stderr.
+      if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, edmsName)}\n`);
+      return code;
+    }
+    return printOrganisations(io, summaries, skipped, options.json, edmsName);
   } finally {
     await workers?.close();
     await services.close();
   }
+}
+
+/** Several organisations: a summary each, the skipped ones with their reason; exit 1 if any failed. */
+function printOrganisations(io: CliIO, summaries: { key: string; summary: SyncSummary }[], skipped: ReadonlyMap<string, PreflightFailure>, json: boolean, edmsName: string): number {
+  const failedKeys = [...skipped.keys(), ...summaries.filter(({ summary }) => syncExitCode(summary) !== 0).map(({ key }) => key)];
+  if (json) {
+    const organisations = Object.fromEntries(summaries.map(({ key, summary }) => [key, summary]));
+    const skippedOut = Object.fromEntries([...skipped].map(([key, failure]) => [key, { code: failure.code, message: failure.message }]));
+    io.stdout(`${JSON.stringify({ organisations, skipped: skippedOut }, null, 2)}\n`);
+  } else {
+    for (const { key, summary } of summaries) {
+      io.stderr(`organisation ${key}:\n`);
+      printSummary(io, summary, false, edmsName);
+    }
+  }
+  for (const [key, failure] of skipped) io.stderr(`sync: organisation ${key} skipped: ${failure.message}\n`);
+  for (const { key, summary } of summaries) {
+    if (syncExitCode(summary) !== 0) io.stderr(`sync: organisation ${key}: ${reasonOf(summary, edmsName)}\n`);
+  }
+  if (failedKeys.length > 0) io.stderr(`sync: ${failedKeys.length} of ${summaries.length + skipped.size} organisations did not finish cleanly: ${failedKeys.join(', ')}\n`);
+  return failedKeys.length > 0 ? 1 : 0;
 }
 
 function reasonOf(summary: SyncSummary, edmsName: string): string {

@@ -1,17 +1,17 @@
 // Builds the bridge's parts from a validated configuration: Redis, the ПОС client, the EDMS
 // adapter, the mapping registry and the pipeline context every role shares.
 import type { Logger } from 'pino';
-import type { BridgeConfig } from '../config/load.js';
+import type { BridgeConfig, OrganisationConfig } from '../config/load.js';
 import { MappingRegistry } from '../mapping/registry.js';
 import { DEFAULT_READ_RETRY } from '../http/client.js';
 import { RedisRateLimiter } from '../http/rate-limit.js';
 import { BridgeMetrics } from '../metrics.js';
-import type { PipelineContext, PipelineSettings } from '../pipeline/context.js';
+import type { MappingSource, PipelineContext, PipelineSettings } from '../pipeline/context.js';
 import { createPipeline } from '../pipeline/runtime.js';
 import { PosClient } from '../pos/client.js';
 import { connectRedis, type RedisConnection } from '../redis.js';
 import { EdmsMappingCheck } from './checked-mappings.js';
-import { createAdapter } from './edms.js';
+import { createAdapters } from './edms.js';
 
 const CLOSE_STEP_MS = 5000;
 
@@ -22,15 +22,25 @@ export async function withinTime(work: Promise<unknown>, ms: number): Promise<vo
   clearTimeout(timer);
 }
 
+/** One organisation's (ЛКО's) own part of the bridge: its ПОС client, token and pipeline. */
+export interface OrganisationServices {
+  key: string;
+  pos: PosClient;
+  ctx: PipelineContext;
+}
+
 export interface Services {
   config: BridgeConfig;
   logger: Logger;
   redis: RedisConnection;
+  /** The first organisation's ПОС client and pipeline (the only ones of a single-organisation bridge). */
   pos: PosClient;
   mappings: MappingRegistry;
   /** The mapping in use, checked against the EDMS's directories and metadata (readiness, PUT). */
   mappingCheck: EdmsMappingCheck;
   ctx: PipelineContext;
+  /** Every organisation in BRIDGE_CONFIG's order; one (`default`) without `organisations:`. */
+  organisations: OrganisationServices[];
   close(): Promise<void>;
 }
 
@@ -46,9 +56,9 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   const metrics = options.metrics ?? new BridgeMetrics();
   const redis = connectRedis(config.redis, logger);
   const rate = config.pos.rateLimitPerSecond;
+  // One budget for the whole bridge: every organisation's calls take slots from the same limiter.
   const limiter = rate ? new RedisRateLimiter(redis, `${config.redis.prefix}:pos-rate`, rate) : undefined;
-  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger, observer: metrics.httpObserver, retryReads: DEFAULT_READ_RETRY, limiter });
-  const adapter = await createAdapter(config, { logger, observer: metrics.httpObserver });
+  const adapters = await createAdapters(config, { logger, observer: metrics.httpObserver });
   const mappings = new MappingRegistry({
     redis,
     prefix: config.redis.prefix,
@@ -59,39 +69,62 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
     evaluationTimeoutMs: config.mappingTimeoutMs,
   });
   await mappings.start();
-  const ctx = createPipeline({
-    redis,
-    prefix: config.redis.prefix,
-    pos,
-    adapter,
-    mappings,
-    dataKey: config.dataKey,
-    previousDataKey: config.previousDataKey,
-    logger,
-    metrics,
-    settings: {
-      pageSize: config.pos.pageSize,
-      retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
-      appealLockMs: config.worker.lockMs,
-      ...options.settings,
-    },
+  const organisations = config.organisations.map((org): OrganisationServices => {
+    const orgLogger = config.organisations.length > 1 ? logger.child({ organisation: org.key }) : logger;
+    const pos = new PosClient({
+      pos: { ...config.pos, clientId: org.clientId, clientSecret: org.clientSecret },
+      organisation: org.key,
+      proxy: config.proxy,
+      logger: orgLogger,
+      observer: metrics.httpObserver,
+      retryReads: DEFAULT_READ_RETRY,
+      limiter,
+    });
+    const ctx = createPipeline({
+      redis,
+      prefix: config.redis.prefix,
+      organisation: org.key,
+      organisationConstants: org.constants,
+      pos,
+      adapter: adapters.get(org.key)!,
+      mappings: mappingSourceFor(mappings, org),
+      dataKey: config.dataKey!,
+      previousDataKey: config.previousDataKey,
+      logger,
+      metrics,
+      settings: {
+        pageSize: config.pos.pageSize,
+        retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
+        appealLockMs: config.worker.lockMs,
+        ...options.settings,
+      },
+    });
+    return { key: org.key, pos, ctx };
   });
+  const first = organisations[0]!;
   return {
     config,
     logger,
     redis,
-    pos,
+    pos: first.pos,
     mappings,
-    mappingCheck: new EdmsMappingCheck(adapter, mappings, logger),
-    ctx,
+    mappingCheck: new EdmsMappingCheck(first.ctx.adapter, mappings, logger),
+    ctx: first.ctx,
+    organisations,
     close: async () => {
       // Each step gets a bounded time: shutting down must not hang while Redis is unreachable.
       await withinTime(mappings.stop(), CLOSE_STEP_MS);
-      await withinTime(ctx.queues.close(), CLOSE_STEP_MS);
-      await withinTime(adapter.close(), CLOSE_STEP_MS);
+      for (const org of organisations) await withinTime(org.ctx.queues.close(), CLOSE_STEP_MS);
+      for (const adapter of new Set(adapters.values())) await withinTime(adapter.close(), CLOSE_STEP_MS);
       await withinTime(redis.quit(), CLOSE_STEP_MS);
       redis.disconnect();
-      pos.close();
+      for (const org of organisations) org.pos.close();
     },
   };
+}
+
+/** The organisation's mapping: the registry's own for one without a mapping or constants of its own. */
+function mappingSourceFor(mappings: MappingRegistry, org: OrganisationConfig): MappingSource {
+  if (!org.mapping && Object.keys(org.constants).length === 0) return mappings;
+  return { forTarget: (kind) => mappings.forOrganisation(org, kind) };
 }

@@ -91,6 +91,7 @@ export function progressOf(state: DeloRecordState): EdmsProgress {
   const events = orderedEvents(state.events);
   const progress: EdmsProgress = {
     posId: state.posId,
+    ...(state.organisation ? { organisation: state.organisation } : {}),
     edmsId: state.messageId,
     state: 'received',
     postponements: [],

@@ -36,6 +36,8 @@ export type DeloStatus = DeliveryStep | ProgressState;
 export interface DeloRecordState {
   version: 1;
   posId: number;
+  /** The bridge organisation the package was sent for; absent for `default`. */
+  organisation?: string;
   messageId: string;
   documentId: string;
   delivery: DeliveryStep;

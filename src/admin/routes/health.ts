@@ -24,6 +24,7 @@ export interface ReadinessChecks<C> {
   pos: C;
   edms: C;
   mapping?: C;
+  organisations?: Record<string, C>;
 }
 
 const MAX_MESSAGE_LENGTH = 300;
@@ -50,6 +51,11 @@ export async function runCheck(check: () => Promise<void>, timeoutMs: number): P
   }
 }
 
+async function checkOrganisations(checks: Record<string, () => Promise<void>>, timeoutMs: number): Promise<Record<string, CheckDetail>> {
+  const entries = await Promise.all(Object.entries(checks).map(async ([key, check]) => [key, await runCheck(check, timeoutMs)] as const));
+  return Object.fromEntries(entries);
+}
+
 export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
   const [redis, pos, edms, mapping] = await Promise.all([
     runCheck(() => health.redis(), timeoutMs),
@@ -57,7 +63,8 @@ export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
     runCheck(() => health.edms(), timeoutMs),
     health.mapping ? runCheck(() => health.mapping!(), timeoutMs) : undefined,
   ]);
-  const checks: ReadinessChecks<CheckDetail> = { redis, pos, edms, ...(mapping ? { mapping } : {}) };
+  const organisations = health.organisations ? await checkOrganisations(health.organisations, timeoutMs) : undefined;
+  const checks: ReadinessChecks<CheckDetail> = { redis, pos, edms, ...(mapping ? { mapping } : {}), ...(organisations ? { organisations } : {}) };
   const ready = Object.values(checks).every((check) => check.ok);
   return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
 }
@@ -65,7 +72,8 @@ export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
 /** Readiness without messages: an upstream's or the mapping's text never reaches an unauthenticated caller. */
 function publicView(checks: ReadinessChecks<CheckDetail>): ReadinessChecks<CheckResult> {
   const hide = ({ message: _hidden, ...shown }: CheckDetail): CheckResult => shown;
-  return { redis: hide(checks.redis), pos: hide(checks.pos), edms: hide(checks.edms), ...(checks.mapping ? { mapping: hide(checks.mapping) } : {}) };
+  const organisations = checks.organisations && Object.fromEntries(Object.entries(checks.organisations).map(([key, check]) => [key, hide(check)]));
+  return { redis: hide(checks.redis), pos: hide(checks.pos), edms: hide(checks.edms), ...(checks.mapping ? { mapping: hide(checks.mapping) } : {}), ...(organisations ? { organisations } : {}) };
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, readyTimeoutMs: number): void {

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AdminDeps } from '../deps.js';
 import {
-  appealViewSchema, authErrors, emptyBody, errorSchema, failedIdParams, failedJobSchema, posIdParams,
+  appealViewSchema, authErrors, emptyBody, errorSchema, failedIdParams, failedJobSchema, failedQuerySchema, posIdParams,
   queueCountsSchema, retriedSchema, syncStartedSchema,
 } from '../schemas.js';
 
@@ -45,11 +45,18 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.get('/failed', {
     schema: {
       tags: ['failed jobs'],
-      summary: 'Jobs that ran out of retries, with their last error',
+      summary: 'Jobs that ran out of retries, with their last error (?organisation=KEY: one ЛКО\'s)',
       security,
+      querystring: failedQuerySchema,
       response: { 200: failedJobSchema.array(), ...authErrors },
     },
-  }, async () => deps.failed.list());
+  }, async (request, reply) => {
+    const { organisation } = request.query;
+    if (organisation && deps.failed.organisations && !deps.failed.organisations.includes(organisation)) {
+      return reply.code(400).send({ error: 'unknown_organisation', message: `no organisation ${organisation} (known: ${deps.failed.organisations.join(', ')})` });
+    }
+    return deps.failed.list(organisation ? { organisation } : undefined);
+  });
 
   typed.post('/failed/:id/retry', {
     schema: {

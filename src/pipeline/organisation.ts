@@ -1,0 +1,27 @@
+// Where one organisation's jobs and state live in Redis. The organisation `default` (a bridge
+// configured with POS_CLIENT_ID) keeps the names single-organisation bridges always used, so its
+// failed-job ids, records and queues stay valid when more organisations are added beside it.
+// Every other organisation has queues of its own (`register-<key>`): BullMQ has no fair groups,
+// and a queue per organisation with its own workers is what keeps one ЛКО's backlog from holding
+// up another's appeals.
+import { DEFAULT_ORGANISATION } from '../config/organisations.js';
+
+export { DEFAULT_ORGANISATION };
+
+/** The BullMQ queue name of `base` (control, register, push) for an organisation. */
+export function queueNameFor(base: string, organisation: string = DEFAULT_ORGANISATION): string {
+  return organisation === DEFAULT_ORGANISATION ? base : `${base}-${organisation}`;
+}
+
+/** The key prefix of an organisation's appeal records, run ledger and locks. */
+export function statePrefixFor(prefix: string, organisation: string = DEFAULT_ORGANISATION): string {
+  return organisation === DEFAULT_ORGANISATION ? prefix : `${prefix}:org:${organisation}`;
+}
+
+/** The organisation a queue name belongs to, given the organisations configured. */
+export function organisationOfQueue(name: string, organisations: readonly string[]): string | undefined {
+  for (const organisation of organisations) {
+    for (const base of ['control', 'register', 'push']) if (queueNameFor(base, organisation) === name) return organisation;
+  }
+  return undefined;
+}
