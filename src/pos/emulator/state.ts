@@ -190,7 +190,8 @@ export class PosEmulatorState {
     let duplicatesAccepted = 0;
     for (const appeal of this.appeals.values()) {
       if (appeal.accepted) acceptedTotal += 1;
-      for (const held of [...appeal.previousOwners, appeal]) duplicatesAccepted += Math.max(0, held.acceptCount - 1);
+      duplicatesAccepted += Math.max(0, appeal.acceptCount - 1);
+      for (const held of appeal.previousOwners) duplicatesAccepted += Math.max(0, held.acceptCount - 1);
     }
     return {
       requests: { ...this.requests },
