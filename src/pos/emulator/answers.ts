@@ -1,14 +1,19 @@
-// The status/answer call's rules (pos-edms-api.md §4 [assumed validation]) and how each accepted
-// post is recorded in the appeal's history with a platform status code (§6).
+// The status/answer call's rules (pos-edms-api.md §4 [assumed validation]), how each accepted
+// post is recorded in the appeal's history with a platform status code (§6), and a FORWARDED final
+// answer naming another organisation of the emulator moving the appeal there.
 import { posAnswerSchema, type PosAnswer } from '../schemas.js';
+import { notYours, type Caller } from './context.js';
+import { forwardAppeal } from './custody.js';
 import type { PosEmulatorState } from './state.js';
 import type { HistoryEntry, StoredAppeal } from './types.js';
 
+type RefusalStatus = 400 | 403 | 404 | 409;
+
 export type AnswerOutcome =
   | { ok: true; entry: HistoryEntry }
-  | { ok: false; status: 400 | 404 | 409; messages: string[] };
+  | { ok: false; status: RefusalStatus; messages: string[] };
 
-const refuse = (status: 400 | 404 | 409, ...messages: string[]): AnswerOutcome => ({ ok: false, status, messages });
+const refuse = (status: RefusalStatus, ...messages: string[]): AnswerOutcome => ({ ok: false, status, messages });
 
 /** Platform status code for a post: §6's vocabulary, derived from the answer type and what came before. */
 export function platformStatus(body: PosAnswer, history: readonly HistoryEntry[]): string {
@@ -29,18 +34,20 @@ function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; mess
 }
 
 /**
- * Checks and applies one post to the appeal: 404 unknown, 409 not accepted or already finally
- * answered, 400 for a body that breaks the rules. On success the appeal's history grows by one.
+ * Checks and applies one post to the appeal: 404 unknown, 403 held by another organisation, 409 not
+ * accepted or already finally answered (by its current owner), 400 for a body that breaks the rules.
+ * On success the appeal's history grows by one.
  */
 export function applyAnswer(
   state: PosEmulatorState,
   appeal: StoredAppeal | undefined,
   pathId: string,
   rawBody: unknown,
-  by: { clientId: string; userId: number },
+  by: Caller,
   now = new Date(),
 ): AnswerOutcome {
   if (!appeal) return refuse(404, `Обращение с id ${pathId} не найдено`);
+  if (appeal.owner !== by.clientId) return refuse(403, ...notYours(`Обращение ${pathId}`).messages);
   if (!appeal.accepted) return refuse(409, `Обращение ${pathId} не принято в работу (mark-accepted не вызывался)`);
   if (appeal.finalAnswerAt) return refuse(409, `По обращению ${pathId} уже направлен окончательный ответ`);
 
@@ -53,12 +60,13 @@ export function applyAnswer(
     problems.push('postponedDate: must be in the future');
   }
   for (const fileId of body.attachmentIds ?? []) {
-    if (!state.files.has(String(fileId))) problems.push(`attachmentIds: file ${fileId} is not in file storage`);
+    // Another organisation's upload (or a citizen's attachment) is as good as absent to this one.
+    if (state.files.get(String(fileId))?.uploadedBy !== by.clientId) problems.push(`attachmentIds: file ${fileId} is not in file storage`);
   }
   if (problems.length) return refuse(400, ...problems);
 
   const entry: HistoryEntry = {
-    status: platformStatus(body, appeal.history),
+    status: platformStatus(body, appeal.history.slice(appeal.ownerHistoryStart)),
     statusText: body.statusText ?? body.status ?? null,
     createdAt: now.toISOString(),
     createdBy: by,
@@ -75,5 +83,10 @@ export function applyAnswer(
     if (file) file.temporary = false;
   }
   if (body.answer) appeal.finalAnswerAt = entry.createdAt;
+  const target = body.answer && body.appealAnswerType === 'FORWARDED' ? state.organisations.addressedBy(body.reassignmentInfo ?? '', by.clientId) : undefined;
+  if (target) {
+    entry.forwardedTo = target.clientId;
+    forwardAppeal(appeal, target, now);
+  }
   return { ok: true, entry };
 }

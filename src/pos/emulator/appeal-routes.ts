@@ -1,9 +1,9 @@
 // appeal-service: the pull queue (Spring page), mark-accepted and the status/answer post
-// (pos-edms-api.md §2–4).
+// (pos-edms-api.md §2–4), each seen from the organisation the bearer token was issued to.
 import type { FastifyInstance } from 'fastify';
 import { applyAnswer } from './answers.js';
-import { checkBearer } from './auth-routes.js';
-import { messages, type EmulatorContext } from './context.js';
+import { requireCaller } from './auth-routes.js';
+import { messages, notYours, type EmulatorContext } from './context.js';
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -21,8 +21,10 @@ const UNSORTED = { empty: true, sorted: false, unsorted: true };
 
 export function registerAppealRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   app.get('/appeal-service/edms', async (request, reply) => {
+    const caller = requireCaller(ctx, request, reply);
+    if (!caller) return reply;
     const { page, size } = pageRequest(request.query, ctx.state.settings.maxPageSize, ctx.state.settings.forcePageSize);
-    const pending = ctx.state.pending();
+    const pending = ctx.state.pending(caller.clientId);
     const served = pending.slice(page * size, page * size + size);
     const now = new Date().toISOString();
     for (const appeal of served) appeal.firstServedAt ??= now;
@@ -55,16 +57,19 @@ export function registerAppealRoutes(app: FastifyInstance, ctx: EmulatorContext)
   });
 
   app.post<{ Params: { id: string } }>('/appeal-service/edms/:id/mark-accepted', async (request, reply) => {
+    const caller = requireCaller(ctx, request, reply);
+    if (!caller) return reply;
     const appeal = ctx.state.find(request.params.id);
     if (!appeal) return reply.code(404).send(messages(`Обращение с id ${request.params.id} не найдено`));
+    if (appeal.owner !== caller.clientId) return reply.code(403).send(notYours(`Обращение ${request.params.id}`));
     ctx.state.accept(appeal);
     return reply.code(200).send();
   });
 
   app.post<{ Params: { id: string } }>('/appeal-service/edms/:id', async (request, reply) => {
-    const bearer = checkBearer(ctx, request);
-    const by = bearer.ok ? { clientId: bearer.holder.clientId, userId: bearer.userId } : { clientId: 'unknown', userId: 0 };
-    const outcome = applyAnswer(ctx.state, ctx.state.find(request.params.id), request.params.id, request.body, by);
+    const caller = requireCaller(ctx, request, reply);
+    if (!caller) return reply;
+    const outcome = applyAnswer(ctx.state, ctx.state.find(request.params.id), request.params.id, request.body, caller);
     if (!outcome.ok) {
       ctx.state.answersRefused += 1;
       return reply.code(outcome.status).send(messages(...outcome.messages));

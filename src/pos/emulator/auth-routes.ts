@@ -1,8 +1,8 @@
-// The token call (Spring Security OAuth password grant, pos-edms-api.md §1) and the bearer check
-// every other ПОС route goes through.
+// The token call (Spring Security OAuth password grant, pos-edms-api.md §1: the token is bound to
+// the organisation whose ClientID/SecretKey it was issued for) and the bearer check of every other route.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { EmulatorContext } from './context.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller, EmulatorContext } from './context.js';
 import type { IssuedToken } from './types.js';
 
 const EMULATED_USER_ID = 1_000_001;
@@ -43,10 +43,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
       return reply.code(400).send({ error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${form.grant_type ?? ''}` });
     }
     const { username = '', password = '' } = form;
-    if (!sameText(username, ctx.organisation.clientId) || !sameText(password, ctx.organisation.secret)) {
-      return reply.code(401).send({ error: 'invalid_grant', error_description: 'Bad credentials' });
-    }
-    const { token, expiresIn } = ctx.state.issueToken(username);
+    const organisation = ctx.state.organisations.authenticate(username, password);
+    if (!organisation) return reply.code(401).send({ error: 'invalid_grant', error_description: 'Bad credentials' });
+    const { token, expiresIn } = ctx.state.issueToken(organisation.clientId);
     return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send({
       access_token: token,
       token_type: 'bearer',
@@ -77,4 +76,11 @@ export function checkBearer(ctx: EmulatorContext, request: FastifyRequest): Bear
     return { ok: false, body: { error: 'invalid_token', error_description: known ? 'Access token expired' : 'Invalid access token' } };
   }
   return { ok: true, holder, userId: EMULATED_USER_ID };
+}
+
+/** The caller the bearer guard recorded; answers 401 itself if the guard somehow did not run. */
+export function requireCaller(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply): Caller | undefined {
+  const caller = ctx.callers.get(request);
+  if (!caller) void reply.code(401).send({ error: 'unauthorized', error_description: 'Full authentication is required to access this resource' });
+  return caller;
 }

@@ -2,7 +2,10 @@
 // drive an emulator started elsewhere.
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { SeedAppeal } from '../../../fixtures/generator.js';
-import type { ActiveFault, EmulatorSettings, EmulatorStats, FaultSpec, HistoryEntry } from './types.js';
+import type { OrganisationView } from './organisations.js';
+import type { ActiveFault, CustodyRecord, EmulatorOrganisation, EmulatorSettings, EmulatorStats, FaultSpec, HistoryEntry } from './types.js';
+
+export type { OrganisationView } from './organisations.js';
 
 export interface EmulatorFileMeta {
   id: string;
@@ -11,17 +14,28 @@ export interface EmulatorFileMeta {
   contentType: string;
   temporary: boolean;
   createdAt: string;
+  /** ClientID of the organisation that uploaded it; null for an appeal's seeded attachment. */
+  uploadedBy: string | null;
+}
+
+/** Which organisation a seed goes to (its clientId); default the emulator's first organisation. */
+export interface SeedTarget {
+  organisation?: string;
 }
 
 export interface EmulatorAppealView {
   appeal: Record<string, unknown>;
   raw: boolean;
+  /** ClientID of the organisation holding it now; `accepted` … `finalAnswerAt` are that organisation's. */
+  organisation: string;
   accepted: boolean;
   acceptCount: number;
   acceptedAt: string | null;
   /** When a pull page first listed the appeal. */
   firstServedAt: string | null;
   finalAnswerAt: string | null;
+  /** Every organisation that held it, oldest first; the last is the current owner. */
+  custody: CustodyRecord[];
   history: HistoryEntry[];
   /** The appeal's own (seeded) attachments. */
   attachments: EmulatorFileMeta[];
@@ -33,12 +47,15 @@ export interface EmulatorAppealSummary {
   key: string;
   id: unknown;
   raw: boolean;
+  /** ClientID of the current owner; `accepted`, `acceptCount`, `acceptedAt` are its. */
+  organisation: string;
   accepted: boolean;
   acceptCount: number;
   answered: boolean;
   historyLength: number;
   firstServedAt: string | null;
   acceptedAt: string | null;
+  custody: CustodyRecord[];
 }
 
 export class PosEmulatorControl {
@@ -61,31 +78,44 @@ export class PosEmulatorControl {
     }
   }
 
-  /** Adds (or replaces, by id) appeals; their attachments become downloadable files. */
-  async seed(appeals: readonly SeedAppeal[]): Promise<number[]> {
+  /** The emulator's organisations, first (the default seed target) first; secrets are not shown. */
+  async organisations(): Promise<OrganisationView[]> {
+    return (await this.call<OrganisationView[]>('organisations', { method: 'GET', url: '/organisations' })).data;
+  }
+
+  /** Adds an organisation cabinet at runtime; a clientId already held fails (HTTP 409). */
+  async addOrganisation(organisation: EmulatorOrganisation): Promise<OrganisationView> {
+    return (await this.call<OrganisationView>('addOrganisation', { method: 'POST', url: '/organisations', data: organisation })).data;
+  }
+
+  /** Adds (or replaces, by id) appeals of one organisation; their attachments become downloadable files. */
+  async seed(appeals: readonly SeedAppeal[], target: SeedTarget = {}): Promise<number[]> {
     const json = appeals.map((appeal) => ({
       ...appeal,
       attachments: appeal.attachments?.map((file) => ({ name: file.name, contentType: file.contentType, data: file.data.toString('base64') })),
     }));
-    return (await this.call<{ ids: number[] }>('seed', { method: 'POST', url: '/appeals', data: { appeals: json } })).data.ids;
+    const data = { appeals: json, organisation: target.organisation };
+    return (await this.call<{ ids: number[] }>('seed', { method: 'POST', url: '/appeals', data })).data.ids;
   }
 
   /** Injects objects into the pull list exactly as given, even when they break the appeal schema. */
-  async seedRaw(objects: readonly Record<string, unknown>[]): Promise<string[]> {
-    return (await this.call<{ keys: string[] }>('seedRaw', { method: 'POST', url: '/raw-appeals', data: { appeals: objects } })).data.keys;
+  async seedRaw(objects: readonly Record<string, unknown>[], target: SeedTarget = {}): Promise<string[]> {
+    const data = { appeals: objects, organisation: target.organisation };
+    return (await this.call<{ keys: string[] }>('seedRaw', { method: 'POST', url: '/raw-appeals', data })).data.keys;
   }
 
   /**
    * Injects list elements as JSON text, served verbatim inside the page: what JSON.stringify cannot
    * write (nesting thousands of levels deep) or text that is not JSON at all.
    */
-  async seedRawJson(texts: readonly string[]): Promise<string[]> {
-    return (await this.call<{ keys: string[] }>('seedRawJson', { method: 'POST', url: '/raw-appeals', data: { json: texts } })).data.keys;
+  async seedRawJson(texts: readonly string[], target: SeedTarget = {}): Promise<string[]> {
+    const data = { json: texts, organisation: target.organisation };
+    return (await this.call<{ keys: string[] }>('seedRawJson', { method: 'POST', url: '/raw-appeals', data })).data.keys;
   }
 
-  /** Generates `count` realistic appeals on the emulator; ids continue after the highest one held. */
-  async generate(count: number, seed?: number, options: { startId?: number; now?: Date } = {}): Promise<number[]> {
-    const generate = { count, seed, startId: options.startId, now: options.now?.toISOString() };
+  /** Generates `count` realistic appeals for one organisation; ids continue after the highest one held. */
+  async generate(count: number, seed?: number, options: { startId?: number; now?: Date } & SeedTarget = {}): Promise<number[]> {
+    const generate = { count, seed, startId: options.startId, now: options.now?.toISOString(), organisation: options.organisation };
     return (await this.call<{ ids: number[] }>('generate', { method: 'POST', url: '/appeals', data: { generate } })).data.ids;
   }
 

@@ -1,24 +1,33 @@
-// The emulator's own control API under /_emulator (no auth; not part of ПОС): seeding, raw
-// injection, inspection, faults, settings, token expiry and reset. See README.md.
+// The emulator's own control API under /_emulator (no auth; not part of ПОС): organisations,
+// seeding, raw injection, inspection, faults, settings, token expiry and reset. See README.md.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { generateAppeals, type SeedAppeal } from '../../../fixtures/generator.js';
 import { appealSchema } from '../schemas.js';
 import { messages, type EmulatorContext } from './context.js';
+import { appealSummary, appealView } from './control-views.js';
 import { faultSpecSchema, rateLimitSchema } from './faults.js';
-import type { StoredAppeal, StoredFile } from './types.js';
+import { organisationView } from './organisations.js';
 
+/** Seeds name their organisation by clientId; absent means the first one. */
+const organisationField = z.string().min(1).optional();
+const organisationBody = z
+  .object({ clientId: z.string().min(1), secret: z.string().min(1), opaId: z.number().int().positive().optional(), opaName: z.string().min(1).optional() })
+  .strict();
 const seedFileJson = z.object({ name: z.string().min(1), contentType: z.string().optional(), data: z.string() });
 const seedAppealJson = z.object({ id: z.number().int().positive(), attachments: z.array(seedFileJson).nullish() }).passthrough();
 const seedBody = z.union([
-  z.object({ appeals: z.array(seedAppealJson) }).strict(),
+  z.object({ appeals: z.array(seedAppealJson), organisation: organisationField }).strict(),
   z.object({
-    generate: z.object({ count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(), now: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date').optional() }).strict(),
+    generate: z.object({
+      count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(),
+      now: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date').optional(), organisation: organisationField,
+    }).strict(),
   }).strict(),
 ]);
 const rawBody = z.union([
-  z.object({ appeals: z.array(z.record(z.string(), z.unknown())) }).strict(),
-  z.object({ json: z.array(z.string()) }).strict(),
+  z.object({ appeals: z.array(z.record(z.string(), z.unknown())), organisation: organisationField }).strict(),
+  z.object({ json: z.array(z.string()), organisation: organisationField }).strict(),
 ]);
 const faultBody = z.union([faultSpecSchema, z.object({ faults: z.array(faultSpecSchema) }).strict()]);
 const settingsBody = z
@@ -34,10 +43,6 @@ const settingsBody = z
 
 function issues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
-}
-
-function fileMeta(file: StoredFile) {
-  return { id: file.id, name: file.name, size: file.data.length, contentType: file.contentType, temporary: file.temporary, createdAt: file.createdAt };
 }
 
 /** Seeds from JSON: base64 attachments to bytes, and each appeal checked against the ПОС schema. */
@@ -63,52 +68,48 @@ function toSeeds(appeals: z.infer<typeof seedAppealJson>[]): { seeds: SeedAppeal
 
 export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state, faults } = ctx;
+  const unknownOrganisation = (clientId: string | undefined) =>
+    clientId !== undefined && !state.organisations.get(clientId) ? messages(`organisation: unknown organisation ${clientId}`) : undefined;
 
-  const view = (appeal: StoredAppeal) => {
-    const answerFileIds = new Set(appeal.history.flatMap((entry) => (entry.body.attachmentIds ?? []).map(String)));
-    const filesOf = (ids: Iterable<string>) => [...ids].map((id) => state.files.get(id)).filter((f): f is StoredFile => f !== undefined).map(fileMeta);
-    return {
-      appeal: state.render(appeal, ctx.baseUrl()),
-      raw: appeal.raw,
-      accepted: appeal.accepted,
-      acceptCount: appeal.acceptCount,
-      acceptedAt: appeal.acceptedAt,
-      firstServedAt: appeal.firstServedAt,
-      finalAnswerAt: appeal.finalAnswerAt,
-      history: appeal.history,
-      attachments: filesOf(appeal.fileIds ?? []),
-      answerFiles: filesOf(answerFileIds),
-    };
-  };
+  app.get('/_emulator/organisations', async () => state.organisations.all().map(organisationView));
+  app.post('/_emulator/organisations', async (request, reply) => {
+    const body = organisationBody.safeParse(request.body);
+    if (!body.success) return reply.code(400).send(messages(...issues(body.error)));
+    const added = state.organisations.add(body.data);
+    if (!added.ok) return reply.code(409).send(messages(added.message));
+    return reply.code(201).send(organisationView(body.data));
+  });
 
   app.post('/_emulator/appeals', async (request, reply) => {
     const body = seedBody.safeParse(request.body);
     if (!body.success) return reply.code(400).send(messages(...issues(body.error)));
+    const organisation = 'generate' in body.data ? body.data.generate.organisation : body.data.organisation;
+    const unknown = unknownOrganisation(organisation);
+    if (unknown) return reply.code(400).send(unknown);
     if ('generate' in body.data) {
       const { count, seed, startId, now } = body.data.generate;
       const generated = generateAppeals(count, { seed, startId: startId ?? state.nextId(), now: now ? new Date(now) : undefined });
-      return { ids: state.seed(generated) };
+      return { ids: state.seed(generated, organisation) };
     }
     const converted = toSeeds(body.data.appeals);
     if ('problems' in converted) return reply.code(400).send(messages(...converted.problems));
-    return { ids: state.seed(converted.seeds) };
+    return { ids: state.seed(converted.seeds, organisation) };
   });
 
   app.post('/_emulator/raw-appeals', async (request, reply) => {
     const body = rawBody.safeParse(request.body);
     if (!body.success) return reply.code(400).send(messages(...issues(body.error)));
-    return { keys: 'json' in body.data ? state.seedRawJson(body.data.json) : state.seedRaw(body.data.appeals) };
+    const { organisation } = body.data;
+    const unknown = unknownOrganisation(organisation);
+    if (unknown) return reply.code(400).send(unknown);
+    return { keys: 'json' in body.data ? state.seedRawJson(body.data.json, organisation) : state.seedRaw(body.data.appeals, organisation) };
   });
 
-  app.get('/_emulator/appeals', async () =>
-    [...state.appeals.values()].map((a) => ({
-      key: a.key, id: a.record.id, raw: a.raw, accepted: a.accepted, acceptCount: a.acceptCount, answered: a.finalAnswerAt !== null, historyLength: a.history.length,
-      firstServedAt: a.firstServedAt, acceptedAt: a.acceptedAt,
-    })));
+  app.get('/_emulator/appeals', async () => [...state.appeals.values()].map(appealSummary));
 
   app.get<{ Params: { id: string } }>('/_emulator/appeals/:id', async (request, reply) => {
     const appeal = state.find(request.params.id);
-    return appeal ? view(appeal) : reply.code(404).send(messages(`no appeal ${request.params.id}`));
+    return appeal ? appealView(state, appeal, ctx.baseUrl()) : reply.code(404).send(messages(`no appeal ${request.params.id}`));
   });
 
   app.get<{ Params: { id: string } }>('/_emulator/files/:id', async (request, reply) => {

@@ -10,6 +10,7 @@ import { PosEmulatorControl } from './control-client.js';
 import { registerControlRoutes } from './control-routes.js';
 import { FaultInjector } from './faults.js';
 import { registerFileRoutes } from './file-routes.js';
+import { DEFAULT_ORGANISATION } from './organisations.js';
 import { PosEmulatorState } from './state.js';
 import type { FaultSpec, PosEmulatorOptions, PosRoute } from './types.js';
 
@@ -97,6 +98,7 @@ function installGuards(app: FastifyInstance, ctx: EmulatorContext, closing: Abor
       state.unauthorized += 1;
       return reply.code(401).header('WWW-Authenticate', `Bearer error="${bearer.body.error}"`).send(bearer.body);
     }
+    ctx.callers.set(request, { clientId: bearer.holder.clientId, userId: bearer.userId });
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -115,19 +117,20 @@ function installGuards(app: FastifyInstance, ctx: EmulatorContext, closing: Abor
 }
 
 export async function startPosEmulator(options: PosEmulatorOptions = {}): Promise<PosEmulator> {
+  const organisations = options.organisations ?? [options.organisation ?? DEFAULT_ORGANISATION];
   const state = new PosEmulatorState({
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     maxPageSize: options.maxPageSize ?? 100,
     forcePageSize: options.forcePageSize ?? null,
     rateLimit: null,
     maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
-  });
+  }, organisations);
   let url = '';
   const ctx: EmulatorContext = {
     state,
     faults: new FaultInjector(),
     platformClient: options.platformClient ?? { id: 'pos-bridge', secret: 'platform-secret' },
-    organisation: options.organisation ?? { clientId: 'demo-org', secret: 'demo-secret' },
+    callers: new WeakMap(),
     baseUrl: () => options.publicUrl?.replace(/\/+$/, '') ?? url,
   };
   const closing = new AbortController();

@@ -1,10 +1,13 @@
-// In-memory state of the ПОС emulator: appeals (the pull queue), file storage, issued tokens,
-// settings and counters. Routes and the control API both work on one instance of this.
+// In-memory state of the ПОС emulator: organisations, appeals (one pull queue per organisation),
+// file storage, issued tokens, settings and counters. Routes and the control API share one instance.
 import { randomUUID } from 'node:crypto';
 import type { SeedAppeal } from '../../../fixtures/generator.js';
+import { opaFields } from './custody.js';
 import { TokenBucket } from './faults.js';
+import { DEFAULT_ORGANISATION, OrganisationRegistry } from './organisations.js';
 import {
-  POS_ROUTES, type EmulatorSettings, type EmulatorStats, type IssuedToken, type PosRoute, type StoredAppeal, type StoredFile,
+  POS_ROUTES, type EmulatorOrganisation, type EmulatorSettings, type EmulatorStats, type IssuedToken, type PosRoute, type StoredAppeal,
+  type StoredFile,
 } from './types.js';
 
 const zeroPerRoute = (): Record<PosRoute, number> => Object.fromEntries(POS_ROUTES.map((r) => [r, 0])) as Record<PosRoute, number>;
@@ -13,7 +16,11 @@ export function downloadPath(fileId: string): string {
   return `/file-storage-service/filestorage/${encodeURIComponent(fileId)}`;
 }
 
+/** Who a stored file belongs to: the organisation that uploaded it, or the appeal it is attached to. */
+export type FileOwner = { uploadedBy: string } | { appealKey: string };
+
 export class PosEmulatorState {
+  readonly organisations: OrganisationRegistry;
   readonly appeals = new Map<string, StoredAppeal>();
   readonly files = new Map<string, StoredFile>();
   readonly tokens = new Map<string, IssuedToken>();
@@ -32,7 +39,8 @@ export class PosEmulatorState {
   /** Every appeal in pull order, sorted once per change of the set rather than once per page read. */
   private pullOrder: StoredAppeal[] | null = null;
 
-  constructor(private readonly defaults: EmulatorSettings) {
+  constructor(private readonly defaults: EmulatorSettings, organisations: readonly EmulatorOrganisation[] = [DEFAULT_ORGANISATION]) {
+    this.organisations = new OrganisationRegistry(organisations);
     this.settings = { ...defaults };
     this.limiter = defaults.rateLimit ? new TokenBucket(defaults.rateLimit) : null;
   }
@@ -43,27 +51,42 @@ export class PosEmulatorState {
     return this.settings;
   }
 
-  /** Stores seeded appeals (attachments become files); an id seen before is replaced with fresh state. */
-  seed(seeds: readonly SeedAppeal[]): number[] {
+  /** The organisation a seed goes to: the one named, else the first. Throws for an unknown one. */
+  organisation(clientId?: string): EmulatorOrganisation {
+    if (clientId === undefined) return this.organisations.first();
+    const organisation = this.organisations.get(clientId);
+    if (!organisation) throw new Error(`unknown organisation ${clientId}`);
+    return organisation;
+  }
+
+  /**
+   * Stores seeded appeals of one organisation (default the first); attachments become files, and
+   * the organisation's opaId/opaName, when it has them, replace the seed's. An id seen before is
+   * replaced with fresh state.
+   */
+  seed(seeds: readonly SeedAppeal[], clientId?: string): number[] {
+    const owner = this.organisation(clientId);
     return seeds.map((seed) => {
       const { attachments, ...rest } = seed;
-      const record: Record<string, unknown> = { ...rest };
+      const key = String(seed.id);
+      const record: Record<string, unknown> = { ...rest, ...opaFields(owner) };
       let fileIds: string[] | null = null;
       if (attachments !== undefined) {
-        fileIds = attachments.map((file) => this.addFile(file.name, file.contentType, file.data, false).id);
+        fileIds = attachments.map((file) => this.addFile(file.name, file.contentType, file.data, false, { appealKey: key }).id);
         record.attachments = []; // placeholder keeps the field's position; rendered from fileIds
       }
-      this.store(String(seed.id), record, fileIds, false);
+      this.store(key, record, fileIds, false, owner.clientId);
       return seed.id;
     });
   }
 
-  /** Stores arbitrary objects as they are, even when they break the appeal schema. */
-  seedRaw(objects: readonly Record<string, unknown>[]): string[] {
+  /** Stores arbitrary objects exactly as given (opaId/opaName untouched), even when they break the appeal schema. */
+  seedRaw(objects: readonly Record<string, unknown>[], clientId?: string): string[] {
+    const owner = this.organisation(clientId).clientId;
     return objects.map((object) => {
       const id = object.id;
       const key = typeof id === 'number' || typeof id === 'string' ? String(id) : `raw-${this.seq + 1}`;
-      this.store(key, { ...object }, null, true);
+      this.store(key, { ...object }, null, true, owner);
       return key;
     });
   }
@@ -73,7 +96,8 @@ export class PosEmulatorState {
    * that JSON.stringify cannot write back (nesting thousands of levels deep) or text that is not JSON
    * at all (the whole page then fails to parse). Keyed by the id the text parses to, else `raw-<n>`.
    */
-  seedRawJson(texts: readonly string[]): string[] {
+  seedRawJson(texts: readonly string[], clientId?: string): string[] {
+    const owner = this.organisation(clientId).clientId;
     return texts.map((text) => {
       let parsed: unknown;
       try {
@@ -83,15 +107,17 @@ export class PosEmulatorState {
       }
       const record = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
       const key = typeof record.id === 'number' || typeof record.id === 'string' ? String(record.id) : `raw-${this.seq + 1}`;
-      this.store(key, record, null, true, text);
+      this.store(key, record, null, true, owner, text);
       return key;
     });
   }
 
-  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean, rawJson?: string): void {
+  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean, owner: string, rawJson?: string): void {
     this.seq += 1;
+    const seededAt = Date.now();
     this.appeals.set(key, {
-      key, record, fileIds, raw, ...(rawJson === undefined ? {} : { rawJson }), seq: this.seq, seededAt: Date.now(), accepted: false,
+      key, record, fileIds, raw, ...(rawJson === undefined ? {} : { rawJson }), seq: this.seq, seededAt, owner,
+      ownedSince: new Date(seededAt).toISOString(), ownerHistoryStart: 0, previousOwners: [], accepted: false,
       acceptCount: 0, acceptedAt: null, firstServedAt: null, finalAnswerAt: null, history: [],
     });
     this.pullOrder = null;
@@ -107,17 +133,17 @@ export class PosEmulatorState {
     return max + 1;
   }
 
-  /** The pull queue: not yet accepted, oldest createdAt first, ties by id. */
-  pending(): StoredAppeal[] {
+  /** One organisation's pull queue: its appeals it has not accepted, oldest createdAt first, ties by id. */
+  pending(clientId: string): StoredAppeal[] {
     this.pullOrder ??= sortForPull([...this.appeals.values()]);
-    return this.pullOrder.filter((a) => !a.accepted);
+    return this.pullOrder.filter((a) => a.owner === clientId && !a.accepted);
   }
 
   find(key: string): StoredAppeal | undefined {
     return this.appeals.get(key);
   }
 
-  /** Marks accepted; counts every call so tests can tell "accepted once" from duplicates. */
+  /** Marks accepted by the current owner; counts every call so tests can tell "accepted once" from duplicates. */
   accept(appeal: StoredAppeal): void {
     appeal.acceptCount += 1;
     if (!appeal.accepted) {
@@ -126,8 +152,8 @@ export class PosEmulatorState {
     }
   }
 
-  addFile(name: string, contentType: string, data: Buffer, temporary: boolean): StoredFile {
-    const file: StoredFile = { id: randomUUID(), name, contentType, data, temporary, createdAt: new Date().toISOString() };
+  addFile(name: string, contentType: string, data: Buffer, temporary: boolean, owner: FileOwner): StoredFile {
+    const file: StoredFile = { id: randomUUID(), name, contentType, data, temporary, createdAt: new Date().toISOString(), ...owner };
     this.files.set(file.id, file);
     return file;
   }
@@ -165,6 +191,7 @@ export class PosEmulatorState {
     for (const appeal of this.appeals.values()) {
       if (appeal.accepted) acceptedTotal += 1;
       duplicatesAccepted += Math.max(0, appeal.acceptCount - 1);
+      for (const held of appeal.previousOwners) duplicatesAccepted += Math.max(0, held.acceptCount - 1);
     }
     return {
       requests: { ...this.requests },
@@ -181,8 +208,9 @@ export class PosEmulatorState {
     };
   }
 
-  /** Back to an empty platform with the start-up settings. */
+  /** Back to an empty platform with the start-up organisations and settings. */
   reset(): void {
+    this.organisations.reset();
     this.appeals.clear();
     this.pullOrder = null;
     this.files.clear();

@@ -10,7 +10,12 @@ export interface PosEmulatorOptions {
   publicUrl?: string;
   /** Basic-auth pair of the token call; default { id: 'pos-bridge', secret: 'platform-secret' }. */
   platformClient?: { id: string; secret: string };
-  /** Organisation ClientID/SecretKey of the password grant; default { clientId: 'demo-org', secret: 'demo-secret' }. */
+  /**
+   * Organisation cabinets (ЛКО) the emulator holds, each with its own ClientID/SecretKey. The first
+   * is where seeds go unless told otherwise. Default: one, { clientId: 'demo-org', secret: 'demo-secret' }.
+   */
+  organisations?: readonly EmulatorOrganisation[];
+  /** One organisation, the shorthand of earlier callers; ignored when `organisations` is given. */
   organisation?: { clientId: string; secret: string };
   /** Default 3600. */
   tokenTtlSeconds?: number;
@@ -21,6 +26,16 @@ export interface PosEmulatorOptions {
   /** Upload limit in bytes; larger files get 413. Default 50 MB. */
   maxUploadBytes?: number;
   logger?: boolean;
+}
+
+/** One organisation cabinet (ЛКО): its password-grant pair and what its appeals show in opaId/opaName. */
+export interface EmulatorOrganisation {
+  clientId: string;
+  secret: string;
+  /** When set, seeded appeals of this organisation (and those forwarded to it) carry it in `opaId`. */
+  opaId?: number;
+  /** When set, seeded appeals of this organisation (and those forwarded to it) carry it in `opaName`. */
+  opaName?: string;
 }
 
 /** ПОС routes the emulator serves; faults and statistics are kept per route. */
@@ -74,6 +89,8 @@ export interface HistoryEntry {
   createdAt: string;
   createdBy: { clientId: string; userId: number };
   body: PosAnswer;
+  /** ClientID of the emulator organisation a FORWARDED answer moved the appeal to. */
+  forwardedTo?: string;
 }
 
 export interface StoredFile {
@@ -84,6 +101,26 @@ export interface StoredFile {
   /** Uploaded and not yet referenced by an answer. */
   temporary: boolean;
   createdAt: string;
+  /** ClientID of the organisation that uploaded it; only it may download or reference the file. */
+  uploadedBy?: string;
+  /** Key of the appeal a seeded attachment belongs to; only the appeal's owner may download it. */
+  appealKey?: string;
+}
+
+/** How one organisation handled an appeal while it held it (before forwarding it on). */
+export interface CustodyRecord {
+  organisation: string;
+  /** When it came to this organisation (seeded or forwarded). */
+  since: string;
+  /** When it was forwarded away; null while the organisation still holds it. */
+  until: string | null;
+  accepted: boolean;
+  acceptCount: number;
+  acceptedAt: string | null;
+  firstServedAt: string | null;
+  finalAnswerAt: string | null;
+  /** ClientID it was forwarded to; null while held. */
+  forwardedTo: string | null;
 }
 
 export interface StoredAppeal {
@@ -103,6 +140,14 @@ export interface StoredAppeal {
   /** Insertion order: the tie-breaker of last resort and the sort time of records with no usable date. */
   seq: number;
   seededAt: number;
+  /** ClientID of the organisation that holds it now; the fields below up to `finalAnswerAt` are that organisation's. */
+  owner: string;
+  /** When the current owner got it (seeded or forwarded). */
+  ownedSince: string;
+  /** Index in `history` where the current owner's posts begin: its status codes ignore earlier owners'. */
+  ownerHistoryStart: number;
+  /** Organisations that held it before and forwarded it on, oldest first. */
+  previousOwners: CustodyRecord[];
   accepted: boolean;
   acceptCount: number;
   acceptedAt: string | null;
