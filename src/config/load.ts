@@ -146,7 +146,8 @@ function readYaml(path: string, problems: string[]): YamlConfig {
   let organisations: RawOrganisation[] | undefined;
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
     if (key === 'organisations') {
-      organisations = parseOrganisations(value, problems);
+      // Present but invalid still counts as listed: POS_CLIENT_ID is then not asked for as well.
+      organisations = parseOrganisations(value, problems) ?? [];
     } else if (key === 'redis') {
       const parsed = redisTopologySchema.safeParse(value);
       if (parsed.success) topology = parsed.data;
@@ -239,8 +240,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   }
   requireFor(merged, command, problems, yaml.organisations !== undefined);
   checkOriginSchemes(merged, problems);
+  if (yaml.organisations) checkOrganisationMappings(yaml.organisations, resolve(merged.MAPPINGS_DIR ?? './mappings'), problems);
   const organisations = yaml.organisations ? resolveOrganisations(yaml.organisations, { ...dotenvAll, ...env }, problems) : undefined;
-  if (organisations) checkOrganisationMappings(organisations, resolve(merged.MAPPINGS_DIR ?? './mappings'), problems);
   if (yaml.topology?.cluster?.length && !/\{[^}]+\}/.test(merged.QUEUE_PREFIX ?? 'pos-bridge')) {
     // On a Cluster every key of one queue or appeal must hash to one slot (BullMQ and MULTI need it).
     problems.push('QUEUE_PREFIX: must hold a hash tag, e.g. {pos-bridge}, when Redis Cluster is configured');
@@ -254,7 +255,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 }
 
 /** A mapping an organisation names must be a file in MAPPINGS_DIR (the API may add one later, not at start). */
-function checkOrganisationMappings(organisations: OrganisationConfig[], dir: string, problems: string[]): void {
+function checkOrganisationMappings(organisations: RawOrganisation[], dir: string, problems: string[]): void {
   organisations.forEach((org, index) => {
     if (org.mapping && !['.yaml', '.yml'].some((ext) => existsSync(resolve(dir, `${org.mapping}${ext}`)))) {
       problems.push(`BRIDGE_CONFIG: organisations[${index}] (${org.key}).mapping: no mapping "${org.mapping}" in ${dir} (${org.mapping}.yaml)`);
