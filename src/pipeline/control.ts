@@ -98,17 +98,25 @@ async function handOn(ctx: PipelineContext, appeal: PosAppeal, hooks: EnqueueHoo
 
 export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}): Promise<PullReport> {
   let setAside = 0;
-  const report = await drainAppeals(
-    ctx.pos,
-    async (appeal) => {
-      if (!(await handOn(ctx, appeal, hooks))) setAside += 1;
-    },
-    {
-      pageSize: ctx.settings.pageSize,
-      isInHand: (posId) => inHand(ctx, posId),
-      onMalformed: (malformed) => recordMalformed(ctx, malformed),
-    },
-  );
+  let report: Awaited<ReturnType<typeof drainAppeals>>;
+  try {
+    report = await drainAppeals(
+      ctx.pos,
+      async (appeal) => {
+        if (!(await handOn(ctx, appeal, hooks))) setAside += 1;
+      },
+      {
+        pageSize: ctx.settings.pageSize,
+        isInHand: (posId) => inHand(ctx, posId),
+        onMalformed: (malformed) => recordMalformed(ctx, malformed),
+      },
+    );
+  } catch (error) {
+    // Per organisation: one ЛКО's refused credentials or ПОС outage shows as its own 0.
+    ctx.metrics.organisationUp.set({ organisation: ctx.organisation }, 0);
+    throw error;
+  }
+  ctx.metrics.organisationUp.set({ organisation: ctx.organisation }, 1);
   const pulled = { handedOn: report.handedOn - setAside, pages: report.pages, passes: report.passes, malformed: report.malformed.length + setAside };
   if (pulled.handedOn > 0 || pulled.malformed > 0) ctx.logger.info(pulled, 'pull finished');
   return pulled;

@@ -161,6 +161,7 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
         if (!(error instanceof PreflightFailure)) throw error;
         if (services.organisations.length === 1) return refused(error);
         skipped.set(org.key, error);
+        org.ctx.metrics.organisationUp.set({ organisation: org.key }, 0);
         logger.error({ organisation: org.key, code: error.code }, 'organisation skipped: ПОС refused or did not answer');
       }
     }
