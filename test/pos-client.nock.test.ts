@@ -159,12 +159,17 @@ describe('re-authentication', () => {
       expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-2']);
     });
 
-    it(`${status} twice → AuthError, no third attempt`, async () => {
+    it(`${status} twice → ${status === 401 ? 'AuthError' : 'POS_FORBIDDEN naming the organisation'}, no third attempt`, async () => {
       tokenEndpoint(2);
       const calls = nock(BASE).post('/appeal-service/edms/7/mark-accepted').times(2).reply(status, { messages: ['denied'] });
       const third = nock(BASE).post('/appeal-service/edms/7/mark-accepted').reply(200, '');
-      const error = await caught(makeClient().markAccepted(7));
-      expect(error).toBeInstanceOf(AuthError);
+      const error = await caught(makeClient({}, { organisation: 'school-7' }).markAccepted(7));
+      if (status === 401) expect(error).toBeInstanceOf(AuthError);
+      else {
+        // A fresh token refused again: not this ЛКО's appeal; permanent, and says whose token it was.
+        expect(error).toMatchObject({ code: 'POS_FORBIDDEN', retryable: false });
+        expect((error as Error).message).toContain('organisation school-7');
+      }
       expect((error as AuthError).status).toBe(status);
       expect(calls.isDone()).toBe(true);
       expect(third.isDone()).toBe(false);

@@ -8,6 +8,7 @@ import { createLogger } from '../logging.js';
 import { checkMappingAgainstEdms } from '../mapping/against-edms.js';
 import { checkMappings, formatProblem } from '../mapping/cli.js';
 import { compileMapping } from '../mapping/compile.js';
+import { effectiveSource } from '../mapping/organisation-source.js';
 import type { MappingProblem } from '../mapping/types.js';
 import { createAdapter } from '../service/edms.js';
 import { table, type CliIO } from './io.js';
@@ -56,10 +57,14 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
           notes.push(`${file}: target ${mapping.target}, not this bridge's EDMS (${adapter.kind}); not checked against it`);
           continue;
         }
-        const report = await checkMappingAgainstEdms(source, file, adapter);
-        problems.push(...report.problems);
-        notes.push(...report.notes.map((note) => `${file}: ${note}`));
-        checked += report.checked;
+        // The file as written, then each organisation's effective mapping made from it (its constants).
+        const variants = [{ source, label: file }, ...organisationVariants(config, file, mapping.name, source)];
+        for (const variant of variants) {
+          const report = await checkMappingAgainstEdms(variant.source, variant.label, adapter);
+          problems.push(...report.problems);
+          notes.push(...report.notes.map((note) => `${variant.label}: ${note}`));
+          checked += report.checked;
+        }
       }
     });
   } catch (error) {
@@ -68,6 +73,13 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
     return 1;
   }
   return report(io, { files, problems, notes, checked }, options.json);
+}
+
+/** Organisations whose constants change this mapping: their effective sources, labelled by organisation. */
+function organisationVariants(config: BridgeConfig, file: string, name: string, source: string): { source: string; label: string }[] {
+  return config.organisations
+    .filter((org) => (org.mapping ?? config.edms.kind) === name && Object.keys(org.constants).length > 0)
+    .map((org) => ({ source: effectiveSource(source, org.constants), label: `${file} (organisation ${org.key}, with its constants)` }));
 }
 
 function report(io: CliIO, result: { files: string[]; problems: MappingProblem[]; notes: string[]; checked: number }, json: boolean): number {
