@@ -8,7 +8,7 @@ import { buildAdminApp } from '../src/admin/app.js';
 import { testRedis, uniquePrefix } from './helpers/redis.js';
 import { auth, makeFakes } from './admin-fakes.js';
 
-const STATES: JobType[] = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'];
+const STATES: JobType[] = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'];
 
 let connection: Redis;
 const extraConnections: Redis[] = [];

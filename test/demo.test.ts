@@ -47,3 +47,19 @@ describe.each(['directum-rx', 'delo'] as const)('demo with %s', (edms) => {
     rmSync(logPath, { force: true });
   }, 120_000);
 });
+
+describe('demo with several organisations', () => {
+  it('--organisations 3: three ЛКО into one «Дело», each accepted and answered with its own token', async () => {
+    const io = capture();
+    const count = 30;
+    const logPath = join(tmpdir(), `pos-bridge-demo-test-orgs-${process.pid}.log`);
+    const code = await runDemo({ edms: 'delo', appeals: count, keepRunning: false, logPath, organisations: 3 }, io);
+    expect(code, io.err()).toBe(0);
+    const summary = io.out();
+    expect(summary).toMatch(new RegExp(`accepted in ПОС\\s+${count}\\b`));
+    expect(summary).toMatch(new RegExp(`final answers\\s+${count}\\b`));
+    // The emulator refuses another cabinet's appeal with 403: 10 / 10 each means each went with its own token.
+    for (const key of ['lko-1', 'lko-2', 'lko-3']) expect(summary).toMatch(new RegExp(`${key}\\s+.+\\s+10 / 10\\b`));
+    rmSync(logPath, { force: true });
+  }, 120_000);
+});

@@ -127,9 +127,15 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices(['directum-rx', 'delo']).default('directum-rx'))
     .option('--appeals <count>', 'how many appeals to seed', '300')
     .option('--keep-running', 'leave the emulators and the bridge running after the summary (Ctrl-C to stop)', false)
-    .action(async (options: { edms: 'directum-rx' | 'delo'; appeals: string; keepRunning: boolean }) => {
+    .option('--organisations <count>', 'organisation cabinets (ЛКО) in ПОС, all into the one EDMS', '1')
+    .action(async (options: { edms: 'directum-rx' | 'delo'; appeals: string; keepRunning: boolean; organisations: string }) => {
+      const organisations = Number(options.organisations);
+      if (!Number.isInteger(organisations) || organisations < 1 || organisations > 20) {
+        io.stderr(`pos-bridge demo: --organisations must be a whole number from 1 to 20 (got "${options.organisations}")\n`);
+        return setCode(2);
+      }
       const { runDemo } = await import('../demo/demo.js');
-      setCode(await runDemo({ edms: options.edms, appeals: Number(options.appeals), keepRunning: options.keepRunning }, io));
+      setCode(await runDemo({ edms: options.edms, appeals: Number(options.appeals), keepRunning: options.keepRunning, organisations }, io));
     });
   return program;
 }

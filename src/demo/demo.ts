@@ -16,6 +16,7 @@ import { buildServices } from '../service/wiring.js';
 import { ClerkPlay } from './clerk.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './redis-server.js';
 import { startSandbox } from './sandbox.js';
+import { setUpOrganisations, seedOrganisations } from './organisations.js';
 import { collectOutcome, type DemoOutcome } from './outcome.js';
 
 export interface DemoOptions {
@@ -26,6 +27,8 @@ export interface DemoOptions {
   deadlineMs?: number;
   /** Where the bridge's JSON log goes (default a file in the temp folder). */
   logPath?: string;
+  /** Organisation cabinets (ЛКО) into the one EDMS (default 1: POS_CLIENT_ID, the organisation `default`). */
+  organisations?: number;
 }
 
 async function redisForDemo(io: CliIO): Promise<{ url: string; own?: PrivateRedis }> {
@@ -53,18 +56,24 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   // The demo edits nothing in the repo: it runs on a copy of the shipped mappings.
   cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
 
-  io.stderr(`pos-bridge demo: ${options.appeals} appeals, ПОС emulator → bridge → ${options.edms} emulator\n`);
+  const several = (options.organisations ?? 1) > 1;
+  const across = several ? ` of ${options.organisations} organisations (ЛКО)` : '';
+  io.stderr(`pos-bridge demo: ${options.appeals} appeals${across}, ПОС emulator → bridge → ${options.edms} emulator\n`);
   const redis = await redisForDemo(io);
   const sandbox = await startSandbox(options.edms, workDir);
   const prefix = `{pos-bridge-demo-${randomBytes(4).toString('hex')}}`;
-  const seeded = await sandbox.pos.control.generate(options.appeals, 2026);
-  await sandbox.pos.control.seedRaw(loadBrokenAppeals().slice(0, 2) as Record<string, unknown>[]);
+  const organisations = several ? await setUpOrganisations(sandbox.pos, options.organisations!, workDir) : undefined;
+  const seeded = organisations
+    ? await seedOrganisations(sandbox.pos, organisations.organisations, options.appeals)
+    : await sandbox.pos.control.generate(options.appeals, 2026);
+  await sandbox.pos.control.seedRaw(loadBrokenAppeals().slice(0, 2) as Record<string, unknown>[], organisations ? { organisation: organisations.organisations[0]!.clientId } : undefined);
+  const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, ...sandboxEnv } = sandbox.env;
 
   const config = loadConfig({
     command: 'start',
     dotenvPath: false,
     env: {
-      ...sandbox.env,
+      ...(organisations ? { ...sandboxEnv, ...organisations.env } : sandbox.env),
       REDIS_URL: redis.url,
       QUEUE_PREFIX: prefix,
       DATA_KEY: randomBytes(32).toString('base64'),
@@ -81,13 +90,14 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logPath, sync: false, mkdir: true }) });
   const services = await buildServices(config, logger, { settings: { durablePollMs: 200, durablePollMaxMs: 2000 } });
   const running = await startRole(config, 'all', services);
-  await triggerControl(services.ctx, 'pull');
+  const contexts = services.organisations.map((org) => org.ctx);
+  for (const ctx of contexts) await triggerControl(ctx, 'pull');
 
   const clerk = new ClerkPlay(sandbox.edms.control);
-  let outcome = await collectOutcome(sandbox.pos, services.ctx, seeded);
+  let outcome = await collectOutcome(sandbox.pos, contexts, seeded);
   let lastPrint = 0;
   while (Date.now() < deadline) {
-    outcome = await collectOutcome(sandbox.pos, services.ctx, seeded);
+    outcome = await collectOutcome(sandbox.pos, contexts, seeded);
     await clerk.tick(outcome.registeredUnfinished.filter((a) => !clerk.finished(a.posId)));
     if (io.isTTY) io.stderr(`\r${progressLine(outcome, seeded.length, Date.now() - started)}   `);
     else if (Date.now() - lastPrint > 5000) {
@@ -101,7 +111,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   const complete = outcome.finalAnswers === seeded.length && outcome.accepted === seeded.length;
   const elapsed = ((Date.now() - started) / 1000).toFixed(1);
 
-  io.stdout(`\npos-bridge demo summary (${options.edms}, ${elapsed} s)\n`);
+  io.stdout(`\npos-bridge demo summary (${options.edms}${across}, ${elapsed} s)\n`);
   io.stdout(
     table([
       ['appeals seeded in ПОС', seeded.length],
@@ -118,6 +128,10 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
       ['failed jobs', outcome.failedJobs],
     ]),
   );
+  if (organisations) {
+    io.stdout('\nper organisation (ЛКО): appeals accepted / final answers, each with its own token\n');
+    io.stdout(table(organisations.organisations.map((org) => [org.key, org.name, `${outcome.byOrganisation[org.clientId]?.accepted ?? 0} / ${outcome.byOrganisation[org.clientId]?.answered ?? 0}`])));
+  }
   io.stdout(`\nBridge log (JSON, no personal data): ${logPath}\n`);
   if (options.keepRunning && running.api) {
     io.stdout(`Admin API:   ${running.api.url}/api  (Authorization: Bearer ${config.adminToken})\n`);

@@ -3,6 +3,7 @@
 import type { PosEmulator } from '../pos/emulator/index.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs } from '../pipeline/failed.js';
+import { DEFAULT_ORGANISATION } from '../pipeline/organisation.js';
 
 export interface DemoOutcome {
   pulled: number;
@@ -17,6 +18,8 @@ export interface DemoOutcome {
   failedJobs: number;
   /** Accepted appeals whose EDMS record the clerks may act on. */
   registeredUnfinished: { posId: number; edmsId: string }[];
+  /** Per ПОС organisation (ClientID): accepted and finally answered. */
+  byOrganisation: Record<string, { accepted: number; answered: number }>;
 }
 
 async function counter(metric: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
@@ -29,7 +32,12 @@ function inOrder(statuses: { body: { answer: boolean; regNumber?: string } }[]):
   return finalAt === -1 || finalAt === statuses.length - 1;
 }
 
-export async function collectOutcome(pos: PosEmulator, ctx: PipelineContext, seeded: number[]): Promise<DemoOutcome> {
+export async function collectOutcome(pos: PosEmulator, contexts: readonly PipelineContext[], seeded: number[]): Promise<DemoOutcome> {
+  const ctx = contexts[0]!;
+  // Which pipeline holds an appeal: the one of the ЛКО that owns it in ПОС (demo keys lko-N ↔ demo-lko-N).
+  const contextOf = (owner: string | undefined) => contexts.find((candidate) => candidate.organisation !== DEFAULT_ORGANISATION && owner === `demo-${candidate.organisation}`) ?? ctx;
+  let failedJobs = 0;
+  for (const each of contexts) failedJobs += (await new FailedJobs(each.queues, each.store).list()).filter((f) => f.queue !== 'pull').length;
   const outcome: DemoOutcome = {
     pulled: await counter(ctx.metrics.appealsPulled),
     registered: await counter(ctx.metrics.appealsRegistered),
@@ -40,8 +48,9 @@ export async function collectOutcome(pos: PosEmulator, ctx: PipelineContext, see
     byAnswerType: {},
     outOfOrder: 0,
     setAside: await counter(ctx.metrics.appealsSetAside),
-    failedJobs: (await new FailedJobs(ctx.queues, ctx.store).list()).filter((f) => f.queue !== 'pull').length,
+    failedJobs,
     registeredUnfinished: [],
+    byOrganisation: {},
   };
   for (const posId of seeded) {
     const stored = pos.state.find(String(posId));
@@ -55,8 +64,11 @@ export async function collectOutcome(pos: PosEmulator, ctx: PipelineContext, see
       if (type) outcome.byAnswerType[type] = (outcome.byAnswerType[type] ?? 0) + 1;
     }
     if (!inOrder(stored.history)) outcome.outOfOrder += 1;
+    const tally = (outcome.byOrganisation[stored.owner] ??= { accepted: 0, answered: 0 });
+    if (stored.accepted) tally.accepted += 1;
+    if (stored.finalAnswerAt) tally.answered += 1;
     if (stored.accepted && !stored.finalAnswerAt) {
-      const record = await ctx.store.get(posId);
+      const record = await contextOf(stored.owner).store.get(posId);
       if (record?.edmsId) outcome.registeredUnfinished.push({ posId, edmsId: record.edmsId });
     }
   }

@@ -93,7 +93,7 @@ export class BridgeQueues {
   async counts(): Promise<Record<string, Record<string, number>>> {
     const result: Record<string, Record<string, number>> = {};
     for (const queue of this.all()) {
-      result[queue.name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'paused', 'waiting-children');
+      result[queue.name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'waiting-children');
     }
     return result;
   }

@@ -8,7 +8,7 @@ import type { PayloadCipher, SealContext } from './crypto.js';
 import type { BridgeQueues } from './queues.js';
 
 /** Every state a job rests in with its payload kept in Redis, except `active`. */
-const RESTING_STATES: JobType[] = ['waiting', 'prioritized', 'paused', 'delayed', 'waiting-children', 'failed', 'completed'];
+const RESTING_STATES: JobType[] = ['waiting', 'prioritized', 'delayed', 'waiting-children', 'failed', 'completed'];
 const PAGE = 500;
 
 interface SealedField {

@@ -1,10 +1,10 @@
 // `pos-bridge sync [--dry-run]`: the cron-friendly one-shot run.
 import type { CliIO } from '../cli/io.js';
 import { table } from '../cli/io.js';
-import type { BridgeConfig } from '../config/load.js';
+import type { BridgeConfig, OrganisationConfig } from '../config/load.js';
 import { parseDuration } from '../config/schedule.js';
 import { describeError } from '../errors.js';
-import { createLogger } from '../logging.js';
+import { createLogger, type Logger } from '../logging.js';
 import { recordReferences } from '../../adapters/record-references.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
 import { FileMappings } from '../mapping/load-file.js';
@@ -66,52 +66,74 @@ function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: 
   }
 }
 
+interface DryRunReport {
+  waiting: number;
+  wouldRegister: number;
+  mappingWarnings: number;
+  mappingFailures: { posId: number; code: string; message: string }[];
+  malformed: { id?: number | string; code: string; issues: string[] }[];
+}
+
+/** One organisation's dry run: its ПОС list with its token, its effective mapping, read-only against the EDMS. */
+async function dryRunOrganisation(config: BridgeConfig, org: OrganisationConfig, mappings: FileMappings, logger: Logger): Promise<DryRunReport> {
+  const pos = new PosClient({ pos: { ...config.pos, clientId: org.clientId, clientSecret: org.clientSecret }, organisation: org.key, proxy: config.proxy, logger });
+  const mapping = await mappings.forOrganisation(org, config.edms.kind);
+  // Read-only against the EDMS too: a record whose references the installation lacks is never
+  // promised a registration.
+  const adapter = await createAdapter(config, { logger }, org.key);
+  const failures: DryRunReport['mappingFailures'] = [];
+  let mapped = 0;
+  let warnings = 0;
+  try {
+    // Each appeal on its own, as the real pull has it: intake limits and the schema set a bad one
+    // aside in fetchPage (report.malformed), a mapping or reference failure here; the rest go on.
+    const report = await drainAppeals(
+      pos,
+      async (appeal) => {
+        try {
+          const result = await mapping.map(appeal);
+          const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
+          if (problems.length > 0) {
+            failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
+            return;
+          }
+          mapped += 1;
+          warnings += result.warnings.length;
+        } catch (error) {
+          failures.push({ posId: appeal.id, ...describeError(error) });
+        }
+      },
+      { pageSize: config.pos.pageSize },
+    );
+    const malformed = report.malformed.map((bad) => ({ ...bad, code: bad.code ?? 'MALFORMED_APPEAL' }));
+    return { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed };
+  } finally {
+    await adapter.close();
+    pos.close();
+  }
+}
+
+function printDryRun(io: CliIO, report: DryRunReport): void {
+  io.stderr(table([['appeals waiting in ПОС', report.waiting], ['would be registered', report.wouldRegister], ['mapping warnings', report.mappingWarnings], ['mapping failures', report.mappingFailures.length], ['malformed in ПОС', report.malformed.length]]));
+  for (const failure of report.mappingFailures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
+  for (const bad of report.malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code}: ${bad.issues.join('; ')}\n`);
+}
+
 async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
-  const pos = new PosClient({ pos: config.pos, proxy: config.proxy, logger });
   const mappings = new FileMappings(config.mappingsDir, { evaluationTimeoutMs: config.mappingTimeoutMs });
   try {
-    const mapping = await mappings.forTarget(config.edms.kind);
-    // Read-only against the EDMS too: a record whose references the installation lacks is never
-    // promised a registration.
-    const adapter = await createAdapter(config, { logger });
-    const failures: { posId: number; code: string; message: string }[] = [];
-    let mapped = 0;
-    let warnings = 0;
-    let report;
-    try {
-      // Each appeal on its own, as the real pull has it: intake limits and the schema set a bad one
-      // aside in fetchPage (report.malformed), a mapping or reference failure here; the rest go on.
-      report = await drainAppeals(
-        pos,
-        async (appeal) => {
-          try {
-            const result = await mapping.map(appeal);
-            const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
-            if (problems.length > 0) {
-              failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
-              return;
-            }
-            mapped += 1;
-            warnings += result.warnings.length;
-          } catch (error) {
-            failures.push({ posId: appeal.id, ...describeError(error) });
-          }
-        },
-        { pageSize: config.pos.pageSize },
-      );
-    } finally {
-      await adapter.close();
-    }
-    const malformed = report.malformed.map((bad) => ({ ...bad, code: bad.code ?? 'MALFORMED_APPEAL' }));
-    const summary = { waiting: report.handedOn, wouldRegister: mapped, mappingWarnings: warnings, mappingFailures: failures, malformed };
-    if (json) io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    const reports = new Map<string, DryRunReport>();
+    for (const org of config.organisations) reports.set(org.key, await dryRunOrganisation(config, org, mappings, logger));
+    const several = config.organisations.length > 1;
+    if (json) io.stdout(`${JSON.stringify(several ? { organisations: Object.fromEntries(reports) } : reports.values().next().value, null, 2)}\n`);
     else {
-      io.stderr(table([['appeals waiting in ПОС', report.handedOn], ['would be registered', mapped], ['mapping warnings', warnings], ['mapping failures', failures.length], ['malformed in ПОС', report.malformed.length]]));
-      for (const failure of failures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
-      for (const bad of malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code}: ${bad.issues.join('; ')}\n`);
+      for (const [key, report] of reports) {
+        if (several) io.stderr(`organisation ${key}:\n`);
+        printDryRun(io, report);
+      }
     }
-    return failures.length > 0 || report.malformed.length > 0 ? 1 : 0;
+    return [...reports.values()].some((report) => report.mappingFailures.length > 0 || report.malformed.length > 0) ? 1 : 0;
   } finally {
     await mappings.close();
   }
