@@ -2,7 +2,12 @@
 // organisation's business unit, accepted and answered with that organisation's own token; one
 // organisation with a wrong secret leaves the other two flowing and is named in the sync summary.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { answerPdf } from '../../src/demo/clerk.js';
+import { createLogger } from '../../src/logging.js';
+import { startRole } from '../../src/service/service.js';
+import { buildServices } from '../../src/service/wiring.js';
+import { waitFor } from '../pipeline/harness.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { ORGANISATIONS, cli, secretVariable, startOrganisationsWorld, type OrganisationsWorld } from './world.js';
 
@@ -84,5 +89,41 @@ describe('several organisations in one bridge', () => {
     for (const posId of seeded.get('school-7')!) expect((await orgs.world.sandbox.pos.control.appeal(posId)).acceptCount).toBe(1);
     const directum = orgs.world.sandbox.edms.kind === 'directum-rx' ? orgs.world.sandbox.edms.directum : undefined;
     expect(directum!.state.count('IRequests')).toBe(ORGANISATIONS.length * PER_ORGANISATION);
+  }, 120_000);
+
+  it('the service with one organisation\'s secret wrong: readiness and metrics name it, the API shows each appeal\'s organisation', async () => {
+    const config = loadConfig({ env: orgs.env({ [secretVariable('school-7')]: 'wrong-secret', PULL_EVERY: '500ms' }), command: 'start', dotenvPath: false });
+    const running = await startRole(config, 'all', await buildServices(config, createLogger({ level: 'silent' })));
+    try {
+      const url = running.api!.url;
+      const auth = { authorization: `Bearer ${config.adminToken}` };
+      const city = seeded.get('city')!;
+      await waitFor('the city\'s appeals', async () => (await orgs.world.sandbox.pos.control.appeal(city.at(-1)!)).accepted, 60_000, 200);
+
+      const ready = await fetch(`${url}/health/ready`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { checks: { pos: { ok: boolean }; organisations: Record<string, { ok: boolean; code?: string; message?: string }> } };
+      expect(body.checks.pos.ok).toBe(false);
+      expect(body.checks.organisations.city).toMatchObject({ ok: true });
+      expect(body.checks.organisations.library).toMatchObject({ ok: true });
+      expect(body.checks.organisations['school-7']).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
+      expect(body.checks.organisations['school-7']!.message).toBeUndefined(); // codes only, unauthenticated
+
+      await waitFor('a failed pull of school-7', async () => /pos_bridge_organisation_up\{organisation="school-7"\} 0/.test(await (await fetch(`${url}/metrics`)).text()), 30_000, 200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/pos_bridge_organisation_up\{organisation="city"\} 1/);
+      expect(metrics).toMatch(new RegExp(`pos_bridge_appeals_accepted_total\\{organisation="city"\\} ${PER_ORGANISATION}`));
+
+      const appeal = (await (await fetch(`${url}/api/appeals/${city[0]}`, { headers: auth })).json()) as { organisation: string; state: string };
+      expect(appeal).toMatchObject({ organisation: 'city', state: 'accepted' });
+      expect((await fetch(`${url}/api/failed?organisation=city`, { headers: auth })).status).toBe(200);
+      const unknown = await fetch(`${url}/api/failed?organisation=nowhere`, { headers: auth });
+      expect(unknown.status).toBe(400);
+      expect(await unknown.json()).toMatchObject({ error: 'unknown_organisation' });
+      const queues = Object.keys((await (await fetch(`${url}/api/queues`, { headers: auth })).json()) as Record<string, unknown>);
+      expect(queues).toEqual(expect.arrayContaining(['register-city', 'register-school-7', 'register-library', 'push-city']));
+    } finally {
+      await running.stop();
+    }
   }, 120_000);
 });
