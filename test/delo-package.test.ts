@@ -332,6 +332,20 @@ describe('Header and ids from the configuration', () => {
     await adapter.close();
     expect(() => new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, idNamespace: 'pos-bridge' })).toThrow(/must be a UUID/);
   });
+
+  it('an organisation\'s constants.recipient is its packages\' recipient; its record and progress carry it; another organisation cannot send the same appeal', async () => {
+    const adapter = (await createAdapter(configured({ DELO_RECIPIENT: 'Общий отдел' }), { logger: createLogger({ level: 'silent' }) })) as DeloAdapter;
+    await adapter.register({ posId: 603, record: sampleRecord(), files: [], organisation: { key: 'school-7', constants: { recipient: 'МБОУ «Школа № 7»' } } });
+    expect(await headerOf(603)).toEqual({ messageId: messageIdFor(603, DEFAULT_ID_NAMESPACE), sender: DEFAULT_ORGANISATION.sender, recipient: 'МБОУ «Школа № 7»' });
+    // Without a recipient of its own, the organisation's packages keep DELO_RECIPIENT.
+    await adapter.register({ posId: 604, record: sampleRecord(), files: [], organisation: { key: 'city', constants: {} } });
+    expect((await headerOf(604)).recipient).toBe('Общий отдел');
+    const [progress] = await adapter.readProgress([603]);
+    expect(progress?.organisation).toBe('school-7');
+    const forwarded = adapter.register({ posId: 603, record: sampleRecord(), files: [], organisation: { key: 'city', constants: {} } });
+    await expect(forwarded).rejects.toMatchObject({ code: 'CONFLICT', retryable: false, message: expect.stringContaining('for organisation school-7') });
+    await adapter.close();
+  });
 });
 
 export type { DeloTransport };
