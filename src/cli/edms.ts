@@ -8,7 +8,7 @@ import { createLogger } from '../logging.js';
 import { checkMappingAgainstEdms } from '../mapping/against-edms.js';
 import { checkMappings, formatProblem } from '../mapping/cli.js';
 import { compileMapping } from '../mapping/compile.js';
-import { effectiveSource } from '../mapping/organisation-source.js';
+import { organisationVariants } from '../mapping/organisation-source.js';
 import type { MappingProblem } from '../mapping/types.js';
 import { createAdapter } from '../service/edms.js';
 import { table, type CliIO } from './io.js';
@@ -58,7 +58,7 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
           continue;
         }
         // The file as written, then each organisation's effective mapping made from it (its constants).
-        const variants = [{ source, label: file }, ...organisationVariants(config, file, mapping.name, source)];
+        const variants = [{ source, label: file }, ...organisationVariants({ edms: config.edms.kind, organisations: config.organisations }, file, mapping.name, source)];
         for (const variant of variants) {
           const report = await checkMappingAgainstEdms(variant.source, variant.label, adapter);
           problems.push(...report.problems);
@@ -73,13 +73,6 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
     return 1;
   }
   return report(io, { files, problems, notes, checked }, options.json);
-}
-
-/** Organisations whose constants change this mapping: their effective sources, labelled by organisation. */
-function organisationVariants(config: BridgeConfig, file: string, name: string, source: string): { source: string; label: string }[] {
-  return config.organisations
-    .filter((org) => (org.mapping ?? config.edms.kind) === name && Object.keys(org.constants).length > 0)
-    .map((org) => ({ source: effectiveSource(source, org.constants), label: `${file} (organisation ${org.key}, with its constants)` }));
 }
 
 function report(io: CliIO, result: { files: string[]; problems: MappingProblem[]; notes: string[]; checked: number }, json: boolean): number {

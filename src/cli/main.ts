@@ -66,7 +66,11 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .option('--against-edms', "also resolve every value the mapping can write into a directory reference in the configured EDMS, and check fields against its metadata (read-only)", false)
     .option('--json', 'print problems as JSON', false)
     .action(async (path: string | undefined, options: { json: boolean; againstEdms: boolean }) => {
-      if (!options.againstEdms) return setCode(await mappingsCheck(io, path, options));
+      if (!options.againstEdms) {
+        // Organisations' constants are checked too when the configuration lists them.
+        const config = io.env.BRIDGE_CONFIG ? configFor(io, 'tool') : undefined;
+        return setCode(await mappingsCheck(io, path, options, config && { edms: config.edms.kind, organisations: config.organisations }));
+      }
       const config = configFor(io, 'edms');
       const { mappingsCheckAgainstEdms } = await import('./edms.js');
       setCode(await mappingsCheckAgainstEdms(io, config, resolve(path ?? config.mappingsDir), options));
