@@ -27,8 +27,26 @@ export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | 
   await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) }, { ...jobOptions(ctx.settings.retry), jobId });
 }
 
-export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}): Promise<void> {
+/** What became of a push reconcile asked for: a new job, or one of the same id already in hand. */
+export type PushEnqueued = 'queued' | 'pending' | 'in-failed-list';
+
+/**
+ * Queues a push for this progress snapshot. The job id dedups by snapshot, so a watch that reads
+ * the same snapshot twice queues it once. `replaceFinished` is for a caller that knows a step is
+ * still missing (reconcile): a completed job of the same id sent nothing that is still missing —
+ * it ran while the store did not know the appeal (after a state loss, before the adoption), and
+ * BullMQ would otherwise ignore the new job for as long as it keeps the old one.
+ */
+export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}, replaceFinished = false): Promise<PushEnqueued> {
   const jobId = pushJobId(progress.posId, progress);
+  if (replaceFinished) {
+    const state = await ctx.queues.push.getJobState(jobId);
+    // A push that ran out of retries is a person's to replay (the failed list), not reconcile's.
+    if (state === 'failed') return 'in-failed-list';
+    if (LIVE_STATES.has(state)) return 'pending';
+    if (state === 'completed') await ctx.queues.push.remove(jobId);
+  }
   await hooks.beforeAdd?.('push', jobId);
   await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry), jobId });
+  return 'queued';
 }

@@ -11,7 +11,10 @@ import { deriveSteps, missingSteps } from './status.js';
 export interface ReconcileReport {
   reaccepted: number;
   adopted: number;
+  /** Push jobs queued because a step is missing. */
   pushesQueued: number;
+  /** Appeals with a missing step whose push job already waits or runs: nothing new was queued. */
+  pushesPending: number;
   missingInEdms: number[];
 }
 
@@ -34,7 +37,7 @@ async function adopt(ctx: PipelineContext, progress: EdmsProgress, statusMap: St
   return adopted;
 }
 
-/** Every record the EDMS holds for ПОС: known to the store, and every status delivered. */
+/** Every record the EDMS holds for ПОС: known to the store, and every status delivered or on its way. */
 async function reconcileEdms(ctx: PipelineContext, report: ReconcileReport): Promise<void> {
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
   let checkpoint: string | null = null;
@@ -44,8 +47,9 @@ async function reconcileEdms(ctx: PipelineContext, report: ReconcileReport): Pro
       if (!(await ctx.store.has(progress.posId)) && (await adopt(ctx, progress, mapping.statusMap))) report.adopted += 1;
       const delivered = new Set((await ctx.store.delivered(progress.posId)).keys());
       if (missingSteps(deriveSteps(progress, mapping.statusMap), delivered).length === 0) continue;
-      await enqueuePush(ctx, progress);
-      report.pushesQueued += 1;
+      const outcome = await enqueuePush(ctx, progress, {}, true);
+      if (outcome === 'queued') report.pushesQueued += 1;
+      else if (outcome === 'pending') report.pushesPending += 1;
     }
     checkpoint = batch.checkpoint;
     if (batch.done || batch.items.length === 0) break;
@@ -53,7 +57,7 @@ async function reconcileEdms(ctx: PipelineContext, report: ReconcileReport): Pro
 }
 
 export async function processReconcile(ctx: PipelineContext): Promise<ReconcileReport> {
-  const report: ReconcileReport = { reaccepted: 0, adopted: 0, pushesQueued: 0, missingInEdms: [] };
+  const report: ReconcileReport = { reaccepted: 0, adopted: 0, pushesQueued: 0, pushesPending: 0, missingInEdms: [] };
   // Registered durably but never marked accepted (its job was lost): accept it now.
   for (const posId of await ctx.store.unacceptedAppeals()) {
     if (await registerJobExists(ctx, posId)) continue;
@@ -72,6 +76,7 @@ export async function processReconcile(ctx: PipelineContext): Promise<ReconcileR
     await ctx.store.recordError(posId, 'NOT_FOUND', 'accepted in ПОС but the EDMS has no record of it');
     ctx.logger.error({ posId }, 'accepted appeal has no EDMS record: register it by hand');
   }
+  // Pending pushes are not drift to report: they are already on their way.
   if (report.reaccepted + report.adopted + report.pushesQueued + report.missingInEdms.length > 0) {
     ctx.logger.warn({ ...report, missingInEdms: report.missingInEdms.length }, 'reconcile repaired drift');
   }
