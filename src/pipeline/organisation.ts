@@ -4,6 +4,7 @@
 // Every other organisation has queues of its own (`register-<key>`): BullMQ has no fair groups,
 // and a queue per organisation with its own workers is what keeps one ЛКО's backlog from holding
 // up another's appeals.
+import type { EdmsProgress } from '../../adapters/contract.js';
 import { DEFAULT_ORGANISATION } from '../config/organisations.js';
 
 export { DEFAULT_ORGANISATION };
@@ -24,4 +25,9 @@ export function organisationOfQueue(name: string, organisations: readonly string
     for (const base of ['control', 'register', 'push']) if (queueNameFor(base, organisation) === name) return organisation;
   }
   return undefined;
+}
+
+/** An EDMS shared by several organisations («Дело») reports every one's records; each pipeline takes its own. */
+export function ourProgress(organisation: string, items: readonly EdmsProgress[]): EdmsProgress[] {
+  return items.filter((progress) => (progress.organisation ?? DEFAULT_ORGANISATION) === organisation);
 }

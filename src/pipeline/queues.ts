@@ -3,7 +3,8 @@
 //   register — one job per ПОС appeal, job id `register-<posId>`: BullMQ ignores a second add of
 //              the same id, so a pulled appeal is handed to registration once however often it is seen;
 //   push     — status deliveries, job id `push-<posId>-<progress version>`; a per-appeal lock keeps
-//              one push in flight per appeal, and the delivered-steps record makes replays harmless.
+//              one push in flight per appeal, and the delivered-steps record makes replays harmless
+//              (so reconcile may replace a finished job of the same id, enqueue.ts).
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';

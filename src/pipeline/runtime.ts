@@ -7,7 +7,6 @@ import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { EdmsAdapter } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
-import type { Schedule } from '../config/schedule.js';
 import { BridgeMetrics } from '../metrics.js';
 import type { RedisConnection } from '../redis.js';
 import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
@@ -18,6 +17,8 @@ import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
 import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
 import { startWorkers, type BridgeWorkers, type WorkerSettings } from './workers.js';
+
+export { guardSchedules, installSchedules, type ScheduleGuard } from './schedules.js';
 
 export type Role = 'all' | 'api' | 'worker' | 'scheduler';
 export const ROLES: readonly Role[] = ['all', 'api', 'worker', 'scheduler'];
@@ -66,22 +67,6 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger, settings: settings.edmsGate }),
     runs: new RunLedger(parts.redis, statePrefix),
   };
-}
-
-function repeatOptions(schedule: Schedule): { every: number } | { pattern: string } {
-  return schedule.kind === 'every' ? { every: schedule.ms } : { pattern: schedule.pattern };
-}
-
-/** Installs (or updates) the three schedules; the same ids from every scheduler process. */
-export async function installSchedules(ctx: PipelineContext, schedules: { pull: Schedule; watch: Schedule; reconcile: Schedule }): Promise<void> {
-  const kinds: ControlJobData['kind'][] = ['pull', 'watch', 'reconcile'];
-  for (const kind of kinds) {
-    await ctx.queues.control.upsertJobScheduler(`scheduled-${kind}`, repeatOptions(schedules[kind]), {
-      name: kind,
-      data: { kind },
-      opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-    });
-  }
 }
 
 /** Queues one control job now (POST /api/sync, `sync`); a second request while one waits is merged. */

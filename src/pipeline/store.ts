@@ -12,6 +12,18 @@ import { CoverageStore } from './coverage.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+// One script, so a push running beside the adoption sees the appeal either unknown or whole: never
+// accepted with the assumed steps not written yet (it would send them again). A hash without a
+// state (a job that was running during the loss wrote one field into it) is adopted; a real state
+// is left alone. Steps already recorded stay as they are (HSETNX).
+const ADOPT = `
+if redis.call('hexists', KEYS[1], 'state') == 1 then return 0 end
+redis.call('hset', KEYS[1], 'state', 'accepted', 'edmsId', ARGV[2])
+if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'regNumber', ARGV[3], 'regDate', ARGV[4]) end
+if ARGV[5] == '1' then redis.call('hset', KEYS[1], 'pushInFlight', 'final') end
+for i = 6, #ARGV, 2 do redis.call('hsetnx', KEYS[2], ARGV[i], ARGV[i + 1]) end
+redis.call('sadd', KEYS[3], ARGV[1])
+return 1`;
 
 export type AppealState = 'queued' | 'awaiting_registration' | 'registered' | 'accepted' | 'answered' | 'set_aside';
 
@@ -32,6 +44,16 @@ export interface AppealRecord {
   registeredAt?: string;
   acceptedAt?: string;
   lastError?: { code: string; message: string; at: string };
+}
+
+/** What reconcile takes as already told to ПОС when it adopts an appeal the store lost. */
+export interface Adoption {
+  edmsId: string;
+  registration?: Registration;
+  /** Interim steps the EDMS progress implies: ПОС cannot be asked which of them it has. */
+  assumedDelivered: PushedStep[];
+  /** The progress holds a final answer that may have landed before the loss. */
+  finalInDoubt: boolean;
 }
 
 export class AppealStore {
@@ -74,8 +96,9 @@ export class AppealStore {
     return record;
   }
 
+  /** The bridge knows the appeal: a hash holding only a stray field (written after a state loss) does not count. */
   async has(posId: number): Promise<boolean> {
-    return (await this.redis.exists(this.key(posId))) === 1;
+    return (await this.redis.hexists(this.key(posId), 'state')) === 1;
   }
 
   /** Marks an appeal as handed to registration; returns false if the bridge already knew it. */
@@ -124,14 +147,16 @@ export class AppealStore {
     await this.redis.hset(this.key(posId), { lastErrorCode: code, lastErrorMessage: message, lastErrorAt: at.toISOString() });
   }
 
-  /** Links an appeal found in the EDMS (e.g. by reconcile after Redis lost data) without touching a newer state. */
-  async adoptFromEdms(posId: number, edmsId: string, registration: Registration | undefined): Promise<boolean> {
-    const created = await this.redis.hsetnx(this.key(posId), 'state', 'accepted');
-    if (!created) return false;
-    const fields: Record<string, string> = { edmsId };
-    if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
-    await this.redis.multi().hset(this.key(posId), fields).sadd(this.openKey, String(posId)).exec();
-    return true;
+  /**
+   * Links an appeal found in the EDMS (reconcile, after Redis lost data) as accepted, with the
+   * steps taken as delivered and the final answer in doubt, all at once; false when the store
+   * already knew it (nothing is touched then).
+   */
+  async adoptFromEdms(posId: number, adoption: Adoption): Promise<boolean> {
+    const steps = adoption.assumedDelivered.flatMap((step) => [step.step, JSON.stringify(step)]);
+    const registration = adoption.registration;
+    const args = [String(posId), adoption.edmsId, registration?.number ?? '', registration?.date ?? '', adoption.finalInDoubt ? '1' : '0', ...steps];
+    return (await this.redis.eval(ADOPT, 3, this.key(posId), this.pushedKey(posId), this.openKey, ...args)) === 1;
   }
 
   async delivered(posId: number): Promise<Map<string, PushedStep>> {

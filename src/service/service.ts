@@ -6,7 +6,7 @@ import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
-import { installSchedules, startOrganisationWorkers, workerSettingsOf, type Role } from '../pipeline/runtime.js';
+import { guardSchedules, installSchedules, startOrganisationWorkers, workerSettingsOf, type Role, type ScheduleGuard } from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { adminDeps } from './admin-deps.js';
@@ -31,8 +31,13 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   if (role === 'all' || role === 'worker') {
     running.workers = startOrganisationWorkers(services.organisations.map((org) => org.ctx), services.redis, workerSettingsOf(config));
   }
+  const guards: ScheduleGuard[] = [];
   if (role === 'all' || role === 'scheduler') {
-    for (const org of services.organisations) await installSchedules(org.ctx, config.schedules);
+    for (const org of services.organisations) {
+      await installSchedules(org.ctx, config.schedules);
+      // Redis may lose the schedules while the service runs (FLUSHALL, a failover): put them back.
+      guards.push(guardSchedules(org.ctx, config.schedules));
+    }
   }
   // The start-up pre-flight: a mapping value the EDMS lacks is logged at its line now, not learnt
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
@@ -44,6 +49,7 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {
+    for (const guard of guards) await guard.stop();
     if (running.api) await withinTime(running.api.close(), 5000);
     // Active jobs get time to finish; past it they are left to BullMQ's stalled-job recovery.
     if (running.workers) await withinTime(running.workers.close(), config.worker.lockMs);

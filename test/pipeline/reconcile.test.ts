@@ -4,10 +4,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { answerPdf } from '../../src/demo/clerk.js';
-import { processReconcile } from '../../src/pipeline/control.js';
+import { processReconcile, processWatch } from '../../src/pipeline/control.js';
 import { runSync } from '../../src/pipeline/sync.js';
 import { testRedis, testRedisUrl } from '../helpers/redis.js';
-import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
+import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
 async function wipe(prefix: string): Promise<number> {
   const redis = testRedis();
@@ -68,5 +68,38 @@ describe('reconcile', () => {
     const afterLoss = await processReconcile(bridge.ctx);
     expect(afterLoss.missingInEdms).toEqual([lost.id]);
     expect((await bridge.ctx.store.get(lost.id))?.lastError?.code).toBe('NOT_FOUND');
+  }, 90_000);
+
+  it('a push the watch ran before the adoption (the appeal unknown then) does not swallow the one reconcile queues', async () => {
+    world = await startWorld('directum-rx', testRedisUrl());
+    const appeals = generateAppeals(6, { seed: 52 });
+    const pos = world.sandbox.pos.control;
+    await pos.seed(appeals);
+    bridge = await startBridge(world);
+    await runSync(bridge.ctx, { timeoutMs: 30_000 });
+    const edmsIds = new Map<number, string>();
+    for (const appeal of appeals) edmsIds.set(appeal.id, (await bridge.ctx.store.get(appeal.id))!.edmsId!);
+
+    await bridge.stop();
+    await wipe(world.prefix);
+    const answered = appeals.slice(0, 3);
+    for (const appeal of answered) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
+    bridge = await startBridge(world);
+    // The watch gets there first (its checkpoint was lost too): each push finds the appeal unknown
+    // and completes having sent nothing, under the job id reconcile's push for the same snapshot gets.
+    await processWatch(bridge.ctx);
+    await waitFor('the watch pushes finished', async () => (await bridge.ctx.queues.push.getJobCounts('completed')).completed === appeals.length);
+    const report = await processReconcile(bridge.ctx);
+    expect(report).toMatchObject({ adopted: appeals.length, pushesQueued: answered.length, pushesPending: 0 });
+    await waitFor('the answers in ПОС', async () => {
+      for (const appeal of answered) if (!(await pos.appeal(appeal.id)).finalAnswerAt) return false;
+      return true;
+    });
+    for (const appeal of appeals) {
+      const history = (await pos.appeal(appeal.id)).history;
+      expect(history.filter((h) => h.body.answer)).toHaveLength(answered.includes(appeal) ? 1 : 0);
+      expect(history.filter((h) => !h.body.answer)).toHaveLength(1);
+    }
+    expect(await processReconcile(bridge.ctx)).toMatchObject({ adopted: 0, pushesQueued: 0, pushesPending: 0 });
   }, 90_000);
 });

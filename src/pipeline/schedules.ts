@@ -1,0 +1,92 @@
+// The pull / watch / reconcile schedules (BullMQ job schedulers, the same ids from every scheduler
+// process), and their guard: BullMQ keeps a schedule only as keys in Redis, so a Redis that lost
+// them (FLUSHALL, a failover that dropped writes) would leave a running service silent until it is
+// restarted. Each scheduler process looks now and then and installs again what is gone.
+import type { Schedule } from '../config/schedule.js';
+import { describeError } from '../errors.js';
+import type { PipelineContext } from './context.js';
+import type { ControlJobData } from './queues.js';
+
+/** What the schedules need of the pipeline: the control queue, and a logger to say what came back. */
+type ScheduleContext = Pick<PipelineContext, 'queues' | 'logger'>;
+
+export type ScheduleKind = ControlJobData['kind'];
+export type Schedules = Record<ScheduleKind, Schedule>;
+
+const KINDS: readonly ScheduleKind[] = ['pull', 'watch', 'reconcile'];
+/** A guard looks at least this often, and not more often than this. */
+const GUARD_MAX_MS = 30_000;
+const GUARD_MIN_MS = 1000;
+
+function schedulerId(kind: ScheduleKind): string {
+  return `scheduled-${kind}`;
+}
+
+function repeatOptions(schedule: Schedule): { every: number } | { pattern: string } {
+  return schedule.kind === 'every' ? { every: schedule.ms } : { pattern: schedule.pattern };
+}
+
+async function installSchedule(ctx: ScheduleContext, kind: ScheduleKind, schedule: Schedule): Promise<void> {
+  await ctx.queues.control.upsertJobScheduler(schedulerId(kind), repeatOptions(schedule), {
+    name: kind,
+    data: { kind },
+    opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+  });
+}
+
+/** Installs (or updates) the three schedules. */
+export async function installSchedules(ctx: ScheduleContext, schedules: Schedules): Promise<void> {
+  for (const kind of KINDS) await installSchedule(ctx, kind, schedules[kind]);
+}
+
+/** A schedule is alive while its scheduler and the job of its next run both exist. */
+async function scheduleAlive(ctx: ScheduleContext, kind: ScheduleKind): Promise<boolean> {
+  const scheduler = await ctx.queues.control.getJobScheduler(schedulerId(kind));
+  if (!scheduler) return false;
+  if (scheduler.next === undefined || scheduler.next === null) return true;
+  return (await ctx.queues.control.getJobState(`repeat:${schedulerId(kind)}:${scheduler.next}`)) !== 'unknown';
+}
+
+/** Installs again the schedules Redis no longer has; returns their kinds. */
+export async function restoreSchedules(ctx: ScheduleContext, schedules: Schedules): Promise<ScheduleKind[]> {
+  const restored: ScheduleKind[] = [];
+  for (const kind of KINDS) {
+    if (await scheduleAlive(ctx, kind)) continue;
+    await installSchedule(ctx, kind, schedules[kind]);
+    restored.push(kind);
+  }
+  if (restored.length > 0) ctx.logger.warn({ restored }, 'schedules were missing in Redis (it lost data?): installed again');
+  return restored;
+}
+
+/** As often as the shortest schedule, within 1–30 s: a lost schedule is back about one period late. */
+export function guardIntervalMs(schedules: Schedules): number {
+  const periods = KINDS.map((kind) => schedules[kind]).map((schedule) => (schedule.kind === 'every' ? schedule.ms : GUARD_MAX_MS));
+  return Math.min(GUARD_MAX_MS, Math.max(GUARD_MIN_MS, Math.min(...periods)));
+}
+
+export interface ScheduleGuard {
+  stop(): Promise<void>;
+}
+
+export function guardSchedules(ctx: ScheduleContext, schedules: Schedules, everyMs = guardIntervalMs(schedules)): ScheduleGuard {
+  let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    // Redis being down is told by /health/ready and the workers; the guard just tries again.
+    running = restoreSchedules(ctx, schedules)
+      .catch((error: unknown) => ctx.logger.debug({ err: describeError(error) }, 'schedules not checked'))
+      .finally(() => {
+        busy = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The schedules come back when Redis loses them: all of them after a wipe, one whose next run
+// alone was lost, and nothing is touched while they are whole.
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseSchedule } from '../../src/config/schedule.js';
+import { BridgeQueues } from '../../src/pipeline/queues.js';
+import { guardIntervalMs, installSchedules, restoreSchedules, type Schedules } from '../../src/pipeline/schedules.js';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const SCHEDULES: Schedules = { pull: parseSchedule('1m')!, watch: parseSchedule('1m')!, reconcile: parseSchedule('1h')! };
+
+async function removeKeys(redis: Redis, pattern: string): Promise<void> {
+  const keys = await redis.keys(pattern);
+  if (keys.length) await redis.del(...keys);
+}
+
+describe('schedule guard', () => {
+  let redis: Redis;
+  let prefix: string;
+  let queues: BridgeQueues;
+  const logger = pino({ level: 'silent' });
+  beforeEach(() => {
+    redis = testRedis();
+    prefix = uniquePrefix('schedules');
+    queues = new BridgeQueues({ url: testRedisUrl() }, prefix);
+  });
+  afterEach(async () => {
+    await queues.close();
+    await removeKeys(redis, `${prefix}*`);
+    redis.disconnect();
+  });
+
+  it('installs again every schedule a wipe took, the one whose next run was lost, and nothing else', async () => {
+    const ctx = { queues, logger };
+    await installSchedules(ctx, SCHEDULES);
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+
+    await removeKeys(redis, `${prefix}*`);
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['pull', 'watch', 'reconcile']);
+    expect((await queues.control.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['scheduled-pull', 'scheduled-reconcile', 'scheduled-watch']);
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+
+    // A failover that lost only the job of the watch's next run: the scheduler alone would never fire.
+    const watch = await queues.control.getJobScheduler('scheduled-watch');
+    const nextJob = `repeat:scheduled-watch:${watch!.next}`;
+    const queueKey = `${prefix}:control`;
+    await redis.multi().del(`${queueKey}:${nextJob}`).zrem(`${queueKey}:delayed`, nextJob).lrem(`${queueKey}:wait`, 0, nextJob).exec();
+    expect(await queues.control.getJobState(nextJob)).toBe('unknown');
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['watch']);
+    // Its next run is one period on (the lost slot is not reused); the others still wait to run.
+    expect(await queues.control.getJobCounts('delayed', 'waiting')).toMatchObject({ delayed: 1, waiting: 2 });
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+  });
+
+  it('looks as often as the shortest schedule, within 1 to 30 seconds', () => {
+    expect(guardIntervalMs(SCHEDULES)).toBe(30_000);
+    expect(guardIntervalMs({ ...SCHEDULES, watch: parseSchedule('5s')! })).toBe(5000);
+    expect(guardIntervalMs({ ...SCHEDULES, watch: parseSchedule('200ms')! })).toBe(1000);
+    expect(guardIntervalMs({ ...SCHEDULES, pull: parseSchedule('*/5 * * * *')! })).toBe(30_000);
+  });
+});
