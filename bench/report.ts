@@ -3,21 +3,11 @@
 import type { DrainResult } from './drain.js';
 import { LARGE_DRAIN } from './options.js';
 import type { PushResult } from './push.js';
+import { med, n0, n1, n2, pct, table } from './format.js';
 import { closingNote } from './report-notes.js';
-import { median } from './stats.js';
 import type { BenchResults, DrainSeries } from './suite.js';
 
 export const REPRODUCE = 'npm ci && npm run bench';
-
-const n0 = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
-const n1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
-const n2 = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '–');
-const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-
-const med = <T>(runs: readonly T[], pick: (run: T) => number) => median(runs.map(pick));
 
 /** Client CPU milliseconds per appeal: what one appeal costs the process, whatever else loads the machine. */
 export const cpuPerAppealMs = (run: DrainResult) => (run.cores.client * run.seconds * 1000) / run.appeals;
