@@ -43,6 +43,20 @@ export interface DrainResult {
   cores: CpuShare;
   /** What the client logged at warn level and above. */
   log: LogSummary;
+  /** The same timeline per ПОС organisation that held appeals (one entry for a single one). */
+  organisations: OrganisationDrain[];
+}
+
+export interface OrganisationDrain {
+  /** The emulator's clientId of the organisation. */
+  organisation: string;
+  appeals: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** The run's first page served → this organisation's last acceptance. */
+  doneSeconds: number;
+  /** Share of the other organisations' appeals accepted by then: how far their backlog had got. */
+  othersAcceptedWhenDone: number;
 }
 
 export interface CpuShare {
@@ -122,19 +136,49 @@ function perAppeal(counts: Iterable<[string, number]>, appeals: number): Record<
   return result;
 }
 
+interface Served {
+  owner: string;
+  served: number;
+  accepted: number;
+}
+
+function served(lab: Lab): Served[] {
+  return [...lab.pos.state.appeals.values()].map((appeal) => ({
+    owner: appeal.owner,
+    served: Date.parse(appeal.firstServedAt ?? ''),
+    accepted: Date.parse(appeal.acceptedAt ?? ''),
+  }));
+}
+
 /** Pull-to-acceptance times and the drain window, from the ПОС emulator's per-appeal record. */
-function timeline(lab: Lab): { firstServed: number; lastAccepted: number; latencies: number[] } {
+function timeline(appeals: readonly Served[]): { firstServed: number; lastAccepted: number; latencies: number[] } {
   let firstServed = Number.POSITIVE_INFINITY;
   let lastAccepted = 0;
   const latencies: number[] = [];
-  for (const appeal of lab.pos.state.appeals.values()) {
-    const served = Date.parse(appeal.firstServedAt ?? '');
-    const accepted = Date.parse(appeal.acceptedAt ?? '');
-    firstServed = Math.min(firstServed, served);
-    lastAccepted = Math.max(lastAccepted, accepted);
-    latencies.push(accepted - served);
+  for (const appeal of appeals) {
+    firstServed = Math.min(firstServed, appeal.served);
+    lastAccepted = Math.max(lastAccepted, appeal.accepted);
+    latencies.push(appeal.accepted - appeal.served);
   }
   return { firstServed, lastAccepted, latencies };
+}
+
+/** Each organisation's own timeline against the run's: does a small one wait behind a large one? */
+function byOrganisation(appeals: readonly Served[], runStart: number): OrganisationDrain[] {
+  const owners = [...new Set(appeals.map((appeal) => appeal.owner))];
+  return owners.map((owner) => {
+    const own = appeals.filter((appeal) => appeal.owner === owner);
+    const others = appeals.filter((appeal) => appeal.owner !== owner);
+    const { lastAccepted, latencies } = timeline(own);
+    return {
+      organisation: owner,
+      appeals: own.length,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+      doneSeconds: (lastAccepted - runStart) / 1000,
+      othersAcceptedWhenDone: others.length ? others.filter((appeal) => appeal.accepted <= lastAccepted).length / others.length : Number.NaN,
+    };
+  });
 }
 
 /** The floor's own maxRSS from its summary line, once it has exited (it does when done). */
@@ -149,17 +193,24 @@ async function floorPeakRss(child: NodeChild): Promise<number> {
 }
 
 export async function measureDrain(client: DrainClient, appeals: readonly SeedAppeal[], settings: DrainSettings): Promise<DrainResult> {
+  return runDrain(client, appeals.length, settings, async (lab) => {
+    lab.pos.state.seed(appeals);
+    if (client === 'bridge') return bridgeEnv(lab, settings);
+    const recordsFile = join(lab.workDir, 'records.json');
+    writeFileSync(recordsFile, JSON.stringify(await floorRecords(appeals, lab.env.MAPPINGS_DIR!)));
+    return { ...lab.env, FLOOR_APPEALS: String(appeals.length), FLOOR_RECORDS: recordsFile, WORKER_CONCURRENCY: String(settings.concurrency), POS_PAGE_SIZE: String(settings.pageSize) };
+  });
+}
+
+/**
+ * A drain of `total` appeals in a fresh lab: `prepare` seeds the lab's ПОС and returns the client's
+ * environment (bench/organisations.ts seeds several organisations and configures them).
+ */
+export async function runDrain(client: DrainClient, total: number, settings: DrainSettings, prepare: (lab: Lab) => Promise<Record<string, string>>): Promise<DrainResult> {
   const lab = await startLab();
   try {
-    lab.pos.state.seed(appeals);
+    const env = await prepare(lab);
     const profileFlags = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
-    let env: Record<string, string>;
-    if (client === 'bridge') env = bridgeEnv(lab, settings);
-    else {
-      const recordsFile = join(lab.workDir, 'records.json');
-      writeFileSync(recordsFile, JSON.stringify(await floorRecords(appeals, lab.env.MAPPINGS_DIR!)));
-      env = { ...lab.env, FLOOR_APPEALS: String(appeals.length), FLOOR_RECORDS: recordsFile, WORKER_CONCURRENCY: String(settings.concurrency), POS_PAGE_SIZE: String(settings.pageSize) };
-    }
     const spawnedAt = Date.now();
     const child = spawnNode(client === 'bridge' ? 'src/cli/entry.ts' : 'bench/floor.ts', {
       env,
@@ -168,32 +219,34 @@ export async function measureDrain(client: DrainClient, appeals: readonly SeedAp
     });
     try {
       let startCpu: { at: number; cpu: CpuShare } | undefined;
-      await waitUntil(`${client} drain of ${appeals.length}`, child, Date.now() + settings.timeoutMs, () => {
+      await waitUntil(`${client} drain of ${total}`, child, Date.now() + settings.timeoutMs, () => {
         if (!startCpu && lab.pos.state.requests.pull > 0) startCpu = { at: Date.now(), cpu: cpuSnapshot(lab, child) };
-        return acceptedCount(lab) === appeals.length;
+        return acceptedCount(lab) === total;
       });
       const endCpu = cpuSnapshot(lab, child);
       const cpuWindow = (Date.now() - (startCpu?.at ?? spawnedAt)) / 1000;
       let peakRssBytes = child.peakRssBytes();
       if (client === 'floor') peakRssBytes = Math.max(peakRssBytes, await floorPeakRss(child));
-      const { firstServed, lastAccepted, latencies } = timeline(lab);
+      const appeals = served(lab);
+      const { firstServed, lastAccepted, latencies } = timeline(appeals);
       const seconds = (lastAccepted - firstServed) / 1000;
       const stats = lab.pos.state.stats();
       const cards = lab.directum.state.count('IRequests');
       return {
         client,
-        appeals: appeals.length,
+        appeals: total,
         seconds,
-        appealsPerSecond: appeals.length / seconds,
+        appealsPerSecond: total / seconds,
         startupSeconds: (firstServed - spawnedAt) / 1000,
         peakRssMiB: mib(peakRssBytes),
         medianRssMiB: mib(median(child.rssSamples(startCpu?.at ?? spawnedAt))),
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
-        requestsPerAppeal: { pos: perAppeal(Object.entries(stats.requests), appeals.length), directum: perAppeal(lab.directumRequests, appeals.length) },
-        duplicates: stats.duplicatesAccepted + Math.max(0, cards - appeals.length),
+        requestsPerAppeal: { pos: perAppeal(Object.entries(stats.requests), total), directum: perAppeal(lab.directumRequests, total) },
+        duplicates: stats.duplicatesAccepted + Math.max(0, cards - total),
         cores: coresBetween(startCpu?.cpu ?? endCpu, endCpu, cpuWindow),
         log: child.logSummary(),
+        organisations: byOrganisation(appeals, firstServed),
       };
     } finally {
       const exit = await child.stop();

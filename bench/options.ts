@@ -9,6 +9,10 @@
 //   BENCH_RATE_PUSH=400  answered appeals in the rate-limited push
 //   BENCH_CONCURRENCY=8  WORKER_CONCURRENCY of the bridge, and the floor's concurrency
 //   BENCH_PAGE_SIZE=100  POS_PAGE_SIZE of the bridge and the floor
+//   BENCH_ORG_SIZE=5000  appeals of the several-organisations drains (1 organisation × N against
+//                        3 × N/3) and of the large backlog of the fairness run; four drains of N
+//                        per run, about a minute each at ~110 appeals/s
+//   BENCH_ORG_SMALL=10   appeals of the small organisation in the fairness run
 //   BENCH_PROFILE=1      one extra drain with --cpu-prof on the bridge, summarised in the report
 //                        (on by default, off in quick mode; BENCH_PROFILE=0 leaves it out)
 //   BENCH_OUTPUT=BENCHMARKS.md
@@ -25,6 +29,8 @@ export interface BenchOptions {
   concurrency: number;
   pageSize: number;
   profile: boolean;
+  /** Several organisations (bench/organisations.ts): drain size and the fairness run's small backlog. */
+  organisations: { size: number; small: number };
   mapping: { appeals: number; runs: number; warmupRuns: number };
   output: string;
   /** Longest wait for one drain or push before the run counts as failed. */
@@ -61,6 +67,7 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
     ratePushAppeals: positiveInt(env, 'BENCH_RATE_PUSH', quick ? 150 : 400),
     concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 8),
     pageSize: positiveInt(env, 'BENCH_PAGE_SIZE', 100),
+    organisations: { size: positiveInt(env, 'BENCH_ORG_SIZE', quick ? 600 : 5_000), small: positiveInt(env, 'BENCH_ORG_SMALL', 10) },
     profile: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? !quick : env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
     mapping: quick ? { appeals: 500, runs: 3, warmupRuns: 1 } : { appeals: 2_000, runs: 9, warmupRuns: 3 },
     output: env.BENCH_OUTPUT || 'BENCHMARKS.md',

@@ -1,14 +1,9 @@
 // The closing note of BENCHMARKS.md: what the measurements say limits the figures now. Numbers
 // come from the run; the reasons behind them were found with the profiler (see the profile section).
 import type { DrainResult } from './drain.js';
-import { median } from './stats.js';
+import { med, n0, n1, n2, pct } from './format.js';
 import type { BenchResults } from './suite.js';
 
-const n0 = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
-const n1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
-const n2 = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '–');
-const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
-const med = <T>(runs: readonly T[], pick: (run: T) => number) => median(runs.map(pick));
 const cpuMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.client * r.seconds * 1000) / r.appeals);
 
 function requestsPerAppeal(run: DrainResult | undefined, system: 'pos' | 'directum'): number {

@@ -3,21 +3,12 @@
 import type { DrainResult } from './drain.js';
 import { LARGE_DRAIN } from './options.js';
 import type { PushResult } from './push.js';
+import { med, n0, n1, n2, pct, table } from './format.js';
 import { closingNote } from './report-notes.js';
-import { median } from './stats.js';
+import { organisationsSection, organisationsTarget } from './report-organisations.js';
 import type { BenchResults, DrainSeries } from './suite.js';
 
 export const REPRODUCE = 'npm ci && npm run bench';
-
-const n0 = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
-const n1 = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
-const n2 = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : '–');
-const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
-const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const table = (head: string[], rows: (string | number)[][]) =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-
-const med = <T>(runs: readonly T[], pick: (run: T) => number) => median(runs.map(pick));
 
 /** Client CPU milliseconds per appeal: what one appeal costs the process, whatever else loads the machine. */
 export const cpuPerAppealMs = (run: DrainResult) => (run.cores.client * run.seconds * 1000) / run.appeals;
@@ -94,7 +85,9 @@ function requestMix(results: BenchResults): string {
 
 /** What the bridge logged at warn level and above across all its measured runs. */
 function bridgeLog(results: BenchResults): string {
-  const runs = [...results.drains.flatMap((series) => series.bridge), ...results.push, ...results.ratePush, ...results.rateUnpaced];
+  const o = results.organisations;
+  const organisations = o ? [...o.single, ...o.equalSlots, ...o.sameSetting, ...o.fairness] : [];
+  const runs = [...results.drains.flatMap((series) => series.bridge), ...organisations, ...results.push, ...results.ratePush, ...results.rateUnpaced];
   const warnings = runs.reduce((sum, run) => sum + run.log.warnings, 0);
   const errors = runs.reduce((sum, run) => sum + run.log.errors, 0);
   const counts = new Map<string, number>();
@@ -145,6 +138,7 @@ export function targets(results: BenchResults): { name: string; target: string; 
     const [small, large] = [results.drains[0]!.size, results.drains.at(-1)!.size];
     list.push({ name: `peak RSS at ${n0(large)} ÷ at ${n0(small)}`, target: '≤ 1.10', measured: n2(memory), met: memory <= 1.1 });
   }
+  if (results.organisations) list.push(organisationsTarget(results.organisations));
   const mapping = results.mapping?.rows.find((r) => r.name.startsWith('directum-rx: mapping'));
   if (mapping) list.push({ name: 'mapping (Directum RX, default mapping)', target: '≥ 50,000 appeals/s/core', measured: `${n0(mapping.appealsPerSecond)}/s`, met: mapping.appealsPerSecond >= 50_000 });
   const share = med(results.ratePush, (r) => r.shareOfLimit ?? Number.NaN);
@@ -175,7 +169,7 @@ export function renderReport(results: BenchResults): string {
     '',
     `Measured ${results.startedAt.slice(0, 10)} on ${machine.cores} CPU cores (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}, code at ${machine.revision}${quick}. The whole run took ${n1(results.durationSeconds / 60)} min.`,
     '',
-    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_LARGE_RUNS\` (default 1), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_PROFILE=0\` (see \`bench/options.ts\`).`,
+    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_LARGE_RUNS\` (default 1), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_ORG_SIZE\`, \`BENCH_ORG_SMALL\`, \`BENCH_PROFILE=0\` (see \`bench/options.ts\`).`,
     '',
     `Every figure is the median of ${options.runs} run(s)${options.drainSizes.some((size) => size >= LARGE_DRAIN) ? ` (drains of ${n0(LARGE_DRAIN)} appeals or more: ${options.largeRuns}, as one such drain of the bridge and of the floor takes about ten minutes here; \`BENCH_LARGE_RUNS=3\` for medians)` : ''}. Each run starts from nothing: a fresh private \`redis-server\` (AOF, fsync every second, as the compose file runs it), fresh ПОС and Directum RX emulators in the benchmark process, and the client under test in a child process of its own — the bridge's real CLI (\`pos-bridge start --role all\`, WORKER_CONCURRENCY=${options.concurrency}, POS_PAGE_SIZE=${options.pageSize}) or the raw floor — so its CPU and memory are its own. Peak RSS is the kernel's VmHWM of that process. Times come from the ПОС emulator's clock: when a pull page first listed an appeal, when it was accepted. Loopback only; the machine is shared, so CPU milliseconds per appeal are given beside the rates.`,
     '',
@@ -210,6 +204,10 @@ export function renderReport(results: BenchResults): string {
     Number.isFinite(memoryRatio(results))
       ? `Peak RSS of the bridge: ${results.drains.map((s) => `${n0(med(s.bridge, (r) => r.peakRssMiB))} MiB at ${n0(s.size)}`).join(', ')} → ratio **${n2(memoryRatio(results))}**. Median RSS during the drain: ${results.drains.map((s) => `${n0(med(s.bridge, (r) => r.medianRssMiB))} MiB`).join(', ')} → ratio ${n2(memoryRatio(results, (r) => r.medianRssMiB))}. The bridge's RSS climbs over its first minute or so (V8 growing its heap, code being compiled) and then stays flat however many appeals follow; a ${n0(results.drains[0]!.size)}-appeal drain is over within that minute, so its median sits lower than a long drain's, while the peaks compare like with like.`
       : 'Needs two backlog sizes.',
+    '',
+    '## 6. Several organisations (ЛКО)',
+    '',
+    organisationsSection(results.organisations),
     '',
     '## Profile of a drain',
     '',

@@ -1,6 +1,7 @@
 // Runs every benchmark `npm run bench` reports: backlog drains of the bridge and of the raw floor
-// (alternating, so a load spike on the shared machine hits both alike), the status push with and
-// without a ПОС rate limit, the mapping throughput, and optionally one profiled drain.
+// (alternating, so a load spike on the shared machine hits both alike), the same drain over several
+// organisations, the status push with and without a ПОС rate limit, the mapping throughput, and
+// optionally one profiled drain.
 import { execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +11,7 @@ import { packageRoot } from '../fixtures/index.js';
 import { measureDrain, type DrainResult, type DrainSettings } from './drain.js';
 import { runMappingBench, type MappingBenchResult } from './mapping.js';
 import { drainRuns, type BenchOptions } from './options.js';
+import { runOrganisationsBench, type OrganisationsSeries } from './organisations.js';
 import { summariseProfileFile, type ProfileSummary } from './profile.js';
 import { measurePush, type PushResult } from './push.js';
 
@@ -40,6 +42,8 @@ export interface BenchResults {
   ratePush: PushResult[];
   /** ПОС limited to R requests/s, POS_RATE_LIMIT left unset: what an unconfigured bridge does. */
   rateUnpaced: PushResult[];
+  /** Absent from results saved before the benchmark existed. */
+  organisations?: OrganisationsSeries;
   mapping?: MappingBenchResult;
   profile?: { size: number; summary: ProfileSummary };
 }
@@ -69,7 +73,7 @@ export function machine(): Machine {
 }
 
 /** The same realistic appeals for every run of a size (created in the six weeks before now). */
-function backlog(size: number): SeedAppeal[] {
+export function backlog(size: number): SeedAppeal[] {
   return generateAppeals(size, { seed: 20_250_301, now: new Date() });
 }
 
@@ -132,8 +136,9 @@ export async function runBench(options: BenchOptions, log: Log, workDir: string)
   const started = Date.now();
   const measuredOn = machine();
   const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
-  log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s`);
+  log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s; organisations ${options.organisations.size} and ${options.organisations.small}`);
   const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
+  const organisations = await runOrganisationsBench(options, { ...settings, profileDir: undefined }, backlog(options.organisations.size), log);
   const pushResults = await pushes(options, { ...settings, profileDir: undefined }, log);
   const mapping = await runMappingBench({ appeals: options.mapping.appeals, runs: options.mapping.runs, warmupRuns: options.mapping.warmupRuns, includeJsonataOnly: !options.quick });
   log(`mapping: ${mapping.rows.map((row) => `${row.name} ${row.appealsPerSecond}/s`).join('; ')}`);
@@ -145,6 +150,7 @@ export async function runBench(options: BenchOptions, log: Log, workDir: string)
     durationSeconds: (Date.now() - started) / 1000,
     drains: drainSeries,
     ...pushResults,
+    organisations,
     mapping,
     profile,
   };

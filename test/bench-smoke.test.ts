@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchOptions } from '../bench/options.js';
+import { BENCH_ORGANISATIONS } from '../bench/organisations.js';
 import { memoryRatio, renderReport, targets, throughputRatio } from '../bench/report.js';
+import { fairnessRatio, organisationsRatio } from '../bench/report-organisations.js';
 import { runBench, type BenchResults } from '../bench/suite.js';
 
 const workDir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
@@ -24,6 +26,7 @@ describe('npm run bench, in miniature', () => {
       ratePushAppeals: 10,
       rateLimit: 40,
       profile: false,
+      organisations: { size: 12, small: 3 },
       mapping: { appeals: 20, runs: 1, warmupRuns: 0 },
       timeoutMs: 60_000,
     };
@@ -61,6 +64,33 @@ describe('npm run bench, in miniature', () => {
     }
     expect(memoryRatio(results)).toBeGreaterThan(0);
 
+    const orgs = results.organisations!;
+    expect(orgs.perOrganisation).toBe(3); // BENCH_CONCURRENCY 8 ÷ 3, rounded
+    const clientIds = BENCH_ORGANISATIONS.map((o) => o.clientId);
+    const thirds = clientIds.map((id): [string, number] => [id, 4]);
+    const expected: ['single' | 'equalSlots' | 'sameSetting' | 'fairness', [string, number][]][] = [
+      ['single', [['demo-org', 12]]],
+      ['equalSlots', thirds],
+      ['sameSetting', thirds],
+      ['fairness', [[clientIds[0]!, 12], [clientIds[1]!, 3]]],
+    ];
+    for (const [variant, split] of expected) {
+      const [run] = orgs[variant];
+      expect(orgs[variant], variant).toHaveLength(1);
+      expect(run!.appeals, variant).toBe(split.reduce((sum, [, count]) => sum + count, 0));
+      expect(run!.duplicates, variant).toBe(0);
+      expect(run!.log.errors, variant).toBe(0);
+      expect(run!.organisations.map((o) => [o.organisation, o.appeals]), variant).toEqual(split);
+      for (const o of run!.organisations) expect(o.latencyP99Ms).toBeGreaterThanOrEqual(o.latencyP50Ms);
+    }
+    // Which backlog finishes first is timing, not asserted at this size: only that each figure is a share.
+    for (const o of orgs.fairness[0]!.organisations) {
+      expect(o.othersAcceptedWhenDone).toBeGreaterThanOrEqual(0);
+      expect(o.othersAcceptedWhenDone).toBeLessThanOrEqual(1);
+    }
+    expect(organisationsRatio(orgs)).toBeGreaterThan(0);
+    expect(fairnessRatio(orgs, (o) => o.latencyP99Ms)).toBeGreaterThan(0);
+
     const [push] = results.push;
     expect(push?.appeals).toBe(10);
     expect(push?.appealsPerSecond).toBeGreaterThan(0);
@@ -75,7 +105,8 @@ describe('npm run bench, in miniature', () => {
 
     expect(results.mapping?.rows.length).toBeGreaterThanOrEqual(6);
     expect(lines.some((line) => line.startsWith('drain 20 bridge'))).toBe(true);
-  }, 120_000);
+    expect(lines.some((line) => line.startsWith('organisations fairness run 1/1'))).toBe(true);
+  }, 180_000);
 
   it('renders BENCHMARKS.md with the machine, the command, every table and the ratios', () => {
     const report = renderReport(results);
@@ -92,7 +123,13 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/The bridge logged \d+ warnings and 0 errors/);
     // One process: each directory the shipped mapping refers to (4 of the 6) read once, whatever the number of appeals.
     expect(report).toMatch(/Directory reads by the bridge \([^)]*\): 4 in the whole drain/);
-    expect(targets(results).length).toBe(2 + 1 + 1 + 1);
+    expect(report).toContain('## 6. Several organisations (ЛКО)');
+    expect(report).toMatch(/\| 3 organisations, same slots \| 3 × 4 \| 3 each \(9\) \| \*\*\d+\.\d\*\* \|/);
+    expect(report).toMatch(/\| \*\*3 ÷ 1, same slots\*\* \|  \|  \| \*\*\d+\.\d\d\*\* \|/);
+    expect(report).toMatch(/\| small \(`school-7`\) \| 3 \| \*\*\d+\.\d\d\*\* \|/);
+    expect(report).toMatch(/\| \*\*small ÷ large\*\* \|  \| \*\*\d+\.\d\d\*\* \| \*\*\d+\.\d\d\*\* \|/);
+    expect(report).toMatch(/drain of 3 organisations × 4 vs 1 × 12 \(same register slots\) \| ≥ 0\.90× \| \d+\.\d\d× \(by CPU per appeal: \d+\.\d\d×\) \|/);
+    expect(targets(results).length).toBe(2 + 1 + 1 + 1 + 1);
     expect(report).not.toContain('NaN');
   });
 });
