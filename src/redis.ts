@@ -33,6 +33,13 @@ const ONE_TRY = {
   lazyConnect: true,
 } as const;
 
+/**
+ * ioredis counts every retry of a Cluster command against maxRedirections (default 16 × 100 ms):
+ * a command would give up long before a replica takes over (cluster-node-timeout, 15 s by default,
+ * plus an election). These let one command wait out about a minute of CLUSTERDOWN and closed nodes.
+ */
+export const CLUSTER_FAILOVER_PATIENCE = { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } as const;
+
 export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisPlan {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
   const common: RedisOptions = probe
@@ -52,7 +59,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
         redisOptions: { ...common, ...credentials, ...(tls ? { tls: {} } : {}) },
         // Certificates name hosts: keep the names (not resolved IPs) so TLS can check them.
         ...(tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
-        ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : {}),
+        ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : CLUSTER_FAILOVER_PATIENCE),
       },
     };
   }

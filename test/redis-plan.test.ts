@@ -1,7 +1,7 @@
 // rediss:// means TLS for a single node (ioredis reads the URL), and for Cluster and Sentinel
 // nodes from the config file (which ioredis cannot guess). Inspected, not connected: no TLS Redis here.
 import { describe, expect, it } from 'vitest';
-import { redisPlan } from '../src/redis.js';
+import { CLUSTER_FAILOVER_PATIENCE, redisPlan } from '../src/redis.js';
 
 const cluster = [{ host: 'redis-0.internal', port: 7000 }];
 const sentinels = [{ host: 'sentinel-0.internal', port: 26379 }];
@@ -24,6 +24,16 @@ describe('Redis connection plan', () => {
     expect(plan.options.redisOptions?.tls).toBeUndefined();
     expect(plan.options.dnsLookup).toBeUndefined();
     expect(plan.options.redisOptions?.password).toBe('pw');
+  });
+
+  it('Cluster commands wait out a failover; the one-try probe does not', () => {
+    const config = { url: 'redis://ignored', prefix: '{pb}', topology: { cluster } };
+    const plan = redisPlan(config);
+    if (plan.kind !== 'cluster') throw new Error(plan.kind);
+    expect(plan.options).toMatchObject(CLUSTER_FAILOVER_PATIENCE);
+    const probe = redisPlan(config, { connectTimeout: 1000 });
+    if (probe.kind !== 'cluster') throw new Error(probe.kind);
+    expect(probe.options.maxRedirections).toBeUndefined();
   });
 
   it('Sentinel over rediss:// uses TLS to the master and, unless told otherwise, to the sentinels', () => {
