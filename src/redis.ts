@@ -9,13 +9,28 @@ export type RedisConnection = Redis | Cluster;
 /** Connects; connection errors are logged (at most every 10 s) instead of surfacing as unhandled events. */
 export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): RedisConnection {
   const connection = openRedis(config);
-  let lastLogged = 0;
-  connection.on('error', (error: Error) => {
-    if (Date.now() - lastLogged < 10_000) return;
-    lastLogged = Date.now();
-    logger?.warn({ err: error.message }, 'Redis connection problem; reconnecting');
-  });
+  connection.on('error', throttledRedisWarning(logger));
   return connection;
+}
+
+const LINK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|All sentinels are unreachable|CLUSTERDOWN|Too many Cluster redirections/;
+
+/** The link to Redis failed (a restart, a failover), not a command. */
+export function isRedisLinkError(error: Error): boolean {
+  return LINK_ERRORS.test(error.message) || LINK_ERRORS.test(String((error as NodeJS.ErrnoException).code ?? ''));
+}
+
+/**
+ * Logs a Redis connection problem at most every `everyMs`: ioredis retries many times a second
+ * while a server restarts or a replica is promoted, and each try is an error event.
+ */
+export function throttledRedisWarning(logger: Logger | undefined, fields: Record<string, unknown> = {}, everyMs = 10_000): (error: Error) => void {
+  let lastLogged = 0;
+  return (error) => {
+    if (Date.now() - lastLogged < everyMs) return;
+    lastLogged = Date.now();
+    logger?.warn({ ...fields, err: error.message }, 'Redis connection problem; reconnecting');
+  };
 }
 
 /** How a connection is opened; built apart from opening so that tests can inspect it (TLS). */
