@@ -55,13 +55,23 @@ const ONE_TRY = {
  */
 export const CLUSTER_FAILOVER_PATIENCE = { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } as const;
 
+/**
+ * A master demoted to replica (a failover while the bridge stayed connected) answers writes with
+ * READONLY: reconnect — Sentinel names the new master — and resend the write, which did not run.
+ */
+export function reconnectOnReadOnly(error: Error): 2 | false {
+  return error.message.startsWith('READONLY') ? 2 : false;
+}
+
 export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisPlan {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
   const common: RedisOptions = probe
     ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true }
     : { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
   const topology = config.topology;
-  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: common };
+  // Not for Cluster nodes (a demoted master's slots answer MOVED there) nor the one-try probe.
+  const followFailover: RedisOptions = probe ? {} : { reconnectOnError: reconnectOnReadOnly };
+  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: { ...common, ...followFailover } };
   // With a URL, ioredis reads rediss:// itself; with nodes from the config file it must be told.
   const url = new URL(config.url);
   const tls = url.protocol === 'rediss:';
@@ -83,6 +93,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
     kind: 'sentinel',
     options: {
       ...common,
+      ...followFailover,
       ...credentials,
       sentinels: topology.sentinels,
       name: topology.name ?? 'mymaster',
