@@ -36,6 +36,8 @@ export interface PipelineParts {
   /** The organisation (ЛКО) this pipeline serves; `default` keeps the single-organisation names. */
   organisation?: string;
   organisationConstants?: Readonly<Record<string, unknown>>;
+  /** Replicas a registration's first-attempt mark must reach (store.ts); Sentinel: 1. */
+  waitForReplicas?: number;
 }
 
 export function createPipeline(parts: PipelineParts): PipelineContext {
@@ -56,7 +58,7 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     pos: parts.pos,
     adapter: parts.adapter,
     mappings: parts.mappings,
-    store: new AppealStore(parts.redis, statePrefix),
+    store: new AppealStore(parts.redis, statePrefix, { waitForReplicas: parts.waitForReplicas }),
     cipher: new PayloadCipher(parts.dataKey, parts.previousDataKey ? [parts.previousDataKey] : []),
     queues,
     metrics,

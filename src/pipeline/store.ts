@@ -34,6 +34,13 @@ export interface AppealRecord {
   lastError?: { code: string; message: string; at: string };
 }
 
+export interface StoreOptions {
+  /** Replicas that must hold the first-attempt mark before it is believed (Sentinel: 1). */
+  waitForReplicas?: number;
+  /** How long to wait for them; no acknowledgement in time means "search" (default 100 ms). */
+  replicaWaitMs?: number;
+}
+
 export class AppealStore {
   /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
   readonly coverage: CoverageStore;
@@ -41,6 +48,7 @@ export class AppealStore {
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
+    private readonly options: StoreOptions = {},
   ) {
     this.coverage = new CoverageStore(redis, prefix);
   }
@@ -85,9 +93,17 @@ export class AppealStore {
     return created === 1;
   }
 
-  /** Records that a registration attempt starts; true when it is the first one ever for this appeal. */
+  /**
+   * Records that a registration attempt starts; true when it is the first one ever for this appeal
+   * (the adapter then skips the search for a card an earlier attempt left). A failover can lose an
+   * unreplicated mark, and a later attempt would skip that search: with replicas, "first" is
+   * believed only once they hold the mark. WAIT covers this connection's writes up to the mark.
+   */
   async markRegisterAttempt(posId: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+    const first = (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+    const replicas = this.options.waitForReplicas ?? 0;
+    if (!first || replicas === 0) return first;
+    return (await this.redis.wait(replicas, this.options.replicaWaitMs ?? 100)) >= replicas;
   }
 
   async markAwaitingRegistration(posId: number, edmsId: string): Promise<void> {
