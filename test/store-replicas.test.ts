@@ -1,5 +1,6 @@
-// The first-attempt mark lets the adapter skip a costly search; with replicas it is believed only
-// once one holds it, so that a failover cannot lose it and let a later attempt create a second card.
+// Marks a failover must not lose: the first-attempt mark lets the adapter skip a costly search, so
+// with replicas it is believed only once one holds it; a final answer's in-flight mark is given
+// time to reach a replica before the answer goes out.
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppealStore } from '../src/pipeline/store.js';
 import { testRedis, uniquePrefix } from './helpers/redis.js';
@@ -21,5 +22,16 @@ describe('first registration attempt and replicas', () => {
     expect(await store.markRegisterAttempt(1)).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(40);
     expect(await store.markRegisterAttempt(1)).toBe(false);
+  });
+
+  it('the final answer waits for its in-flight mark to reach a replica, then goes out anyway; interim steps do not wait', async () => {
+    const store = new AppealStore(redis, uniquePrefix('inflight'), { waitForReplicas: 1, replicaWaitMs: 500 });
+    let started = Date.now();
+    await store.markInFlight(7, 'registered');
+    expect(Date.now() - started).toBeLessThan(400);
+    started = Date.now();
+    await store.markInFlight(7, 'final');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(await store.inFlight(7)).toBe('final');
   });
 });

@@ -101,8 +101,13 @@ export class AppealStore {
    */
   async markRegisterAttempt(posId: number): Promise<boolean> {
     const first = (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+    return first && (await this.replicated());
+  }
+
+  /** True once the replicas hold this connection's writes so far (at once when none are asked for). */
+  private async replicated(): Promise<boolean> {
     const replicas = this.options.waitForReplicas ?? 0;
-    if (!first || replicas === 0) return first;
+    if (replicas === 0) return true;
     return (await this.redis.wait(replicas, this.options.replicaWaitMs ?? 100)) >= replicas;
   }
 
@@ -168,8 +173,14 @@ export class AppealStore {
     return this.redis.hget(this.key(posId), 'pushInFlight');
   }
 
+  /**
+   * A final answer's mark is given time to reach a replica before the answer goes out: after a
+   * failover, ПОС's 409 is taken for our own delivered answer only if the mark survived. Past the
+   * wait the answer goes out anyway.
+   */
   async markInFlight(posId: number, step: string): Promise<void> {
     await this.redis.hset(this.key(posId), 'pushInFlight', step);
+    if (step === 'final') await this.replicated();
   }
 
   async pushedList(posId: number): Promise<PushedStep[]> {
