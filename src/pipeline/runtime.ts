@@ -36,7 +36,7 @@ export interface PipelineParts {
   /** The organisation (ЛКО) this pipeline serves; `default` keeps the single-organisation names. */
   organisation?: string;
   organisationConstants?: Readonly<Record<string, unknown>>;
-  /** Replicas a registration's first-attempt mark must reach (store.ts); Sentinel: 1. */
+  /** Replicas the store's first-attempt and final in-flight marks must reach (store.ts); Sentinel: 1. */
   waitForReplicas?: number;
 }
 

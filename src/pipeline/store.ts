@@ -35,7 +35,7 @@ export interface AppealRecord {
 }
 
 export interface StoreOptions {
-  /** Replicas that must hold the first-attempt mark before it is believed (Sentinel: 1). */
+  /** Replicas the marks a replay decides by (first attempt, final answer in flight) must reach; Sentinel: 1. */
   waitForReplicas?: number;
   /** How long to wait for them; no acknowledgement in time means "search" (default 100 ms). */
   replicaWaitMs?: number;
