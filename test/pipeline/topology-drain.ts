@@ -96,8 +96,10 @@ function tally(lines: string[]): Record<string, number> {
   for (const line of lines) {
     let text = line;
     try {
-      const entry = JSON.parse(line) as { msg?: string; err?: unknown; reason?: string };
-      const detail = typeof entry.err === 'string' ? entry.err : entry.reason ?? '';
+      const entry = JSON.parse(line) as { msg?: string; err?: unknown; reason?: string; reaccepted?: number; adopted?: number; pushesQueued?: number; missingInEdms?: number };
+      // A reconcile's report says what it repaired.
+      const repaired = entry.reaccepted === undefined ? '' : JSON.stringify({ reaccepted: entry.reaccepted, adopted: entry.adopted, pushesQueued: entry.pushesQueued, missingInEdms: entry.missingInEdms });
+      const detail = typeof entry.err === 'string' ? entry.err : entry.reason ?? repaired;
       text = `${entry.msg ?? ''}${detail ? `: ${detail}` : ''}`;
     } catch {
       // not a JSON log line: counted as it is
