@@ -9,13 +9,28 @@ export type RedisConnection = Redis | Cluster;
 /** Connects; connection errors are logged (at most every 10 s) instead of surfacing as unhandled events. */
 export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): RedisConnection {
   const connection = openRedis(config);
-  let lastLogged = 0;
-  connection.on('error', (error: Error) => {
-    if (Date.now() - lastLogged < 10_000) return;
-    lastLogged = Date.now();
-    logger?.warn({ err: error.message }, 'Redis connection problem; reconnecting');
-  });
+  connection.on('error', throttledRedisWarning(logger));
   return connection;
+}
+
+const LINK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|All sentinels are unreachable|CLUSTERDOWN|Too many Cluster redirections/;
+
+/** The link to Redis failed (a restart, a failover), not a command. */
+export function isRedisLinkError(error: Error): boolean {
+  return LINK_ERRORS.test(error.message) || LINK_ERRORS.test(String((error as NodeJS.ErrnoException).code ?? ''));
+}
+
+/**
+ * Logs a Redis connection problem at most every `everyMs`: ioredis retries many times a second
+ * while a server restarts or a replica is promoted, and each try is an error event.
+ */
+export function throttledRedisWarning(logger: Logger | undefined, fields: Record<string, unknown> = {}, everyMs = 10_000): (error: Error) => void {
+  let lastLogged = 0;
+  return (error) => {
+    if (Date.now() - lastLogged < everyMs) return;
+    lastLogged = Date.now();
+    logger?.warn({ ...fields, err: error.message }, 'Redis connection problem; reconnecting');
+  };
 }
 
 /** How a connection is opened; built apart from opening so that tests can inspect it (TLS). */
@@ -33,13 +48,30 @@ const ONE_TRY = {
   lazyConnect: true,
 } as const;
 
+/**
+ * ioredis counts every retry of a Cluster command against maxRedirections (default 16 × 100 ms):
+ * a command would give up long before a replica takes over (cluster-node-timeout, 15 s by default,
+ * plus an election). These let one command wait out about a minute of CLUSTERDOWN and closed nodes.
+ */
+export const CLUSTER_FAILOVER_PATIENCE = { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } as const;
+
+/**
+ * A master demoted to replica (a failover while the bridge stayed connected) answers writes with
+ * READONLY: reconnect — Sentinel names the new master — and resend the write, which did not run.
+ */
+export function reconnectOnReadOnly(error: Error): 2 | false {
+  return error.message.startsWith('READONLY') ? 2 : false;
+}
+
 export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisPlan {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
   const common: RedisOptions = probe
     ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true }
     : { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
   const topology = config.topology;
-  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: common };
+  // Not for Cluster nodes (a demoted master's slots answer MOVED there) nor the one-try probe.
+  const followFailover: RedisOptions = probe ? {} : { reconnectOnError: reconnectOnReadOnly };
+  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: { ...common, ...followFailover } };
   // With a URL, ioredis reads rediss:// itself; with nodes from the config file it must be told.
   const url = new URL(config.url);
   const tls = url.protocol === 'rediss:';
@@ -52,7 +84,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
         redisOptions: { ...common, ...credentials, ...(tls ? { tls: {} } : {}) },
         // Certificates name hosts: keep the names (not resolved IPs) so TLS can check them.
         ...(tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
-        ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : {}),
+        ...(probe ? { clusterRetryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true } : CLUSTER_FAILOVER_PATIENCE),
       },
     };
   }
@@ -61,6 +93,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
     kind: 'sentinel',
     options: {
       ...common,
+      ...followFailover,
       ...credentials,
       sentinels: topology.sentinels,
       name: topology.name ?? 'mymaster',

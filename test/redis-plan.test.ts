@@ -1,7 +1,7 @@
 // rediss:// means TLS for a single node (ioredis reads the URL), and for Cluster and Sentinel
 // nodes from the config file (which ioredis cannot guess). Inspected, not connected: no TLS Redis here.
 import { describe, expect, it } from 'vitest';
-import { redisPlan } from '../src/redis.js';
+import { CLUSTER_FAILOVER_PATIENCE, reconnectOnReadOnly, redisPlan } from '../src/redis.js';
 
 const cluster = [{ host: 'redis-0.internal', port: 7000 }];
 const sentinels = [{ host: 'sentinel-0.internal', port: 26379 }];
@@ -26,6 +26,16 @@ describe('Redis connection plan', () => {
     expect(plan.options.redisOptions?.password).toBe('pw');
   });
 
+  it('Cluster commands wait out a failover; the one-try probe does not', () => {
+    const config = { url: 'redis://ignored', prefix: '{pb}', topology: { cluster } };
+    const plan = redisPlan(config);
+    if (plan.kind !== 'cluster') throw new Error(plan.kind);
+    expect(plan.options).toMatchObject(CLUSTER_FAILOVER_PATIENCE);
+    const probe = redisPlan(config, { connectTimeout: 1000 });
+    if (probe.kind !== 'cluster') throw new Error(probe.kind);
+    expect(probe.options.maxRedirections).toBeUndefined();
+  });
+
   it('Sentinel over rediss:// uses TLS to the master and, unless told otherwise, to the sentinels', () => {
     const tls = redisPlan({ url: 'rediss://:pw@ignored:6380', prefix: 'pb', topology: { sentinels, name: 'main' } });
     if (tls.kind !== 'sentinel') throw new Error(tls.kind);
@@ -40,6 +50,19 @@ describe('Redis connection plan', () => {
     if (plain.kind !== 'sentinel') throw new Error(plain.kind);
     expect(plain.options.tls).toBeUndefined();
     expect(plain.options.sentinelTLS).toBeUndefined();
+  });
+
+  it('a write refused by a demoted master reconnects and is sent again (Sentinel and a single URL, not the probe)', () => {
+    const readOnly = new Error("READONLY You can't write against a read only replica.");
+    expect(reconnectOnReadOnly(readOnly)).toBe(2);
+    expect(reconnectOnReadOnly(new Error('ERR wrong number of arguments'))).toBe(false);
+    const sentinel = redisPlan({ url: 'redis://ignored', prefix: 'pb', topology: { sentinels } });
+    const single = redisPlan({ url: 'redis://h:6379', prefix: 'pb' });
+    const probe = redisPlan({ url: 'redis://ignored', prefix: 'pb', topology: { sentinels } }, { connectTimeout: 1000 });
+    if (sentinel.kind !== 'sentinel' || single.kind !== 'url' || probe.kind !== 'sentinel') throw new Error('unexpected plans');
+    expect(sentinel.options.reconnectOnError).toBe(reconnectOnReadOnly);
+    expect(single.options.reconnectOnError).toBe(reconnectOnReadOnly);
+    expect(probe.options.reconnectOnError).toBeUndefined();
   });
 
   it('a single node is opened from the URL itself', () => {

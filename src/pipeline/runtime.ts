@@ -37,6 +37,8 @@ export interface PipelineParts {
   /** The organisation (ЛКО) this pipeline serves; `default` keeps the single-organisation names. */
   organisation?: string;
   organisationConstants?: Readonly<Record<string, unknown>>;
+  /** Replicas the store's first-attempt and final in-flight marks must reach (store.ts); Sentinel: 1. */
+  waitForReplicas?: number;
 }
 
 export function createPipeline(parts: PipelineParts): PipelineContext {
@@ -57,7 +59,7 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     pos: parts.pos,
     adapter: parts.adapter,
     mappings: parts.mappings,
-    store: new AppealStore(parts.redis, statePrefix),
+    store: new AppealStore(parts.redis, statePrefix, { waitForReplicas: parts.waitForReplicas }),
     cipher: new PayloadCipher(parts.dataKey, parts.previousDataKey ? [parts.previousDataKey] : []),
     queues,
     metrics,

@@ -56,6 +56,13 @@ export interface Adoption {
   finalInDoubt: boolean;
 }
 
+export interface StoreOptions {
+  /** Replicas the marks a replay decides by (first attempt, final answer in flight) must reach; Sentinel: 1. */
+  waitForReplicas?: number;
+  /** How long to wait for them; no acknowledgement in time means "search" (default 100 ms). */
+  replicaWaitMs?: number;
+}
+
 export class AppealStore {
   /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
   readonly coverage: CoverageStore;
@@ -63,6 +70,7 @@ export class AppealStore {
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
+    private readonly options: StoreOptions = {},
   ) {
     this.coverage = new CoverageStore(redis, prefix);
   }
@@ -108,9 +116,22 @@ export class AppealStore {
     return created === 1;
   }
 
-  /** Records that a registration attempt starts; true when it is the first one ever for this appeal. */
+  /**
+   * Records that a registration attempt starts; true when it is the first one ever for this appeal
+   * (the adapter then skips the search for a card an earlier attempt left). A failover can lose an
+   * unreplicated mark, and a later attempt would skip that search: with replicas, "first" is
+   * believed only once they hold the mark. WAIT covers this connection's writes up to the mark.
+   */
   async markRegisterAttempt(posId: number): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+    const first = (await this.redis.hsetnx(this.key(posId), 'registerAttempted', new Date().toISOString())) === 1;
+    return first && (await this.replicated());
+  }
+
+  /** True once the replicas hold this connection's writes so far (at once when none are asked for). */
+  private async replicated(): Promise<boolean> {
+    const replicas = this.options.waitForReplicas ?? 0;
+    if (replicas === 0) return true;
+    return (await this.redis.wait(replicas, this.options.replicaWaitMs ?? 100)) >= replicas;
   }
 
   async markAwaitingRegistration(posId: number, edmsId: string): Promise<void> {
@@ -177,8 +198,14 @@ export class AppealStore {
     return this.redis.hget(this.key(posId), 'pushInFlight');
   }
 
+  /**
+   * A final answer's mark is given time to reach a replica before the answer goes out: after a
+   * failover, ПОС's 409 is taken for our own delivered answer only if the mark survived. Past the
+   * wait the answer goes out anyway.
+   */
   async markInFlight(posId: number, step: string): Promise<void> {
     await this.redis.hset(this.key(posId), 'pushInFlight', step);
+    if (step === 'final') await this.replicated();
   }
 
   async pushedList(posId: number): Promise<PushedStep[]> {

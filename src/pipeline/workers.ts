@@ -1,6 +1,7 @@
 // BullMQ workers for the three queues. Retries, 429 pauses, stalled-job recovery (a worker that
 // died mid-job loses its lock; another picks the job up) and graceful close are BullMQ's own.
 import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
+import { isRedisLinkError, throttledRedisWarning } from '../redis.js';
 import type { PipelineContext } from './context.js';
 import { processPull, processReconcile, processWatch } from './control.js';
 import { failureReason, toJobError } from './job-errors.js';
@@ -88,7 +89,12 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
         ctx.logger.error({ queue: worker.name, jobId: job.id, posId, reason: failureReason(error) }, 'job failed for good: see the failed list');
       }
     });
-    worker.on('error', (error) => ctx.logger.error({ queue: worker.name, err: error.message }, 'worker error'));
+    // A worker's own connections retry Redis many times a second during a failover: one line per 10 s.
+    const linkProblem = throttledRedisWarning(ctx.logger, { queue: worker.name });
+    worker.on('error', (error) => {
+      if (isRedisLinkError(error)) linkProblem(error);
+      else ctx.logger.error({ queue: worker.name, err: error.message }, 'worker error');
+    });
   }
   return {
     all,

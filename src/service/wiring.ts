@@ -92,6 +92,8 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
       previousDataKey: config.previousDataKey,
       logger,
       metrics,
+      // A Sentinel set has a replica to promote; a Cluster's WAIT cannot be aimed at the slot's master here.
+      waitForReplicas: config.redis.topology?.sentinels?.length ? 1 : 0,
       settings: {
         pageSize: config.pos.pageSize,
         retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
