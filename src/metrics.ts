@@ -1,5 +1,7 @@
 // Prometheus metrics (prom-client). One registry per process; names are the operators' contract
 // (README "Monitoring"). Labels never carry personal data or appeal ids (cardinality).
+// `aggregator`: how `start --workers N` merges the processes' registries into one /metrics
+// (src/service/process-metrics.ts); counters and histograms sum, which is prom-client's default.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ExternalSystem } from './errors.js';
 import type { HttpObserver } from './http/client.js';
@@ -46,11 +48,16 @@ export class BridgeMetrics {
   readonly appealsAccepted = new Counter({ name: 'pos_bridge_appeals_accepted_total', help: 'Appeals marked accepted in ПОС', labelNames: ['organisation'] as const, registers: [this.registry] });
   readonly appealsSetAside = new Counter({ name: 'pos_bridge_appeals_set_aside_total', help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)', labelNames: ['organisation', 'reason'] as const, registers: [this.registry] });
   readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['organisation', 'status', 'outcome'] as const, registers: [this.registry] });
-  /** 1 while the organisation's last ПОС call of a pull succeeded, 0 after its credentials or ПОС failed. */
-  readonly organisationUp = new Gauge({ name: 'pos_bridge_organisation_up', help: 'The organisation\'s last pull from ПОС succeeded (1) or failed (0)', labelNames: ['organisation'] as const, registers: [this.registry] });
-  readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, registers: [this.registry] });
-  readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', registers: [this.registry] });
+  /**
+   * 1 while the organisation's last ПОС call of a pull succeeded, 0 after its credentials or ПОС failed.
+   * Merged: min — each worker process knows only the pulls it ran, so a failure seen by any shows.
+   */
+  readonly organisationUp = new Gauge({ name: 'pos_bridge_organisation_up', help: 'The organisation\'s last pull from ПОС succeeded (1) or failed (0)', labelNames: ['organisation'] as const, aggregator: 'min', registers: [this.registry] });
+  // These three, merged: first — the supervisor's values (first in the merge), which it reads from
+  // Redis at each scrape; a worker's are whatever it last saw.
+  readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, aggregator: 'first', registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, aggregator: 'first', registers: [this.registry] });
+  readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', aggregator: 'first', registers: [this.registry] });
   readonly intakePaused = new Counter({ name: 'pos_bridge_intake_paused_total', help: 'Times intake was paused because the EDMS refused the credentials or did not answer', labelNames: ['code'] as const, registers: [this.registry] });
   readonly httpLatency = new Histogram({
     name: 'pos_bridge_http_request_duration_seconds',
@@ -59,11 +66,18 @@ export class BridgeMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly mappingVersion = new Gauge({ name: 'pos_bridge_mapping_info', help: 'Mapping version in use (value 1)', labelNames: ['name', 'version'] as const, registers: [this.registry] });
+  // Merged: max — every process holds 1 for the version it runs; a sum would read as 3 versions.
+  readonly mappingVersion = new Gauge({ name: 'pos_bridge_mapping_info', help: 'Mapping version in use (value 1)', labelNames: ['name', 'version'] as const, aggregator: 'max', registers: [this.registry] });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `process`: a label for the default (process-level) metrics, set by `start --workers N`
+   * (`supervisor`, `worker-1`, …) so that each process's memory and CPU stay apart when merged.
+   */
+  constructor(options: { defaultMetrics?: boolean; process?: string } = {}) {
     this.edmsAvailable.set(1);
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_' });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_', ...(options.process ? { labels: { process: options.process } } : {}) });
+    }
   }
 
   /** Feeds HTTP latency from the shared HTTP client, labelled by route template only. */

@@ -59,3 +59,40 @@ describe('pos-bridge start with a bad configuration', () => {
     for (const command of ['start', 'sync', 'mappings', 'failed', 'demo']) expect(help).toContain(command);
   });
 });
+
+describe('pos-bridge start --workers', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const valid = { ...base, POS_CLIENT_ID: '1234567', DATA_KEY: 'b'.repeat(64), EDMS: 'directum-rx' };
+
+  it('is a usage error with --role api or scheduler: exit 2, one line, nothing contacted', async () => {
+    const connect = vi.spyOn(net.Socket.prototype, 'connect');
+    for (const role of ['api', 'scheduler']) {
+      const cli = io(valid);
+      expect(await runCli(['start', '--workers', '2', '--role', role], cli)).toBe(2);
+      expect(cli.err.join('').trim().split('\n')).toEqual([`pos-bridge start: --workers forks worker processes and does not go with --role ${role} (use --role all or --role worker)`]);
+    }
+    expect(connect).not.toHaveBeenCalled();
+  });
+
+  it('takes a whole number from 1 to 64 or auto; anything else is one line and exit 2', async () => {
+    for (const bad of ['0', '65', 'two', '1.5', '-1']) {
+      const cli = io(valid);
+      expect(await runCli(['start', '--workers', bad], cli)).toBe(2);
+      expect(cli.err.join('').trim().split('\n')).toEqual([`pos-bridge start: --workers must be auto or a whole number from 1 to 64 (got "${bad}")`]);
+    }
+    const cli = io({ ...valid, WORKERS: 'many' });
+    expect(await runCli(['start'], cli)).toBe(2);
+    expect(cli.err.join('')).toMatch(/^ {2}WORKERS: must be auto or a whole number from 1 to 64 \(got "many"\)$/m);
+  });
+
+  it('keeps --worker-slot to the processes it forks', async () => {
+    const cli = io(valid);
+    expect(await runCli(['start', '--role', 'worker', '--workers', '1', '--worker-slot', '1'], cli)).toBe(2);
+    expect(cli.err.join('').trim()).toBe('pos-bridge start: --worker-slot is set by start --workers on the processes it forks');
+    expect(cli.out.join('') + cli.err.join('')).not.toContain('--worker-slot <');
+    const help = io({});
+    await runCli(['start', '--help'], help);
+    expect(help.out.join('')).toContain('--workers <count>');
+    expect(help.out.join('')).not.toContain('--worker-slot');
+  });
+});

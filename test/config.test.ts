@@ -103,6 +103,13 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, MAPPING_TIMEOUT: 'soon' })).toEqual(['MAPPING_TIMEOUT: must be a duration like 500ms, 10s, 2m (got "soon")']);
   });
 
+  it('reads WORKERS as a process count or auto, 1 unless set', () => {
+    expect(loadConfig({ env: valid, command: 'start', dotenvPath: false }).worker.processes).toBe(1);
+    expect(loadConfig({ env: { ...valid, WORKERS: '4' }, command: 'start', dotenvPath: false }).worker.processes).toBe(4);
+    expect(loadConfig({ env: { ...valid, WORKERS: 'auto' }, command: 'start', dotenvPath: false }).worker.processes).toBe('auto');
+    expect(problemsOf({ ...valid, WORKERS: '0' })).toEqual(['WORKERS: must be auto or a whole number from 1 to 64 (got "0")']);
+  });
+
   it('accepts DATA_KEY as hex or base64 and refuses other lengths', () => {
     const base64 = Buffer.alloc(32, 7).toString('base64');
     expect(loadConfig({ env: { ...valid, DATA_KEY: base64 }, command: 'start', dotenvPath: false }).dataKey).toEqual(Buffer.alloc(32, 7));

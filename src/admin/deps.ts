@@ -104,4 +104,6 @@ export interface AdminDeps {
   uiSessions: UiSessionStore;
   /** Refreshes gauges (queue depths, failed counts) before /metrics is rendered. */
   refreshGauges?(): Promise<void>;
+  /** The /metrics text when it is more than `metrics.registry`: `start --workers N` merges every process's. */
+  exposition?(): Promise<string>;
 }

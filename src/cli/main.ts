@@ -8,6 +8,7 @@ import { failedList, failedRetry } from './failed.js';
 import { mappingsCheck, mappingsPreview } from './mappings.js';
 import { DIRECTORY_KINDS, type DirectoryKind } from '../../adapters/contract.js';
 import { ROLES, type Role } from '../pipeline/runtime.js';
+import { parseWorkerCount, WORKER_COUNT_PROBLEM } from '../config/schema.js';
 
 export class ExitCode extends Error {
   constructor(readonly code: number) {
@@ -28,6 +29,27 @@ export function configFor(io: CliIO, command: ConfigCommand) {
   }
 }
 
+interface StartOptions {
+  role: Role;
+  workers?: string;
+  workerSlot?: string;
+}
+
+/** `start`'s options that commander cannot check; a problem is one line for stderr (exit 2). */
+function startUsage(options: StartOptions, forked: boolean): { problem: string } | { workers?: number | 'auto'; workerSlot?: number } {
+  const workers = options.workers === undefined ? undefined : parseWorkerCount(options.workers);
+  if (options.workers !== undefined && workers === undefined) return { problem: `--workers ${WORKER_COUNT_PROBLEM} (got "${options.workers}")` };
+  if (workers !== undefined && (options.role === 'api' || options.role === 'scheduler')) {
+    return { problem: `--workers forks worker processes and does not go with --role ${options.role} (use --role all or --role worker)` };
+  }
+  if (options.workerSlot === undefined) return { workers };
+  const slot = parseWorkerCount(options.workerSlot);
+  if (typeof slot !== 'number' || options.role !== 'worker' || workers !== 1 || !forked) {
+    return { problem: '--worker-slot is set by start --workers on the processes it forks' };
+  }
+  return { workers, workerSlot: slot };
+}
+
 function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   const program = new Command('pos-bridge')
     .description('Bridge between the Gosuslugi Feedback Platform (ПОС) and the agency EDMS (Directum RX, ЭОС «Дело»)')
@@ -40,10 +62,20 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .command('start')
     .description('run the service: admin API, queue workers and schedules (or one of them with --role)')
     .addOption(new Option('--role <role>', 'which part to run in this process').choices([...ROLES]).default('all'))
-    .action(async (options: { role: Role }) => {
+    .option('--workers <count>', 'fork this many worker processes (a number, or auto: one per core); this process keeps the API and the schedules (default: WORKERS, 1)')
+    // Set by the supervisor on the processes it forks; not for operators.
+    .addOption(new Option('--worker-slot <n>').hideHelp())
+    .action(async (options: StartOptions) => {
+      const { forkedBySupervisor, workerProcessCount } = await import('../service/multi-process.js');
+      const start = startUsage(options, forkedBySupervisor(io.env));
+      if ('problem' in start) {
+        io.stderr(`pos-bridge start: ${start.problem}\n`);
+        return setCode(2);
+      }
       const config = configFor(io, 'start');
       const { runService } = await import('../service/service.js');
-      setCode(await runService(config, options.role, io));
+      const workers = workerProcessCount(start.workers ?? config.worker.processes);
+      setCode(await runService(config, options.role, io, { workers, workerSlot: start.workerSlot }));
     });
 
   program

@@ -87,8 +87,11 @@ export interface BridgeConfig {
   dataKey?: Buffer;
   previousDataKey?: Buffer;
   schedules: { pull: Schedule; watch: Schedule; reconcile: Schedule };
-  /** lockMs: how soon a job (and its per-appeal lock) held by a crashed worker is taken up again. */
-  worker: { concurrency: number; maxAttempts: number; lockMs: number };
+  /**
+   * lockMs: how soon a job (and its per-appeal lock) held by a crashed worker is taken up again.
+   * processes: worker processes `start` forks (WORKERS); 1 runs everything in one process.
+   */
+  worker: { concurrency: number; maxAttempts: number; lockMs: number; processes: number | 'auto' };
   logLevel: Settings['LOG_LEVEL'];
 }
 
@@ -322,7 +325,7 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     dataKey: s.DATA_KEY,
     previousDataKey: s.DATA_KEY_PREVIOUS,
     schedules: { pull: s.PULL_EVERY, watch: s.WATCH_EVERY, reconcile: s.RECONCILE_EVERY },
-    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS, lockMs: s.JOB_LOCK_TIMEOUT },
+    worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS, lockMs: s.JOB_LOCK_TIMEOUT, processes: s.WORKERS },
     logLevel: s.LOG_LEVEL,
   };
 }

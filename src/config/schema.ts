@@ -154,6 +154,29 @@ const trustProxy = z.string().trim().transform((value, ctx): boolean | string =>
   return z.NEVER;
 });
 
+/** Most worker processes `start --workers` forks: a sanity bound, not a tuning advice. */
+export const MAX_WORKER_PROCESSES = 64;
+
+/** WORKERS / `--workers`: a whole number of worker processes, or `auto` (one per core); undefined when neither. */
+export function parseWorkerCount(value: string): number | 'auto' | undefined {
+  const text = value.trim().toLowerCase();
+  if (text === 'auto') return 'auto';
+  if (!/^\d+$/.test(text)) return undefined;
+  const count = Number(text);
+  return count >= 1 && count <= MAX_WORKER_PROCESSES ? count : undefined;
+}
+
+export const WORKER_COUNT_PROBLEM = `must be auto or a whole number from 1 to ${MAX_WORKER_PROCESSES}`;
+
+const workerCount = z.string().transform((value, ctx): number | 'auto' => {
+  const count = parseWorkerCount(value);
+  if (count === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${WORKER_COUNT_PROBLEM} (got "${value}")` });
+    return z.NEVER;
+  }
+  return count;
+});
+
 /** Raw settings: every value as the operator wrote it (env or YAML), validated per variable. */
 export const settingsSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -205,6 +228,7 @@ export const settingsSchema = z.object({
   WATCH_EVERY: schedule.default(parseSchedule('60s') as Schedule),
   RECONCILE_EVERY: schedule.default(parseSchedule('1h') as Schedule),
   WORKER_CONCURRENCY: positiveInt(256).default(8),
+  WORKERS: workerCount.default(1),
   POS_RATE_LIMIT: positiveInt(100_000).optional(),
   MAX_ATTEMPTS: positiveInt(100).default(10),
   JOB_LOCK_TIMEOUT: duration.default(30_000),

@@ -31,6 +31,8 @@ export interface AdminWiring {
   posPing(): Promise<void>;
   /** UI_SESSION_IDLE / UI_SESSION_MAX; default 30 min / 8 h. */
   uiSession?: { idleMs: number; absoluteMs: number };
+  /** /metrics of every process of `start --workers N`; absent: this process's registry. */
+  exposition?: () => Promise<string>;
 }
 
 /** Unready while values of the mapping in use are missing from the EDMS; an EDMS that cannot be asked is the edms check's to report. */
@@ -58,6 +60,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
     adminToken: wiring.adminToken,
     logger: wiring.logger,
     metrics: ctx.metrics,
+    ...(wiring.exposition ? { exposition: wiring.exposition } : {}),
     health: {
       redis: async () => {
         await wiring.redis.ping();

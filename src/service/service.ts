@@ -24,15 +24,37 @@ async function readinessProbe(services: Services): Promise<void> {
   await services.pos.fetchPage(0, 1);
 }
 
-export async function startRole(config: BridgeConfig, role: Role, services: Services): Promise<RunningService> {
+/** The parts of a role; `start --workers N` runs api and scheduler in the supervisor, the workers forked. */
+export interface RoleParts {
+  api: boolean;
+  worker: boolean;
+  scheduler: boolean;
+}
+
+export function partsOf(role: Role): RoleParts {
+  return { api: role === 'all' || role === 'api', worker: role === 'all' || role === 'worker', scheduler: role === 'all' || role === 'scheduler' };
+}
+
+function roleName(role: Role | RoleParts): string {
+  if (typeof role === 'string') return role;
+  return (['api', 'worker', 'scheduler'] as const).filter((part) => role[part]).join('+');
+}
+
+export interface StartOptions {
+  /** What /metrics serves instead of this process's registry (the supervisor's merge of every process). */
+  exposition?: () => Promise<string>;
+}
+
+export async function startRole(config: BridgeConfig, role: Role | RoleParts, services: Services, options: StartOptions = {}): Promise<RunningService> {
   const { ctx, logger } = services;
+  const parts = typeof role === 'string' ? partsOf(role) : role;
   await warnOnEvictionPolicy(services.redis, logger);
   const running: RunningService = { services, stop: async () => undefined };
-  if (role === 'all' || role === 'worker') {
+  if (parts.worker) {
     running.workers = startOrganisationWorkers(services.organisations.map((org) => org.ctx), services.redis, workerSettingsOf(config));
   }
   const guards: ScheduleGuard[] = [];
-  if (role === 'all' || role === 'scheduler') {
+  if (parts.scheduler) {
     for (const org of services.organisations) {
       await installSchedules(org.ctx, config.schedules);
       // Redis may lose the schedules while the service runs (FLUSHALL, a failover): put them back.
@@ -42,10 +64,10 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
   // The start-up pre-flight: a mapping value the EDMS lacks is logged at its line now, not learnt
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
   await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
-  if (role === 'all' || role === 'api') {
+  if (parts.api) {
     const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
     const organisations = services.organisations.map((org) => ({ key: org.key, ctx: org.ctx, posPing: () => org.pos.fetchPage(0, 1).then(() => undefined) }));
-    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession });
+    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession, exposition: options.exposition });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {
@@ -55,23 +77,38 @@ export async function startRole(config: BridgeConfig, role: Role, services: Serv
     if (running.workers) await withinTime(running.workers.close(), config.worker.lockMs);
     await services.close();
   };
-  logger.info({ role, edms: config.edms.kind, api: running.api?.url }, 'pos-bridge started');
+  logger.info({ role: roleName(role), edms: config.edms.kind, api: running.api?.url }, 'pos-bridge started');
   return running;
 }
 
-export async function runService(config: BridgeConfig, role: Role, io: CliIO): Promise<number> {
-  void io;
+/** Resolves with the first SIGTERM or SIGINT. */
+export function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
+export interface ServiceOptions {
+  /** Worker processes to fork (`--workers`, WORKERS, `auto` resolved); 1 or absent: everything in this process. */
+  workers?: number;
+  /** Set in a process the supervisor forked (`--worker-slot`): which of its N slots this is. */
+  workerSlot?: number;
+}
+
+export async function runService(config: BridgeConfig, role: Role, io: CliIO, options: ServiceOptions = {}): Promise<number> {
+  if (options.workerSlot !== undefined || (options.workers ?? 1) > 1) {
+    const { runForkedWorker, runSupervisor } = await import('./multi-process.js');
+    if (options.workerSlot !== undefined) return runForkedWorker(config, options.workerSlot);
+    if (role === 'all' || role === 'worker') return runSupervisor(config, role, options.workers!, io);
+  }
   const logger = createLogger({ level: config.logLevel });
+  // WORKERS in a .env shared with api or scheduler processes: those have no workers to fork.
+  if ((options.workers ?? 1) > 1) logger.warn({ role, workers: options.workers }, 'WORKERS is ignored by this role: it runs no workers');
   const services = await buildServices(config, logger);
   const running = await startRole(config, role, services);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down: finishing active jobs');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const signal = await stopSignal();
+  logger.info({ signal }, 'shutting down: finishing active jobs');
   await running.stop();
   logger.info('pos-bridge stopped');
   logger.flush();

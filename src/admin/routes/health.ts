@@ -105,7 +105,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, read
         deps.logger.warn({ err: describeError(error) }, 'could not refresh queue gauges for /metrics');
       }
     }
-    const text = await deps.metrics.registry.metrics();
+    const text = deps.exposition ? await deps.exposition() : await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
   });
 }
