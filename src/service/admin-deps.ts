@@ -48,14 +48,6 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
   const organisations = wiring.organisations ?? [{ key: ctx.organisation, ctx, posPing: () => wiring.posPing() }];
   const several = organisations.length > 1;
   const failed = new OrganisationsFailedJobs(new Map(organisations.map((org) => [org.key, new FailedJobs(org.ctx.queues, org.ctx.store)])));
-  const everyPos = async () => {
-    const results = await Promise.allSettled(organisations.map((org) => org.posPing()));
-    const down = organisations.filter((_, index) => results[index]!.status === 'rejected').map((org) => org.key);
-    if (down.length === 0) return;
-    const first = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
-    if (!several) throw first.reason;
-    throw new BridgeError(describeError(first.reason).code as ErrorCode, `ПОС refused or did not answer for organisation(s) ${down.join(', ')}`, true, { system: 'pos' });
-  };
   return {
     adminToken: wiring.adminToken,
     logger: wiring.logger,
@@ -65,7 +57,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       redis: async () => {
         await wiring.redis.ping();
       },
-      pos: everyPos,
+      pos: () => organisations[0]!.posPing(),
       ...(several ? { organisations: Object.fromEntries(organisations.map((org) => [org.key, () => org.posPing()])) } : {}),
       // A code and the EDMS's name, never the EDMS's own text; a ping that passes lifts a recorded pause.
       edms: async () => {

@@ -45,6 +45,14 @@ describe('fairness between organisations', () => {
     const names = running.services.organisations.map((org) => org.ctx.queues.register.name);
     expect(names).toEqual(['register-city', 'register-school-7', 'register-library']);
 
+    // Every organisation reaches ПОС: ready, with each one listed.
+    const ready = await fetch(`${running.api!.url}/health/ready`);
+    const body = (await ready.json()) as { checks: { pos: { ok: boolean }; organisations: Record<string, { ok: boolean }> } };
+    expect(ready.status).toBe(200);
+    expect(body.checks.pos.ok).toBe(true);
+    expect(Object.keys(body.checks.organisations)).toEqual(ORGANISATIONS.map((org) => org.key));
+    expect(Object.values(body.checks.organisations).every((check) => check.ok)).toBe(true);
+
     await waitFor('the backlog', async () => (await accepted(backlog)) === BACKLOG, 120_000, 500);
     process.stdout.write(`fairness: ${SMALL} appeals of one ЛКО accepted in ${smallDoneMs} ms, ${backlogDoneThen}/${BACKLOG} of the other's backlog by then\n`);
   }, 180_000);

@@ -57,16 +57,26 @@ async function checkOrganisations(checks: Record<string, () => Promise<void>>, t
 }
 
 export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
-  const [redis, pos, edms, mapping] = await Promise.all([
+  // With several organisations, ПОС is asked once per organisation and `pos` sums those answers up.
+  const [redis, posAlone, edms, mapping, organisations] = await Promise.all([
     runCheck(() => health.redis(), timeoutMs),
-    runCheck(() => health.pos(), timeoutMs),
+    health.organisations ? undefined : runCheck(() => health.pos(), timeoutMs),
     runCheck(() => health.edms(), timeoutMs),
     health.mapping ? runCheck(() => health.mapping!(), timeoutMs) : undefined,
+    health.organisations ? checkOrganisations(health.organisations, timeoutMs) : undefined,
   ]);
-  const organisations = health.organisations ? await checkOrganisations(health.organisations, timeoutMs) : undefined;
+  const pos = posAlone ?? everyOrganisation(organisations!);
   const checks: ReadinessChecks<CheckDetail> = { redis, pos, edms, ...(mapping ? { mapping } : {}), ...(organisations ? { organisations } : {}) };
-  const ready = Object.values(checks).every((check) => check.ok);
+  const ready = [redis, pos, edms, ...(mapping ? [mapping] : [])].every((check) => check.ok);
   return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
+}
+
+/** ПОС is ready when every organisation reaches it; otherwise the first failure's code, naming them all. */
+function everyOrganisation(organisations: Record<string, CheckDetail>): CheckDetail {
+  const down = Object.entries(organisations).filter(([, check]) => !check.ok);
+  const ms = Math.max(0, ...Object.values(organisations).map((check) => check.ms));
+  if (down.length === 0) return { ok: true, ms };
+  return { ok: false, code: down[0]![1].code, message: `ПОС refused or did not answer for organisation(s) ${down.map(([key]) => key).join(', ')}`, ms };
 }
 
 /** Readiness without messages: an upstream's or the mapping's text never reaches an unauthenticated caller. */
