@@ -4,22 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateAppeals, type SeedAppeal } from '../fixtures/generator.js';
+import { SAMPLE_ORGANISATIONS, organisationsYaml, type SampleOrganisation } from '../fixtures/organisations.js';
 import { bridgeEnv, measureDrain, runDrain, type DrainResult, type DrainSettings } from './drain.js';
 import type { Lab } from './lab.js';
 import type { BenchOptions } from './options.js';
 
-export interface BenchOrganisation {
-  key: string;
-  clientId: string;
-  secretEnv: string;
-  secret: string;
-}
-
-export const BENCH_ORGANISATIONS: readonly BenchOrganisation[] = [
-  { key: 'city', clientId: 'lko-city', secretEnv: 'POS_SECRET_CITY', secret: 'city-secret' },
-  { key: 'school-7', clientId: 'lko-school-7', secretEnv: 'POS_SECRET_SCHOOL_7', secret: 'school-secret' },
-  { key: 'library', clientId: 'lko-library', secretEnv: 'POS_SECRET_LIBRARY', secret: 'library-secret' },
-];
+export type BenchOrganisation = SampleOrganisation;
+/** The organisations have no mapping or constants of their own: the runs differ in organisations only. */
+export const BENCH_ORGANISATIONS = SAMPLE_ORGANISATIONS;
 
 export interface OrganisationsSeries {
   size: number;
@@ -51,9 +43,9 @@ function organisationsEnv(lab: Lab, backlogs: Backlogs, settings: DrainSettings)
     lab.pos.state.seed(appeals, organisation.clientId);
   }
   // No mapping or constants of their own: the run differs from the single one only in organisations.
-  const yaml = ['organisations:', ...backlogs.flatMap(({ organisation: o }) => [`  - key: ${o.key}`, `    clientId: "${o.clientId}"`, `    clientSecretEnv: ${o.secretEnv}`])];
+  const yaml = organisationsYaml(backlogs.map(({ organisation }) => organisation));
   const file = join(lab.workDir, 'bridge.yaml');
-  writeFileSync(file, `${yaml.join('\n')}\n`);
+  writeFileSync(file, yaml);
   // POS_CLIENT_ID/POS_CLIENT_SECRET beside an organisations: list is a configuration error.
   const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, ...env } = bridgeEnv(lab, settings);
   return { ...env, BRIDGE_CONFIG: file, ...Object.fromEntries(backlogs.map(({ organisation: o }) => [o.secretEnv, o.secret])) };

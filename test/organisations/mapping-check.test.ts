@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { organisationsYaml } from '../../fixtures/organisations.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { ORGANISATIONS, cli, startOrganisationsWorld, type OrganisationsWorld } from './world.js';
 
@@ -21,12 +22,7 @@ describe('mappings check --against-edms with organisations', () => {
     expect(good.code, `${good.stdout}${good.stderr}`).toBe(0);
 
     const yaml = join(orgs.world.workDir, 'bridge-typo.yaml');
-    writeFileSync(yaml, ['organisations:', ...ORGANISATIONS.flatMap((org) => [
-      `  - key: ${org.key}`,
-      `    clientId: "${org.clientId}"`,
-      `    clientSecretEnv: POS_SECRET_${org.key.toUpperCase().replace(/-/g, '_')}`,
-      `    constants: { businessUnit: "${org.key === 'school-7' ? 'Школа номер семь' : org.businessUnit.replace(/"/g, '\\"')}" }`,
-    ]), ''].join('\n'));
+    writeFileSync(yaml, organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.key === 'school-7' ? 'Школа номер семь' : org.businessUnit })));
     const bad = await cli(['mappings', 'check', '--against-edms', env.MAPPINGS_DIR!], { ...env, BRIDGE_CONFIG: yaml });
     expect(bad.code).toBe(1);
     const lines = bad.stdout.trim().split('\n');

@@ -5,24 +5,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { packageRoot } from '../../fixtures/index.js';
+import { SAMPLE_ORGANISATIONS, organisationsYaml } from '../../fixtures/organisations.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/main.js';
 import { statePrefixFor } from '../../src/pipeline/organisation.js';
 import { AppealStore } from '../../src/pipeline/store.js';
 import { startWorld, type World } from '../pipeline/harness.js';
 
-export interface TestOrganisation {
-  key: string;
-  clientId: string;
-  secret: string;
-  businessUnit: string;
-}
-
-export const ORGANISATIONS: readonly TestOrganisation[] = [
-  { key: 'city', clientId: 'lko-city', secret: 'city-secret', businessUnit: 'Администрация Центрального района' },
-  { key: 'school-7', clientId: 'lko-school-7', secret: 'school-secret', businessUnit: 'МБОУ «Школа № 7»' },
-  { key: 'library', clientId: 'lko-library', secret: 'library-secret', businessUnit: 'МБУК «Центральная библиотека»' },
-];
+export const ORGANISATIONS = SAMPLE_ORGANISATIONS;
 
 export interface OrganisationsWorld {
   world: World;
@@ -35,7 +25,8 @@ export interface OrganisationsWorld {
   close(): Promise<void>;
 }
 
-const secretVariable = (key: string) => `POS_SECRET_${key.toUpperCase().replace(/-/g, '_')}`;
+/** The variable holding an organisation's SecretKey. */
+const secretVariable = (key: string) => ORGANISATIONS.find((org) => org.key === key)!.secretEnv;
 
 /** The shipped mapping with BusinessUnit mapped from a constant the organisations override. */
 function writeMapping(dir: string): void {
@@ -59,13 +50,7 @@ export async function startOrganisationsWorld(redisUrl: string, extraEnv: Record
   }
   const mappingsDir = join(world.workDir, 'mappings');
   writeMapping(mappingsDir);
-  const yaml = ['organisations:', ...ORGANISATIONS.flatMap((org) => [
-    `  - key: ${org.key}`,
-    `    clientId: "${org.clientId}"`,
-    `    clientSecretEnv: ${secretVariable(org.key)}`,
-    `    constants: { businessUnit: "${org.businessUnit.replace(/"/g, '\\"')}" }`,
-  ])].join('\n');
-  writeFileSync(join(world.workDir, 'bridge.yaml'), `${yaml}\n`);
+  writeFileSync(join(world.workDir, 'bridge.yaml'), organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.businessUnit })));
   const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, ...rest } = world.env;
   const redis = new Redis(redisUrl);
   return {
@@ -76,7 +61,7 @@ export async function startOrganisationsWorld(redisUrl: string, extraEnv: Record
       ...rest,
       BRIDGE_CONFIG: join(world.workDir, 'bridge.yaml'),
       MAPPINGS_DIR: mappingsDir,
-      ...Object.fromEntries(ORGANISATIONS.map((org) => [secretVariable(org.key), org.secret])),
+      ...Object.fromEntries(ORGANISATIONS.map((org) => [org.secretEnv, org.secret])),
       ...overrides,
     }),
     store: (key) => new AppealStore(redis, statePrefixFor(world.prefix, key)),
