@@ -71,15 +71,24 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   /** IExternalEntityLinks.ExtEntityType of this organisation's links. */
   private readonly extEntityType: string;
 
-  constructor(options: DirectumAdapterOptions) {
+  /** `shared`: another organisation's adapter on the same installation (see forOrganisation). */
+  constructor(private readonly options: DirectumAdapterOptions, shared?: DirectumAdapter) {
     this.organisation = options.organisation && options.organisation !== 'default' ? options.organisation : undefined;
     this.extEntityType = this.organisation ? `Appeal:${this.organisation}` : 'Appeal';
-    this.client = new DirectumClient(options);
-    this.lookups = new DirectumLookups(this.client);
-    this.metadata = new DirectumMetadataCache(this.client, options.directories?.ttlMs);
-    this.directories = new DirectumDirectories(this.client, () => this.metadata.get(), options.directories);
+    this.client = shared?.client ?? new DirectumClient(options);
+    this.lookups = shared?.lookups ?? new DirectumLookups(this.client);
+    this.metadata = shared?.metadata ?? new DirectumMetadataCache(this.client, options.directories?.ttlMs);
+    this.directories = shared?.directories ?? new DirectumDirectories(this.client, () => this.metadata.get(), options.directories);
     this.logger = options.logger?.child({ edms: 'directum-rx' });
     this.entityType = options.requestEntityType ?? REQUEST_ENTITY_TYPE;
+  }
+
+  /**
+   * The same installation seen by another bridge organisation: its own links and markers, but one
+   * connection pool, one `$metadata` and one copy of each directory for all organisations.
+   */
+  forOrganisation(organisation: string): DirectumAdapter {
+    return new DirectumAdapter({ ...this.options, organisation }, this);
   }
 
   async register({ posId, record, files, firstAttempt }: RegistrationInput<DirectumRecord>): Promise<RegistrationResult> {

@@ -10,13 +10,16 @@ import type { Logger } from '../logging.js';
 export const EDMS_NAMES: Record<EdmsKind, string> = { 'directum-rx': 'Directum RX', delo: '«Дело»' };
 
 /**
- * One adapter per organisation for Directum RX (each one's links and card markers carry its key);
- * one shared by all for «Дело», whose exchange folders and inbox are one.
+ * Each organisation's adapter: for Directum RX a view of one adapter (its links and card markers
+ * carry the organisation's key; the connection, `$metadata` and directories are shared); for
+ * «Дело» one adapter for all, whose exchange folders and inbox are one.
  */
 export async function createAdapters(config: BridgeConfig, deps: { logger: Logger; observer?: HttpObserver }): Promise<Map<string, EdmsAdapter<unknown>>> {
+  const base = await createAdapter(config, deps);
   const adapters = new Map<string, EdmsAdapter<unknown>>();
-  const shared = config.edms.kind === 'delo' ? await createAdapter(config, deps) : undefined;
-  for (const org of config.organisations) adapters.set(org.key, shared ?? (await createAdapter(config, deps, org.key)));
+  for (const org of config.organisations) {
+    adapters.set(org.key, base instanceof DirectumAdapter ? (base.forOrganisation(org.key) as EdmsAdapter<unknown>) : base);
+  }
   return adapters;
 }
 

@@ -19,11 +19,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** A real authorised ПОС call (a one-item page): a cached token alone would say nothing of ПОС now. */
-async function readinessProbe(services: Services): Promise<void> {
-  await services.pos.fetchPage(0, 1);
-}
-
 /** The parts of a role; `start --workers N` runs api and scheduler in the supervisor, the workers forked. */
 export interface RoleParts {
   api: boolean;
@@ -66,8 +61,9 @@ export async function startRole(config: BridgeConfig, role: Role | RoleParts, se
   await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (parts.api) {
     const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
+    // A real authorised ПОС call (a one-item page) per organisation: a cached token alone would say nothing of ПОС now.
     const organisations = services.organisations.map((org) => ({ key: org.key, ctx: org.ctx, posPing: () => org.pos.fetchPage(0, 1).then(() => undefined) }));
-    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: () => readinessProbe(services), uiSession, exposition: options.exposition });
+    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: organisations[0]!.posPing, uiSession, exposition: options.exposition });
     running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
   }
   running.stop = async () => {
