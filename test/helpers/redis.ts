@@ -37,3 +37,17 @@ export async function dumpPrefix(prefix: string): Promise<string> {
   redis.disconnect();
   return parts.join('\n');
 }
+
+/** Deletes every key under `prefix` (a state loss confined to one test's bridge); how many went. */
+export async function wipePrefix(prefix: string): Promise<number> {
+  const redis = testRedis();
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length) removed += await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+  return removed;
+}

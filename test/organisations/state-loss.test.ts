@@ -7,20 +7,9 @@ import { answerPdf } from '../../src/demo/clerk.js';
 import { createLogger } from '../../src/logging.js';
 import { startRole, type RunningService } from '../../src/service/service.js';
 import { buildServices } from '../../src/service/wiring.js';
-import { testRedisUrl } from '../helpers/redis.js';
+import { testRedisUrl, wipePrefix } from '../helpers/redis.js';
 import { waitFor } from '../pipeline/harness.js';
 import { ORGANISATIONS, cli, startOrganisationsWorld, type OrganisationsWorld } from './world.js';
-
-async function dropPrefix(orgs: OrganisationsWorld): Promise<number> {
-  let dropped = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await orgs.redis.scan(cursor, 'MATCH', `${orgs.world.prefix}*`, 'COUNT', 1000);
-    if (keys.length) dropped += await orgs.redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  return dropped;
-}
 
 describe('state loss with several organisations', () => {
   let orgs: OrganisationsWorld;
@@ -42,7 +31,7 @@ describe('state loss with several organisations', () => {
     expect((await cli(['sync', '--timeout', '60s'], orgs.env())).code).toBe(0);
     const edmsIds = new Map<string, string>();
     for (const org of ORGANISATIONS) edmsIds.set(org.key, (await orgs.store(org.key).get(answered.get(org.key)!))!.edmsId!);
-    expect(await dropPrefix(orgs)).toBeGreaterThan(0);
+    expect(await wipePrefix(orgs.world.prefix)).toBeGreaterThan(0);
 
     const control = orgs.world.sandbox.edms.control;
     for (const org of ORGANISATIONS) {

@@ -6,21 +6,8 @@ import { generateAppeals } from '../../fixtures/generator.js';
 import { answerPdf } from '../../src/demo/clerk.js';
 import { processReconcile, processWatch } from '../../src/pipeline/control.js';
 import { runSync } from '../../src/pipeline/sync.js';
-import { testRedis, testRedisUrl } from '../helpers/redis.js';
+import { testRedisUrl, wipePrefix } from '../helpers/redis.js';
 import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
-
-async function wipe(prefix: string): Promise<number> {
-  const redis = testRedis();
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) removed += await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-  return removed;
-}
 
 describe('reconcile', () => {
   let world: World;
@@ -30,22 +17,28 @@ describe('reconcile', () => {
     await world?.close();
   });
 
-  it('adopts appeals after Redis lost its data and delivers pending finals once; reports accepted appeals missing in the EDMS', async () => {
+  /** `count` appeals registered and accepted by one sync, with their EDMS ids. */
+  async function registered(count: number, seed: number) {
     world = await startWorld('directum-rx', testRedisUrl());
-    const appeals = generateAppeals(10, { seed: 51 });
+    const appeals = generateAppeals(count, { seed });
     const pos = world.sandbox.pos.control;
     await pos.seed(appeals);
     bridge = await startBridge(world);
     await runSync(bridge.ctx, { timeoutMs: 30_000 });
     const edmsIds = new Map<number, string>();
     for (const appeal of appeals) edmsIds.set(appeal.id, (await bridge.ctx.store.get(appeal.id))!.edmsId!);
+    return { appeals, pos, edmsIds };
+  }
+
+  it('adopts appeals after Redis lost its data and delivers pending finals once; reports accepted appeals missing in the EDMS', async () => {
+    const { appeals, pos, edmsIds } = await registered(10, 51);
     const before = new Map<number, number>();
     for (const appeal of appeals) before.set(appeal.id, (await pos.appeal(appeal.id)).history.length);
     expect([...before.values()].every((n) => n === 1)).toBe(true); // "registered" delivered
 
     // Redis loses everything the bridge knew; meanwhile clerks answer half of the appeals.
     await bridge.stop();
-    expect(await wipe(world.prefix)).toBeGreaterThan(0);
+    expect(await wipePrefix(world.prefix)).toBeGreaterThan(0);
     for (const appeal of appeals.slice(0, 5)) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
     bridge = await startBridge(world);
     const report = await processReconcile(bridge.ctx);
@@ -71,17 +64,10 @@ describe('reconcile', () => {
   }, 90_000);
 
   it('a push the watch ran before the adoption (the appeal unknown then) does not swallow the one reconcile queues', async () => {
-    world = await startWorld('directum-rx', testRedisUrl());
-    const appeals = generateAppeals(6, { seed: 52 });
-    const pos = world.sandbox.pos.control;
-    await pos.seed(appeals);
-    bridge = await startBridge(world);
-    await runSync(bridge.ctx, { timeoutMs: 30_000 });
-    const edmsIds = new Map<number, string>();
-    for (const appeal of appeals) edmsIds.set(appeal.id, (await bridge.ctx.store.get(appeal.id))!.edmsId!);
+    const { appeals, pos, edmsIds } = await registered(6, 52);
 
     await bridge.stop();
-    await wipe(world.prefix);
+    await wipePrefix(world.prefix);
     const answered = appeals.slice(0, 3);
     for (const appeal of answered) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
     bridge = await startBridge(world);
