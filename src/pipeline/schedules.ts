@@ -39,12 +39,19 @@ export async function installSchedules(ctx: ScheduleContext, schedules: Schedule
   for (const kind of KINDS) await installSchedule(ctx, kind, schedules[kind]);
 }
 
-/** A schedule is alive while its scheduler and the job of its next run both exist. */
+/** States of a next run that is still to come (or running now, its successor about to be added). */
+const PENDING_STATES = new Set(['delayed', 'waiting', 'prioritized', 'active', 'waiting-children']);
+
+/**
+ * A schedule is alive while its scheduler exists and the job of its next run is still to come. A
+ * worker adds the run after next only after it took the next one (a separate command): if that
+ * command failed (a failover), the "next" run is already completed and nothing follows it.
+ */
 async function scheduleAlive(ctx: ScheduleContext, kind: ScheduleKind): Promise<boolean> {
   const scheduler = await ctx.queues.control.getJobScheduler(schedulerId(kind));
   if (!scheduler) return false;
   if (scheduler.next === undefined || scheduler.next === null) return true;
-  return (await ctx.queues.control.getJobState(`repeat:${schedulerId(kind)}:${scheduler.next}`)) !== 'unknown';
+  return PENDING_STATES.has(await ctx.queues.control.getJobState(`repeat:${schedulerId(kind)}:${scheduler.next}`));
 }
 
 /** Installs again the schedules Redis no longer has; returns their kinds. */

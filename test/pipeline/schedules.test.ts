@@ -1,5 +1,6 @@
 // The schedules come back when Redis loses them: all of them after a wipe, one whose next run
-// alone was lost, and nothing is touched while they are whole.
+// alone was lost, one whose next run finished with nothing after it, and nothing is touched while
+// they are whole.
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,6 +51,24 @@ describe('schedule guard', () => {
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['watch']);
     // Its next run is one period on (the lost slot is not reused); the others still wait to run.
     expect(await queues.control.getJobCounts('delayed', 'waiting')).toMatchObject({ delayed: 1, waiting: 2 });
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+  });
+
+  it('installs again a schedule whose next run already finished with nothing after it (the worker could not add the following run)', async () => {
+    const ctx = { queues, logger };
+    await installSchedules(ctx, SCHEDULES);
+    // As a worker leaves it when the command that adds the run after next fails in a failover: the
+    // run it took is completed, and the scheduler still names it as next.
+    const watch = await queues.control.getJobScheduler('scheduled-watch');
+    const nextJob = `repeat:scheduled-watch:${watch!.next}`;
+    const queueKey = `${prefix}:control`;
+    await redis.multi().zrem(`${queueKey}:delayed`, nextJob).lrem(`${queueKey}:wait`, 0, nextJob).zadd(`${queueKey}:completed`, Date.now(), nextJob).exec();
+    expect(await queues.control.getJobState(nextJob)).toBe('completed');
+
+    expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['watch']);
+    const restored = await queues.control.getJobScheduler('scheduled-watch');
+    expect(restored!.next).toBeGreaterThan(watch!.next!);
+    expect(await queues.control.getJobState(`repeat:scheduled-watch:${restored!.next}`)).toBe('delayed');
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
   });
 

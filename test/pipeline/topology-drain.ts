@@ -88,7 +88,29 @@ export async function waitAllAccepted(world: World, drain: Drain): Promise<void>
 }
 
 export async function waitAllAnswered(world: World, drain: Drain): Promise<void> {
-  await waitFor('all answered', async () => (await answeredTotal(world)) === drain.appeals.length, 120_000, 250);
+  try {
+    await waitFor('all answered', async () => (await answeredTotal(world)) === drain.appeals.length, 120_000, 250);
+  } catch (error) {
+    console.log('unanswered after the wait:', JSON.stringify(await unanswered(world, drain), null, 1));
+    console.log('queues:', JSON.stringify(await drain.queues.counts()), 'bridge logged:', tally(drain.logs));
+    const schedulers = await drain.queues.control.getJobSchedulers();
+    const next = await Promise.all(schedulers.map(async (s) => [s.key, s.next, await drain.queues.control.getJobState(`repeat:${s.key}:${s.next}`)]));
+    console.log('schedulers:', JSON.stringify(next), 'checkpoint:', await drain.store.checkpoint());
+    throw error;
+  }
+}
+
+/** What the bridge knows of the appeals ПОС has no answer for: a failed wait says where they stopped. */
+async function unanswered(world: World, drain: Drain): Promise<unknown[]> {
+  const views = await world.sandbox.pos.control.appeals();
+  const open = views.filter((view) => !view.answered && typeof view.id === 'number').map((view) => view.id as number);
+  return Promise.all(open.slice(0, 5).map(async (posId) => ({
+    posId,
+    history: (await world.sandbox.pos.control.appeal(posId)).history.length,
+    record: await drain.store.get(posId),
+    pushed: await drain.store.pushedList(posId),
+    inFlight: await drain.store.inFlight(posId),
+  })));
 }
 
 function tally(lines: string[]): Record<string, number> {
