@@ -26,10 +26,16 @@ function fail(message) {
 }
 
 function options() {
-  const { values } = parseArgs({
-    options: { 'with-node': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
-    args: process.argv.slice(2).map((arg) => (arg === '--with-node' ? `--with-node=${DEFAULT_NODE_VERSION}` : arg)),
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { 'with-node': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+      // A bare --with-node means the default version; another one is written --with-node=VERSION.
+      args: process.argv.slice(2).map((arg) => (arg === '--with-node' ? `--with-node=${DEFAULT_NODE_VERSION}` : arg)),
+    }));
+  } catch (error) {
+    fail(`${error.message} (see --help)`);
+  }
   if (values.help) {
     process.stdout.write('usage: npm run bundle [-- --with-node[=VERSION]] [--out DIR]\n  (or BUNDLE_WITH_NODE=VERSION)\n');
     process.exit(0);
