@@ -1,5 +1,6 @@
 // The shared EDMS adapter conformance suite, unchanged, against the «Дело» adapter and its
 // emulator over real exchange folders.
+import { rm } from 'node:fs/promises';
 import { FolderTransport } from '../adapters/delo/folder/transport.js';
 import { DeloAdapter } from '../adapters/delo/adapter.js';
 import { startDeloEmulator } from '../adapters/delo/emulator/index.js';
@@ -33,10 +34,23 @@ describeEdmsAdapterConformance('ЭОС «Дело» over СЭВ exchange folders
       transport.loseNext = true;
     },
     countRecords: () => emulator.countPackages(),
+    // The exchange share is no longer mounted: the outbox folder is gone.
+    makeUnreachable: () => rm(dirs.outboxDir, { recursive: true, force: true }),
     close: async () => {
       await adapter.close();
       await emulator.stop();
       await dirs.remove();
     },
   };
-}, { directories: 'unreadable', reason: /cannot read «Дело» directories/ });
+}, {
+  installation: { directories: 'unreadable', reason: /cannot read «Дело» directories/ },
+  lostWriteResponse: true,
+  countsRecords: true,
+  reportsManager: true,
+  postponementReasons: true,
+  unreachable: true,
+  // The folder exchange has no credentials of its own: the file system's permissions decide.
+  credentials: false,
+  // Nor connections: the adapter holds only files, and close waits for a poll in flight.
+  openConnections: false,
+});

@@ -7,7 +7,7 @@ import { FOREIGN_INSTALLATION } from '../../adapters/directum-rx/emulator/seed.j
 import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOptions } from '../../adapters/directum-rx/emulator/server.js';
 import type { DirectumPerson, DirectumRecord } from '../../adapters/directum-rx/record.js';
 import type { PosAppeal, PosPerson } from '../../src/pos/schemas.js';
-import type { ConformanceHarness, InstallationCapabilities } from './edms-adapter.suite.js';
+import type { AdapterCapabilities, ConformanceHarness, InstallationCapabilities } from './edms-adapter.suite.js';
 
 function person(p: PosPerson | null | undefined): DirectumPerson | undefined {
   if (!p?.surname || !p.name) return undefined;
@@ -125,8 +125,29 @@ export const DIRECTUM_INSTALLATION: InstallationCapabilities<DirectumRecord> = {
   undeclaredField: 'NotifyByEmail',
 };
 
+/** What the Directum RX adapter, its emulator and this harness can do: everything the suite asks. */
+export const DIRECTUM_CAPABILITIES: AdapterCapabilities<DirectumRecord> = {
+  installation: DIRECTUM_INSTALLATION,
+  lostWriteResponse: true,
+  countsRecords: true,
+  reportsManager: true,
+  postponementReasons: true,
+  unreachable: true,
+  credentials: true,
+  openConnections: true,
+};
+
+/** TCP sockets open in this process: the adapter's kept-alive ones and the emulator's ends of them. */
+const openTcpSockets = () => process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+
 export async function makeDirectumHarness(): Promise<ConformanceHarness<DirectumRecord>> {
-  const { emulator, adapter, close } = await startDirectumRig();
+  const { emulator, adapter } = await startDirectumRig();
+  let emulatorRunning = true;
+  const stopEmulator = async () => {
+    if (!emulatorRunning) return;
+    emulatorRunning = false;
+    await emulator.close();
+  };
   return {
     adapter,
     control: emulator.control,
@@ -136,6 +157,13 @@ export async function makeDirectumHarness(): Promise<ConformanceHarness<Directum
     },
     countRecords: async () => emulator.state.count('IRequests'),
     linksOf: async (edmsId) => storedLinks(emulator, edmsId),
-    close,
+    // The Integration Service is gone: connections are refused.
+    makeUnreachable: stopEmulator,
+    adapterWithWrongCredentials: () => new DirectumAdapter({ baseUrl: emulator.url, username: 'bridge', password: 'not-the-bridge-secret', timeoutMs: 5_000 }),
+    openConnections: async () => openTcpSockets(),
+    async close() {
+      await adapter.close();
+      await stopEmulator();
+    },
   };
 }

@@ -1,6 +1,7 @@
-// 30% of ПОС and EDMS calls failing with 5xx, plus 429s with Retry-After: everything lands, each
-// appeal registered and accepted once, each status delivered once; the poison appeal waits in the
-// failed list with its reason.
+// 30% of ПОС calls failing with 5xx, plus 429s with Retry-After, and each EDMS failing its own way
+// (Directum RX: 30% 5xx and 429s; «Дело»: a slow exchange and duplicated, half-written, malformed
+// and stray Reports): everything lands, each appeal registered and accepted once, each status
+// delivered once and in order; the poison appeal waits in the failed list with its reason.
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { answerPdf } from '../../src/demo/clerk.js';
@@ -8,9 +9,10 @@ import { FailedJobs } from '../../src/pipeline/failed.js';
 import { installSchedules } from '../../src/pipeline/runtime.js';
 import { parseSchedule } from '../../src/config/schedule.js';
 import { testRedisUrl } from '../helpers/redis.js';
+import { PIPELINE_EDMS, sized } from './edms-worlds.js';
 import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
-describe('pipeline under faults', () => {
+describe.each(PIPELINE_EDMS)('pipeline under faults ($kind)', (edms) => {
   let world: World | undefined;
   let bridge: InProcessBridge | undefined;
   afterEach(async () => {
@@ -18,10 +20,10 @@ describe('pipeline under faults', () => {
     await world?.close();
   });
 
-  it('lands everything through 30% 5xx and 429s on both sides', async () => {
-    world = await startWorld('directum-rx', testRedisUrl());
+  it('lands everything through 30% 5xx and 429s in ПОС and the EDMS\'s own faults', async () => {
+    world = await startWorld(edms.kind, testRedisUrl());
     const pos = world.sandbox.pos.control;
-    const appeals = generateAppeals(60, { seed: 21 });
+    const appeals = generateAppeals(sized(edms, 60), { seed: 21 });
     await pos.seed(appeals);
     const { attachments: _a, ...poison } = { ...generateAppeals(1, { seed: 22, startId: 800_001 })[0]!, attachments: undefined };
     await pos.seedRaw([{ ...poison, attachments: [`${world.sandbox.pos.url}/file-storage-service/filestorage/gone`] }]);
@@ -29,10 +31,7 @@ describe('pipeline under faults', () => {
     await pos.addFault({ route: '*', kind: 'status', status: 503, rate: 0.3, seed: 7 });
     await pos.addFault({ route: 'accept', kind: 'status', status: 429, retryAfter: 1, times: 3 });
     await pos.addFault({ route: 'answer', kind: 'status', status: 429, retryAfter: 1, times: 3 });
-    const edms = world.sandbox.edms;
-    if (edms.kind !== 'directum-rx') throw new Error('directum world expected');
-    edms.directum.faults.add({ route: '*', kind: '5xx', rate: 0.3 });
-    edms.directum.faults.add({ route: 'create', kind: '429', count: 2, retryAfterSeconds: 1 });
+    const edmsFaults = edms.injectFaults(world);
 
     bridge = await startBridge(world, { concurrency: 8 });
     const schedules = { pull: parseSchedule('300ms')!, watch: parseSchedule('300ms')!, reconcile: parseSchedule('1h')! };
@@ -49,16 +48,17 @@ describe('pipeline under faults', () => {
     await waitFor('every final answer in ПОС', async () => (await pos.appeals()).filter((a) => a.answered).length === appeals.length, 90_000, 500);
 
     const stats = await pos.stats();
-    expect(stats.faultsInjected.accept + stats.faultsInjected.answer + stats.faultsInjected.pull).toBeGreaterThan(10);
+    expect(stats.faultsInjected.accept + stats.faultsInjected.answer + stats.faultsInjected.pull).toBeGreaterThan(sized(edms, 10));
+    expect(edmsFaults.fired(), 'EDMS faults injected').toBeGreaterThan(sized(edms, 10));
     expect(stats.duplicatesAccepted).toBe(0);
     for (const appeal of appeals) {
       const view = await pos.appeal(appeal.id);
       expect(view.acceptCount).toBe(1);
+      expect(Date.parse(view.acceptedAt!), 'accepted after the durable registration').toBeGreaterThanOrEqual((await edms.durableAt(world, appeal.id)) ?? Infinity);
       const kinds = view.history.map((h) => (h.body.answer ? 'final' : h.body.executorInfo ? 'in_work' : 'registered'));
       expect(kinds).toEqual(['registered', 'in_work', 'final']);
     }
-    expect(edms.directum.state.count('IRequests')).toBe(appeals.length);
-    expect(edms.directum.state.count('IExternalEntityLinks')).toBe(appeals.length);
+    for (const count of await edms.recordCounts(world)) expect(count).toBe(appeals.length);
     const failed = await new FailedJobs(ctx.queues, ctx.store).list();
     expect(failed.map((f) => f.posId)).toEqual([poison.id]);
     expect(failed[0]!.error.code).toBe('PERMANENT');
