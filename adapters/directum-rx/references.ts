@@ -17,7 +17,7 @@ export function referencesOf(record: DirectumRecord): { field: string; value: Re
 /** The problems travel in `details` for the pipeline, which may add the value where it is the mapping's own. */
 export function referenceError(problems: ReferenceProblem[]): BridgeError {
   const message = problems.map((problem) => describeReferenceProblem(problem, false)).join('; ');
-  return new BridgeError('EDMS_REFERENCE_UNKNOWN', message, false, { system: 'directum-rx', details: { problems } });
+  return new BridgeError('EDMS_REFERENCE_UNKNOWN', message, { system: 'directum-rx', details: { problems } });
 }
 
 export { LINK_FIELDS };

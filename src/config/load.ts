@@ -98,7 +98,7 @@ export interface BridgeConfig {
 export class ConfigError extends BridgeError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, false);
+    super('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`);
     this.problems = problems;
   }
 }
