@@ -53,10 +53,6 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export function errorSpec(code: ErrorCode): ErrorSpec {
-  return ERRORS[code];
-}
-
 export interface BridgeErrorOptions {
   system?: ExternalSystem;
   status?: number;

@@ -7,7 +7,6 @@ import { recordReferences } from '../record-references.js';
 import { DIRECTUM_REFERENCE_FIELDS, type DirectumRecord } from './record.js';
 
 const LINK_FIELDS = ['DocumentKind', 'DeliveryMethod', 'Department', 'BusinessUnit', 'Addressee', 'Assignee', 'PreparedBy', 'OurSignatory'] as const;
-export type LinkField = (typeof LINK_FIELDS)[number];
 export const QUESTION_FIELD = 'Questions[].Code';
 
 export function referencesOf(record: DirectumRecord): { field: string; value: ReferenceValue }[] {

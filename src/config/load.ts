@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
 import {
-  parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, URL_SECRET_SETTINGS, settingsSchema, splitList, type Settings,
+  parseOriginEntry, SETTING_NAMES, settingsSchema, splitList, type Settings,
 } from './schema.js';
 import type { Schedule } from './schedule.js';
 import { DEFAULT_ORGANISATION, parseOrganisations, resolveOrganisations, type OrganisationConfig, type RawOrganisation } from './organisations.js';
@@ -339,14 +339,4 @@ export function urlWithoutPassword(value: string): string {
   } catch {
     return '[redacted]';
   }
-}
-
-/** The settings as given, with secrets replaced, for `--print-config` and start-up logs. */
-export function redactedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(pickKnown(env))) {
-    if (URL_SECRET_SETTINGS.has(name)) shown[name] = urlWithoutPassword(value);
-    else shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
-  }
-  return shown;
 }

@@ -82,8 +82,3 @@ export function resolveOrganisations(raw: RawOrganisation[], env: Record<string,
     return { key: org.key, clientId: org.clientId, clientSecret: secret ?? '', mapping: org.mapping, constants: Object.freeze({ ...(org.constants ?? {}) }) };
   });
 }
-
-/** The environment variables that hold organisations' secrets: never shown, never logged. */
-export function secretVariables(raw: readonly RawOrganisation[] | undefined): string[] {
-  return (raw ?? []).map((org) => org.clientSecretEnv);
-}

@@ -238,10 +238,3 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingName = keyof typeof settingsSchema.shape;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
-  'POS_PLATFORM_CLIENT', 'POS_CLIENT_SECRET', 'DIRECTUM_PASSWORD', 'ADMIN_TOKEN', 'DATA_KEY', 'DATA_KEY_PREVIOUS',
-  // URLs that may carry a password (redis://:pw@host, http://user:pw@proxy): shown without it.
-  'REDIS_URL', 'HTTPS_PROXY',
-]);
-/** Secret settings that are URLs: shown with the password masked rather than not at all. */
-export const URL_SECRET_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'HTTPS_PROXY']);

@@ -10,9 +10,6 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
 import { DEFAULT_ORGANISATION, queueNameFor } from './organisation.js';
 
-export const QUEUE_NAMES = ['control', 'register', 'push'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
-
 /** Sealed payloads: the appeal (personal data) never sits in Redis in the clear. */
 export interface RegisterJobData {
   posId: number;
