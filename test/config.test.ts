@@ -157,6 +157,43 @@ describe('configuration', () => {
     expect(parseSchedule('*/5 * * * *')).toMatchObject({ kind: 'cron', pattern: '*/5 * * * *' });
     expect(parseSchedule('soon')).toBeUndefined();
     expect(parseSchedule('0s')).toBeUndefined();
+    expect(parseSchedule('0 */5 * * * *')).toMatchObject({ kind: 'cron' });
+  });
+
+  it('refuses a schedule that is no cron expression with one line naming the variable and the reason', () => {
+    expect(problemsOf({ ...valid, PULL_EVERY: 'every five minutes please ok' })).toEqual([
+      'PULL_EVERY: must be a duration like 30s, 5m, 1h or a cron expression; not a cron expression: Invalid characters, got value: every (got "every five minutes please ok")',
+    ]);
+    expect(problemsOf({ ...valid, WATCH_EVERY: '61 * * * *', RECONCILE_EVERY: '* * *' })).toEqual([
+      expect.stringMatching(/^WATCH_EVERY: .*not a cron expression: Constraint error, got value 61 expected range 0-59/),
+      expect.stringMatching(/^RECONCILE_EVERY: .*a cron expression has 5 or 6 fields, this has 3/),
+    ]);
+  });
+
+  it('is frozen: nothing can change it at run time', () => {
+    // Test modules are ES modules, so strict: assigning to a frozen property throws.
+    const config = loadConfig({ env: valid, command: 'start', dotenvPath: false });
+    expect(Object.isFrozen(config) && Object.isFrozen(config.pos) && Object.isFrozen(config.organisations[0]!.constants)).toBe(true);
+    expect(() => {
+      (config.pos as { pageSize: number }).pageSize = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.schedules.pull as { text: string }).text = '1s';
+    }).toThrow(TypeError);
+    expect(() => (config.organisations as unknown[]).push({})).toThrow(TypeError);
+    expect(config.pos.pageSize).toBe(20);
+  });
+
+  it('leaves a missing credential absent, never an empty string', () => {
+    const { POS_PLATFORM_CLIENT: _platform, POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, DIRECTUM_PASSWORD: _password, ...rest } = valid;
+    const config = loadConfig({ env: { ...rest, EDMS: '' }, command: 'tool', dotenvPath: false });
+    expect(config.pos).not.toHaveProperty('platformClientId', '');
+    expect(config.pos.platformClientId).toBeUndefined();
+    expect(config.pos.platformClientSecret).toBeUndefined();
+    expect(config.pos.clientId).toBeUndefined();
+    expect(config.pos.clientSecret).toBeUndefined();
+    expect(config.organisations[0]!.clientSecret).toBeUndefined();
+    expect(config.edms.kind === 'directum-rx' && config.edms.password).toBeUndefined();
   });
 
   it('allows attachments from the ПОС origin only, and bounds appeals and calls, by default', () => {

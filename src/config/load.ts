@@ -27,7 +27,16 @@ export interface RedisTopology {
 }
 
 export type EdmsConfig =
-  | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number; requestEntityType: string; directoryTtlMs: number }
+  | {
+      kind: 'directum-rx';
+      /** Absent unless set: required for start and sync, but tools may load the config without them. */
+      baseUrl?: string;
+      username?: string;
+      password?: string;
+      timeoutMs: number;
+      requestEntityType: string;
+      directoryTtlMs: number;
+    }
   | {
       kind: 'delo';
       outboxDir: string;
@@ -48,10 +57,11 @@ export interface BridgeConfig {
   redis: { url: string; prefix: string; topology?: RedisTopology };
   pos: {
     baseUrl: string;
-    platformClientId: string;
-    platformClientSecret: string;
-    clientId: string;
-    clientSecret: string;
+    /** Credentials are absent, never '', when not configured (POS_PLATFORM_CLIENT, POS_CLIENT_ID/SECRET). */
+    platformClientId?: string;
+    platformClientSecret?: string;
+    clientId?: string;
+    clientSecret?: string;
     pageSize: number;
     /** Idle timeout of one call (no byte for this long). */
     timeoutMs: number;
@@ -93,6 +103,13 @@ export interface BridgeConfig {
    */
   worker: { concurrency: number; maxAttempts: number; lockMs: number; processes: number | 'auto' };
   logLevel: Settings['LOG_LEVEL'];
+}
+
+/** Freezes every object reachable from `value` (Buffers stay writable: typed arrays cannot be frozen). */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+  return Object.freeze(value);
 }
 
 export class ConfigError extends BridgeError {
@@ -254,7 +271,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     const order = (line: string) => SETTING_NAMES.indexOf(line.split(':')[0] as (typeof SETTING_NAMES)[number]);
     throw new ConfigError(problems.sort((a, b) => order(a) - order(b)));
   }
-  return toConfig(parsed.data, yaml.topology, organisations);
+  // Parsed once; nothing may change it at run time.
+  return deepFreeze(toConfig(parsed.data, yaml.topology, organisations));
 }
 
 /** A mapping an organisation names must be a file in MAPPINGS_DIR (the API may add one later, not at start). */
@@ -270,7 +288,7 @@ const MB = 1024 * 1024;
 
 function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationConfig[]): BridgeConfig {
   const organisations: OrganisationConfig[] = listed ?? [
-    { key: DEFAULT_ORGANISATION, clientId: s.POS_CLIENT_ID ?? '', clientSecret: s.POS_CLIENT_SECRET ?? '', constants: Object.freeze({}) },
+    { key: DEFAULT_ORGANISATION, clientId: s.POS_CLIENT_ID, clientSecret: s.POS_CLIENT_SECRET, constants: {} },
   ];
   const edms: EdmsConfig =
     s.EDMS === 'delo'
@@ -289,9 +307,9 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
         }
       : {
           kind: 'directum-rx',
-          baseUrl: s.DIRECTUM_BASE_URL ?? '',
-          username: s.DIRECTUM_USERNAME ?? '',
-          password: s.DIRECTUM_PASSWORD ?? '',
+          baseUrl: s.DIRECTUM_BASE_URL,
+          username: s.DIRECTUM_USERNAME,
+          password: s.DIRECTUM_PASSWORD,
           timeoutMs: s.DIRECTUM_TIMEOUT,
           requestEntityType: s.DIRECTUM_ENTITY_TYPE,
           directoryTtlMs: s.DIRECTUM_DIRECTORY_TTL,
@@ -300,8 +318,8 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, topology },
     pos: {
       baseUrl: s.POS_BASE_URL.replace(/\/+$/, ''),
-      platformClientId: s.POS_PLATFORM_CLIENT?.id ?? '',
-      platformClientSecret: s.POS_PLATFORM_CLIENT?.secret ?? '',
+      platformClientId: s.POS_PLATFORM_CLIENT?.id,
+      platformClientSecret: s.POS_PLATFORM_CLIENT?.secret,
       clientId: organisations[0]!.clientId,
       clientSecret: organisations[0]!.clientSecret,
       pageSize: s.POS_PAGE_SIZE,

@@ -1,7 +1,7 @@
 // The settings of interface.md, by their environment names. Each problem is reported against the
 // variable an operator would type, so the start-up error reads as a to-do list.
 import { z } from 'zod';
-import { parseDuration, parseSchedule, type Schedule } from './schedule.js';
+import { checkSchedule, parseDuration, parseSchedule, type Schedule } from './schedule.js';
 
 const nonEmpty = z.string().trim().min(1, 'is required');
 const url = (protocols: string[]) =>
@@ -18,12 +18,12 @@ const url = (protocols: string[]) =>
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const schedule = z.string().transform((value, ctx): Schedule => {
-  const parsed = parseSchedule(value);
-  if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression (got "${value}")` });
+  const checked = checkSchedule(value);
+  if ('problem' in checked) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression; ${checked.problem} (got "${value}")` });
     return z.NEVER;
   }
-  return parsed;
+  return checked;
 });
 const duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
