@@ -184,6 +184,22 @@ describe('configuration', () => {
     expect(config.pos.pageSize).toBe(20);
   });
 
+  it('reads how long and how many finished jobs are kept, with defaults', () => {
+    expect(loadConfig({ env: valid, command: 'start', dotenvPath: false }).jobRetention).toEqual({
+      completed: { age: 24 * 3600, count: 50_000 },
+      failed: { age: 7 * 24 * 3600, count: 10_000 },
+    });
+    const set = { JOB_KEEP_COMPLETED_AGE: '2h', JOB_KEEP_COMPLETED_COUNT: '500', JOB_KEEP_FAILED_AGE: '30d', JOB_KEEP_FAILED_COUNT: '7' };
+    expect(loadConfig({ env: { ...valid, ...set }, command: 'start', dotenvPath: false }).jobRetention).toEqual({
+      completed: { age: 7200, count: 500 },
+      failed: { age: 30 * 24 * 3600, count: 7 },
+    });
+    expect(problemsOf({ ...valid, JOB_KEEP_COMPLETED_AGE: 'a while', JOB_KEEP_FAILED_COUNT: '0' })).toEqual([
+      expect.stringMatching(/^JOB_KEEP_COMPLETED_AGE: must be a duration like 24h, 7d/),
+      'JOB_KEEP_FAILED_COUNT: must be at least 1',
+    ]);
+  });
+
   it('leaves a missing credential absent, never an empty string', () => {
     const { POS_PLATFORM_CLIENT: _platform, POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, DIRECTUM_PASSWORD: _password, ...rest } = valid;
     const config = loadConfig({ env: { ...rest, EDMS: '' }, command: 'tool', dotenvPath: false });

@@ -102,6 +102,8 @@ export interface BridgeConfig {
    * processes: worker processes `start` forks (WORKERS); 1 runs everything in one process.
    */
   worker: { concurrency: number; maxAttempts: number; lockMs: number; processes: number | 'auto' };
+  /** Finished jobs kept (JOB_KEEP_*), `age` in seconds as BullMQ takes it; `failed` applies to control jobs only. */
+  jobRetention: { completed: { age: number; count: number }; failed: { age: number; count: number } };
   logLevel: Settings['LOG_LEVEL'];
 }
 
@@ -344,6 +346,10 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     previousDataKey: s.DATA_KEY_PREVIOUS,
     schedules: { pull: s.PULL_EVERY, watch: s.WATCH_EVERY, reconcile: s.RECONCILE_EVERY },
     worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS, lockMs: s.JOB_LOCK_TIMEOUT, processes: s.WORKERS },
+    jobRetention: {
+      completed: { age: Math.round(s.JOB_KEEP_COMPLETED_AGE / 1000), count: s.JOB_KEEP_COMPLETED_COUNT },
+      failed: { age: Math.round(s.JOB_KEEP_FAILED_AGE / 1000), count: s.JOB_KEEP_FAILED_COUNT },
+    },
     logLevel: s.LOG_LEVEL,
   };
 }

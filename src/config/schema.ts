@@ -34,6 +34,17 @@ const duration = z.string().transform((value, ctx) => {
   return ms;
 });
 
+/** JOB_KEEP_*_AGE: days (`7d`) or the usual units, more than zero. */
+const keepAge = z.string().transform((value, ctx) => {
+  const days = /^(\d+(?:\.\d+)?)\s*d$/.exec(value.trim());
+  const ms = days ? Math.round(Number(days[1]) * 86_400_000) : parseDuration(value);
+  if (ms === undefined || ms < 1000) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 24h, 7d or 30m, at least 1s (got "${value}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** A duration that may be zero (`0s`: do not wait). */
 const durationOrZero = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
@@ -232,6 +243,10 @@ export const settingsSchema = z.object({
   POS_RATE_LIMIT: positiveInt(100_000).optional(),
   MAX_ATTEMPTS: positiveInt(100).default(10),
   JOB_LOCK_TIMEOUT: duration.default(30_000),
+  JOB_KEEP_COMPLETED_AGE: keepAge.default(24 * 3_600_000),
+  JOB_KEEP_COMPLETED_COUNT: positiveInt(10_000_000).default(50_000),
+  JOB_KEEP_FAILED_AGE: keepAge.default(7 * 86_400_000),
+  JOB_KEEP_FAILED_COUNT: positiveInt(10_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
 });
 

@@ -98,6 +98,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
         pageSize: config.pos.pageSize,
         retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
         appealLockMs: config.worker.lockMs,
+        retention: config.jobRetention,
         ...options.settings,
       },
     });

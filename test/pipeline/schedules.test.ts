@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSchedule } from '../../src/config/schedule.js';
-import { BridgeQueues } from '../../src/pipeline/queues.js';
+import { BridgeQueues, DEFAULT_RETENTION, DEFAULT_RETRY, jobOptions } from '../../src/pipeline/queues.js';
 import { guardIntervalMs, installSchedules, restoreSchedules, type Schedules } from '../../src/pipeline/schedules.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -51,6 +51,15 @@ describe('schedule guard', () => {
     // Its next run is one period on (the lost slot is not reused); the others still wait to run.
     expect(await queues.control.getJobCounts('delayed', 'waiting')).toMatchObject({ delayed: 1, waiting: 2 });
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+  });
+
+  it('keeps finished control jobs by age and count; failed register and push jobs stay (they are the failed list)', async () => {
+    const retention = { completed: { age: 3600, count: 10 }, failed: { age: 86_400, count: 20 } };
+    await installSchedules({ queues, logger, settings: { retention } }, SCHEDULES);
+    const scheduler = await queues.control.getJobScheduler('scheduled-pull');
+    expect(scheduler?.template?.opts).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: { age: 86_400, count: 20 } });
+    expect(jobOptions(DEFAULT_RETRY, retention)).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: false });
+    expect(jobOptions(DEFAULT_RETRY)).toMatchObject({ removeOnComplete: DEFAULT_RETENTION.completed, removeOnFail: false });
   });
 
   it('looks as often as the shortest schedule, within 1 to 30 seconds', () => {
