@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, urlWithoutPassword } from '../src/config/load.js';
+import { requiredSetting } from '../src/config/required.js';
 import { parseSchedule } from '../src/config/schedule.js';
 
 const KEY_HEX = 'a'.repeat(64);
@@ -210,6 +211,8 @@ describe('configuration', () => {
     expect(config.pos.clientSecret).toBeUndefined();
     expect(config.organisations[0]!.clientSecret).toBeUndefined();
     expect(config.edms.kind === 'directum-rx' && config.edms.password).toBeUndefined();
+    // Its users ask for it where they need it: absence is a coded error naming the variable.
+    expect(() => requiredSetting(config.pos.clientSecret, 'POS_CLIENT_SECRET')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', retryable: false, message: 'POS_CLIENT_SECRET: is required here but not set' }));
   });
 
   it('allows attachments from the ПОС origin only, and bounds appeals and calls, by default', () => {
