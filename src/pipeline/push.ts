@@ -65,7 +65,7 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
       throw new DelayedError();
     }
     progress = ctx.cipher.openJson<EdmsProgress>(job.data.sealedProgress, { purpose: 'progress', posId });
-    if (progress?.posId !== posId) throw bridgeError('PAYLOAD_INVALID', { kind: 'progress in the push', posId }, { posId });
+    if (progress?.posId !== posId) throw bridgeError('PAYLOAD_INVALID', { kind: 'progress', posId }, { posId });
     if (progress.registration && progress.registration.number !== known.regNumber) {
       await ctx.store.updateRegistration(posId, progress.registration);
     }
