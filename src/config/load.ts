@@ -108,7 +108,7 @@ export interface BridgeConfig {
 }
 
 /** Freezes every object reachable from `value` (Buffers stay writable: typed arrays cannot be frozen). */
-export function deepFreeze<T>(value: T): Readonly<T> {
+function deepFreeze<T>(value: T): Readonly<T> {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
   for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
   return Object.freeze(value);
