@@ -1,40 +1,57 @@
 // Every error the bridge raises carries a stable code; retry policy, metrics, the failed list and
-// the admin API all key on it. `retryable` tells the queue whether another attempt can help.
+// the admin API all key on it, through the one table below.
 import { safeMessage, type SafeMessageOptions } from './redact.js';
 
 export type ExternalSystem = 'pos' | 'directum-rx' | 'delo' | 'redis';
 
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'RATE_LIMITED'
-  | 'TRANSIENT'
-  | 'PERMANENT'
-  | 'AUTH_FAILED'
+interface ErrorSpec {
+  /** Whether another attempt can help: the queue retries these, `sync` repeats them within its deadline. */
+  retryable: boolean;
+  /** The admin API's answer when the error reaches a route: upstream trouble is 5xx, the caller's is 4xx. */
+  httpStatus: number;
+  /** Default message for `bridgeError`; `{name}` is replaced by `details.name`. */
+  message?: string;
+}
+
+/**
+ * The one table of error codes (in the spirit of fastify's FST_ERR_*): retry policy and HTTP status
+ * come from here, never from the place that raises the error.
+ */
+export const ERRORS = {
+  CONFIG_INVALID: { retryable: false, httpStatus: 500 },
+  /** 429: wait for Retry-After; not counted as a failure. */
+  RATE_LIMITED: { retryable: true, httpStatus: 429 },
+  /** 408, 5xx, timeouts, dropped connections. */
+  TRANSIENT: { retryable: true, httpStatus: 503 },
+  /** Other 4xx, or state the bridge refuses to read: repeating it will not help. */
+  PERMANENT: { retryable: false, httpStatus: 500 },
+  AUTH_FAILED: { retryable: false, httpStatus: 502 },
   /** ПОС refused a call with a fresh token (403): the appeal is another organisation's. */
-  | 'POS_FORBIDDEN'
-  | 'MALFORMED_RESPONSE'
-  | 'MALFORMED_APPEAL'
-  /** An appeal past one of the intake limits (src/pos/limits.ts): set aside, never retried. */
-  | 'APPEAL_TOO_LARGE'
-  | 'ANSWER_INVALID'
-  | 'FILE_TOO_LARGE'
-  /** More attachments, or more bytes of them together, than one appeal may bring. */
-  | 'APPEAL_TOO_LARGE'
+  POS_FORBIDDEN: { retryable: false, httpStatus: 502 },
+  MALFORMED_RESPONSE: { retryable: true, httpStatus: 500 },
+  MALFORMED_APPEAL: { retryable: false, httpStatus: 400 },
+  /** An appeal past an intake limit (src/pos/limits.ts) or with too many attachments or bytes of them. */
+  APPEAL_TOO_LARGE: { retryable: false, httpStatus: 413 },
+  ANSWER_INVALID: { retryable: false, httpStatus: 500 },
+  FILE_TOO_LARGE: { retryable: false, httpStatus: 500 },
   /** An attachment URL, or a redirect of one, outside POS_ATTACHMENT_ORIGINS: nothing is fetched there. */
-  | 'ATTACHMENT_ORIGIN_NOT_ALLOWED'
-  | 'MAPPING_INVALID'
-  | 'MAPPING_FAILED'
+  ATTACHMENT_ORIGIN_NOT_ALLOWED: { retryable: false, httpStatus: 500 },
+  MAPPING_INVALID: { retryable: false, httpStatus: 400 },
+  MAPPING_FAILED: { retryable: false, httpStatus: 422 },
   /** One appeal's mapping ran past MAPPING_TIMEOUT and was stopped; names the field, never the value. */
-  | 'MAPPING_TIMEOUT'
-  | 'RECORD_INVALID'
-  | 'EDMS_REJECTED'
+  MAPPING_TIMEOUT: { retryable: false, httpStatus: 422 },
+  RECORD_INVALID: { retryable: false, httpStatus: 422 },
+  EDMS_REJECTED: { retryable: false, httpStatus: 500 },
   /** A mapped value (document kind, department, question, …) the installation's directory lacks. */
-  | 'EDMS_REFERENCE_UNKNOWN'
+  EDMS_REFERENCE_UNKNOWN: { retryable: false, httpStatus: 500 },
   /** A sealed payload that does not open: tampered, truncated, or sealed for another appeal. */
-  | 'PAYLOAD_INVALID'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'NOT_DURABLE_YET';
+  PAYLOAD_INVALID: { retryable: false, httpStatus: 500, message: "the sealed {kind} in the job of appeal {posId} is another appeal's" },
+  NOT_FOUND: { retryable: false, httpStatus: 404 },
+  /** The thing is held elsewhere (another organisation's package, a concurrent save). */
+  CONFLICT: { retryable: false, httpStatus: 409 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
 
 export interface BridgeErrorOptions {
   system?: ExternalSystem;
@@ -53,11 +70,11 @@ export class BridgeError extends Error {
   readonly posId?: number;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, retryable: boolean, options: BridgeErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: BridgeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.retryable = retryable;
+    this.retryable = ERRORS[code].retryable;
     this.system = options.system;
     this.status = options.status;
     this.posId = options.posId;
@@ -65,6 +82,10 @@ export class BridgeError extends Error {
   }
 
   /** Log- and API-safe view: code, message and ids, never the cause's request body. */
+  get httpStatus(): number {
+    return ERRORS[this.code].httpStatus;
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       code: this.code,
@@ -81,7 +102,7 @@ export class BridgeError extends Error {
 export class RateLimitedError extends BridgeError {
   readonly retryAfterMs: number;
   constructor(message: string, retryAfterMs: number, options: BridgeErrorOptions = {}) {
-    super('RATE_LIMITED', message, true, options);
+    super('RATE_LIMITED', message, options);
     this.retryAfterMs = retryAfterMs;
   }
 }
@@ -89,7 +110,7 @@ export class RateLimitedError extends BridgeError {
 /** 408, 5xx, timeouts, dropped connections: another attempt later may succeed. */
 export class TransientError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('TRANSIENT', message, true, options);
+    super('TRANSIENT', message, options);
   }
 }
 
@@ -100,7 +121,7 @@ export class TransientError extends BridgeError {
 export class PermanentError extends BridgeError {
   readonly messages: string[];
   constructor(message: string, messages: string[] = [], options: BridgeErrorOptions = {}) {
-    super('PERMANENT', message, false, options);
+    super('PERMANENT', message, options);
     this.messages = messages;
   }
 }
@@ -108,14 +129,14 @@ export class PermanentError extends BridgeError {
 /** 401/403 that survived one re-authentication: credentials are wrong or revoked. */
 export class AuthError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('AUTH_FAILED', message, false, options);
+    super('AUTH_FAILED', message, options);
   }
 }
 
 /** A response body that does not parse or does not match the expected shape. */
 export class MalformedResponseError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('MALFORMED_RESPONSE', message, true, options);
+    super('MALFORMED_RESPONSE', message, options);
   }
 }
 
@@ -123,7 +144,7 @@ export class MalformedResponseError extends BridgeError {
 export class MalformedAppealError extends BridgeError {
   readonly issues: string[];
   constructor(message: string, issues: string[], options: BridgeErrorOptions = {}) {
-    super('MALFORMED_APPEAL', message, false, options);
+    super('MALFORMED_APPEAL', message, options);
     this.issues = issues;
   }
 }
@@ -131,13 +152,13 @@ export class MalformedAppealError extends BridgeError {
 /** An appeal beyond an intake limit (depth, size, a field's length, attachment count or bytes): the reason names limit and field. */
 export class AppealTooLargeError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('APPEAL_TOO_LARGE', message, false, options);
+    super('APPEAL_TOO_LARGE', message, options);
   }
 }
 
 export class FileTooLargeError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('FILE_TOO_LARGE', message, false, options);
+    super('FILE_TOO_LARGE', message, options);
   }
 }
 
@@ -147,12 +168,15 @@ export class FileTooLargeError extends BridgeError {
  */
 export class AttachmentOriginError extends BridgeError {
   constructor(message: string, options: BridgeErrorOptions = {}) {
-    super('ATTACHMENT_ORIGIN_NOT_ALLOWED', message, false, options);
+    super('ATTACHMENT_ORIGIN_NOT_ALLOWED', message, options);
   }
 }
 
-export function isBridgeError(error: unknown): error is BridgeError {
-  return error instanceof BridgeError;
+/** A coded error with the table's default message, `{name}` filled from `details`. */
+export function bridgeError(code: ErrorCode, details: Record<string, unknown> = {}, options: Omit<BridgeErrorOptions, 'details'> = {}): BridgeError {
+  const spec: ErrorSpec = ERRORS[code];
+  const message = (spec.message ?? code.toLowerCase().replaceAll('_', ' ')).replace(/\{(\w+)\}/g, (_, name: string) => String(details[name] ?? '?'));
+  return new BridgeError(code, message, { ...options, details });
 }
 
 /**
@@ -173,7 +197,7 @@ export function sanitizedError(error: unknown, options: SafeMessageOptions = {})
   if (error instanceof RateLimitedError) return error;
   const message = safeMessage(error, options);
   if (error instanceof BridgeError) {
-    const safe = new BridgeError(error.code, message, error.retryable, { system: error.system, status: error.status, posId: error.posId });
+    const safe = new BridgeError(error.code, message, { system: error.system, status: error.status, posId: error.posId });
     safe.stack = `BridgeError: ${message}`;
     return safe;
   }

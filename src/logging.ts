@@ -108,9 +108,4 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return scrubChildBindings(logger);
 }
 
-/** Child logger carrying the appeal's correlation field. */
-export function appealLogger(logger: Logger, posId: number | string): Logger {
-  return logger.child({ posId });
-}
-
 export type { Logger };

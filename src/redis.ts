@@ -79,7 +79,8 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
   if (topology.cluster?.length) {
     return {
       kind: 'cluster',
-      nodes: topology.cluster,
+      // Copies: the configuration is frozen and ioredis reorders its node lists.
+      nodes: topology.cluster.map((node) => ({ ...node })),
       options: {
         redisOptions: { ...common, ...credentials, ...(tls ? { tls: {} } : {}) },
         // Certificates name hosts: keep the names (not resolved IPs) so TLS can check them.
@@ -95,7 +96,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
       ...common,
       ...followFailover,
       ...credentials,
-      sentinels: topology.sentinels,
+      sentinels: topology.sentinels?.map((node) => ({ ...node })),
       name: topology.name ?? 'mymaster',
       ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
       ...(sentinelTls ? { sentinelTLS: {} } : {}),

@@ -168,10 +168,10 @@ describe('errors from the bridge', () => {
     const cases: [unknown, number, string][] = [
       [new TransientError('Redis is loading'), 503, 'transient'],
       [new RateLimitedError('slow down', 2500), 429, 'rate_limited'],
-      [new BridgeError('CONFLICT', 'appeal is being registered', false), 409, 'conflict'],
-      [new BridgeError('NOT_FOUND', 'gone', false), 404, 'not_found'],
-      [new BridgeError('AUTH_FAILED', 'ПОС refused our credentials', false), 502, 'auth_failed'],
-      [new BridgeError('NOT_DURABLE_YET', 'wait', true), 500, 'not_durable_yet'],
+      [new BridgeError('CONFLICT', 'appeal is being registered'), 409, 'conflict'],
+      [new BridgeError('NOT_FOUND', 'gone'), 404, 'not_found'],
+      [new BridgeError('AUTH_FAILED', 'ПОС refused our credentials'), 502, 'auth_failed'],
+      [new BridgeError('EDMS_REJECTED', 'refused'), 500, 'edms_rejected'],
     ];
     for (const [error, status, code] of cases) {
       await app.close();

@@ -87,7 +87,7 @@ describe('health', () => {
         redis: async () => {},
         pos: async () => { throw new TransientError('ПОС answered 502 for Иванов'); },
         edms: async () => {},
-        mapping: async () => { throw new BridgeError('EDMS_REFERENCE_UNKNOWN', '1 value(s) of mapping directum-rx are not in the EDMS; see GET /api/status', false); },
+        mapping: async () => { throw new BridgeError('EDMS_REFERENCE_UNKNOWN', '1 value(s) of mapping directum-rx are not in the EDMS; see GET /api/status'); },
       },
       mappingCheck: async () => ({ mapping: 'directum-rx', version: 'abc', checkedAt: new Date().toISOString(), checked: true, problems: [problem], notes: [] }),
     });

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactedSettings } from '../src/config/load.js';
+import { ConfigError, loadConfig, urlWithoutPassword } from '../src/config/load.js';
+import { requiredSetting } from '../src/config/required.js';
 import { parseSchedule } from '../src/config/schedule.js';
-import { SECRET_SETTINGS } from '../src/config/schema.js';
 
 const KEY_HEX = 'a'.repeat(64);
 const valid = {
@@ -158,6 +158,61 @@ describe('configuration', () => {
     expect(parseSchedule('*/5 * * * *')).toMatchObject({ kind: 'cron', pattern: '*/5 * * * *' });
     expect(parseSchedule('soon')).toBeUndefined();
     expect(parseSchedule('0s')).toBeUndefined();
+    expect(parseSchedule('0 */5 * * * *')).toMatchObject({ kind: 'cron' });
+  });
+
+  it('refuses a schedule that is no cron expression with one line naming the variable and the reason', () => {
+    expect(problemsOf({ ...valid, PULL_EVERY: 'every five minutes please ok' })).toEqual([
+      'PULL_EVERY: must be a duration like 30s, 5m, 1h or a cron expression; not a cron expression: Invalid characters, got value: every (got "every five minutes please ok")',
+    ]);
+    expect(problemsOf({ ...valid, WATCH_EVERY: '61 * * * *', RECONCILE_EVERY: '* * *' })).toEqual([
+      expect.stringMatching(/^WATCH_EVERY: .*not a cron expression: Constraint error, got value 61 expected range 0-59/),
+      expect.stringMatching(/^RECONCILE_EVERY: .*a cron expression has 5 or 6 fields, this has 3/),
+    ]);
+  });
+
+  it('is frozen: nothing can change it at run time', () => {
+    // Test modules are ES modules, so strict: assigning to a frozen property throws.
+    const config = loadConfig({ env: valid, command: 'start', dotenvPath: false });
+    expect(Object.isFrozen(config) && Object.isFrozen(config.pos) && Object.isFrozen(config.organisations[0]!.constants)).toBe(true);
+    expect(() => {
+      (config.pos as { pageSize: number }).pageSize = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.schedules.pull as { text: string }).text = '1s';
+    }).toThrow(TypeError);
+    expect(() => (config.organisations as unknown[]).push({})).toThrow(TypeError);
+    expect(config.pos.pageSize).toBe(20);
+  });
+
+  it('reads how long and how many finished jobs are kept, with defaults', () => {
+    expect(loadConfig({ env: valid, command: 'start', dotenvPath: false }).jobRetention).toEqual({
+      completed: { age: 24 * 3600, count: 50_000 },
+      failed: { age: 7 * 24 * 3600, count: 10_000 },
+    });
+    const set = { JOB_KEEP_COMPLETED_AGE: '2h', JOB_KEEP_COMPLETED_COUNT: '500', JOB_KEEP_FAILED_AGE: '30d', JOB_KEEP_FAILED_COUNT: '7' };
+    expect(loadConfig({ env: { ...valid, ...set }, command: 'start', dotenvPath: false }).jobRetention).toEqual({
+      completed: { age: 7200, count: 500 },
+      failed: { age: 30 * 24 * 3600, count: 7 },
+    });
+    expect(problemsOf({ ...valid, JOB_KEEP_COMPLETED_AGE: 'a while', JOB_KEEP_FAILED_COUNT: '0' })).toEqual([
+      expect.stringMatching(/^JOB_KEEP_COMPLETED_AGE: must be a duration like 24h, 7d/),
+      'JOB_KEEP_FAILED_COUNT: must be at least 1',
+    ]);
+  });
+
+  it('leaves a missing credential absent, never an empty string', () => {
+    const { POS_PLATFORM_CLIENT: _platform, POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, DIRECTUM_PASSWORD: _password, ...rest } = valid;
+    const config = loadConfig({ env: { ...rest, EDMS: '' }, command: 'tool', dotenvPath: false });
+    expect(config.pos).not.toHaveProperty('platformClientId', '');
+    expect(config.pos.platformClientId).toBeUndefined();
+    expect(config.pos.platformClientSecret).toBeUndefined();
+    expect(config.pos.clientId).toBeUndefined();
+    expect(config.pos.clientSecret).toBeUndefined();
+    expect(config.organisations[0]!.clientSecret).toBeUndefined();
+    expect(config.edms.kind === 'directum-rx' && config.edms.password).toBeUndefined();
+    // Its users ask for it where they need it: absence is a coded error naming the variable.
+    expect(() => requiredSetting(config.pos.clientSecret, 'POS_CLIENT_SECRET')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', retryable: false, message: 'POS_CLIENT_SECRET: is required here but not set' }));
   });
 
   it('allows attachments from the ПОС origin only, and bounds appeals and calls, by default', () => {
@@ -209,22 +264,10 @@ describe('configuration', () => {
     ]);
   });
 
-  it('redacts secrets when printing settings', () => {
-    const shown = redactedSettings(valid);
-    expect(shown.DATA_KEY).toBe('[redacted]');
-    expect(shown.POS_CLIENT_SECRET).toBe('[redacted]');
-    expect(shown.POS_PLATFORM_CLIENT).toBe('[redacted]');
-    expect(shown.POS_CLIENT_ID).toBe('org');
-    expect(JSON.stringify(shown)).not.toContain(KEY_HEX);
-  });
-
-  it('shows REDIS_URL and HTTPS_PROXY without their passwords', () => {
-    const shown = redactedSettings({ ...valid, REDIS_URL: 'rediss://bridge:hunter2@redis.internal:6380/0', HTTPS_PROXY: 'http://proxyuser:s3cr%40t@proxy.local:3128' });
-    expect(shown.REDIS_URL).toBe('rediss://bridge:[redacted]@redis.internal:6380/0');
-    expect(shown.HTTPS_PROXY).toBe('http://proxyuser:[redacted]@proxy.local:3128/');
-    expect(JSON.stringify(shown)).not.toMatch(/hunter2|s3cr/);
-    expect(redactedSettings({ REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(redactedSettings({ REDIS_URL: 'not a url :hunter2@' }).REDIS_URL).toBe('[redacted]');
-    expect(SECRET_SETTINGS.has('REDIS_URL') && SECRET_SETTINGS.has('HTTPS_PROXY')).toBe(true);
+  it('shows URLs without their passwords', () => {
+    expect(urlWithoutPassword('rediss://bridge:hunter2@redis.internal:6380/0')).toBe('rediss://bridge:[redacted]@redis.internal:6380/0');
+    expect(urlWithoutPassword('http://proxyuser:s3cr%40t@proxy.local:3128')).toBe('http://proxyuser:[redacted]@proxy.local:3128/');
+    expect(urlWithoutPassword('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(urlWithoutPassword('not a url :hunter2@')).toBe('[redacted]');
   });
 });

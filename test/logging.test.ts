@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { appealLogger, createLogger } from '../src/logging.js';
+import { createLogger } from '../src/logging.js';
 import { generateAppeals } from '../fixtures/generator.js';
 
 function capture(): { lines: () => Record<string, unknown>[]; raw: () => string; stream: Writable } {
@@ -20,7 +20,7 @@ describe('logging', () => {
     const logger = createLogger({ destination: out.stream, level: 'debug' });
     const appeals = generateAppeals(30, { seed: 7 });
     for (const appeal of appeals) {
-      appealLogger(logger, appeal.id).info({ appeal }, 'oops, a whole appeal');
+      logger.child({ posId: appeal.id }).info({ appeal }, 'oops, a whole appeal');
       logger.info({ job: { data: { appeal } } }, 'nested deeper');
       logger.info(appeal.applicant ?? {}, 'applicant spread at the top level');
     }
@@ -85,7 +85,7 @@ describe('logging: values, messages and bindings', () => {
   it('scrubs child-logger bindings, keeps ids and the author of a mapping change', () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, level: 'debug' });
-    const child = appealLogger(logger, 1234567890).child({ surname: markers.surname, contact: markers.email, jobId: 'register-1234567890', edmsId: '98765432101' });
+    const child = logger.child({ posId: 1234567890 }).child({ surname: markers.surname, contact: markers.email, jobId: 'register-1234567890', edmsId: '98765432101' });
     child.info({ mapping: 'directum-rx', version: 'v7', author: 'admin.petrov' }, 'mapping applied');
     child.child({ tel: markers.phone }).info('grandchild');
     const raw = out.raw();

@@ -116,15 +116,17 @@ describe('outbound proxy', () => {
     expect(proxy.tunnels.length).toBe(tunnelsBefore);
   });
 
-  it('bypassesProxy follows curl NO_PROXY rules', () => {
+  it('bypassesProxy follows the NO_PROXY rules of proxy-from-env (as axios does)', () => {
     const url = new URL('https://pos.gosuslugi.ru/appeal-service/edms');
     expect(bypassesProxy(url, undefined)).toBe(false);
     expect(bypassesProxy(url, '*')).toBe(true);
     expect(bypassesProxy(url, 'pos.gosuslugi.ru')).toBe(true);
     expect(bypassesProxy(url, '.gosuslugi.ru')).toBe(true);
-    expect(bypassesProxy(url, 'gosuslugi.ru')).toBe(true);
-    expect(bypassesProxy(url, 'example.org, gosuslugi.ru:443')).toBe(true);
-    expect(bypassesProxy(url, 'gosuslugi.ru:8443')).toBe(false);
+    expect(bypassesProxy(url, '*.gosuslugi.ru')).toBe(true);
+    // Unlike curl, a bare domain matches that host only, not its subdomains: write `.gosuslugi.ru`.
+    expect(bypassesProxy(url, 'gosuslugi.ru')).toBe(false);
+    expect(bypassesProxy(url, 'example.org, .gosuslugi.ru:443')).toBe(true);
+    expect(bypassesProxy(url, 'pos.gosuslugi.ru:8443')).toBe(false);
     expect(bypassesProxy(url, 'suslugi.ru')).toBe(false);
     expect(bypassesProxy(url, 'other.ru 10.0.0.1')).toBe(false);
   });

@@ -81,7 +81,7 @@ describe('errors leaving the process', () => {
   });
 
   it('describeError and sanitizedError carry the code and retry policy with the sanitized text only', () => {
-    const original = new BridgeError('EDMS_REJECTED', `refused: ${PD.surname} ${PD.phone}`, false, { posId: 7, cause: new Error(PD.text) });
+    const original = new BridgeError('EDMS_REJECTED', `refused: ${PD.surname} ${PD.phone}`, { posId: 7, cause: new Error(PD.text) });
     expect(describeError(original, { known: [PD.surname] })).toEqual({ code: 'EDMS_REJECTED', message: 'refused: [redacted] [redacted]' });
     const safe = sanitizedError(original, { known: [PD.surname] }) as BridgeError;
     expect(safe).toMatchObject({ code: 'EDMS_REJECTED', retryable: false, posId: 7, message: 'refused: [redacted] [redacted]' });

@@ -3,7 +3,7 @@
 // from the Reports «Дело» drops into the inbox, read before every query. See README.md for the
 // durability choice (DELO_DURABLE_WHEN) and the on-disk layout.
 import type { Logger } from 'pino';
-import { BridgeError } from '../../src/errors.js';
+import { BridgeError, PermanentError, TransientError } from '../../src/errors.js';
 import type {
   AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
 } from '../contract.js';
@@ -83,7 +83,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
   constructor(private readonly options: DeloAdapterOptions) {
     this.durableWhen = options.durableWhen ?? 'registered';
     this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
-    if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, false, { system: 'delo' });
+    if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, { system: 'delo' });
     this.store = new DeloStateStore(options.stateDir, options.lock, options.logger);
     this.sink = new StateReportSink(this.store);
     this.transport = options.transport ?? new FolderTransport({
@@ -176,11 +176,11 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     const parsed = deloRecordSchema.safeParse(input.record);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-      throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, false, { system: 'delo', posId: input.posId, details: { issues } });
+      throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, { system: 'delo', posId: input.posId, details: { issues } });
     }
     const reserved = (parsed.data.AdditionalFields ?? []).filter((f) => (RESERVED_FIELDS as readonly string[]).includes(f.Name));
     if (reserved.length > 0) {
-      throw new BridgeError('RECORD_INVALID', `AdditionalField names reserved by the adapter: ${reserved.map((f) => f.Name).join(', ')}`, false, { system: 'delo', posId: input.posId });
+      throw new BridgeError('RECORD_INVALID', `AdditionalField names reserved by the adapter: ${reserved.map((f) => f.Name).join(', ')}`, { system: 'delo', posId: input.posId });
     }
     return parsed.data;
   }
@@ -189,7 +189,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
   private throwIfRejected(state: DeloRecordState): void {
     const failure = failureBeforeRegistration(state);
     if (failure && this.durableWhen === 'registered') {
-      throw new BridgeError('EDMS_REJECTED', `«Дело» refused the package (Failure ${failure.code})`, false, {
+      throw new BridgeError('EDMS_REJECTED', `«Дело» refused the package (Failure ${failure.code})`, {
         system: 'delo', posId: state.posId, details: { code: failure.code, text: failure.text, edmsId: state.messageId },
       });
     }
@@ -229,7 +229,8 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       current.writtenAt = new Date().toISOString();
       return current;
     });
-    if (!state) throw new BridgeError('CONFLICT', `«Дело» adapter state of appeal ${posId} vanished`, true, { system: 'delo', posId });
+    if (!state) // Removed between the write and this mark (a concurrent clean-up): the next attempt writes it again.
+    if (!state) throw new TransientError(`«Дело» adapter state of appeal ${posId} vanished`, { system: 'delo', posId });
     return state;
   }
 
@@ -259,8 +260,8 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     // Kept by the bridge itself, so anything but a regular file there is refused, never followed.
     const read = await readRegularFile(this.store.pathOf(file.ref));
     if (read.ok) return { name: file.name, contentType: file.contentType, data: read.data };
-    if (read.missing) throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, false, { system: 'delo' });
-    throw new BridgeError('PERMANENT', `«Дело» answer file ${file.ref} ${read.reason}; it is not read`, false, { system: 'delo', details: { file: file.ref, refused: 'not-a-regular-file' } });
+    if (read.missing) throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, { system: 'delo' });
+    throw new PermanentError(`«Дело» answer file ${file.ref} ${read.reason}; it is not read`, [], { system: 'delo', details: { file: file.ref, refused: 'not-a-regular-file' } });
   }
 
   /** «Дело» resolves rubrics and addressees itself on registration; the folder exchange reads no directory. */
@@ -304,7 +305,6 @@ function heldByAnotherOrganisation(posId: number, holder: string | undefined): B
   return new BridgeError(
     'CONFLICT',
     `appeal ${posId} is already registered in «Дело» for organisation ${holder ?? 'default'}; the folder exchange keeps one package per ПОС id, so register the forwarded appeal by hand`,
-    false,
     { system: 'delo', posId },
   );
 }

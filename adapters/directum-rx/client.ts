@@ -47,7 +47,7 @@ function encodeQueryValue(key: string, value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    throw new BridgeError('RECORD_INVALID', `Directum query ${key}: a value holds text that is not valid Unicode`, false, { system: 'directum-rx' });
+    throw new BridgeError('RECORD_INVALID', `Directum query ${key}: a value holds text that is not valid Unicode`, { system: 'directum-rx' });
   }
 }
 

@@ -60,6 +60,6 @@ export class DirectumLookups {
     if (id !== undefined) return { id, extension };
     const fallback = apps.get('bin');
     if (fallback !== undefined) return { id: fallback, extension: 'bin' };
-    throw new BridgeError('EDMS_REJECTED', `Directum has no application for .${extension || '(none)'} files`, false, { system: 'directum-rx' });
+    throw new BridgeError('EDMS_REJECTED', `Directum has no application for .${extension || '(none)'} files`, { system: 'directum-rx' });
   }
 }

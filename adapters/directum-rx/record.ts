@@ -63,7 +63,6 @@ export const directumRecordSchema = z
 
 export type DirectumRecord = z.infer<typeof directumRecordSchema>;
 export type DirectumPerson = z.infer<typeof directumPersonSchema>;
-export type DirectumReference = z.infer<typeof referenceValueSchema>;
 
 /** Record fields resolved in a directory; IEmployees never offers closest names (they are people). */
 export const DIRECTUM_REFERENCE_FIELDS: readonly ReferenceField[] = [

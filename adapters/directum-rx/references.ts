@@ -7,7 +7,6 @@ import { recordReferences } from '../record-references.js';
 import { DIRECTUM_REFERENCE_FIELDS, type DirectumRecord } from './record.js';
 
 const LINK_FIELDS = ['DocumentKind', 'DeliveryMethod', 'Department', 'BusinessUnit', 'Addressee', 'Assignee', 'PreparedBy', 'OurSignatory'] as const;
-export type LinkField = (typeof LINK_FIELDS)[number];
 export const QUESTION_FIELD = 'Questions[].Code';
 
 export function referencesOf(record: DirectumRecord): { field: string; value: ReferenceValue }[] {
@@ -17,7 +16,7 @@ export function referencesOf(record: DirectumRecord): { field: string; value: Re
 /** The problems travel in `details` for the pipeline, which may add the value where it is the mapping's own. */
 export function referenceError(problems: ReferenceProblem[]): BridgeError {
   const message = problems.map((problem) => describeReferenceProblem(problem, false)).join('; ');
-  return new BridgeError('EDMS_REFERENCE_UNKNOWN', message, false, { system: 'directum-rx', details: { problems } });
+  return new BridgeError('EDMS_REFERENCE_UNKNOWN', message, { system: 'directum-rx', details: { problems } });
 }
 
 export { LINK_FIELDS };

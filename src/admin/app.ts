@@ -69,7 +69,7 @@ function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstan
 }
 
 export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
-  if (!deps.adminToken) throw new BridgeError('CONFIG_INVALID', 'ADMIN_TOKEN: is required for the admin API', false);
+  if (!deps.adminToken) throw new BridgeError('CONFIG_INVALID', 'ADMIN_TOKEN: is required for the admin API');
   const app = createFastify(deps, options);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -3,7 +3,7 @@
 // those are logged (never with the request body) while the client sees a generic message.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isResponseSerializationError } from 'fastify-type-provider-zod';
-import { BridgeError, RateLimitedError, type ErrorCode } from '../errors.js';
+import { BridgeError, RateLimitedError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { redactUrl } from './redact-url.js';
 import { safeMessage } from '../redact.js';
@@ -20,26 +20,6 @@ export interface ValidationIssue {
   /** Dotted path inside that part; empty for the part itself. */
   path: string;
   message: string;
-}
-
-const BRIDGE_STATUS: Partial<Record<ErrorCode, number>> = {
-  RATE_LIMITED: 429,
-  TRANSIENT: 503,
-  AUTH_FAILED: 502,
-  POS_FORBIDDEN: 502,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  MAPPING_INVALID: 400,
-  MALFORMED_APPEAL: 400,
-  APPEAL_TOO_LARGE: 413,
-  MAPPING_TIMEOUT: 422,
-  MAPPING_FAILED: 422,
-  RECORD_INVALID: 422,
-};
-
-/** HTTP status for a BridgeError reaching the API: upstream trouble is 5xx, the caller's is 4xx. */
-export function statusForBridgeError(error: BridgeError): number {
-  return BRIDGE_STATUS[error.code] ?? 500;
 }
 
 interface ValidationDetail {
@@ -105,7 +85,7 @@ function clientError(error: FastifyError, status: number): ErrorBody {
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
   if (error instanceof BridgeError) {
-    const status = statusForBridgeError(error);
+    const status = error.httpStatus; // the error table's (src/errors.ts)
     const unexpected = status >= 500 && status !== 503;
     return { status, body: { error: error.code.toLowerCase(), message: safeMessage(error) }, unexpected };
   }

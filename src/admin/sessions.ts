@@ -39,7 +39,7 @@ export interface UiSessionStore {
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 function unavailable(error: unknown): BridgeError {
-  return new BridgeError('TRANSIENT', 'the UI session store (Redis) does not answer', true, { system: 'redis', cause: error });
+  return new BridgeError('TRANSIENT', 'the UI session store (Redis) does not answer', { system: 'redis', cause: error });
 }
 
 export class RedisUiSessions implements UiSessionStore {

@@ -1,6 +1,7 @@
 // `pos-bridge reseal`: kept jobs' payloads sealed again under DATA_KEY (v2), straight in Redis.
 import type { ConnectionOptions } from 'bullmq';
 import type { BridgeConfig } from '../config/load.js';
+import { requiredSetting } from '../config/required.js';
 import { PayloadCipher } from '../pipeline/crypto.js';
 import { BridgeQueues } from '../pipeline/queues.js';
 import { resealJobs } from '../pipeline/reseal.js';
@@ -9,7 +10,7 @@ import { table, type CliIO } from './io.js';
 
 /** 0: every kept payload is v2 under DATA_KEY; 1: some did not open or were running (run again). */
 export async function reseal(io: CliIO, config: BridgeConfig, options: { json: boolean }): Promise<number> {
-  const cipher = new PayloadCipher(config.dataKey!, config.previousDataKey ? [config.previousDataKey] : []);
+  const cipher = new PayloadCipher(requiredSetting(config.dataKey, 'DATA_KEY'), config.previousDataKey ? [config.previousDataKey] : []);
   const redis = connectRedis(config.redis);
   const queues = new BridgeQueues(redis as ConnectionOptions, config.redis.prefix);
   let report;

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
 import {
-  parseOriginEntry, SECRET_SETTINGS, SETTING_NAMES, URL_SECRET_SETTINGS, settingsSchema, splitList, type Settings,
+  parseOriginEntry, SETTING_NAMES, settingsSchema, splitList, type Settings,
 } from './schema.js';
 import type { Schedule } from './schedule.js';
 import { DEFAULT_ORGANISATION, parseOrganisations, resolveOrganisations, type OrganisationConfig, type RawOrganisation } from './organisations.js';
@@ -27,7 +27,16 @@ export interface RedisTopology {
 }
 
 export type EdmsConfig =
-  | { kind: 'directum-rx'; baseUrl: string; username: string; password: string; timeoutMs: number; requestEntityType: string; directoryTtlMs: number }
+  | {
+      kind: 'directum-rx';
+      /** Absent unless set: required for start and sync, but tools may load the config without them. */
+      baseUrl?: string;
+      username?: string;
+      password?: string;
+      timeoutMs: number;
+      requestEntityType: string;
+      directoryTtlMs: number;
+    }
   | {
       kind: 'delo';
       outboxDir: string;
@@ -48,10 +57,11 @@ export interface BridgeConfig {
   redis: { url: string; prefix: string; topology?: RedisTopology };
   pos: {
     baseUrl: string;
-    platformClientId: string;
-    platformClientSecret: string;
-    clientId: string;
-    clientSecret: string;
+    /** Credentials are absent, never '', when not configured (POS_PLATFORM_CLIENT, POS_CLIENT_ID/SECRET). */
+    platformClientId?: string;
+    platformClientSecret?: string;
+    clientId?: string;
+    clientSecret?: string;
     pageSize: number;
     /** Idle timeout of one call (no byte for this long). */
     timeoutMs: number;
@@ -92,13 +102,22 @@ export interface BridgeConfig {
    * processes: worker processes `start` forks (WORKERS); 1 runs everything in one process.
    */
   worker: { concurrency: number; maxAttempts: number; lockMs: number; processes: number | 'auto' };
+  /** Finished jobs kept (JOB_KEEP_*), `age` in seconds as BullMQ takes it; `failed` applies to control jobs only. */
+  jobRetention: { completed: { age: number; count: number }; failed: { age: number; count: number } };
   logLevel: Settings['LOG_LEVEL'];
+}
+
+/** Freezes every object reachable from `value` (Buffers stay writable: typed arrays cannot be frozen). */
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+  return Object.freeze(value);
 }
 
 export class ConfigError extends BridgeError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, false);
+    super('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`);
     this.problems = problems;
   }
 }
@@ -254,7 +273,8 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
     const order = (line: string) => SETTING_NAMES.indexOf(line.split(':')[0] as (typeof SETTING_NAMES)[number]);
     throw new ConfigError(problems.sort((a, b) => order(a) - order(b)));
   }
-  return toConfig(parsed.data, yaml.topology, organisations);
+  // Parsed once; nothing may change it at run time.
+  return deepFreeze(toConfig(parsed.data, yaml.topology, organisations));
 }
 
 /** A mapping an organisation names must be a file in MAPPINGS_DIR (the API may add one later, not at start). */
@@ -270,7 +290,7 @@ const MB = 1024 * 1024;
 
 function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationConfig[]): BridgeConfig {
   const organisations: OrganisationConfig[] = listed ?? [
-    { key: DEFAULT_ORGANISATION, clientId: s.POS_CLIENT_ID ?? '', clientSecret: s.POS_CLIENT_SECRET ?? '', constants: Object.freeze({}) },
+    { key: DEFAULT_ORGANISATION, clientId: s.POS_CLIENT_ID, clientSecret: s.POS_CLIENT_SECRET, constants: {} },
   ];
   const edms: EdmsConfig =
     s.EDMS === 'delo'
@@ -289,9 +309,9 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
         }
       : {
           kind: 'directum-rx',
-          baseUrl: s.DIRECTUM_BASE_URL ?? '',
-          username: s.DIRECTUM_USERNAME ?? '',
-          password: s.DIRECTUM_PASSWORD ?? '',
+          baseUrl: s.DIRECTUM_BASE_URL,
+          username: s.DIRECTUM_USERNAME,
+          password: s.DIRECTUM_PASSWORD,
           timeoutMs: s.DIRECTUM_TIMEOUT,
           requestEntityType: s.DIRECTUM_ENTITY_TYPE,
           directoryTtlMs: s.DIRECTUM_DIRECTORY_TTL,
@@ -300,8 +320,8 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, topology },
     pos: {
       baseUrl: s.POS_BASE_URL.replace(/\/+$/, ''),
-      platformClientId: s.POS_PLATFORM_CLIENT?.id ?? '',
-      platformClientSecret: s.POS_PLATFORM_CLIENT?.secret ?? '',
+      platformClientId: s.POS_PLATFORM_CLIENT?.id,
+      platformClientSecret: s.POS_PLATFORM_CLIENT?.secret,
       clientId: organisations[0]!.clientId,
       clientSecret: organisations[0]!.clientSecret,
       pageSize: s.POS_PAGE_SIZE,
@@ -326,6 +346,10 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     previousDataKey: s.DATA_KEY_PREVIOUS,
     schedules: { pull: s.PULL_EVERY, watch: s.WATCH_EVERY, reconcile: s.RECONCILE_EVERY },
     worker: { concurrency: s.WORKER_CONCURRENCY, maxAttempts: s.MAX_ATTEMPTS, lockMs: s.JOB_LOCK_TIMEOUT, processes: s.WORKERS },
+    jobRetention: {
+      completed: { age: Math.round(s.JOB_KEEP_COMPLETED_AGE / 1000), count: s.JOB_KEEP_COMPLETED_COUNT },
+      failed: { age: Math.round(s.JOB_KEEP_FAILED_AGE / 1000), count: s.JOB_KEEP_FAILED_COUNT },
+    },
     logLevel: s.LOG_LEVEL,
   };
 }
@@ -339,14 +363,4 @@ export function urlWithoutPassword(value: string): string {
   } catch {
     return '[redacted]';
   }
-}
-
-/** The settings as given, with secrets replaced, for `--print-config` and start-up logs. */
-export function redactedSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(pickKnown(env))) {
-    if (URL_SECRET_SETTINGS.has(name)) shown[name] = urlWithoutPassword(value);
-    else shown[name] = SECRET_SETTINGS.has(name) ? '[redacted]' : value;
-  }
-  return shown;
 }

@@ -11,8 +11,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface OrganisationConfig {
   /** [a-z0-9-]{1,32}: in job ids, metric labels, logs and the admin API. */
   key: string;
-  clientId: string;
-  clientSecret: string;
+  /** Absent, never '', when POS_CLIENT_ID / the secret is not configured (allowed for tools). */
+  clientId?: string;
+  clientSecret?: string;
   /** The mapping's name; undefined: the mapping named after EDMS. */
   mapping?: string;
   /** Values that replace the mapping's constants of the same name for this organisation. */
@@ -79,11 +80,6 @@ export function resolveOrganisations(raw: RawOrganisation[], env: Record<string,
   return raw.map((org, index) => {
     const secret = env[org.clientSecretEnv]?.trim();
     if (!secret) problems.push(`${where(index, org.key, 'clientSecretEnv')}: ${org.clientSecretEnv} is not set (it must hold the ЛКО's SecretKey)`);
-    return { key: org.key, clientId: org.clientId, clientSecret: secret ?? '', mapping: org.mapping, constants: Object.freeze({ ...(org.constants ?? {}) }) };
+    return { key: org.key, clientId: org.clientId, clientSecret: secret || undefined, mapping: org.mapping, constants: { ...(org.constants ?? {}) } };
   });
-}
-
-/** The environment variables that hold organisations' secrets: never shown, never logged. */
-export function secretVariables(raw: readonly RawOrganisation[] | undefined): string[] {
-  return (raw ?? []).map((org) => org.clientSecretEnv);
 }

@@ -1,7 +1,7 @@
 // The settings of interface.md, by their environment names. Each problem is reported against the
 // variable an operator would type, so the start-up error reads as a to-do list.
 import { z } from 'zod';
-import { parseDuration, parseSchedule, type Schedule } from './schedule.js';
+import { checkSchedule, parseDuration, parseSchedule, type Schedule } from './schedule.js';
 
 const nonEmpty = z.string().trim().min(1, 'is required');
 const url = (protocols: string[]) =>
@@ -18,17 +18,28 @@ const url = (protocols: string[]) =>
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const schedule = z.string().transform((value, ctx): Schedule => {
-  const parsed = parseSchedule(value);
-  if (!parsed) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression (got "${value}")` });
+  const checked = checkSchedule(value);
+  if ('problem' in checked) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression; ${checked.problem} (got "${value}")` });
     return z.NEVER;
   }
-  return parsed;
+  return checked;
 });
 const duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `must be a duration like 500ms, 10s, 2m (got "${value}")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** JOB_KEEP_*_AGE: days (`7d`) or the usual units, more than zero. */
+const keepAge = z.string().transform((value, ctx) => {
+  const days = /^(\d+(?:\.\d+)?)\s*d$/.exec(value.trim());
+  const ms = days ? Math.round(Number(days[1]) * 86_400_000) : parseDuration(value);
+  if (ms === undefined || ms < 1000) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like 24h, 7d or 30m, at least 1s (got "${value}")` });
     return z.NEVER;
   }
   return ms;
@@ -232,16 +243,13 @@ export const settingsSchema = z.object({
   POS_RATE_LIMIT: positiveInt(100_000).optional(),
   MAX_ATTEMPTS: positiveInt(100).default(10),
   JOB_LOCK_TIMEOUT: duration.default(30_000),
+  JOB_KEEP_COMPLETED_AGE: keepAge.default(24 * 3_600_000),
+  JOB_KEEP_COMPLETED_COUNT: positiveInt(10_000_000).default(50_000),
+  JOB_KEEP_FAILED_AGE: keepAge.default(7 * 86_400_000),
+  JOB_KEEP_FAILED_COUNT: positiveInt(10_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingName = keyof typeof settingsSchema.shape;
 export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
-export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
-  'POS_PLATFORM_CLIENT', 'POS_CLIENT_SECRET', 'DIRECTUM_PASSWORD', 'ADMIN_TOKEN', 'DATA_KEY', 'DATA_KEY_PREVIOUS',
-  // URLs that may carry a password (redis://:pw@host, http://user:pw@proxy): shown without it.
-  'REDIS_URL', 'HTTPS_PROXY',
-]);
-/** Secret settings that are URLs: shown with the password masked rather than not at all. */
-export const URL_SECRET_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'HTTPS_PROXY']);

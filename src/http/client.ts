@@ -6,6 +6,7 @@ import https from 'node:https';
 import { finished, type Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import { HttpsProxyAgent } from 'https-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
 import {
   AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
   type ExternalSystem,
@@ -55,21 +56,21 @@ export interface HttpClientOptions {
   maxSockets?: number;
 }
 
-/** NO_PROXY semantics as curl has them: `*`, exact hosts, `.suffix`/`suffix` domains, optional :port. */
+/**
+ * Whether NO_PROXY sends `target` direct, by proxy-from-env's rules (the ones axios follows): `*`,
+ * exact host names, `.suffix` or `*.suffix` for subdomains, an optional `:port` that must match.
+ * It reads process.env only, so the configured values stand in for it during the (synchronous) call.
+ */
 export function bypassesProxy(target: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
-  const host = target.hostname.toLowerCase();
-  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  return noProxy
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .some((entry) => {
-      if (entry === '*') return true;
-      const [rawHost, entryPort] = entry.toLowerCase().split(':');
-      if (entryPort && entryPort !== port) return false;
-      const suffix = (rawHost ?? '').replace(/^\*?\./, '');
-      return host === suffix || host.endsWith(`.${suffix}`);
-    });
+  const actual = process.env;
+  const stand = 'http://proxy.invalid';
+  process.env = { no_proxy: noProxy, http_proxy: stand, https_proxy: stand };
+  try {
+    return getProxyForUrl(target) === '';
+  } finally {
+    process.env = actual;
+  }
 }
 
 /** Label for metrics: the path with numeric ids and OData keys folded, so series stay few. */

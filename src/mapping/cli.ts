@@ -45,7 +45,7 @@ export async function checkMappings(pathOrDir: string): Promise<{ files: string[
 export async function previewMapping(mappingPath: string, appealPath: string): Promise<MappingResult> {
   const { mapping, problems } = compileMapping(await readFile(mappingPath, 'utf8'), mappingPath);
   if (!mapping) {
-    throw new BridgeError('MAPPING_INVALID', `mapping ${mappingPath} is invalid:\n${problems.map(formatProblem).join('\n')}`, false, {
+    throw new BridgeError('MAPPING_INVALID', `mapping ${mappingPath} is invalid:\n${problems.map(formatProblem).join('\n')}`, {
       details: { problems },
     });
   }

@@ -183,7 +183,7 @@ export class MappingEngine implements CompiledMapping {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
     const summary = issues.map((issue) => `${issue.path || '(record)'}: ${issue.message}`).join('; ');
     return this.raise(
-      new BridgeError('RECORD_INVALID', `mapping "${this.name}" made an invalid ${this.target} record: ${summary}`, false, {
+      new BridgeError('RECORD_INVALID', `mapping "${this.name}" made an invalid ${this.target} record: ${summary}`, {
         posId: posIdOf(appeal),
         details: { mapping: this.name, version: this.version, issues },
       }),
@@ -192,7 +192,7 @@ export class MappingEngine implements CompiledMapping {
 
   private failure(field: string, appeal: unknown, error: unknown): BridgeError {
     const reason = describeExpressionError(error);
-    return new BridgeError('MAPPING_FAILED', `mapping "${this.name}" field ${field}: ${reason}`, false, {
+    return new BridgeError('MAPPING_FAILED', `mapping "${this.name}" field ${field}: ${reason}`, {
       posId: posIdOf(appeal),
       details: { mapping: this.name, version: this.version, field },
     });

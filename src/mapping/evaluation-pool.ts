@@ -43,7 +43,6 @@ export interface SerializedError {
   bridge: boolean;
   code: string;
   message: string;
-  retryable: boolean;
   posId?: number;
   details?: Record<string, unknown>;
 }
@@ -108,7 +107,7 @@ function spawnWorker(workerData: unknown, maxHeapMb: number): Worker {
 function timeoutError(task: EvaluationTask, progress: number): BridgeError {
   const field = progress > 0 ? task.fields[progress - 1] : undefined;
   const where = field ? `field ${field}` : progress === PROGRESS_CHECK ? 'record check' : 'evaluation';
-  return new BridgeError('MAPPING_TIMEOUT', `mapping "${task.name}" ${where}: stopped after ${task.timeoutMs} ms (MAPPING_TIMEOUT)`, false, {
+  return new BridgeError('MAPPING_TIMEOUT', `mapping "${task.name}" ${where}: stopped after ${task.timeoutMs} ms (MAPPING_TIMEOUT)`, {
     posId: task.appeal.id,
     details: { mapping: task.name, version: task.version, field, timeoutMs: task.timeoutMs },
   });
@@ -116,7 +115,7 @@ function timeoutError(task: EvaluationTask, progress: number): BridgeError {
 
 function threadFailure(task: EvaluationTask, progress: number, reason: string): BridgeError {
   const field = progress > 0 ? task.fields[progress - 1] : undefined;
-  return new BridgeError('MAPPING_FAILED', `mapping "${task.name}"${field ? ` field ${field}` : ''}: ${reason}`, false, {
+  return new BridgeError('MAPPING_FAILED', `mapping "${task.name}"${field ? ` field ${field}` : ''}: ${reason}`, {
     posId: task.appeal.id,
     details: { mapping: task.name, version: task.version, field },
   });
@@ -124,7 +123,7 @@ function threadFailure(task: EvaluationTask, progress: number, reason: string): 
 
 function revive(error: SerializedError): Error {
   if (!error.bridge) return new Error(error.message);
-  return new BridgeError(error.code as ErrorCode, error.message, error.retryable, { posId: error.posId, details: error.details });
+  return new BridgeError(error.code as ErrorCode, error.message, { posId: error.posId, details: error.details });
 }
 
 export class EvaluationPool {

@@ -63,4 +63,3 @@ export const mappingFileSchema = z
   .strict();
 
 export type MappingFile = z.infer<typeof mappingFileSchema>;
-export type DictionarySpec = z.infer<typeof dictionarySchema>;

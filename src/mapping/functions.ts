@@ -236,5 +236,3 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     call: (context) => context.now.getTime(),
   },
 };
-
-export const customFunctionNames: ReadonlySet<string> = new Set(Object.keys(customFunctions));

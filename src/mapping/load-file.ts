@@ -14,11 +14,11 @@ import type { CompiledMapping } from './types.js';
 export async function loadMappingForTarget(dir: string, kind: EdmsKind, options: CompileOptions = {}, organisation?: OrganisationMapping): Promise<CompiledMapping> {
   const file = join(dir, `${organisation?.mapping ?? kind}.yaml`);
   const source = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new BridgeError('MAPPING_INVALID', `cannot read mapping ${file}: ${error.code ?? error.message}`, false);
+    throw new BridgeError('MAPPING_INVALID', `cannot read mapping ${file}: ${error.code ?? error.message}`);
   });
   const { mapping, problems } = compileMapping(organisation ? effectiveSource(source, organisation.constants) : source, file, options);
   if (!mapping || problems.length > 0) {
-    throw new BridgeError('MAPPING_INVALID', `mapping ${file} is not valid:\n${problems.map(formatProblem).join('\n')}`, false);
+    throw new BridgeError('MAPPING_INVALID', `mapping ${file} is not valid:\n${problems.map(formatProblem).join('\n')}`);
   }
   return mapping;
 }

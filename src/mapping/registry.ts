@@ -147,7 +147,7 @@ export class MappingRegistry {
   async forOrganisation(organisation: OrganisationMapping, kind: EdmsKind): Promise<CompiledMapping> {
     const base = await this.active(organisation.mapping ?? kind);
     if (base.target !== kind) {
-      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" is for ${base.target}, but EDMS is ${kind}`, false);
+      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" is for ${base.target}, but EDMS is ${kind}`);
     }
     if (Object.keys(organisation.constants).length === 0) return base;
     const key = `${organisation.key}@${base.version}`;
@@ -155,7 +155,7 @@ export class MappingRegistry {
     if (cached?.key === key) return cached.mapping;
     const { mapping, problems } = compileMapping(effectiveSource(base.source, organisation.constants), `${base.name}.yaml`, this.compileOptions);
     if (!mapping) {
-      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" with its constants is invalid: ${problems.map(formatProblem).join('; ')}`, false);
+      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" with its constants is invalid: ${problems.map(formatProblem).join('; ')}`);
     }
     this.effective.set(organisation.key, { key, mapping });
     return mapping;
@@ -216,7 +216,7 @@ export class MappingRegistry {
     const version = await this.store.version(name);
     const cached = this.compiled.get(name);
     if (cached && (version === null || cached.version === version)) return cached;
-    if (version === null) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded (add ${name}.yaml to the mappings directory)`, false);
+    if (version === null) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded (add ${name}.yaml to the mappings directory)`);
     const key = `${name}@${version}`;
     let loading = this.loading.get(key);
     if (!loading) {
@@ -228,9 +228,9 @@ export class MappingRegistry {
 
   private async load(name: string): Promise<MappingEngine> {
     const stored = await this.store.get(name);
-    if (!stored) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded`, false);
+    if (!stored) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded`);
     const { mapping, problems } = compileMapping(stored.source, `${name}.yaml`, this.compileOptions);
-    if (!mapping) throw new BridgeError('MAPPING_INVALID', `stored mapping "${name}" is invalid: ${problems.map(formatProblem).join('; ')}`, false);
+    if (!mapping) throw new BridgeError('MAPPING_INVALID', `stored mapping "${name}" is invalid: ${problems.map(formatProblem).join('; ')}`);
     const engine = mapping as MappingEngine;
     const current = this.compiled.get(name);
     if (!current || current.version !== engine.version) {

@@ -121,7 +121,7 @@ export class MappingStore {
         .exec();
       if (result !== null) return true;
     }
-    throw new BridgeError('CONFLICT', `mapping "${name}" kept changing under this save; try again`, true, { system: 'redis' });
+    throw new BridgeError('CONFLICT', `mapping "${name}" kept changing under this save; try again`, { system: 'redis' });
   }
 
   async announce(message: ChangeMessage): Promise<void> {

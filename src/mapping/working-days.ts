@@ -60,10 +60,6 @@ function dayNumbers(calendar: WorkingCalendar): { holidays: Set<number>; working
   return index;
 }
 
-export function isWorkingDay(dayNo: number, calendar: WorkingCalendar): boolean {
-  return isWorking(dayNo, dayNumbers(calendar));
-}
-
 function isWorking(dayNo: number, { holidays, working }: { holidays: Set<number>; working: Set<number> }): boolean {
   if (working.has(dayNo)) return true;
   if (holidays.has(dayNo)) return false;

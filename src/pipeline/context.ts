@@ -8,7 +8,7 @@ import type { PulledPage } from '../pos/client.js';
 import type { PosAnswer, UploadedFile } from '../pos/schemas.js';
 import type { PayloadCipher } from './crypto.js';
 import { DEFAULT_GATE_SETTINGS, type EdmsGate, type EdmsGateSettings } from './edms-gate.js';
-import type { BridgeQueues, RetryPolicy } from './queues.js';
+import { DEFAULT_RETENTION, type BridgeQueues, type JobRetention, type RetryPolicy } from './queues.js';
 import type { RunLedger } from './run-ledger.js';
 import type { AppealStore } from './store.js';
 
@@ -40,6 +40,8 @@ export interface PipelineSettings {
   appealLockMs: number;
   /** Register jobs held while the EDMS is unavailable (edms-gate.ts). */
   edmsGate: EdmsGateSettings;
+  /** Finished jobs BullMQ keeps (JOB_KEEP_*). */
+  retention: JobRetention;
 }
 
 export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
@@ -48,6 +50,7 @@ export const DEFAULT_SETTINGS: Omit<PipelineSettings, 'pageSize' | 'retry'> = {
   watchBatch: 100,
   appealLockMs: 30_000,
   edmsGate: DEFAULT_GATE_SETTINGS,
+  retention: DEFAULT_RETENTION,
 };
 
 export interface PipelineContext {

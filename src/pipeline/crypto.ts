@@ -32,7 +32,7 @@ function fingerprint(key: Buffer): string {
 }
 
 function invalid(message: string, context: SealContext, cause?: unknown): BridgeError {
-  return new BridgeError('PAYLOAD_INVALID', message, false, { posId: context.posId, ...(cause === undefined ? {} : { cause }) });
+  return new BridgeError('PAYLOAD_INVALID', message, { posId: context.posId, ...(cause === undefined ? {} : { cause }) });
 }
 
 function decodePart(text: string | undefined, bytes: number | undefined): Buffer | undefined {
@@ -46,7 +46,7 @@ export class PayloadCipher {
   private readonly currentId: string;
 
   constructor(currentKey: Buffer, previousKeys: Buffer[] = []) {
-    if (currentKey.length !== 32) throw new BridgeError('CONFIG_INVALID', 'DATA_KEY must be 32 bytes', false);
+    if (currentKey.length !== 32) throw new BridgeError('CONFIG_INVALID', 'DATA_KEY must be 32 bytes');
     this.currentId = fingerprint(currentKey);
     this.keys.set(this.currentId, currentKey);
     for (const key of previousKeys) if (!this.keys.has(fingerprint(key))) this.keys.set(fingerprint(key), key);
@@ -75,7 +75,7 @@ export class PayloadCipher {
     if (!iv || !tag || !body) throw invalid('sealed payload is malformed (IV, tag or body of the wrong size)', context);
     const key = this.keys.get(keyId);
     if (!key) {
-      throw new BridgeError('CONFIG_INVALID', `payload was sealed with key ${keyId}, which is neither DATA_KEY nor DATA_KEY_PREVIOUS`, false, { posId: context.posId });
+      throw new BridgeError('CONFIG_INVALID', `payload was sealed with key ${keyId}, which is neither DATA_KEY nor DATA_KEY_PREVIOUS`, { posId: context.posId });
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });

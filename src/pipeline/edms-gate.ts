@@ -41,11 +41,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function pingWithin(adapter: Pick<EdmsAdapter, 'ping' | 'kind'>, ms: number): Promise<BridgeError | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BridgeError>((resolve) => {
-    timer = setTimeout(() => resolve(new BridgeError('TRANSIENT', `ping: no answer within ${ms} ms`, true, { system: adapter.kind })), ms);
+    timer = setTimeout(() => resolve(new BridgeError('TRANSIENT', `ping: no answer within ${ms} ms`, { system: adapter.kind })), ms);
   });
   try {
     return await Promise.race([
-      adapter.ping().then(() => null, (error: unknown) => (error instanceof BridgeError ? error : new BridgeError('TRANSIENT', String((error as Error)?.message ?? error), true, { system: adapter.kind }))),
+      adapter.ping().then(() => null, (error: unknown) => (error instanceof BridgeError ? error : new BridgeError('TRANSIENT', String((error as Error)?.message ?? error), { system: adapter.kind }))),
       timeout,
     ]);
   } finally {

@@ -24,7 +24,7 @@ export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | 
   // A finished job would make BullMQ ignore the new one; ПОС listing the appeal again means the
   // finished job's acceptance did not stick, so the old job gives way.
   if ((await ctx.queues.register.getJobState(jobId)) === 'completed') await ctx.queues.register.remove(jobId);
-  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) }, { ...jobOptions(ctx.settings.retry), jobId });
+  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) }, { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId });
 }
 
 /** What became of a push reconcile asked for: a new job, or one of the same id already in hand. */
@@ -47,6 +47,6 @@ export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, 
     if (state === 'completed') await ctx.queues.push.remove(jobId);
   }
   await hooks.beforeAdd?.('push', jobId);
-  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry), jobId });
+  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId });
   return 'queued';
 }

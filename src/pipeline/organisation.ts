@@ -19,14 +19,6 @@ export function statePrefixFor(prefix: string, organisation: string = DEFAULT_OR
   return organisation === DEFAULT_ORGANISATION ? prefix : `${prefix}:org:${organisation}`;
 }
 
-/** The organisation a queue name belongs to, given the organisations configured. */
-export function organisationOfQueue(name: string, organisations: readonly string[]): string | undefined {
-  for (const organisation of organisations) {
-    for (const base of ['control', 'register', 'push']) if (queueNameFor(base, organisation) === name) return organisation;
-  }
-  return undefined;
-}
-
 /** An EDMS shared by several organisations («Дело») reports every one's records; each pipeline takes its own. */
 export function ourProgress(organisation: string, items: readonly EdmsProgress[]): EdmsProgress[] {
   return items.filter((progress) => (progress.organisation ?? DEFAULT_ORGANISATION) === organisation);

@@ -4,7 +4,7 @@
 // subset of what was delivered and sends nothing.
 import { DelayedError, type Job } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
-import { BridgeError, PermanentError, sanitizedError } from '../errors.js';
+import { BridgeError, PermanentError, bridgeError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
 import { lockAppealOrWait } from './register.js';
@@ -65,7 +65,7 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
       throw new DelayedError();
     }
     progress = ctx.cipher.openJson<EdmsProgress>(job.data.sealedProgress, { purpose: 'progress', posId });
-    if (progress?.posId !== posId) throw new BridgeError('PAYLOAD_INVALID', `the sealed progress in the push job of appeal ${posId} is another appeal's`, false, { posId });
+    if (progress?.posId !== posId) throw bridgeError('PAYLOAD_INVALID', { kind: 'progress', posId }, { posId });
     if (progress.registration && progress.registration.number !== known.regNumber) {
       await ctx.store.updateRegistration(posId, progress.registration);
     }

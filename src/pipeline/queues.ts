@@ -10,9 +10,6 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
 import { DEFAULT_ORGANISATION, queueNameFor } from './organisation.js';
 
-export const QUEUE_NAMES = ['control', 'register', 'push'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
-
 /** Sealed payloads: the appeal (personal data) never sits in Redis in the clear. */
 export interface RegisterJobData {
   posId: number;
@@ -43,6 +40,20 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 };
 
+/** How long, and how many, finished jobs BullMQ keeps (JOB_KEEP_*): `age` in seconds, as BullMQ takes it. */
+export interface JobRetention {
+  completed: { age: number; count: number };
+  /** Control jobs only: failed register and push jobs are the failed list and stay until replayed or deleted. */
+  failed: { age: number; count: number };
+}
+
+export const DEFAULT_RETENTION: JobRetention = { completed: { age: 24 * 3600, count: 50_000 }, failed: { age: 7 * 24 * 3600, count: 10_000 } };
+
+/** Retention of control (pull / watch / reconcile) jobs: their failures are in the logs, not the failed list. */
+export function controlJobRetention(retention: JobRetention): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  return { removeOnComplete: { ...retention.completed }, removeOnFail: { ...retention.failed } };
+}
+
 /** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
 export function backoffDelay(attemptsMade: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
@@ -62,12 +73,14 @@ export function pushJobId(posId: number, progress: EdmsProgress): string {
   return `push-${posId}-${progressVersion(progress)}`;
 }
 
-export function jobOptions(policy: RetryPolicy): JobsOptions {
+export function jobOptions(policy: RetryPolicy, retention: JobRetention = DEFAULT_RETENTION): JobsOptions {
   return {
     attempts: policy.maxAttempts,
     backoff: { type: 'bridge' },
-    removeOnComplete: { age: 24 * 3600, count: 50_000 },
-    // Failed jobs stay until an operator retries or deletes them (the failed list).
+    // A completed job's id also keeps the same appeal or snapshot from being queued again meanwhile.
+    removeOnComplete: { ...retention.completed },
+    // Failed jobs are the failed list (failed.ts reads BullMQ's failed set): removing them by age
+    // would drop appeals from it, so they stay until an operator retries or deletes them.
     removeOnFail: false,
   };
 }

@@ -4,7 +4,7 @@
 // mark-accepted is idempotent. ПОС hears "accepted" only after the EDMS holds the record.
 import { DelayedError, type Job } from 'bullmq';
 import type { AppealFile, ReferenceProblem } from '../../adapters/contract.js';
-import { BridgeError, describeError, sanitizedError } from '../errors.js';
+import { BridgeError, PermanentError, bridgeError, describeError, sanitizedError } from '../errors.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
 import type { CompiledMapping } from '../mapping/types.js';
 import type { PosAppeal } from '../pos/schemas.js';
@@ -47,7 +47,7 @@ function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error
   const problems = error.details?.problems as ReferenceProblem[] | undefined;
   if (!problems?.length) return error;
   const message = explainReferenceProblems(problems, mapping, ctx.adapter);
-  return new BridgeError(error.code, `${message} (mapping ${mapping.name}; fix it, then: pos-bridge failed retry --all)`, false, { system: error.system, posId: error.posId });
+  return new BridgeError(error.code, `${message} (mapping ${mapping.name}; fix it, then: pos-bridge failed retry --all)`, { system: error.system, posId: error.posId });
 }
 
 async function downloadAttachments(ctx: PipelineContext, appeal: PosAppeal): Promise<AppealFile[]> {
@@ -73,7 +73,7 @@ async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, t
   const { posId } = job.data;
   const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal, { purpose: 'appeal', posId });
   // v1 payloads carry no associated data: the id inside must still be the job's.
-  if (appeal?.id !== posId) throw new BridgeError('PAYLOAD_INVALID', `the sealed appeal in the job of appeal ${posId} is another appeal's`, false, { posId });
+  if (appeal?.id !== posId) throw bridgeError('PAYLOAD_INVALID', { kind: 'appeal', posId }, { posId });
   opened.appeal = appeal;
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
   const { record, warnings, defaultsUsed: mappingDefaults = [] } = await mapping.map(appeal);
@@ -108,7 +108,7 @@ async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobDat
   }
   const [progress] = await ctx.adapter.readProgress([posId]);
   if (progress?.state === 'rejected') {
-    throw new BridgeError('EDMS_REJECTED', `the EDMS refused the record: ${progress.rejection?.reason ?? 'no reason given'}`, false, { posId });
+    throw new BridgeError('EDMS_REJECTED', `the EDMS refused the record: ${progress.rejection?.reason ?? 'no reason given'}`, { posId });
   }
   return waitForDurability(job, token, ctx);
 }
@@ -140,7 +140,7 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     if (known?.state !== 'registered') await ctx.edmsGate.admit(job, token);
     if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token);
     else if (known?.state !== 'registered') {
-      if (!job.data.sealedAppeal) throw new BridgeError('PERMANENT', 'no appeal payload to register (it will be pulled again from ПОС)', false, { posId });
+      if (!job.data.sealedAppeal) throw new PermanentError('no appeal payload to register (it will be pulled again from ПОС)', [], { posId });
       await registerInEdms(ctx, job, token, opened);
     }
     if (known?.state !== 'registered') await ctx.edmsGate.answered();

@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type Pipeli
 import { PayloadCipher } from './crypto.js';
 import { EdmsGate } from './edms-gate.js';
 import { DEFAULT_ORGANISATION, statePrefixFor } from './organisation.js';
-import { BridgeQueues, DEFAULT_RETRY, type ControlJobData } from './queues.js';
+import { BridgeQueues, DEFAULT_RETRY, controlJobRetention, type ControlJobData } from './queues.js';
 import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
 import { startWorkers, type BridgeWorkers, type WorkerSettings } from './workers.js';
@@ -75,8 +75,7 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
 export async function triggerControl(ctx: PipelineContext, kind: ControlJobData['kind']): Promise<string> {
   const job = await ctx.queues.control.add(kind, { kind }, {
     deduplication: { id: `manual-${kind}` },
-    removeOnComplete: { count: 100 },
-    removeOnFail: { count: 100 },
+    ...controlJobRetention(ctx.settings.retention),
   });
   return job.id ?? `manual-${kind}`;
 }

@@ -4,11 +4,11 @@
 // restarted. Each scheduler process looks now and then and installs again what is gone.
 import type { Schedule } from '../config/schedule.js';
 import { describeError } from '../errors.js';
-import type { PipelineContext } from './context.js';
-import type { ControlJobData } from './queues.js';
+import type { PipelineContext, PipelineSettings } from './context.js';
+import { DEFAULT_RETENTION, controlJobRetention, type ControlJobData } from './queues.js';
 
-/** What the schedules need of the pipeline: the control queue, and a logger to say what came back. */
-type ScheduleContext = Pick<PipelineContext, 'queues' | 'logger'>;
+/** What the schedules need of the pipeline: the control queue, a logger to say what came back, and the job retention. */
+type ScheduleContext = Pick<PipelineContext, 'queues' | 'logger'> & { settings?: Pick<PipelineSettings, 'retention'> };
 
 export type ScheduleKind = ControlJobData['kind'];
 export type Schedules = Record<ScheduleKind, Schedule>;
@@ -30,7 +30,7 @@ async function installSchedule(ctx: ScheduleContext, kind: ScheduleKind, schedul
   await ctx.queues.control.upsertJobScheduler(schedulerId(kind), repeatOptions(schedule), {
     name: kind,
     data: { kind },
-    opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    opts: controlJobRetention(ctx.settings?.retention ?? DEFAULT_RETENTION),
   });
 }
 

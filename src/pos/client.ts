@@ -201,7 +201,7 @@ export class PosClient {
     if (!parsed.success) {
       const issues = describeIssues(parsed.error);
       const posId = typeof body?.id === 'number' ? body.id : undefined;
-      throw new BridgeError('ANSWER_INVALID', `answer for appeal ${posId ?? '?'} refused before sending: ${issues.join('; ')}`, false, {
+      throw new BridgeError('ANSWER_INVALID', `answer for appeal ${posId ?? '?'} refused before sending: ${issues.join('; ')}`, {
         system: 'pos', posId, details: { issues },
       });
     }
@@ -377,7 +377,7 @@ export class PosClient {
       // make (another organisation's appeal). Retrying cannot help; saying whose token it was does.
       if (error instanceof AxiosError && error.response?.status === 403) {
         const organisation = this.organisation ? `organisation ${this.organisation}` : 'this organisation';
-        throw new BridgeError('POS_FORBIDDEN', `ПОС ${what}: HTTP 403 with a fresh token of ${organisation}: the appeal belongs to another organisation's cabinet`, false, { system: 'pos', status: 403 });
+        throw new BridgeError('POS_FORBIDDEN', `ПОС ${what}: HTTP 403 with a fresh token of ${organisation}: the appeal belongs to another organisation's cabinet`, { system: 'pos', status: 403 });
       }
       const classified = classifyHttpError(withParsedErrorBody(error), 'pos', what);
       if (classified instanceof AuthError) this.tokens.invalidate(second);

@@ -2,6 +2,7 @@
 // cached until shortly before it expires, one request in flight however many callers wait.
 import { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { BridgeConfig } from '../config/load.js';
+import { requiredSetting } from '../config/required.js';
 import { AuthError, PermanentError, type BridgeError } from '../errors.js';
 import { classifyHttpError } from '../http/client.js';
 import type { Logger } from '../logging.js';
@@ -43,9 +44,11 @@ export class PosTokenSource {
 
   private async request(): Promise<string> {
     const what = 'token';
-    const basic = Buffer.from(`${this.pos.platformClientId}:${this.pos.platformClientSecret}`, 'utf8').toString('base64');
+    const platformId = requiredSetting(this.pos.platformClientId, 'POS_PLATFORM_CLIENT');
+    const platformSecret = requiredSetting(this.pos.platformClientSecret, 'POS_PLATFORM_CLIENT');
+    const basic = Buffer.from(`${platformId}:${platformSecret}`, 'utf8').toString('base64');
     const form = new URLSearchParams({
-      grant_type: 'password', username: this.pos.clientId, password: this.pos.clientSecret, scope: 'any',
+      grant_type: 'password', username: requiredSetting(this.pos.clientId, 'POS_CLIENT_ID'), password: requiredSetting(this.pos.clientSecret, 'POS_CLIENT_SECRET'), scope: 'any',
     });
     let response: AxiosResponse<string>;
     try {

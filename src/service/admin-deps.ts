@@ -39,7 +39,7 @@ export interface AdminWiring {
 async function mappingReady(check: EdmsMappingCheck): Promise<void> {
   const state = await check.current();
   if (state.problems.length > 0) {
-    throw new BridgeError('EDMS_REFERENCE_UNKNOWN', `${state.problems.length} value(s) of mapping ${state.mapping} are not in the EDMS; see GET /api/status`, false);
+    throw new BridgeError('EDMS_REFERENCE_UNKNOWN', `${state.problems.length} value(s) of mapping ${state.mapping} are not in the EDMS; see GET /api/status`);
   }
 }
 
@@ -65,7 +65,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
           await ctx.adapter.ping();
         } catch (error) {
           const { code } = describeError(error);
-          throw new BridgeError(code === 'INTERNAL' ? 'TRANSIENT' : (code as ErrorCode), `${EDMS_NAMES[ctx.adapter.kind]} is unavailable`, true, { system: ctx.adapter.kind });
+          throw new BridgeError(code === 'INTERNAL' ? 'TRANSIENT' : (code as ErrorCode), `${EDMS_NAMES[ctx.adapter.kind]} is unavailable`, { system: ctx.adapter.kind });
         }
         // Not awaited: bringing held jobs forward must not make the readiness answer late.
         ctx.edmsGate.answered().catch((error: unknown) => wiring.logger.warn({ code: describeError(error).code }, 'could not lift the EDMS pause'));

@@ -3,6 +3,7 @@ import type { EdmsAdapter, EdmsKind } from '../../adapters/contract.js';
 import { DeloAdapter } from '../../adapters/delo/adapter.js';
 import { DirectumAdapter } from '../../adapters/directum-rx/adapter.js';
 import type { BridgeConfig } from '../config/load.js';
+import { requiredSetting } from '../config/required.js';
 import { DEFAULT_READ_RETRY, type HttpObserver } from '../http/client.js';
 import type { Logger } from '../logging.js';
 
@@ -28,9 +29,9 @@ export async function createAdapter(config: BridgeConfig, deps: { logger: Logger
   if (edms.kind === 'directum-rx') {
     return new DirectumAdapter({
       ...(organisation ? { organisation } : {}),
-      baseUrl: edms.baseUrl,
-      username: edms.username,
-      password: edms.password,
+      baseUrl: requiredSetting(edms.baseUrl, 'DIRECTUM_BASE_URL'),
+      username: requiredSetting(edms.username, 'DIRECTUM_USERNAME'),
+      password: requiredSetting(edms.password, 'DIRECTUM_PASSWORD'),
       timeoutMs: edms.timeoutMs,
       proxy: config.proxy,
       observer: deps.observer,

@@ -46,7 +46,7 @@ export async function checkRedis(config: BridgeConfig['redis'], deadline: number
         await probeRedis(config, Math.min(5000, Math.max(100, deadline - Date.now())));
       } catch (error) {
         const message = (error as Error)?.message ?? String(error);
-        if (REDIS_REFUSALS.test(message)) throw new BridgeError('AUTH_FAILED', message, false, { system: 'redis' });
+        if (REDIS_REFUSALS.test(message)) throw new BridgeError('AUTH_FAILED', message, { system: 'redis' });
         throw new TransientError(message, { system: 'redis' });
       }
     });

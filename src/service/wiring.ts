@@ -2,6 +2,7 @@
 // adapter, the mapping registry and the pipeline context every role shares.
 import type { Logger } from 'pino';
 import type { BridgeConfig, OrganisationConfig } from '../config/load.js';
+import { requiredSetting } from '../config/required.js';
 import { MappingRegistry } from '../mapping/registry.js';
 import { DEFAULT_READ_RETRY } from '../http/client.js';
 import { RedisRateLimiter } from '../http/rate-limit.js';
@@ -88,7 +89,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
       pos,
       adapter: adapters.get(org.key)!,
       mappings: mappingSourceFor(mappings, org),
-      dataKey: config.dataKey!,
+      dataKey: requiredSetting(config.dataKey, 'DATA_KEY'),
       previousDataKey: config.previousDataKey,
       logger,
       metrics,
@@ -98,6 +99,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
         pageSize: config.pos.pageSize,
         retry: { maxAttempts: config.worker.maxAttempts, baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
         appealLockMs: config.worker.lockMs,
+        retention: config.jobRetention,
         ...options.settings,
       },
     });

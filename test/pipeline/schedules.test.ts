@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSchedule } from '../../src/config/schedule.js';
-import { BridgeQueues } from '../../src/pipeline/queues.js';
+import { BridgeQueues, DEFAULT_RETENTION, DEFAULT_RETRY, jobOptions } from '../../src/pipeline/queues.js';
 import { guardIntervalMs, installSchedules, restoreSchedules, type Schedules } from '../../src/pipeline/schedules.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -70,6 +70,15 @@ describe('schedule guard', () => {
     expect(restored!.next).toBeGreaterThan(watch!.next!);
     expect(await queues.control.getJobState(`repeat:scheduled-watch:${restored!.next}`)).toBe('delayed');
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
+  });
+
+  it('keeps finished control jobs by age and count; failed register and push jobs stay (they are the failed list)', async () => {
+    const retention = { completed: { age: 3600, count: 10 }, failed: { age: 86_400, count: 20 } };
+    await installSchedules({ queues, logger, settings: { retention } }, SCHEDULES);
+    const scheduler = await queues.control.getJobScheduler('scheduled-pull');
+    expect(scheduler?.template?.opts).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: { age: 86_400, count: 20 } });
+    expect(jobOptions(DEFAULT_RETRY, retention)).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: false });
+    expect(jobOptions(DEFAULT_RETRY)).toMatchObject({ removeOnComplete: DEFAULT_RETENTION.completed, removeOnFail: false });
   });
 
   it('looks as often as the shortest schedule, within 1 to 30 seconds', () => {

@@ -215,7 +215,7 @@ export class DeloEmulator {
       const beingWritten = await exists(join(this.outboxDir, `.tmp-${id}`));
       const waited = Date.now() - started;
       if (this.stopped || waited > timeoutMs || (!beingWritten && waited > 1_000)) {
-        throw new BridgeError('NOT_FOUND', `«Дело» emulator has no package ${edmsId}`, false, { system: 'delo' });
+        throw new BridgeError('NOT_FOUND', `«Дело» emulator has no package ${edmsId}`, { system: 'delo' });
       }
       await sleep(20);
     }
@@ -226,7 +226,7 @@ export class DeloEmulator {
     const card = await this.takeNow(edmsId);
     return this.exclusive(async () => {
       if (!card.number && card.state === 'rejected') {
-        throw new BridgeError('EDMS_REJECTED', `«Дело» emulator refused package ${edmsId}: ${card.refusal?.text ?? card.rejection ?? ''}`, false, { system: 'delo' });
+        throw new BridgeError('EDMS_REJECTED', `«Дело» emulator refused package ${edmsId}: ${card.refusal?.text ?? card.rejection ?? ''}`, { system: 'delo' });
       }
       return this.registerCard(card);
     });

@@ -95,7 +95,7 @@ export class DeloStateStore {
     try {
       return JSON.parse(text) as DeloRecordState;
     } catch (error) {
-      throw new BridgeError('PERMANENT', `«Дело» adapter state of appeal ${posId} is unreadable`, false, { system: 'delo', posId, cause: error });
+      throw new PermanentError(`«Дело» adapter state of appeal ${posId} is unreadable`, [], { system: 'delo', posId, cause: error });
     }
   }
 

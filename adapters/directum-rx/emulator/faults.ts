@@ -8,7 +8,6 @@ import { z } from 'zod';
 export const faultRoutes = ['create', 'read', 'patch', 'version', 'body', '*'] as const;
 export const faultKinds = ['5xx', '429', 'slow', 'drop', 'drop-after', 'malformed', '401', '400'] as const;
 export type FaultRoute = (typeof faultRoutes)[number];
-export type FaultKind = (typeof faultKinds)[number];
 
 export const faultRuleSchema = z
   .object({
