@@ -75,7 +75,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
       const config = configFor(io, 'start');
       const { runService } = await import('../service/service.js');
       const workers = workerProcessCount(start.workers ?? config.worker.processes);
-      setCode(await runService(config, options.role, io, { workers, workerSlot: start.workerSlot }));
+      setCode(await runService(config, options.role, io.env, { workers, workerSlot: start.workerSlot }));
     });
 
   program
@@ -87,7 +87,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .option('--json', 'print the summary as JSON', false)
     .action(async (options: { dryRun: boolean; timeout: string; preflightTimeout: string; json: boolean }) => {
       const config = configFor(io, 'sync');
-      const { runSyncCommand } = await import('../service/sync-command.js');
+      const { runSyncCommand } = await import('./sync.js');
       setCode(await runSyncCommand(config, options, io));
     });
 
@@ -170,7 +170,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
         io.stderr(`pos-bridge demo: --organisations must be a whole number from 1 to 20 (got "${options.organisations}")\n`);
         return setCode(2);
       }
-      const { runDemo } = await import('../demo/demo.js');
+      const { runDemo } = await import('./demo.js');
       setCode(await runDemo({ edms: options.edms, appeals: Number(options.appeals), keepRunning: options.keepRunning, organisations }, io));
     });
   return program;
