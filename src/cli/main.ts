@@ -7,6 +7,7 @@ import { processIO, type CliIO } from './io.js';
 import { failedList, failedRetry } from './failed.js';
 import { mappingsCheck, mappingsPreview } from './mappings.js';
 import { DIRECTORY_KINDS, type DirectoryKind } from '../../adapters/contract.js';
+import { EDMS_KINDS, type EdmsKind } from '../../adapters/registry.js';
 import { ROLES, type Role } from '../pipeline/runtime.js';
 import { parseWorkerCount, WORKER_COUNT_PROBLEM } from '../config/schema.js';
 
@@ -160,11 +161,11 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   program
     .command('demo')
     .description('start emulators of ПОС and an EDMS, feed realistic appeals, run the bridge against them, print a summary')
-    .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices(['directum-rx', 'delo']).default('directum-rx'))
+    .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices([...EDMS_KINDS]).default(EDMS_KINDS[0]))
     .option('--appeals <count>', 'how many appeals to seed', '300')
     .option('--keep-running', 'leave the emulators and the bridge running after the summary (Ctrl-C to stop)', false)
     .option('--organisations <count>', 'organisation cabinets (ЛКО) in ПОС, all into the one EDMS', '1')
-    .action(async (options: { edms: 'directum-rx' | 'delo'; appeals: string; keepRunning: boolean; organisations: string }) => {
+    .action(async (options: { edms: EdmsKind; appeals: string; keepRunning: boolean; organisations: string }) => {
       const organisations = Number(options.organisations);
       if (!Number.isInteger(organisations) || organisations < 1 || organisations > 20) {
         io.stderr(`pos-bridge demo: --organisations must be a whole number from 1 to 20 (got "${options.organisations}")\n`);
