@@ -15,7 +15,7 @@ import { startRole } from '../service/service.js';
 import { buildServices } from '../service/wiring.js';
 import { ClerkPlay } from './clerk.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './redis-server.js';
-import { startSandbox } from './sandbox.js';
+import { bridgeEnv, startSandbox } from './sandbox.js';
 import { setUpOrganisations, seedOrganisations, type DemoOrganisation } from './organisations.js';
 import { collectOutcome, type DemoOutcome } from './outcome.js';
 
@@ -96,16 +96,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<D
     command: 'start',
     dotenvPath: false,
     env: {
-      ...(organisations ? { ...sandboxEnv, ...organisations.env } : sandbox.env),
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: prefix,
-      DATA_KEY: randomBytes(32).toString('base64'),
-      ADMIN_TOKEN: randomBytes(24).toString('hex'),
-      HTTP_PORT: '0',
+      ...bridgeEnv(organisations ? { ...sandboxEnv, ...organisations.env } : sandbox.env, { redisUrl: redis.url, prefix, mappingsDir }),
       PULL_EVERY: '2s',
       WATCH_EVERY: '1s',
       RECONCILE_EVERY: '1h',
-      MAPPINGS_DIR: mappingsDir,
       WORKER_CONCURRENCY: '16',
       LOG_LEVEL: 'info',
     },
