@@ -19,6 +19,7 @@ import { EvaluationPool } from './evaluation-pool.js';
 import { MappingStore, type ChangeMessage, type MappingHistoryEntry, type MappingSummary, type StoredMapping } from './store.js';
 import { effectiveSource } from './organisation-source.js';
 import type { CompiledMapping, MappingProblem, MappingResult } from './types.js';
+import { issueLines } from '../zod-issues.js';
 
 /** What of an organisation's configuration chooses its mapping. */
 export interface OrganisationMapping {
@@ -181,7 +182,7 @@ export class MappingRegistry {
 
   async preview(name: string, appeal: unknown): Promise<MappingResult | { problems: string[] }> {
     const parsed = appealSchema.safeParse(appeal);
-    if (!parsed.success) return { problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(appeal)'}: ${issue.message}`) };
+    if (!parsed.success) return { problems: issueLines(parsed.error, '(appeal)') };
     try {
       return await (await this.active(name)).map(parsed.data);
     } catch (error) {

@@ -9,6 +9,7 @@ import { EdmsControlClient, type ControlRoutes } from '../../control-client.js';
 import { DeloClerk } from './control.js';
 import { ANSWER_PACKAGE_NAMINGS, type DeloEmulator } from './emulator.js';
 import { deloFaultsSchema, type DeloFaults } from './faults.js';
+import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
@@ -46,7 +47,7 @@ function jsonSafe(value: unknown): unknown {
 }
 
 function fail(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: issueLines(error).join('; ') });
   if (error instanceof BridgeError) return reply.code(error.code === 'NOT_FOUND' ? 404 : 409).send({ error: error.code, message: error.message });
   throw error;
 }
