@@ -1,4 +1,5 @@
-// `pos-bridge sync [--dry-run]`: the cron-friendly one-shot run.
+// `pos-bridge sync [--dry-run]`: the cron-friendly one-shot run. Returns what happened as data;
+// src/cli/sync.ts prints it and picks the exit code.
 import type { BridgeConfig, OrganisationConfig } from '../config/load.js';
 import { parseDuration } from '../config/schedule.js';
 import { describeError } from '../errors.js';
