@@ -3,7 +3,9 @@
 // these; nothing outside adapters/<edms>/ knows which EDMS is behind them.
 import type { z } from 'zod';
 
-export type EdmsKind = 'directum-rx' | 'delo';
+/** Every EDMS the bridge speaks to; adapters/registry.ts holds what each one brings. */
+export const EDMS_KINDS = ['directum-rx', 'delo'] as const;
+export type EdmsKind = (typeof EDMS_KINDS)[number];
 
 /** A file travelling either way (ПОС attachment into the EDMS, answer file out of it). */
 export interface AppealFile {

@@ -2,16 +2,15 @@
 // it), the ПОС and Directum RX emulators in this process, and the settings that point a bridge (or
 // the floor script) at them. The client under test always runs in a child process, so its CPU time
 // and memory are its own; the emulators stay here, where their state can be read directly.
-import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { startDirectumEmulator, type DirectumEmulator } from '../adapters/directum-rx/emulator/server.js';
+import type { DirectumEmulator } from '../adapters/directum-rx/emulator/server.js';
 import { packageRoot } from '../fixtures/index.js';
-import { SANDBOX_POS_CREDENTIALS } from '../src/demo/sandbox.js';
+import { bridgeEnv, startSandbox } from '../src/demo/sandbox.js';
 import { freePort, startRedisServer } from '../src/demo/redis-server.js';
-import { startPosEmulator, type PosEmulator } from '../src/pos/emulator/index.js';
+import type { PosEmulator } from '../src/pos/emulator/index.js';
 
 export interface Lab {
   redisUrl: string;
@@ -25,8 +24,6 @@ export interface Lab {
   workDir: string;
   close(): Promise<void>;
 }
-
-const DIRECTUM_USER = { username: 'bridge', password: 'bridge-secret' };
 
 /** Counts every OData request by route class and set: the fault injector sees each one first. */
 function countDirectumRequests(directum: DirectumEmulator): Map<string, number> {
@@ -51,28 +48,16 @@ export async function startLab(): Promise<Lab> {
   const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-bench-'));
   const port = await freePort();
   const redis = await startRedisServer(port, workDir, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
-  const pos = await startPosEmulator();
-  const directum = await startDirectumEmulator(DIRECTUM_USER);
+  const sandbox = await startSandbox('directum-rx', workDir);
+  if (sandbox.edms.kind !== 'directum-rx') throw new Error('the lab runs Directum RX');
+  const { pos } = sandbox;
+  const directum = sandbox.edms.directum;
   const directumRequests = countDirectumRequests(directum);
   // A copy, so nothing the bridge does to its mappings folder touches the repository's files.
   const mappingsDir = join(workDir, 'mappings');
   cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
   const redisUrl = `redis://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    POS_BASE_URL: pos.url,
-    ...SANDBOX_POS_CREDENTIALS,
-    EDMS: 'directum-rx',
-    DIRECTUM_BASE_URL: directum.url,
-    DIRECTUM_USERNAME: DIRECTUM_USER.username,
-    DIRECTUM_PASSWORD: DIRECTUM_USER.password,
-    REDIS_URL: redisUrl,
-    DATA_KEY: randomBytes(32).toString('hex'),
-    ADMIN_TOKEN: randomBytes(16).toString('hex'),
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: '0',
-    MAPPINGS_DIR: mappingsDir,
-    LOG_LEVEL: 'warn',
-  };
+  const env: Record<string, string> = { ...bridgeEnv(sandbox.env, { redisUrl, mappingsDir }), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   return {
     redisUrl,
     redisPid: redis.pid ?? 0,
@@ -82,8 +67,7 @@ export async function startLab(): Promise<Lab> {
     env,
     workDir,
     close: async () => {
-      await directum.close();
-      await pos.close();
+      await sandbox.close();
       await stopRedis(redis);
       rmSync(workDir, { recursive: true, force: true });
     },

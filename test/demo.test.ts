@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateAppeals } from '../fixtures/generator.js';
 import type { CliIO } from '../src/cli/io.js';
-import { runDemo } from '../src/demo/demo.js';
+import { runDemo } from '../src/cli/demo.js';
 import { testRedisUrl } from './helpers/redis.js';
 
 function capture(): CliIO & { out: () => string; err: () => string } {

@@ -20,6 +20,7 @@ import { StateReportSink } from './state/sink.js';
 import { DeloStateStore } from './state/store.js';
 import type { DeloRecordState } from './state/types.js';
 import type { DeloTransport, OutgoingPackage, PollCounts } from './transport.js';
+import { issueLines } from '../../src/zod-issues.js';
 
 export type DurableWhen = 'registered' | 'written';
 
@@ -175,7 +176,7 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
   private checkRecord(input: RegistrationInput<DeloRecord>): DeloRecord {
     const parsed = deloRecordSchema.safeParse(input.record);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+      const issues = issueLines(parsed.error);
       throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, { system: 'delo', posId: input.posId, details: { issues } });
     }
     const reserved = (parsed.data.AdditionalFields ?? []).filter((f) => (RESERVED_FIELDS as readonly string[]).includes(f.Name));

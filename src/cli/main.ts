@@ -7,6 +7,7 @@ import { processIO, type CliIO } from './io.js';
 import { failedList, failedRetry } from './failed.js';
 import { mappingsCheck, mappingsPreview } from './mappings.js';
 import { DIRECTORY_KINDS, type DirectoryKind } from '../../adapters/contract.js';
+import { EDMS_KINDS, type EdmsKind } from '../../adapters/registry.js';
 import { ROLES, type Role } from '../pipeline/runtime.js';
 import { parseWorkerCount, WORKER_COUNT_PROBLEM } from '../config/schema.js';
 
@@ -75,7 +76,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
       const config = configFor(io, 'start');
       const { runService } = await import('../service/service.js');
       const workers = workerProcessCount(start.workers ?? config.worker.processes);
-      setCode(await runService(config, options.role, io, { workers, workerSlot: start.workerSlot }));
+      setCode(await runService(config, options.role, io.env, { workers, workerSlot: start.workerSlot }));
     });
 
   program
@@ -87,7 +88,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .option('--json', 'print the summary as JSON', false)
     .action(async (options: { dryRun: boolean; timeout: string; preflightTimeout: string; json: boolean }) => {
       const config = configFor(io, 'sync');
-      const { runSyncCommand } = await import('../service/sync-command.js');
+      const { runSyncCommand } = await import('./sync.js');
       setCode(await runSyncCommand(config, options, io));
     });
 
@@ -160,17 +161,17 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   program
     .command('demo')
     .description('start emulators of ПОС and an EDMS, feed realistic appeals, run the bridge against them, print a summary')
-    .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices(['directum-rx', 'delo']).default('directum-rx'))
+    .addOption(new Option('--edms <edms>', 'which EDMS to emulate').choices([...EDMS_KINDS]).default(EDMS_KINDS[0]))
     .option('--appeals <count>', 'how many appeals to seed', '300')
     .option('--keep-running', 'leave the emulators and the bridge running after the summary (Ctrl-C to stop)', false)
     .option('--organisations <count>', 'organisation cabinets (ЛКО) in ПОС, all into the one EDMS', '1')
-    .action(async (options: { edms: 'directum-rx' | 'delo'; appeals: string; keepRunning: boolean; organisations: string }) => {
+    .action(async (options: { edms: EdmsKind; appeals: string; keepRunning: boolean; organisations: string }) => {
       const organisations = Number(options.organisations);
       if (!Number.isInteger(organisations) || organisations < 1 || organisations > 20) {
         io.stderr(`pos-bridge demo: --organisations must be a whole number from 1 to 20 (got "${options.organisations}")\n`);
         return setCode(2);
       }
-      const { runDemo } = await import('../demo/demo.js');
+      const { runDemo } = await import('./demo.js');
       setCode(await runDemo({ edms: options.edms, appeals: Number(options.appeals), keepRunning: options.keepRunning, organisations }, io));
     });
   return program;

@@ -1,6 +1,7 @@
 // The settings of interface.md, by their environment names. Each problem is reported against the
 // variable an operator would type, so the start-up error reads as a to-do list.
 import { z } from 'zod';
+import { EDMS_KINDS } from '../../adapters/registry.js';
 import { checkSchedule, parseDuration, parseSchedule, type Schedule } from './schedule.js';
 
 const nonEmpty = z.string().trim().min(1, 'is required');
@@ -206,7 +207,7 @@ export const settingsSchema = z.object({
   POS_MAX_RESPONSE_MB: positiveInt(1024).default(POS_LIMIT_DEFAULTS.maxResponseMb),
   HTTPS_PROXY: url(['http:', 'https:']).optional(),
   NO_PROXY: z.string().optional(),
-  EDMS: z.enum(['directum-rx', 'delo'], { error: 'must be directum-rx or delo' }).optional(),
+  EDMS: z.enum(EDMS_KINDS, { error: `must be ${EDMS_KINDS.join(' or ')}` }).optional(),
   DIRECTUM_BASE_URL: url(['http:', 'https:']).optional(),
   DIRECTUM_USERNAME: nonEmpty.optional(),
   DIRECTUM_PASSWORD: nonEmpty.optional(),

@@ -1,7 +1,7 @@
 // Plays the EDMS side in the demo: the clerks who take registered appeals into work, prolong some,
 // answer most, forward or reject a few. Each appeal's fate follows from its id, so runs repeat.
 import type { AppealFile, EdmsControl, Official } from '../../adapters/contract.js';
-import { onePagePdf } from '../pdf.js';
+import { onePagePdf } from '../../fixtures/pdf.js';
 
 export type Fate = 'answer' | 'postpone-then-answer' | 'forward' | 'reject';
 

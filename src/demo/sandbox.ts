@@ -1,5 +1,6 @@
 // Emulators of ПОС and an EDMS side by side, with the settings a bridge needs to talk to them:
-// the demo's world, and an operator's sandbox.
+// the demo's world, the tests' and the benchmark's, and an operator's sandbox.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EdmsControl, EdmsKind } from '../../adapters/contract.js';
@@ -35,29 +36,38 @@ export interface SandboxOptions {
   directum?: Pick<DirectumEmulatorOptions, 'installation' | 'undeclare'>;
 }
 
-export async function startEdmsEmulator(kind: EdmsKind, workDir: string, options: SandboxOptions = {}): Promise<EdmsSandbox> {
-  if (kind === 'directum-rx') {
+type EdmsEmulatorStarter = (workDir: string, options: SandboxOptions) => Promise<EdmsSandbox>;
+
+// One per kind of adapters/registry.ts: a kind added there does not compile until it has its emulator here.
+const EDMS_EMULATORS: Record<EdmsKind, EdmsEmulatorStarter> = {
+  'directum-rx': async (_workDir, options) => {
     const emulator = await startDirectumEmulator({ ...options.directum, username: 'bridge', password: 'bridge-secret' });
     return {
-      kind,
+      kind: 'directum-rx',
       directum: emulator,
       control: emulator.control,
-      env: { EDMS: kind, DIRECTUM_BASE_URL: emulator.url, DIRECTUM_USERNAME: 'bridge', DIRECTUM_PASSWORD: 'bridge-secret' },
+      env: { EDMS: 'directum-rx', DIRECTUM_BASE_URL: emulator.url, DIRECTUM_USERNAME: 'bridge', DIRECTUM_PASSWORD: 'bridge-secret' },
       close: () => emulator.close(),
     };
-  }
-  const outboxDir = join(workDir, 'delo', 'outbox');
-  const inboxDir = join(workDir, 'delo', 'inbox');
-  const stateDir = join(workDir, 'delo', 'state');
-  for (const dir of [outboxDir, inboxDir, stateDir]) mkdirSync(dir, { recursive: true });
-  const emulator = await startDeloEmulator({ outboxDir, inboxDir, pollMs: 100 });
-  return {
-    kind,
-    delo: emulator,
-    control: emulator.control,
-    env: { EDMS: kind, DELO_OUTBOX_DIR: outboxDir, DELO_INBOX_DIR: inboxDir, DELO_STATE_DIR: stateDir },
-    close: () => emulator.stop(),
-  };
+  },
+  delo: async (workDir) => {
+    const outboxDir = join(workDir, 'delo', 'outbox');
+    const inboxDir = join(workDir, 'delo', 'inbox');
+    const stateDir = join(workDir, 'delo', 'state');
+    for (const dir of [outboxDir, inboxDir, stateDir]) mkdirSync(dir, { recursive: true });
+    const emulator = await startDeloEmulator({ outboxDir, inboxDir, pollMs: 100 });
+    return {
+      kind: 'delo',
+      delo: emulator,
+      control: emulator.control,
+      env: { EDMS: 'delo', DELO_OUTBOX_DIR: outboxDir, DELO_INBOX_DIR: inboxDir, DELO_STATE_DIR: stateDir },
+      close: () => emulator.stop(),
+    };
+  },
+};
+
+export function startEdmsEmulator(kind: EdmsKind, workDir: string, options: SandboxOptions = {}): Promise<EdmsSandbox> {
+  return EDMS_EMULATORS[kind](workDir, options);
 }
 
 export async function startSandbox(kind: EdmsKind, workDir: string, options: SandboxOptions = {}): Promise<Sandbox> {
@@ -71,5 +81,25 @@ export async function startSandbox(kind: EdmsKind, workDir: string, options: San
       await edms.close();
       await pos.close();
     },
+  };
+}
+
+export interface BridgeSettings {
+  redisUrl: string;
+  /** QUEUE_PREFIX; absent: the default. */
+  prefix?: string;
+  mappingsDir: string;
+}
+
+/** Settings that run a bridge against the sandbox: fresh DATA_KEY and ADMIN_TOKEN, the admin API on a free port. */
+export function bridgeEnv(sandboxEnv: Record<string, string>, settings: BridgeSettings): Record<string, string> {
+  return {
+    ...sandboxEnv,
+    REDIS_URL: settings.redisUrl,
+    ...(settings.prefix !== undefined ? { QUEUE_PREFIX: settings.prefix } : {}),
+    DATA_KEY: randomBytes(32).toString('hex'),
+    ADMIN_TOKEN: randomBytes(16).toString('hex'),
+    HTTP_PORT: '0',
+    MAPPINGS_DIR: settings.mappingsDir,
   };
 }

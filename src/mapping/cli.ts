@@ -5,6 +5,7 @@ import { BridgeError, MalformedAppealError } from '../errors.js';
 import { appealSchema } from '../pos/schemas.js';
 import { compileMapping } from './compile.js';
 import type { MappingProblem, MappingResult } from './types.js';
+import { issueLines } from '../zod-issues.js';
 
 export const MAPPING_FILE = /\.ya?ml$/i;
 
@@ -57,7 +58,7 @@ export async function previewMapping(mappingPath: string, appealPath: string): P
   }
   const parsed = appealSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(appeal)'}: ${issue.message}`);
+    const issues = issueLines(parsed.error, '(appeal)');
     throw new MalformedAppealError(`${appealPath} is not a valid ПОС appeal: ${issues.join('; ')}`, issues);
   }
   return mapping.map(parsed.data);

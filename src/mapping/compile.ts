@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { z } from 'zod';
-import type { EdmsKind } from '../../adapters/contract.js';
+import { isEdmsKind as isKind, type EdmsKind } from '../../adapters/registry.js';
 import { MappingEngine, type FieldPlan } from './engine.js';
 import type { EvaluationPool } from './evaluation-pool.js';
 import { compileExpression, type ExpressionScope } from './expression.js';
-import { edmsKinds, mappingFileSchema, type MappingFile } from './format.js';
+import { mappingFileSchema, type MappingFile } from './format.js';
 import type { Dictionary, MappingRuntime } from './functions.js';
 import { LocatedSource, type PathSegment } from './locate.js';
 import { targetSpec } from './targets.js';
@@ -25,7 +25,6 @@ export function mappingNameOf(file: string): string {
 type Loose = Record<string, unknown>;
 const asMap = (value: unknown): Loose | undefined =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
-const isKind = (value: unknown): value is EdmsKind => (edmsKinds as readonly unknown[]).includes(value);
 
 function pathText(path: readonly PathSegment[]): string {
   return path.length > 0 ? path.join('.') : '(file)';

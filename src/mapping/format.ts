@@ -1,9 +1,8 @@
 // The shape of a mapping file (see README.md "Mapping files"). Checked with zod after YAML parsing;
 // each issue is then located in the file by its path.
 import { z } from 'zod';
+import { EDMS_KINDS } from '../../adapters/registry.js';
 import { answerTypes } from '../pos/schemas.js';
-
-export const edmsKinds = ['directum-rx', 'delo'] as const;
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a name of letters, digits and _ (used as $const.name)');
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD');
@@ -52,7 +51,7 @@ export const controlDaysSchema = z
 
 export const mappingFileSchema = z
   .object({
-    target: z.enum(edmsKinds),
+    target: z.enum(EDMS_KINDS),
     description: z.string().optional(),
     constants: z.record(identifier, present).optional(),
     dictionaries: z.record(identifier, dictionarySchema).optional(),

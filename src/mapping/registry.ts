@@ -1,9 +1,9 @@
 // The active mappings of every bridge process: versions live in Redis (shared, with history),
 // each process keeps a compiled copy and checks one version key per use, change messages make
 // the switch immediate, and the mappings directory stays the admins' file in both directions.
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import type { RedisConnection as Redis } from '../redis.js';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { BridgeError, describeError } from '../errors.js';
@@ -19,6 +19,7 @@ import { EvaluationPool } from './evaluation-pool.js';
 import { MappingStore, type ChangeMessage, type MappingHistoryEntry, type MappingSummary, type StoredMapping } from './store.js';
 import { effectiveSource } from './organisation-source.js';
 import type { CompiledMapping, MappingProblem, MappingResult } from './types.js';
+import { issueLines } from '../zod-issues.js';
 
 /** What of an organisation's configuration chooses its mapping. */
 export interface OrganisationMapping {
@@ -181,7 +182,7 @@ export class MappingRegistry {
 
   async preview(name: string, appeal: unknown): Promise<MappingResult | { problems: string[] }> {
     const parsed = appealSchema.safeParse(appeal);
-    if (!parsed.success) return { problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(appeal)'}: ${issue.message}`) };
+    if (!parsed.success) return { problems: issueLines(parsed.error, '(appeal)') };
     try {
       return await (await this.active(name)).map(parsed.data);
     } catch (error) {
@@ -331,7 +332,7 @@ export class MappingRegistry {
     return this.paths.get(name) ?? join(this.options.dir, `${name}.yaml`);
   }
 
-  /** temp + rename, so neither an admin's editor nor another process ever sees half a file. */
+  /** Atomic (temp, fsync, rename), so neither an admin's editor nor another process ever sees half a file, even after a crash. */
   private async writeMappingFile(name: string, source: string): Promise<void> {
     const path = this.pathFor(name);
     const version = mappingVersion(source);
@@ -339,9 +340,7 @@ export class MappingRegistry {
     this.seen.set(name, version);
     this.synced.set(name, version);
     if (current === source) return;
-    const temporary = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temporary, source, 'utf8');
-    await rename(temporary, path);
+    await writeFileAtomic(path, source);
     this.paths.set(name, path);
   }
 }

@@ -1,9 +1,7 @@
-// The record schema each EDMS adapter expects, and what the mapping check needs to know of it:
-// the field names a mapping may fill and the ones it must.
+// The record schema each EDMS adapter expects (from adapters/registry.ts), and what the mapping
+// check needs to know of it: the field names a mapping may fill and the ones it must.
 import type { z } from 'zod';
-import { deloRecordSchema } from '../../adapters/delo/record.js';
-import { directumRecordSchema } from '../../adapters/directum-rx/record.js';
-import type { EdmsKind } from '../../adapters/contract.js';
+import { EDMS_KINDS, EDMS_REGISTRY, type EdmsKind } from '../../adapters/registry.js';
 
 export interface TargetSpec {
   kind: EdmsKind;
@@ -19,10 +17,7 @@ function describe(kind: EdmsKind, schema: z.ZodObject): TargetSpec {
   return { kind, schema, fields, required };
 }
 
-const targets: Record<EdmsKind, TargetSpec> = {
-  'directum-rx': describe('directum-rx', directumRecordSchema),
-  delo: describe('delo', deloRecordSchema),
-};
+const targets = Object.fromEntries(EDMS_KINDS.map((kind) => [kind, describe(kind, EDMS_REGISTRY[kind].recordSchema)])) as Record<EdmsKind, TargetSpec>;
 
 export function targetSpec(kind: EdmsKind): TargetSpec {
   return targets[kind];

@@ -7,7 +7,7 @@ import type { EdmsProgress } from '../../adapters/contract.js';
 import { BridgeError, PermanentError, bridgeError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
-import { lockAppealOrWait } from './register.js';
+import { lockAppealOrWait } from './store.js';
 import { deriveSteps, missingSteps, type StatusStep } from './status.js';
 
 export interface PushOutcome {
@@ -54,7 +54,7 @@ function progressValues(progress: EdmsProgress | undefined): string[] {
 
 export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
   const { posId } = job.data;
-  const release = await lockAppealOrWait(ctx, job, token, 'push');
+  const release = await lockAppealOrWait(ctx.store, job, token, 'push', ctx.settings.appealLockMs);
   let progress: EdmsProgress | undefined;
   try {
     const known = await ctx.store.get(posId);

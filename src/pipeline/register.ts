@@ -12,6 +12,7 @@ import type { PipelineContext } from './context.js';
 import { DEFAULT_ORGANISATION } from './organisation.js';
 import { failureReason } from './job-errors.js';
 import type { RegisterJobData } from './queues.js';
+import { lockAppealOrWait } from './store.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
@@ -113,19 +114,9 @@ async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobDat
   return waitForDurability(job, token, ctx);
 }
 
-const LOCK_RETRY_MS = 500;
-
-/** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
-export async function lockAppealOrWait(ctx: PipelineContext, job: Job<{ posId: number }>, token: string | undefined, kind: 'register' | 'push'): Promise<() => Promise<void>> {
-  const release = await ctx.store.lock(job.data.posId, kind, ctx.settings.appealLockMs);
-  if (release) return release;
-  await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
-  throw new DelayedError();
-}
-
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
-  const release = await lockAppealOrWait(ctx, job, token, 'register');
+  const release = await lockAppealOrWait(ctx.store, job, token, 'register', ctx.settings.appealLockMs);
   const opened: { appeal?: PosAppeal } = {};
   try {
     const known = await ctx.store.get(posId);

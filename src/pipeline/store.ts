@@ -6,6 +6,7 @@
 //   <p>:appeals:open            set   accepted appeals whose final answer is not delivered yet
 //   <p>:appeals:unaccepted      set   registered durably but not yet marked accepted
 //   <p>:watch:checkpoint        string  EDMS change checkpoint
+import { DelayedError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
 import { CoverageStore } from './coverage.js';
@@ -276,4 +277,14 @@ export class AppealStore {
       await this.redis.eval(OWNED_DEL, 1, key, token);
     };
   }
+}
+
+const LOCK_RETRY_MS = 500;
+
+/** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
+export async function lockAppealOrWait(store: AppealStore, job: Job<{ posId: number }>, token: string | undefined, kind: 'register' | 'push', ttlMs: number): Promise<() => Promise<void>> {
+  const release = await store.lock(job.data.posId, kind, ttlMs);
+  if (release) return release;
+  await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
+  throw new DelayedError();
 }

@@ -4,13 +4,14 @@ import { AxiosError } from 'axios';
 import type { z } from 'zod';
 import { MalformedResponseError } from '../errors.js';
 import { jsonErrorWhere } from '../redact.js';
+import { issueLines } from '../zod-issues.js';
 
 /** Axios options that hand the body over untouched (no silent JSON parsing). */
 export const rawText = { responseType: 'text' as const, transformResponse: [(data: unknown) => data] };
 
 /** Zod issues as `path: message`; zod messages name types and rules, never the offending value. */
 export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  return issueLines(error, '(root)');
 }
 
 /** JSON error bodies arrive as text (responses are read raw); parse them so the messages survive. */

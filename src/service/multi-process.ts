@@ -6,7 +6,6 @@
 import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
 import { createLogger } from '../logging.js';
 import { BridgeMetrics } from '../metrics.js';
@@ -50,14 +49,14 @@ export function workerCommand(env: NodeJS.ProcessEnv): WorkerCommand {
   };
 }
 
-export async function runSupervisor(config: BridgeConfig, role: 'all' | 'worker', count: number, io: CliIO): Promise<number> {
+export async function runSupervisor(config: BridgeConfig, role: 'all' | 'worker', count: number, env: NodeJS.ProcessEnv): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   // Metrics only where /metrics is served: with --role worker nothing here would show them.
   const metrics = role === 'all' ? new BridgeMetrics({ process: 'supervisor' }) : undefined;
   const merged = metrics && new MergedMetrics(metrics.registry);
   const supervisor = new WorkerSupervisor({
     count,
-    command: workerCommand(io.env),
+    command: workerCommand(env),
     logger,
     stopGraceMs: config.worker.lockMs + STOP_MARGIN_MS,
     registry: metrics?.registry,

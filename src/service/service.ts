@@ -2,7 +2,6 @@
 // the API stops listening, workers stop taking jobs and finish the active ones (a job still
 // running at the end is released to another worker by BullMQ's stalled-job check), exit 0.
 import { startAdminServer, type AdminServer } from '../admin/server.js';
-import type { CliIO } from '../cli/io.js';
 import type { BridgeConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
@@ -92,11 +91,11 @@ export interface ServiceOptions {
   workerSlot?: number;
 }
 
-export async function runService(config: BridgeConfig, role: Role, io: CliIO, options: ServiceOptions = {}): Promise<number> {
+export async function runService(config: BridgeConfig, role: Role, env: NodeJS.ProcessEnv, options: ServiceOptions = {}): Promise<number> {
   if (options.workerSlot !== undefined || (options.workers ?? 1) > 1) {
     const { runForkedWorker, runSupervisor } = await import('./multi-process.js');
     if (options.workerSlot !== undefined) return runForkedWorker(config, options.workerSlot);
-    if (role === 'all' || role === 'worker') return runSupervisor(config, role, options.workers!, io);
+    if (role === 'all' || role === 'worker') return runSupervisor(config, role, options.workers!, env);
   }
   const logger = createLogger({ level: config.logLevel });
   // WORKERS in a .env shared with api or scheduler processes: those have no workers to fork.

@@ -1,6 +1,5 @@
-// `pos-bridge sync [--dry-run]`: the cron-friendly one-shot run.
-import type { CliIO } from '../cli/io.js';
-import { table } from '../cli/io.js';
+// `pos-bridge sync [--dry-run]`: the cron-friendly one-shot run. Returns what happened as data;
+// src/cli/sync.ts prints it and picks the exit code.
 import type { BridgeConfig, OrganisationConfig } from '../config/load.js';
 import { parseDuration } from '../config/schedule.js';
 import { describeError } from '../errors.js';
@@ -9,7 +8,7 @@ import { recordReferences } from '../../adapters/record-references.js';
 import { explainReferenceProblems } from '../mapping/against-edms.js';
 import { FileMappings } from '../mapping/load-file.js';
 import { startOrganisationWorkers, workerSettingsOf } from '../pipeline/runtime.js';
-import { runSync, syncExitCode, type SyncSummary } from '../pipeline/sync.js';
+import { runSync, type SyncPhase, type SyncSummary } from '../pipeline/sync.js';
 import { PosClient } from '../pos/client.js';
 import { drainAppeals } from '../pos/pull.js';
 import { warnOnEvictionPolicy } from '../redis.js';
@@ -20,53 +19,13 @@ import { buildServices } from './wiring.js';
 export interface SyncCommandOptions {
   dryRun: boolean;
   timeout: string;
-  json: boolean;
   /** How long Redis, ПОС and the EDMS may take to answer before anything is pulled (default 30s). */
   preflightTimeout?: string;
 }
 
 export const DEFAULT_PREFLIGHT_TIMEOUT = '30s';
 
-function printSummary(io: CliIO, summary: SyncSummary, json: boolean, edmsName: string): void {
-  if (json) {
-    io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
-  }
-  const rows: (string | number)[][] = [
-    ['appeals handed to registration', summary.pulled.handedOn],
-    ['appeals accepted in ПОС', summary.accepted],
-    ['malformed appeals set aside', summary.pulled.malformed],
-    ['EDMS changes read', summary.changesRead],
-    ['statuses and answers pushed', summary.pushesSent],
-    ['awaiting EDMS registration', summary.awaitingRegistration],
-    ['waiting for the EDMS to answer', summary.edmsUnavailable?.held ?? 0],
-    ['still retrying', summary.stillRetrying],
-    ['continued from earlier runs', summary.continued],
-    ['failed in this run', summary.newFailures.length],
-    ['older failures waiting for an operator', summary.olderFailures],
-  ];
-  io.stderr(table(rows));
-  for (const failure of summary.newFailures) {
-    io.stderr(`failed: ${failure.id} appeal ${failure.posId ?? '-'}: ${failure.error.code}: ${failure.error.message}\n`);
-  }
-  if (summary.awaitingRegistration > 0) {
-    io.stderr(`sync: ${summary.awaitingRegistration} appeals wait for ${edmsName} to register them; the next run accepts them\n`);
-  }
-  if (summary.edmsUnavailable) {
-    io.stderr(`sync: ${edmsName} became unavailable during the run (${summary.edmsUnavailable.code}); ${summary.edmsUnavailable.held} appeals stay unaccepted in ПОС and register once it answers\n`);
-  }
-  for (const problem of summary.problems) {
-    const what = problem.phase === 'pull' ? 'the pull from ПОС' : 'reading the EDMS changes';
-    io.stderr(problem.outOfTime
-      ? `sync: time budget ran out before ${what} finished (${problem.code}: ${problem.message}); the next run continues\n`
-      : `sync: ${what} failed (${problem.code}: ${problem.message})\n`);
-  }
-  if (summary.timedOut && !summary.problems.some((problem) => problem.outOfTime)) {
-    io.stderr('sync: time budget ran out while jobs were still retrying; the next run continues them\n');
-  }
-}
-
-interface DryRunReport {
+export interface DryRunReport {
   waiting: number;
   wouldRegister: number;
   mappingWarnings: number;
@@ -113,50 +72,49 @@ async function dryRunOrganisation(config: BridgeConfig, org: OrganisationConfig,
   }
 }
 
-function printDryRun(io: CliIO, report: DryRunReport): void {
-  io.stderr(table([['appeals waiting in ПОС', report.waiting], ['would be registered', report.wouldRegister], ['mapping warnings', report.mappingWarnings], ['mapping failures', report.mappingFailures.length], ['malformed in ПОС', report.malformed.length]]));
-  for (const failure of report.mappingFailures) io.stderr(`would set aside: appeal ${failure.posId}: ${failure.code}: ${failure.message}\n`);
-  for (const bad of report.malformed) io.stderr(`would set aside: appeal ${bad.id ?? '-'}: ${bad.code}: ${bad.issues.join('; ')}\n`);
-}
-
-async function dryRun(config: BridgeConfig, io: CliIO, json: boolean): Promise<number> {
+async function dryRun(config: BridgeConfig): Promise<Map<string, DryRunReport>> {
   const logger = createLogger({ level: config.logLevel });
   const mappings = new FileMappings(config.mappingsDir, { evaluationTimeoutMs: config.mappingTimeoutMs });
   try {
     const reports = new Map<string, DryRunReport>();
     for (const org of config.organisations) reports.set(org.key, await dryRunOrganisation(config, org, mappings, logger));
-    const several = config.organisations.length > 1;
-    if (json) io.stdout(`${JSON.stringify(several ? { organisations: Object.fromEntries(reports) } : reports.values().next().value, null, 2)}\n`);
-    else {
-      for (const [key, report] of reports) {
-        if (several) io.stderr(`organisation ${key}:\n`);
-        printDryRun(io, report);
-      }
-    }
-    return [...reports.values()].some((report) => report.mappingFailures.length > 0 || report.malformed.length > 0) ? 1 : 0;
+    return reports;
   } finally {
     await mappings.close();
   }
 }
 
-export async function runSyncCommand(config: BridgeConfig, options: SyncCommandOptions, io: CliIO): Promise<number> {
+/** What one `sync` run came to; src/cli/sync.ts prints it and picks the exit code. */
+export type SyncCommandResult =
+  | { kind: 'usage'; problem: string }
+  | { kind: 'refused'; failure: PreflightFailure }
+  | { kind: 'unreachable'; skipped: ReadonlyMap<string, PreflightFailure> }
+  | { kind: 'dry-run'; reports: ReadonlyMap<string, DryRunReport> }
+  | { kind: 'ran'; edmsName: string; summaries: OrganisationSummary[]; skipped: ReadonlyMap<string, PreflightFailure> };
+
+export interface OrganisationSummary {
+  key: string;
+  summary: SyncSummary;
+}
+
+export interface SyncCommandHooks {
+  /** Called while a single organisation's jobs drain (several organisations report nothing on the way). */
+  onProgress?: (phase: SyncPhase, counts: { waiting: number; active: number; delayed: number }) => void;
+}
+
+export async function runSyncCommand(config: BridgeConfig, options: SyncCommandOptions, hooks: SyncCommandHooks = {}): Promise<SyncCommandResult> {
   const timeoutMs = parseDuration(options.timeout);
   if (!timeoutMs) {
-    io.stderr(`pos-bridge sync: --timeout must be a duration like 30s or 10m (got "${options.timeout}")\n`);
-    return 2;
+    return { kind: 'usage', problem: `--timeout must be a duration like 30s or 10m (got "${options.timeout}")` };
   }
   const preflightText = options.preflightTimeout ?? DEFAULT_PREFLIGHT_TIMEOUT;
   const preflightMs = parseDuration(preflightText);
   if (!preflightMs) {
-    io.stderr(`pos-bridge sync: --preflight-timeout must be a duration like 30s (got "${preflightText}")\n`);
-    return 2;
+    return { kind: 'usage', problem: `--preflight-timeout must be a duration like 30s (got "${preflightText}")` };
   }
-  if (options.dryRun) return dryRun(config, io, options.json);
+  if (options.dryRun) return { kind: 'dry-run', reports: await dryRun(config) };
   const logger = createLogger({ level: config.logLevel });
-  const refused = (failure: PreflightFailure) => {
-    io.stderr(`sync: ${failure.message}; nothing was pulled\n`);
-    return 1;
-  };
+  const refused = (failure: PreflightFailure): SyncCommandResult => ({ kind: 'refused', failure });
   const preflightDeadline = Date.now() + preflightMs;
   // Redis first, on a connection of its own that gives up: the bridge's own connection waits forever.
   try {
@@ -188,11 +146,7 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
       }
     }
     const running = services.organisations.filter((org) => !skipped.has(org.key));
-    if (running.length === 0) {
-      for (const [key, failure] of skipped) io.stderr(`sync: organisation ${key}: ${failure.message}\n`);
-      io.stderr('sync: no organisation could reach ПОС; nothing was pulled\n');
-      return 1;
-    }
+    if (running.length === 0) return { kind: 'unreachable', skipped };
     await warnOnEvictionPolicy(services.redis, logger);
     // The EDMS answers: lift a pause an earlier run or the service recorded, and wake the appeals it held.
     for (const org of running) await org.ctx.edmsGate.answered();
@@ -202,51 +156,12 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
       key: org.key,
       summary: await runSync(org.ctx, {
         timeoutMs,
-        onProgress: io.isTTY && !options.json && !several ? (phase, counts) => io.stderr(`\r${phase}: ${counts.waiting} waiting, ${counts.active} running, ${counts.delayed} delayed   `) : undefined,
+        onProgress: several ? undefined : hooks.onProgress,
       }),
     })));
-    if (io.isTTY && !options.json && !several) io.stderr('\n');
-    const edmsName = EDMS_NAMES[services.ctx.adapter.kind];
-    if (!several) {
-      const { summary } = summaries[0]!;
-      printSummary(io, summary, options.json, edmsName);
-      const code = syncExitCode(summary);
-      // --json prints the summary on stdout; the reason for a non-zero exit still goes to stderr.
-      if (options.json && code !== 0) io.stderr(`sync: ${reasonOf(summary, edmsName)}\n`);
-      return code;
-    }
-    return printOrganisations(io, summaries, skipped, options.json, edmsName);
+    return { kind: 'ran', edmsName: EDMS_NAMES[services.ctx.adapter.kind], summaries, skipped };
   } finally {
     await workers?.close();
     await services.close();
   }
-}
-
-/** Several organisations: a summary each, the skipped ones with their reason; exit 1 if any failed. */
-function printOrganisations(io: CliIO, summaries: { key: string; summary: SyncSummary }[], skipped: ReadonlyMap<string, PreflightFailure>, json: boolean, edmsName: string): number {
-  const failedKeys = [...skipped.keys(), ...summaries.filter(({ summary }) => syncExitCode(summary) !== 0).map(({ key }) => key)];
-  if (json) {
-    const organisations = Object.fromEntries(summaries.map(({ key, summary }) => [key, summary]));
-    const skippedOut = Object.fromEntries([...skipped].map(([key, failure]) => [key, { code: failure.code, message: failure.message }]));
-    io.stdout(`${JSON.stringify({ organisations, skipped: skippedOut }, null, 2)}\n`);
-  } else {
-    for (const { key, summary } of summaries) {
-      io.stderr(`organisation ${key}:\n`);
-      printSummary(io, summary, false, edmsName);
-    }
-  }
-  for (const [key, failure] of skipped) io.stderr(`sync: organisation ${key} skipped: ${failure.message}\n`);
-  for (const { key, summary } of summaries) {
-    if (syncExitCode(summary) !== 0) io.stderr(`sync: organisation ${key}: ${reasonOf(summary, edmsName)}\n`);
-  }
-  if (failedKeys.length > 0) io.stderr(`sync: ${failedKeys.length} of ${summaries.length + skipped.size} organisations did not finish cleanly: ${failedKeys.join(', ')}\n`);
-  return failedKeys.length > 0 ? 1 : 0;
-}
-
-function reasonOf(summary: SyncSummary, edmsName: string): string {
-  if (summary.edmsUnavailable) return `${edmsName} became unavailable during the run (${summary.edmsUnavailable.code})`;
-  const problem = summary.problems[0];
-  if (problem) return `${problem.phase} did not finish (${problem.code}${problem.outOfTime ? ', time budget ran out' : ''}): ${problem.message}`;
-  if (summary.newFailures.length > 0) return `${summary.newFailures.length} job(s) failed in this run`;
-  return summary.timedOut ? 'time budget ran out while jobs were still retrying' : `${summary.stillRetrying} job(s) still retrying`;
 }

@@ -1,7 +1,7 @@
 // Deterministic ПОС appeals (from the shared fixtures generator) and file bodies for the
 // conformance suite: Cyrillic file names, a real PDF, binary images, very long texts.
 import type { AppealFile } from '../../adapters/contract.js';
-import { onePagePdf } from '../../src/pdf.js';
+import { onePagePdf } from '../../fixtures/pdf.js';
 import { generateAppeals, toPosAppeal } from '../../fixtures/generator.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
 

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { EdmsKind } from '../../adapters/contract.js';
 import { loadConfig, type BridgeConfig } from '../../src/config/load.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/sandbox.js';
+import { bridgeEnv, startSandbox, type Sandbox, type SandboxOptions } from '../../src/demo/sandbox.js';
 import { FileMappings } from '../../src/mapping/load-file.js';
 import { BridgeMetrics } from '../../src/metrics.js';
 import type { PipelineContext, PipelineSettings } from '../../src/pipeline/context.js';
@@ -39,13 +39,7 @@ export async function startWorld(kind: EdmsKind, redisUrl: string, extraEnv: Rec
   const sandbox = await startSandbox(kind, workDir, sandboxOptions);
   const prefix = `{t-${randomBytes(4).toString('hex')}}`;
   const env: Record<string, string> = {
-    ...sandbox.env,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    DATA_KEY: randomBytes(32).toString('hex'),
-    ADMIN_TOKEN: randomBytes(16).toString('hex'),
-    HTTP_PORT: '0',
-    MAPPINGS_DIR: join(packageRoot(), 'mappings'),
+    ...bridgeEnv(sandbox.env, { redisUrl, prefix, mappingsDir: join(packageRoot(), 'mappings') }),
     PULL_EVERY: '1s',
     WATCH_EVERY: '500ms',
     RECONCILE_EVERY: '1h',

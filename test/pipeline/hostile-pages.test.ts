@@ -13,7 +13,7 @@ import { registerJobId } from '../../src/pipeline/queues.js';
 import { createPipeline } from '../../src/pipeline/runtime.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
 import { runSync } from '../../src/pipeline/sync.js';
-import { runSyncCommand } from '../../src/service/sync-command.js';
+import { runSyncCommand } from '../../src/cli/sync.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
 

@@ -13,7 +13,7 @@ import type { EmulatorCard } from './cards.js';
 import type { AnswerPackageNaming, DeloEmulator } from './emulator.js';
 import { BRIDGE_PARTY, DELO_PARTY } from './inbox-writer.js';
 import { checkPackageFolder } from './package-check.js';
-import { onePagePdf } from '../../../src/pdf.js';
+import { onePagePdf } from '../../../fixtures/pdf.js';
 
 /** The inbox name of an answer package under each naming of the transport. */
 export function answerPackageName(naming: AnswerPackageNaming, messageId: string, documentId: string, number: string): string {

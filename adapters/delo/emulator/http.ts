@@ -5,10 +5,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BridgeError } from '../../../src/errors.js';
-import type { AppealFile, EdmsControl, Official, Registration } from '../../contract.js';
+import { EdmsControlClient, type ControlRoutes } from '../../control-client.js';
 import { DeloClerk } from './control.js';
 import { ANSWER_PACKAGE_NAMINGS, type DeloEmulator } from './emulator.js';
 import { deloFaultsSchema, type DeloFaults } from './faults.js';
+import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
@@ -46,7 +47,7 @@ function jsonSafe(value: unknown): unknown {
 }
 
 function fail(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: issueLines(error).join('; ') });
   if (error instanceof BridgeError) return reply.code(error.code === 'NOT_FOUND' ? 404 : 409).send({ error: error.code, message: error.message });
   throw error;
 }
@@ -117,61 +118,17 @@ export function buildControlServer(emulator: DeloEmulator): FastifyInstance {
   return app;
 }
 
+const DELO_CONTROL: ControlRoutes = {
+  name: '«Дело» emulator',
+  base: CONTROL_BASE,
+  record: (edmsId) => `/cards/${encodeURIComponent(edmsId)}`,
+  verbs: { register: 'register', assign: 'assign', postpone: 'postpone', forward: 'forward', answer: 'answer', reject: 'reject' },
+};
+
 /** EdmsControl over the HTTP control API; `baseUrl` is the emulator's root (e.g. http://127.0.0.1:8092). */
-export class DeloControlClient implements EdmsControl {
-  private readonly root: string;
-
+export class DeloControlClient extends EdmsControlClient {
   constructor(baseUrl: string) {
-    this.root = new URL(baseUrl).origin + CONTROL_BASE;
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.root}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) {
-      const message = (parsed as { message?: string } | undefined)?.message ?? text;
-      throw new Error(`«Дело» emulator control ${method} ${path}: HTTP ${response.status} ${message}`);
-    }
-    return parsed as T;
-  }
-
-  private card(edmsId: string): string {
-    return `/cards/${encodeURIComponent(edmsId)}`;
-  }
-
-  registerNow(edmsId: string): Promise<Registration> {
-    return this.call('POST', `${this.card(edmsId)}/register`);
-  }
-
-  async assign(edmsId: string, executor: Official, manager?: Official): Promise<void> {
-    await this.call('POST', `${this.card(edmsId)}/assign`, { executor, ...(manager ? { manager } : {}) });
-  }
-
-  async postpone(edmsId: string, until: string, reason: string): Promise<void> {
-    await this.call('POST', `${this.card(edmsId)}/postpone`, { until, reason });
-  }
-
-  async forward(edmsId: string, to: string): Promise<void> {
-    await this.call('POST', `${this.card(edmsId)}/forward`, { to });
-  }
-
-  async answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void> {
-    const file = answer.file && { name: answer.file.name, contentType: answer.file.contentType, base64: answer.file.data.toString('base64') };
-    await this.call('POST', `${this.card(edmsId)}/answer`, { text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), ...(file ? { file } : {}) });
-  }
-
-  async reject(edmsId: string, reason: string): Promise<void> {
-    await this.call('POST', `${this.card(edmsId)}/reject`, { reason });
-  }
-
-  /** As the in-process inspect, with file bodies as base64 strings. */
-  inspect(edmsId: string): Promise<unknown> {
-    return this.call('GET', this.card(edmsId));
+    super(baseUrl, DELO_CONTROL);
   }
 
   setFaults(faults: Partial<DeloFaults>): Promise<DeloFaults> {

@@ -1,13 +1,12 @@
 // Crash-safe file primitives for the exchange and state folders: a file is either absent or
-// complete (temp name, fsync, rename, fsync of the directory), and a move never overwrites.
-import { randomBytes } from 'node:crypto';
+// complete (src/atomic-write.ts: temp name, fsync, rename, fsync of the directory), and a move
+// never overwrites.
 import { constants } from 'node:fs';
-import { chmod, cp, link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, cp, link, lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorCode, fsyncDir } from '../../../src/atomic-write.js';
 
-export function errorCode(error: unknown): string | undefined {
-  return error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
+export { errorCode, fsyncDir, writeFileAtomic, writeFileSynced } from '../../../src/atomic-write.js';
 
 /** Whether anything, a dangling symbolic link included, has this name. */
 export async function exists(path: string): Promise<boolean> {
@@ -20,23 +19,7 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** fsync of a directory makes the names in it (creations, renames) survive a power cut. */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, constants.O_RDONLY);
-    await handle.sync();
-  } catch (error) {
-    // Some platforms and network shares refuse fsync on a directory; the rename is still atomic.
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'ENOTSUP', 'EBADF'].includes(errorCode(error) ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-/** Creating a new file fails if anything, a symbolic link included, is there already. */
-const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
 /** Appending to a file (created if absent) never follows a symbolic link. */
 export const APPEND_NOFOLLOW = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | O_NOFOLLOW;
 
@@ -61,32 +44,6 @@ export const PRIVATE_MODES: Readonly<Required<Modes>> = Object.freeze({ file: 0o
 export async function makeDir(path: string, mode?: number): Promise<void> {
   const created = await mkdir(path, { recursive: true, ...(mode !== undefined ? { mode } : {}) });
   if (created !== undefined && mode !== undefined) await chmod(path, mode);
-}
-
-/** Writes and fsyncs a new file under its final name (for files inside a not-yet-visible folder); never replaces or follows anything there. */
-export async function writeFileSynced(path: string, data: Buffer | string, mode?: number): Promise<void> {
-  const handle = await open(path, CREATE_NEW, mode ?? 0o666);
-  try {
-    if (mode !== undefined) await handle.chmod(mode);
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Replaces `path` atomically: readers see the old or the new content, never a mix. */
-export async function writeFileAtomic(path: string, data: Buffer | string, mode?: number): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFileSynced(temp, data, mode);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await fsyncDir(dir);
 }
 
 /** Name in `dir` that does not exist yet: `name`, then `name.1`, `name.2`, ... */

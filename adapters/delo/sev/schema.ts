@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { isUuid } from './ids.js';
 import { SEV_NAMESPACE, children, attr, parseXml, type XmlElement } from './xml.js';
+import { issueLines } from '../../../src/zod-issues.js';
 
 const uuid = z.string().refine(isUuid, 'must be a UUID');
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date');
@@ -148,7 +149,7 @@ export const reportTreeSchema = z
 export type CheckResult = { ok: true; root: XmlElement } | { ok: false; issues: string[]; wellFormed: boolean };
 
 function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+  return issueLines(error, '(root)');
 }
 
 async function check(xmlText: string, rootName: 'DocInfo' | 'Report', schema: z.ZodType): Promise<CheckResult> {

@@ -9,6 +9,7 @@ import { faultRuleSchema, type FaultInjector } from './faults.js';
 import { ODataError } from './model.js';
 import { INSTALLATIONS } from './seed.js';
 import { DIRECTORY_SETS, type DirectumStore } from './store.js';
+import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
@@ -40,7 +41,7 @@ interface ControlContext {
 
 function fail(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof ODataError) return reply.code(error.status).send({ error: error.code, message: error.message });
-  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BadRequest', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BadRequest', message: issueLines(error).join('; ') });
   throw error;
 }
 

@@ -2,6 +2,7 @@
 // and over the control API for an emulator started on its own (`npm run emulator:directum`).
 // edmsId is the IRequests Id as a string.
 import type { AppealFile, EdmsControl, Official, Registration } from '../../contract.js';
+import { EdmsControlClient, type ControlRoutes } from '../../control-client.js';
 import type { DirectumClerk } from './clerk.js';
 import { CONTROL_BASE } from './control-routes.js';
 import type { FaultRule } from './faults.js';
@@ -46,57 +47,17 @@ export class DirectumStateControl implements EdmsControl {
   }
 }
 
+const DIRECTUM_CONTROL: ControlRoutes = {
+  name: 'Directum emulator',
+  base: CONTROL_BASE,
+  record: (edmsId) => `/requests/${requestId(edmsId)}`,
+  verbs: { register: 'register', assign: 'assign', postpone: 'prolong', forward: 'transfer', answer: 'answer', reject: 'deny' },
+};
+
 /** The same control over HTTP; `baseUrl` is the emulator's root (e.g. http://127.0.0.1:8091). */
-export class DirectumControlClient implements EdmsControl {
-  private readonly root: string;
-
+export class DirectumControlClient extends EdmsControlClient {
   constructor(baseUrl: string) {
-    this.root = new URL(baseUrl).origin + CONTROL_BASE;
-  }
-
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.root}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) {
-      const message = (parsed as { message?: string } | undefined)?.message ?? text;
-      throw new Error(`Directum emulator control ${method} ${path}: HTTP ${response.status} ${message}`);
-    }
-    return parsed as T;
-  }
-
-  registerNow(edmsId: string): Promise<Registration> {
-    return this.call('POST', `/requests/${requestId(edmsId)}/register`);
-  }
-
-  async assign(edmsId: string, executor: Official, manager?: Official): Promise<void> {
-    await this.call('POST', `/requests/${requestId(edmsId)}/assign`, { executor, manager });
-  }
-
-  async postpone(edmsId: string, until: string, reason: string): Promise<void> {
-    await this.call('POST', `/requests/${requestId(edmsId)}/prolong`, { until, reason });
-  }
-
-  async forward(edmsId: string, to: string): Promise<void> {
-    await this.call('POST', `/requests/${requestId(edmsId)}/transfer`, { to });
-  }
-
-  async answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void> {
-    const file = answer.file && { name: answer.file.name, contentType: answer.file.contentType, base64: answer.file.data.toString('base64') };
-    await this.call('POST', `/requests/${requestId(edmsId)}/answer`, { text: answer.text, resolution: answer.resolution, file });
-  }
-
-  async reject(edmsId: string, reason: string): Promise<void> {
-    await this.call('POST', `/requests/${requestId(edmsId)}/deny`, { reason });
-  }
-
-  /** As the in-process inspect, with version bodies as base64 strings. */
-  inspect(edmsId: string): Promise<unknown> {
-    return this.call('GET', `/requests/${requestId(edmsId)}`);
+    super(baseUrl, DIRECTUM_CONTROL);
   }
 
   async addFault(rule: FaultRule): Promise<string> {

@@ -6,6 +6,7 @@ import { notYours, type Caller } from './context.js';
 import { forwardAppeal } from './custody.js';
 import type { PosEmulatorState } from './state.js';
 import type { HistoryEntry, StoredAppeal } from './types.js';
+import { issueLines } from '../../zod-issues.js';
 
 type RefusalStatus = 400 | 403 | 404 | 409;
 
@@ -30,7 +31,7 @@ export function platformStatus(body: PosAnswer, history: readonly HistoryEntry[]
 }
 
 function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string[] {
-  return error.issues.map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message));
+  return issueLines(error, null);
 }
 
 /**

@@ -8,6 +8,7 @@ import { messages, type EmulatorContext } from './context.js';
 import { appealSummary, appealView } from './control-views.js';
 import { faultSpecSchema, rateLimitSchema } from './faults.js';
 import { organisationView } from './organisations.js';
+import { issueLines } from '../../zod-issues.js';
 
 /** Seeds name their organisation by clientId; absent means the first one. */
 const organisationField = z.string().min(1).optional();
@@ -42,7 +43,7 @@ const settingsBody = z
   .strict();
 
 function issues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
+  return issueLines(error, '(body)');
 }
 
 /** Seeds from JSON: base64 attachments to bytes, and each appeal checked against the ПОС schema. */
