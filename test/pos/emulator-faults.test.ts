@@ -1,5 +1,5 @@
 // ПОС emulator over real HTTP, part two: file storage, every fault kind, the rate limiter and the
-// control API. (Part one, test/pos-emulator.test.ts: token, pull queue, status and answer.)
+// control API. (Part one, test/pos/emulator.test.ts: token, pull queue, status and answer.)
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals, type SeedAppeal } from '../../fixtures/generator.js';

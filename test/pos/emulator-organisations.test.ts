@@ -1,7 +1,7 @@
 // ПОС emulator with several organisation cabinets (ЛКО) over real HTTP: tokens bound to an
 // organisation, per-organisation pull lists, 403 on another organisation's appeals and files,
 // per-organisation seeds, and the single-organisation default. Forwarding between organisations:
-// test/pos-emulator-forwarding.test.ts.
+// test/pos/emulator-forwarding.test.ts.
 import axios, { type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals, type SeedAppeal } from '../../fixtures/generator.js';
