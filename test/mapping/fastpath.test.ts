@@ -151,11 +151,10 @@ describe('work budget', () => {
     `($x := description; ${Array.from({ length: 30 }, () => '$x := $x & $x').join('; ')}; $length($x))`,
   ];
 
-  it.each(RUNAWAYS)('gives up on %s within milliseconds, leaving it to JSONata under the deadline', (source) => {
+  // Each would run for hours or exhaust memory: giving up on the budget at all is what keeps it short.
+  it.each(RUNAWAYS)('gives up on %s when its work budget is spent, leaving it to JSONata under the deadline', (source) => {
     const expression = compile(source);
     expect(expression.fast, expression.fallbackReason).toBeDefined();
-    const started = performance.now();
-    expect(() => expression.fast?.run(input, call([]))).toThrow(Deopt);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(() => expression.fast?.run(input, call([]))).toThrow(new Deopt('work budget spent'));
   });
 });
