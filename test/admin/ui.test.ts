@@ -260,7 +260,7 @@ describe('startAdminServer', () => {
     expect(sync.status).toBe(202);
     expect(await sync.json()).toEqual({ jobId: 'pull-manual-1' });
     await server.close();
-    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow('fetch failed');
     await server.close(); // idempotent
     server = undefined;
   });

@@ -45,7 +45,7 @@ describe('npm run bench, in miniature', () => {
         expect(run.duplicates).toBe(0);
         // A tiny drain can fit between two 10 ms CPU ticks: the share is measured, maybe as 0, never NaN.
         expect(Number.isFinite(run.cores.client) && run.cores.client >= 0, `cores ${run.cores.client}`).toBe(true);
-        expect(run.cores.clientWaiting).toBeGreaterThanOrEqual(0);
+        expect(Number.isFinite(run.cores.clientWaiting), `waiting ${run.cores.clientWaiting}`).toBe(true);
         expect(run.log.errors).toBe(0);
         // Both clients made one card, one link and one acceptance per appeal.
         expect(run.requestsPerAppeal.pos.accept).toBe(1);
@@ -98,7 +98,8 @@ describe('npm run bench, in miniature', () => {
     for (const run of [...results.ratePush, ...results.rateUnpaced]) {
       expect(run.rateLimit).toBe(40);
       expect(run.shareOfLimit).toBeGreaterThan(0);
-      expect(run.rejected429).toBeGreaterThanOrEqual(0);
+      // How many 429s a run draws is timing (the bench's target says 0 with POS_RATE_LIMIT): a count here.
+      expect(Number.isInteger(run.rejected429), `429s ${run.rejected429}`).toBe(true);
     }
     expect(results.ratePush[0]?.posRateLimitSetting).toBe(40);
     expect(results.rateUnpaced[0]?.posRateLimitSetting).toBeUndefined();

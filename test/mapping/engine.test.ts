@@ -147,7 +147,7 @@ describe('control dates', () => {
 describe('failures', () => {
   it('name the field and the reason, never the value, and hit only the appeal that fails', async () => {
     const mapping = compile(directumWith({ Note: 'id = 900007 ? $string(-applicant.surname) : "ok"' }));
-    await expect(mapping.map(byId(900001), NOW)).resolves.toBeDefined();
+    await expect(mapping.map(byId(900001), NOW)).resolves.toMatchObject({ record: { Note: 'ok' } });
     const failure = await mapping.map(byId(900007), NOW).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(BridgeError);
     const error = failure as BridgeError;

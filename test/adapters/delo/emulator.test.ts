@@ -93,7 +93,10 @@ describe('intake', () => {
     expect(await readdir(dirs.outboxDir)).toEqual([messageIdFor(76)]);
     await sleep(2_050);
     expect(await emulator.pollOnce()).toBe(1);
-    expect(await waitFor(() => adapter.findByPosId(76), (r) => r?.durable === true)).toBeTruthy();
+    // Picked up at last and registered by the emulator's own poll: a number of its own.
+    expect(await waitFor(() => adapter.findByPosId(76), (r) => r?.durable === true)).toMatchObject({
+      posId: 76, edmsId: messageIdFor(76), registration: { number: expect.stringMatching(/^ОГ-\d+\/\d{2}$/) },
+    });
   });
 });
 

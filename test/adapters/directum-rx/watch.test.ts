@@ -23,7 +23,7 @@ describe('Directum change listing and unlinked cards', () => {
     // The second registration dies after its card is made, before the link (the link's answer is lost).
     const second = input();
     rig.emulator.faults.add({ route: 'create', set: 'IExternalEntityLinks', kind: 'drop', count: 1 });
-    await expect(rig.adapter.register(second)).rejects.toThrow();
+    await expect(rig.adapter.register(second)).rejects.toMatchObject({ code: 'TRANSIENT' });
     const third = input();
     await rig.adapter.register(third);
 
