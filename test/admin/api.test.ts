@@ -1,8 +1,9 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
 import { RateLimitedError, TransientError, BridgeError } from '../../src/errors.js';
 import { ADMIN_TOKEN, auth, makeFakes, sampleAppeal, type Fakes } from './fakes.js';
+import { SHIPPED_DIRECTUM, shippedMappings, type ShippedMappings } from './shipped-mappings.js';
 
 /** Every /api route with a request that would succeed once authenticated. */
 const API_ROUTES: InjectOptions[] = [
@@ -10,7 +11,7 @@ const API_ROUTES: InjectOptions[] = [
   { method: 'POST', url: '/api/sync' },
   { method: 'GET', url: '/api/mappings' },
   { method: 'GET', url: '/api/mappings/directum-rx' },
-  { method: 'PUT', url: '/api/mappings/directum-rx', payload: { source: 'target: directum-rx\n' } },
+  { method: 'PUT', url: '/api/mappings/directum-rx', payload: { source: `${SHIPPED_DIRECTUM}# edited through the API\n` } },
   { method: 'POST', url: '/api/mappings/directum-rx/preview', payload: sampleAppeal },
   { method: 'GET', url: '/api/mappings/directum-rx/history' },
   { method: 'GET', url: '/api/failed' },
@@ -21,9 +22,17 @@ const API_ROUTES: InjectOptions[] = [
 
 let fakes: Fakes;
 let app: FastifyInstance;
+let mappings: ShippedMappings;
+
+beforeAll(async () => {
+  mappings = await shippedMappings();
+});
+afterAll(async () => {
+  await mappings.close();
+});
 
 async function build(overrides: Parameters<typeof makeFakes>[0] = {}, options = {}) {
-  fakes = makeFakes(overrides);
+  fakes = makeFakes({ mappings: mappings.registry, ...overrides });
   app = await buildAdminApp(fakes.deps, options);
 }
 
@@ -34,14 +43,9 @@ afterEach(async () => {
   await app.close();
 });
 
-async function seedMapping(name = 'directum-rx') {
-  const saved = await fakes.mappings.put(name, 'target: directum-rx\nfields:\n  Subject: description\n', 'seed');
-  expect(saved.ok).toBe(true);
-}
-
 describe('authentication', () => {
   it.each(API_ROUTES.map((route) => [`${route.method} ${route.url}`, route] as const))('%s: 401 without a token, with a wrong one, 2xx with the right one', async (_label, route) => {
-    await seedMapping();
+    const mappingBefore = (await mappings.registry.get('directum-rx'))?.version;
     fakes.state.failed.push({ id: 'pull:17', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 10, error: { code: 'TRANSIENT', message: 'ПОС 503' } });
     fakes.state.appeals.set(101, { posId: 101, state: 'registered', pushed: [] });
 
@@ -63,7 +67,7 @@ describe('authentication', () => {
     // Nothing happened on the unauthenticated calls.
     expect(fakes.state.syncCalls).toBe(0);
     expect(fakes.state.failed).toHaveLength(1);
-    expect(fakes.mappings.store.get('directum-rx')?.version).toBe('v1');
+    expect((await mappings.registry.get('directum-rx'))?.version).toBe(mappingBefore);
 
     const ok = await app.inject({ ...route, headers: auth });
     expect(ok.statusCode, ok.body).toBeGreaterThanOrEqual(200);

@@ -3,9 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
+import { mappingVersion } from '../../src/mapping/compile.js';
 import { auth, makeFakes, sampleAppeal, type Fakes } from './fakes.js';
+import { SHIPPED_DELO, SHIPPED_DIRECTUM, countingCalls, shippedMappings, type MappingCalls, type ShippedMappings } from './shipped-mappings.js';
 
 const BODY_LIMIT = 64 * 1024;
+const EDITED = `${SHIPPED_DIRECTUM}# edited through the API\n`;
 
 interface BodyRoute {
   method: 'POST' | 'PUT' | 'DELETE';
@@ -17,7 +20,7 @@ interface BodyRoute {
 
 const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/sync', valid: {} },
-  { method: 'PUT', url: '/api/mappings/directum-rx', valid: { source: 'target: directum-rx\n' } },
+  { method: 'PUT', url: '/api/mappings/directum-rx', valid: { source: EDITED } },
   { method: 'POST', url: '/api/mappings/directum-rx/preview', valid: sampleAppeal, passesUnknownFields: true },
   { method: 'POST', url: '/api/failed/pull:1/retry', valid: {} },
   { method: 'DELETE', url: '/api/failed/pull:1', valid: {} },
@@ -56,15 +59,20 @@ function malformedBodies(route: BodyRoute): Malformed[] {
 
 let fakes: Fakes;
 let app: FastifyInstance;
+let mappings: ShippedMappings;
+let calls: MappingCalls;
 
 beforeAll(async () => {
-  fakes = makeFakes();
+  mappings = await shippedMappings();
+  const counted = countingCalls(mappings.registry);
+  calls = counted.calls;
+  fakes = makeFakes({ mappings: counted.service });
   app = await buildAdminApp(fakes.deps, { bodyLimitBytes: BODY_LIMIT });
-  await fakes.mappings.put('directum-rx', 'target: directum-rx\n', 'seed');
   fakes.state.failed.push({ id: 'pull:1', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
 });
 afterAll(async () => {
   await app.close();
+  await mappings.close();
 });
 
 describe.each(BODY_ROUTES)('$method $url', (route) => {
@@ -108,7 +116,7 @@ describe('route-specific bodies', () => {
 
     const hugeYaml = await app.inject({ method: 'PUT', url: '/api/mappings/delo', headers: { ...auth, 'content-type': 'text/yaml' }, payload: `# ${'x'.repeat(BODY_LIMIT)}` });
     expect(hugeYaml.statusCode).toBe(413);
-    expect(fakes.mappings.store.has('delo')).toBe(false);
+    expect((await mappings.registry.get('delo'))?.version).toBe(mappingVersion(SHIPPED_DELO));
   });
 
   it('refuses text bodies on JSON-only routes with 415', async () => {
@@ -121,7 +129,11 @@ describe('route-specific bodies', () => {
 
   it('a malformed request never reached the bridge', () => {
     expect(fakes.state.syncCalls).toBe(1); // the one valid call above
-    expect(fakes.mappings.previews).toHaveLength(1);
-    expect(fakes.mappings.store.get('directum-rx')?.version).toBe('v2');
+    expect(calls.preview).toBe(1);
+    expect(calls.put).toBe(1);
+  });
+
+  it('the one valid PUT applied its mapping', async () => {
+    expect((await mappings.registry.get('directum-rx'))?.version).toBe(mappingVersion(EDITED));
   });
 });

@@ -1,99 +1,126 @@
+// The mapping routes over the product's MappingRegistry, started on a copy of the shipped
+// mappings: PUT validates with the real compiler, GET and history read what it stored, and
+// /preview answers with the record the engine computes.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
-import { auth, makeFakes, sampleAppeal, type Fakes } from './fakes.js';
+import { compileMapping, mappingVersion } from '../../src/mapping/compile.js';
+import { appealSchema } from '../../src/pos/schemas.js';
+import { auth, makeFakes, sampleAppeal } from './fakes.js';
+import { SHIPPED_DELO, SHIPPED_DIRECTUM, countingCalls, shippedMappings, type MappingCalls, type ShippedMappings } from './shipped-mappings.js';
 
-const DIRECTUM_SOURCE = 'target: directum-rx\nfields:\n  Subject: $truncate(description, 250)\n';
+const TUNED = SHIPPED_DIRECTUM.replace('statutoryDays: 30', 'statutoryDays: 25');
 
-let fakes: Fakes;
+let mappings: ShippedMappings;
+let calls: MappingCalls;
 let app: FastifyInstance;
 
 beforeEach(async () => {
-  fakes = makeFakes();
-  app = await buildAdminApp(fakes.deps);
+  mappings = await shippedMappings();
+  const counted = countingCalls(mappings.registry);
+  calls = counted.calls;
+  app = await buildAdminApp(makeFakes({ mappings: counted.service }).deps);
 });
 afterEach(async () => {
   await app.close();
+  await mappings.close();
 });
 
 const put = (name: string, payload: string | object, headers: Record<string, string> = {}) =>
   app.inject({ method: 'PUT', url: `/api/mappings/${name}`, headers: { ...auth, ...headers }, payload });
+const stored = (name: string) => mappings.registry.get(name);
+
+/** What the engine itself makes of an appeal with this source, as /preview shows it. */
+async function engineResult(source: string, appeal: unknown) {
+  const { mapping, problems } = compileMapping(source, 'directum-rx.yaml');
+  expect(problems).toEqual([]);
+  const { record, warnings } = await mapping!.map(appealSchema.parse(appeal));
+  return { record, warnings };
+}
 
 describe('PUT /api/mappings/:name', () => {
   it.each(['text/yaml', 'application/yaml', 'text/plain', 'text/yaml; charset=utf-8'])('takes the raw file as %s', async (contentType) => {
-    const response = await put('directum-rx', DIRECTUM_SOURCE, { 'content-type': contentType });
+    const response = await put('directum-rx', TUNED, { 'content-type': contentType });
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toEqual({ version: 'v1' });
-    expect(fakes.mappings.store.get('directum-rx')).toMatchObject({ source: DIRECTUM_SOURCE, author: 'admin-api', target: 'directum-rx' });
+    expect(response.json()).toEqual({ version: mappingVersion(TUNED) });
+    expect(await stored('directum-rx')).toMatchObject({ source: TUNED, version: mappingVersion(TUNED), author: 'admin-api', target: 'directum-rx' });
   });
 
   it('takes JSON {source, author}; the author comes from the body, else X-Admin-User, else admin-api', async () => {
-    expect((await put('delo', { source: 'target: delo\n', author: 'i.petrov' }, { 'x-admin-user': 'ignored' })).json()).toEqual({ version: 'v1' });
-    expect(fakes.mappings.store.get('delo')?.author).toBe('i.petrov');
-    expect((await put('delo', { source: 'target: delo\n# v2\n' }, { 'x-admin-user': 'a.sidorova' })).statusCode).toBe(200);
-    expect(fakes.mappings.store.get('delo')?.author).toBe('a.sidorova');
-    expect((await put('delo', 'target: delo\n# v3\n', { 'content-type': 'text/yaml', 'x-admin-user': 'yaml.user' })).statusCode).toBe(200);
-    expect(fakes.mappings.store.get('delo')?.author).toBe('yaml.user');
-    expect((await put('delo', { source: 'target: delo\n# v4\n' })).statusCode).toBe(200);
-    expect(fakes.mappings.store.get('delo')?.author).toBe('admin-api');
+    const edits = [1, 2, 3, 4].map((n) => `${SHIPPED_DELO}# edit ${n}\n`);
+    expect((await put('delo', { source: edits[0], author: 'i.petrov' }, { 'x-admin-user': 'ignored' })).json()).toEqual({ version: mappingVersion(edits[0]!) });
+    expect((await stored('delo'))?.author).toBe('i.petrov');
+    expect((await put('delo', { source: edits[1] }, { 'x-admin-user': 'a.sidorova' })).statusCode).toBe(200);
+    expect((await stored('delo'))?.author).toBe('a.sidorova');
+    expect((await put('delo', edits[2]!, { 'content-type': 'text/yaml', 'x-admin-user': 'yaml.user' })).statusCode).toBe(200);
+    expect((await stored('delo'))?.author).toBe('yaml.user');
+    expect((await put('delo', { source: edits[3] })).statusCode).toBe(200);
+    expect((await stored('delo'))?.author).toBe('admin-api');
   });
 
-  it('answers 400 mapping_invalid with located problems and keeps the previous version', async () => {
-    expect((await put('directum-rx', DIRECTUM_SOURCE, { 'content-type': 'text/yaml' })).statusCode).toBe(200);
+  it('answers 400 mapping_invalid with the compiler\'s located problems and keeps the previous version', async () => {
+    const before = await stored('directum-rx');
+    const targetLine = SHIPPED_DIRECTUM.split('\n').indexOf('target: directum-rx') + 1;
 
-    const badTarget = await put('directum-rx', '# comment\ntarget: sharepoint\n', { 'content-type': 'text/yaml' });
+    const badTarget = await put('directum-rx', SHIPPED_DIRECTUM.replace('target: directum-rx', 'target: sharepoint'), { 'content-type': 'text/yaml' });
     expect(badTarget.statusCode).toBe(400);
-    expect(badTarget.json()).toEqual({
-      error: 'mapping_invalid',
-      message: 'the mapping is not valid: directum-rx.yaml:2:9 target: must be directum-rx or delo',
-      problems: [{ file: 'directum-rx.yaml', line: 2, column: 9, message: 'target: must be directum-rx or delo' }],
-    });
+    const targetBody = badTarget.json() as { error: string; message: string; problems: { file: string; line: number; column: number; message: string }[] };
+    expect(targetBody.error).toBe('mapping_invalid');
+    expect(targetBody.problems).toEqual([expect.objectContaining({ file: 'directum-rx.yaml', line: targetLine, column: 9, message: expect.stringContaining('target') })]);
+    expect(targetBody.message).toBe(`the mapping is not valid: directum-rx.yaml:${targetLine}:9 ${targetBody.problems[0]!.message}`);
 
-    const badYaml = await put('directum-rx', { source: 'target: delo\nfields: [a, b\n' });
+    // An unclosed flow sequence: the YAML parser notices it at the lines after.
+    const statutoryLine = SHIPPED_DIRECTUM.split('\n').indexOf('  statutoryDays: 30') + 1;
+    const badYaml = await put('directum-rx', { source: SHIPPED_DIRECTUM.replace('  statutoryDays: 30', '  statutoryDays: [30') });
     expect(badYaml.statusCode).toBe(400);
-    const body = badYaml.json();
-    expect(body.error).toBe('mapping_invalid');
-    expect(body.problems.length).toBeGreaterThan(0);
-    expect(body.problems[0]).toMatchObject({ file: 'directum-rx.yaml', line: expect.any(Number), column: expect.any(Number) });
+    const yamlBody = badYaml.json() as { error: string; problems: { file: string; line: number; message: string }[] };
+    expect(yamlBody.error).toBe('mapping_invalid');
+    expect(yamlBody.problems).toEqual([expect.objectContaining({ file: 'directum-rx.yaml', message: expect.stringMatching(/^YAML: Flow sequence/) })]);
+    expect(yamlBody.problems[0]!.line).toBeGreaterThan(statutoryLine);
 
     const current = await app.inject({ url: '/api/mappings/directum-rx', headers: auth });
-    expect(current.json()).toMatchObject({ version: 'v1', source: DIRECTUM_SOURCE });
+    expect(current.json()).toMatchObject({ version: before!.version, source: SHIPPED_DIRECTUM });
   });
 
   it.each(['Directum', 'a_b', '-lead', 'x'.repeat(65), 'имя', 'a.yaml'])('rejects the mapping name %s', async (name) => {
-    const response = await put(encodeURIComponent(name), { source: 'target: delo\n' });
+    const response = await put(encodeURIComponent(name), { source: SHIPPED_DELO });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ in: 'params', path: 'name' })] });
-    expect(fakes.mappings.store.size).toBe(0);
+    expect(calls.put).toBe(0);
   });
 
   it('accepts names of up to 64 characters', async () => {
-    expect((await put('a'.repeat(64), { source: 'target: delo\n' })).statusCode).toBe(200);
-    expect((await put('0-9', { source: 'target: delo\n' })).statusCode).toBe(200);
+    expect((await put('a'.repeat(64), { source: SHIPPED_DELO })).statusCode).toBe(200);
+    expect((await put('0-9', { source: SHIPPED_DELO })).statusCode).toBe(200);
+    expect((await stored('a'.repeat(64)))?.target).toBe('delo');
   });
 });
 
 describe('GET /api/mappings, /api/mappings/:name, history', () => {
   it('lists, reads and tells the history newest first', async () => {
-    await put('directum-rx', DIRECTUM_SOURCE, { 'content-type': 'text/yaml', 'x-admin-user': 'first' });
-    await put('directum-rx', `${DIRECTUM_SOURCE}# tuned\n`, { 'content-type': 'text/yaml', 'x-admin-user': 'second' });
-    await put('delo', { source: 'target: delo\n' });
+    await put('directum-rx', TUNED, { 'content-type': 'text/yaml', 'x-admin-user': 'first' });
+    const retuned = `${TUNED}# tuned again\n`;
+    await put('directum-rx', retuned, { 'content-type': 'text/yaml', 'x-admin-user': 'second' });
 
     const list = await app.inject({ url: '/api/mappings', headers: auth });
     expect(list.statusCode).toBe(200);
-    expect(list.json()).toEqual([
-      { name: 'directum-rx', version: 'v2', target: 'directum-rx', updatedAt: expect.any(String), author: 'second' },
-      { name: 'delo', version: 'v3', target: 'delo', updatedAt: expect.any(String), author: 'admin-api' },
+    const summaries = (list.json() as { name: string }[]).sort((a, b) => a.name.localeCompare(b.name));
+    expect(summaries).toEqual([
+      { name: 'delo', version: mappingVersion(SHIPPED_DELO), target: 'delo', updatedAt: expect.any(String), author: 'file:delo' },
+      { name: 'directum-rx', version: mappingVersion(retuned), target: 'directum-rx', updatedAt: expect.any(String), author: 'second' },
     ]);
 
     const one = await app.inject({ url: '/api/mappings/directum-rx', headers: auth });
-    expect(one.json()).toMatchObject({ name: 'directum-rx', version: 'v2', source: `${DIRECTUM_SOURCE}# tuned\n` });
+    expect(one.json()).toMatchObject({ name: 'directum-rx', version: mappingVersion(retuned), source: retuned });
 
     const history = await app.inject({ url: '/api/mappings/directum-rx/history', headers: auth });
     expect(history.statusCode).toBe(200);
     const entries = history.json() as { version: string; author: string; at: string; diff: string }[];
-    expect(entries.map((entry) => [entry.version, entry.author])).toEqual([['v2', 'second'], ['v1', 'first']]);
-    expect(entries[0]!.diff).toContain('+# tuned');
+    expect(entries.map((entry) => [entry.version, entry.author])).toEqual([
+      [mappingVersion(retuned), 'second'], [mappingVersion(TUNED), 'first'], [mappingVersion(SHIPPED_DIRECTUM), 'file:directum-rx'],
+    ]);
+    expect(entries[0]!.diff).toContain('\n+# tuned again');
+    expect(entries[1]!.diff).toContain('\n-  statutoryDays: 30\n+  statutoryDays: 25\n');
   });
 
   it('answers 404 for an unknown mapping on read, history and preview', async () => {
@@ -110,28 +137,40 @@ describe('GET /api/mappings, /api/mappings/:name, history', () => {
 });
 
 describe('POST /api/mappings/:name/preview', () => {
-  beforeEach(async () => {
-    await put('directum-rx', DIRECTUM_SOURCE, { 'content-type': 'text/yaml' });
+  it('returns the record and warnings the engine computes, the appeal passed through with fields ПОС may add', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth, payload: sampleAppeal });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual(await engineResult(SHIPPED_DIRECTUM, sampleAppeal));
+    expect(response.json()).toMatchObject({
+      record: { Subject: sampleAppeal.description, Note: 'Получено из ПОС, № 4101', Deadline: '2024-03-26', Correspondent: { LastName: 'Иванова' } },
+      warnings: ['Department: dictionary "departmentBySubject" has no entry for key 12; default used', 'Questions: dictionary "questionBySubject" has no entry for key 12; default used'],
+    });
   });
 
-  it('returns the record and warnings, passing the appeal through with fields ПОС may add', async () => {
-    const longText = { ...sampleAppeal, description: 'Щ'.repeat(300) };
+  it('previews with the version just applied, a long text cut with a warning', async () => {
+    await put('directum-rx', TUNED, { 'content-type': 'text/yaml' });
+    const longText = { ...sampleAppeal, description: 'Щ'.repeat(300), answerAt: null };
     const response = await app.inject({ method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth, payload: longText });
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toEqual({ record: { Subject: 'Щ'.repeat(250), PosId: 4101 }, warnings: ['Subject truncated to 250 characters'] });
-    expect(fakes.mappings.previews[0]).toEqual({ name: 'directum-rx', appeal: longText });
+    const body = response.json() as { record: { Subject: string; InitialDeadline: string }; warnings: string[] };
+    expect(body).toEqual(await engineResult(TUNED, longText));
+    expect(body.record.Subject).toHaveLength(250);
+    expect(body.warnings).toContain('Subject: text cut to 250 characters (was 300)');
+    // statutoryDays 25 of the applied version, not the shipped 30.
+    expect(body.record.InitialDeadline).toMatch(/^2024-03-26/);
   });
 
-  it('answers 422 mapping_failed when the mapping cannot map the appeal', async () => {
-    const response = await app.inject({
-      method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth, payload: { ...sampleAppeal, subjectId: null },
-    });
+  it('answers 422 mapping_failed with the engine\'s reason when the mapping cannot map the appeal', async () => {
+    const failing = SHIPPED_DIRECTUM.replace(/\n {2}Note: >-\n {4}[^\n]+\n/, '\n  Note: \'id = 4101 ? $string(-applicant.surname) : "ok"\'\n');
+    expect(failing).not.toBe(SHIPPED_DIRECTUM);
+    expect((await put('directum-rx', failing, { 'content-type': 'text/yaml' })).statusCode).toBe(200);
+    const response = await app.inject({ method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth, payload: sampleAppeal });
     expect(response.statusCode).toBe(422);
-    expect(response.json()).toEqual({
-      error: 'mapping_failed',
-      message: 'the mapping cannot map this appeal: fields.Questions: the appeal has no subjectId',
-      problems: ['fields.Questions: the appeal has no subjectId'],
-    });
+    const body = response.json() as { error: string; message: string; problems: string[] };
+    expect(body.error).toBe('mapping_failed');
+    expect(body.problems).toEqual([expect.stringMatching(/^mapping "directum-rx" field Note: JSONata D1002/)]);
+    expect(body.message).toBe(`the mapping cannot map this appeal: ${body.problems[0]}`);
+    expect(JSON.stringify(body)).not.toContain('Иванова');
   });
 
   it('answers 400 for an appeal ПОС would never send, naming each field', async () => {
@@ -143,6 +182,6 @@ describe('POST /api/mappings/:name/preview', () => {
     const body = response.json();
     expect(body.error).toBe('validation_failed');
     expect(body.issues.map((issue: { path: string }) => issue.path).sort()).toEqual(['createdAt', 'description', 'id']);
-    expect(fakes.mappings.previews).toHaveLength(0);
+    expect(calls.preview).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { redactUrl } from '../../src/admin/redact-url.js';
 import { RedisUiSessions, type SessionRedis } from '../../src/admin/sessions.js';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { ADMIN_TOKEN, auth, makeFakes, sampleAppeal, uiSessionStore, type Fakes } from './fakes.js';
+import { shippedMappings } from './shipped-mappings.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 let app: FastifyInstance | undefined;
@@ -303,8 +304,8 @@ describe('startAdminServer', () => {
   });
 
   it('logs requests without bodies, tokens or personal data', async () => {
-    const fakes = makeFakes();
-    await fakes.mappings.put('directum-rx', 'target: directum-rx\n', 'seed');
+    const mappings = await shippedMappings();
+    const fakes = makeFakes({ mappings: mappings.registry });
     server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0 });
     await fetch(`${server.url}/ui?token=${ADMIN_TOKEN}`, { redirect: 'manual' });
     await fetch(`${server.url}/no-such-page?token=${ADMIN_TOKEN}`);
@@ -316,6 +317,7 @@ describe('startAdminServer', () => {
     });
     await server.close();
     server = undefined;
+    await mappings.close();
 
     const log = fakes.state.logLines.join('');
     expect(log).toContain('/api/mappings/directum-rx/preview');
