@@ -31,7 +31,7 @@ describe('read retries', () => {
   it('does not retry a POST', async () => {
     const http = createHttpClient({ baseURL: `http://127.0.0.1:${port}`, system: 'directum-rx', timeoutMs: 2000, retryReads: { attempts: 2, baseDelayMs: 20 } });
     connections = 0;
-    await expect(http.post('/Integration/odata/IRequests', '{}')).rejects.toBeDefined();
+    await expect(http.post('/Integration/odata/IRequests', '{}')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(connections).toBe(1);
   });
 });

@@ -19,7 +19,7 @@ import { registerJobId } from '../../src/pipeline/queues.js';
 import { triggerControl } from '../../src/pipeline/runtime.js';
 import { runSync } from '../../src/pipeline/sync.js';
 import { adminDeps } from '../../src/service/admin-deps.js';
-import { makeFakes } from '../admin-fakes.js';
+import { makeFakes } from '../admin/fakes.js';
 import { dumpPrefix, testRedisUrl } from '../helpers/redis.js';
 import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 

@@ -119,25 +119,23 @@ describe('pos-bridge sync', () => {
     cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
     const file = join(mappingsDir, 'directum-rx.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}NotifyByEmail: [^\n]+\n/, '\n  NotifyByEmail: $contains(description, /^(a+)+$/)\n'));
-    const env = { MAPPINGS_DIR: mappingsDir, MAPPING_TIMEOUT: '500ms' };
+    // The runaway takes minutes; the deadline leaves the fields before it ample time on a loaded machine.
+    const env = { MAPPINGS_DIR: mappingsDir, MAPPING_TIMEOUT: '2s' };
     const appeals = generateAppeals(3, { seed: 93 });
     const runaway = { ...appeals[0]!, description: `${'a'.repeat(34)}!` };
     await world.sandbox.pos.control.seed([runaway, ...appeals.slice(1)]);
 
-    let started = Date.now();
+    // A process held open by its mapping threads would never exit by itself: no exit code, the test times out.
     const dry = await runSync(world, ['--dry-run', '--json'], env);
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(dry.code, dry.stderr).toBe(1);
     expect(JSON.parse(dry.stdout)).toMatchObject({
       wouldRegister: 2,
-      mappingFailures: [{ posId: runaway.id, code: 'MAPPING_TIMEOUT', message: 'mapping "directum-rx" field NotifyByEmail: stopped after 500 ms (MAPPING_TIMEOUT)' }],
+      mappingFailures: [{ posId: runaway.id, code: 'MAPPING_TIMEOUT', message: 'mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms (MAPPING_TIMEOUT)' }],
     });
 
-    started = Date.now();
     const real = await runSync(world, [], env);
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(real.code).toBe(1);
-    expect(real.stderr).toContain(`appeal ${runaway.id}: MAPPING_TIMEOUT: mapping "directum-rx" field NotifyByEmail: stopped after 500 ms`);
+    expect(real.stderr).toContain(`appeal ${runaway.id}: MAPPING_TIMEOUT: mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms`);
     expect((await world.sandbox.pos.control.stats()).acceptedTotal).toBe(2);
   }, 90_000);
 });

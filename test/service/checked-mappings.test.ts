@@ -14,7 +14,7 @@ import { buildAdminApp } from '../../src/admin/app.js';
 import { createLogger } from '../../src/logging.js';
 import { MappingRegistry } from '../../src/mapping/registry.js';
 import { EdmsMappingCheck } from '../../src/service/checked-mappings.js';
-import { ADMIN_TOKEN, makeFakes } from '../admin-fakes.js';
+import { ADMIN_TOKEN, makeFakes } from '../admin/fakes.js';
 import { testRedis, uniquePrefix } from '../helpers/redis.js';
 
 const SHIPPED = readFileSync('mappings/directum-rx.yaml', 'utf8');

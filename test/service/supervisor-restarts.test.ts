@@ -93,9 +93,8 @@ describe('worker supervisor', () => {
     stubborn.supervisor.start();
     await waitFor('the process', async () => stubborn.supervisor.pids().length === 1, 10_000, 10);
     await new Promise((resolve) => setTimeout(resolve, 200)); // its SIGTERM handler is in place
-    const started = Date.now();
     await stubborn.supervisor.stop();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    // Logged once its 300 ms of grace ran out, before the SIGKILL.
     expect(stubborn.lines.map((line) => line.msg)).toContain('worker process did not stop in time; killing it');
     expect(stubborn.lines.find((line) => line.msg === 'worker process stopped')).toMatchObject({ signal: 'SIGKILL' });
   });

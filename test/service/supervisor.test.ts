@@ -179,20 +179,17 @@ describe.sequential('start --workers 2', () => {
     directum().faults.add({ route: 'create', kind: 'slow', delayMs: 300, rate: 1 });
     await world.sandbox.pos.control.seed(generateAppeals(80, { seed: 83, startId: 500_001 }));
     await waitFor('registrations under way', async () => (await stats()).acceptedTotal >= 205, 30_000, 50);
-    const started = Date.now();
     // Worker 2 is signalled too, as systemd's default KillMode signals the whole group: it gets
     // the supervisor's SIGTERM as a second one, which must not cut its drain short.
     process.kill(workers[1]!, 'SIGTERM');
     supervisor.child.kill('SIGTERM');
     const [code, signal] = (await once(supervisor.child, 'exit')) as [number | null, string | null];
-    const tookMs = Date.now() - started;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    // The bound: the workers' JOB_LOCK_TIMEOUT and the supervisor's 10 s margin; a quiet bridge is far quicker.
-    expect(tookMs).toBeLessThan(LOCK_MS + 10_000);
     for (const pid of supervisor.workerPids()) expect(alive(pid)).toBe(false);
     const stopped = supervisor.logs.filter((line) => line.msg === 'worker process stopped');
     expect(stopped.map((line) => line.pid).sort()).toEqual([...workers].sort());
     expect(stopped.map((line) => [line.code, line.signal])).toEqual([[0, null], [0, null]]);
+    // Within the bound (the workers' JOB_LOCK_TIMEOUT and the supervisor's margin): past it, the supervisor would have killed them.
     expect(supervisor.logs.some((line) => line.msg === 'worker process did not stop in time; killing it')).toBe(false);
     // Each registration under way at the signal went on to its acceptance; the rest wait in Redis, untouched.
     const accepted = (await stats()).acceptedTotal;

@@ -1,0 +1,61 @@
+// The product's MappingRegistry for the admin API tests: a fresh folder holding the shipped
+// mappings, on the test Redis under a prefix of its own, so /api/mappings answers with what the
+// bridge itself validates, stores and computes.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../fixtures/index.js';
+import type { MappingService } from '../../src/admin/deps.js';
+import { createLogger } from '../../src/logging.js';
+import { MappingRegistry } from '../../src/mapping/registry.js';
+import { testRedis, uniquePrefix } from '../helpers/redis.js';
+
+const SHIPPED_FILES = ['directum-rx.yaml', 'delo.yaml'] as const;
+
+export const SHIPPED_DIRECTUM = readFileSync(join(packageRoot(), 'mappings', 'directum-rx.yaml'), 'utf8');
+export const SHIPPED_DELO = readFileSync(join(packageRoot(), 'mappings', 'delo.yaml'), 'utf8');
+
+export interface ShippedMappings {
+  registry: MappingRegistry;
+  close(): Promise<void>;
+}
+
+/** A started registry over a copy of mappings/ (no directory watch, no change messages: one process). */
+export async function shippedMappings(): Promise<ShippedMappings> {
+  const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-admin-mappings-'));
+  for (const file of SHIPPED_FILES) copyFileSync(join(packageRoot(), 'mappings', file), join(dir, file));
+  const redis = testRedis();
+  const registry = new MappingRegistry({
+    redis, prefix: uniquePrefix('admin-mappings'), dir, logger: createLogger({ level: 'silent' }), watch: false, subscribe: false,
+  });
+  await registry.start();
+  return {
+    registry,
+    close: async () => {
+      await registry.stop();
+      redis.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type MappingCalls = Record<keyof MappingService, number>;
+
+/** The service as it is, counting the calls that reach it: a refused request must not. */
+export function countingCalls(service: MappingService): { service: MappingService; calls: MappingCalls } {
+  const calls: MappingCalls = { list: 0, get: 0, put: 0, history: 0, preview: 0 };
+  const counted = <A extends unknown[], R>(name: keyof MappingService, call: (...args: A) => R) => (...args: A): R => {
+    calls[name] += 1;
+    return call(...args);
+  };
+  return {
+    calls,
+    service: {
+      list: counted('list', () => service.list()),
+      get: counted('get', (name: string) => service.get(name)),
+      put: counted('put', (...args: Parameters<MappingService['put']>) => service.put(...args)),
+      history: counted('history', (name: string) => service.history(name)),
+      preview: counted('preview', (name: string, appeal: unknown) => service.preview(name, appeal)),
+    },
+  };
+}
