@@ -58,6 +58,7 @@ export class BridgeMetrics {
   readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, aggregator: 'first', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, aggregator: 'first', registers: [this.registry] });
   readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', aggregator: 'first', registers: [this.registry] });
+  readonly workersReplaced = new Counter({ name: 'pos_bridge_workers_replaced_total', help: 'Queue workers replaced because they took no job while jobs waited (a stuck Redis connection)', labelNames: ['queue'] as const, registers: [this.registry] });
   readonly intakePaused = new Counter({ name: 'pos_bridge_intake_paused_total', help: 'Times intake was paused because the EDMS refused the credentials or did not answer', labelNames: ['code'] as const, registers: [this.registry] });
   readonly httpLatency = new Histogram({
     name: 'pos_bridge_http_request_duration_seconds',

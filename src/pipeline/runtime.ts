@@ -88,7 +88,9 @@ export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnectio
 export function startOrganisationWorkers(contexts: readonly PipelineContext[], redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
   const started = contexts.map((ctx) => startPipelineWorkers(ctx, redis, settings));
   return {
-    all: started.flatMap((workers) => workers.all),
+    get all() {
+      return started.flatMap((workers) => workers.all);
+    },
     close: async (force = false) => {
       await Promise.all(started.map((workers) => workers.close(force)));
     },

@@ -8,15 +8,19 @@ import { failureReason, toJobError } from './job-errors.js';
 import { processPush } from './push.js';
 import { backoffDelay, type ControlJobData, type PushJobData, type RegisterJobData } from './queues.js';
 import { processRegister } from './register.js';
+import { DEFAULT_WATCHDOG, watchWorkers, WorkerSlot, type WatchdogSettings } from './worker-watchdog.js';
 
 export interface WorkerSettings {
   concurrency: number;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** When a worker that takes no job while jobs wait is replaced (worker-watchdog.ts). */
+  watchdog?: WatchdogSettings;
 }
 
 export interface BridgeWorkers {
-  all: Worker[];
+  /** The workers running now (the watchdog may have replaced one). */
+  readonly all: Worker[];
   close(force?: boolean): Promise<void>;
 }
 
@@ -45,7 +49,26 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
   // to bind by itself (ПОС's request rate is paced per request in the ПОС client, POS_RATE_LIMIT).
   const posLimiter = { max: 100_000, duration: 1000 };
 
-  const control = new Worker<ControlJobData, unknown>(
+  /** The handlers every worker of these queues gets, a replacement too. */
+  const watched = <T>(worker: Worker<T, unknown>): Worker => {
+    worker.on('failed', (job, error) => {
+      if (!job || error.name === 'RateLimitError' || error.name === 'DelayedError') return;
+      const outOfRetries = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      if (outOfRetries) {
+        const posId = (job.data as { posId?: number }).posId;
+        ctx.logger.error({ queue: worker.name, jobId: job.id, posId, reason: failureReason(error) }, 'job failed for good: see the failed list');
+      }
+    });
+    // A worker's own connections retry Redis many times a second during a failover: one line per 10 s.
+    const linkProblem = throttledRedisWarning(ctx.logger, { queue: worker.name });
+    worker.on('error', (error) => {
+      if (isRedisLinkError(error)) linkProblem(error);
+      else ctx.logger.error({ queue: worker.name, err: error.message }, 'worker error');
+    });
+    return worker as Worker;
+  };
+
+  const control = new WorkerSlot(ctx.queues.control, () => watched(new Worker<ControlJobData, unknown>(
     ctx.queues.control.name,
     guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
       // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
@@ -62,8 +85,8 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     }),
     // pull, watch and reconcile may run side by side: a long pull must not hold back status pushes.
     { ...common, concurrency: 3 },
-  );
-  const register = new Worker<RegisterJobData, unknown>(
+  )));
+  const register = new WorkerSlot(ctx.queues.register, () => watched(new Worker<RegisterJobData, unknown>(
     ctx.queues.register.name,
     guarded<RegisterJobData, unknown>(ctx, 'register', async (job, token) => {
       const outcome = await processRegister(ctx, job, token);
@@ -72,34 +95,22 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
       return outcome;
     }),
     { ...common, concurrency: settings.concurrency, limiter: posLimiter },
-  );
-  const push = new Worker<PushJobData, unknown>(
+  )));
+  const push = new WorkerSlot(ctx.queues.push, () => watched(new Worker<PushJobData, unknown>(
     ctx.queues.push.name,
     guarded<PushJobData, unknown>(ctx, 'push', (job, token) => processPush(ctx, job, token)),
     { ...common, concurrency: settings.concurrency, limiter: posLimiter },
-  );
+  )));
 
-  const all = [control, register, push] as Worker[];
-  for (const worker of all) {
-    worker.on('failed', (job, error) => {
-      if (!job || error.name === 'RateLimitError' || error.name === 'DelayedError') return;
-      const outOfRetries = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
-      if (outOfRetries) {
-        const posId = (job.data as { posId?: number }).posId;
-        ctx.logger.error({ queue: worker.name, jobId: job.id, posId, reason: failureReason(error) }, 'job failed for good: see the failed list');
-      }
-    });
-    // A worker's own connections retry Redis many times a second during a failover: one line per 10 s.
-    const linkProblem = throttledRedisWarning(ctx.logger, { queue: worker.name });
-    worker.on('error', (error) => {
-      if (isRedisLinkError(error)) linkProblem(error);
-      else ctx.logger.error({ queue: worker.name, err: error.message }, 'worker error');
-    });
-  }
+  const slots = [control, register, push];
+  const watchdog = watchWorkers(slots, ctx.logger, settings.watchdog ?? DEFAULT_WATCHDOG, (queue) => ctx.metrics.workersReplaced.inc({ queue }));
   return {
-    all,
+    get all() {
+      return slots.map((slot) => slot.worker);
+    },
     close: async (force = false) => {
-      await Promise.all(all.map((worker) => worker.close(force)));
+      watchdog.stop();
+      await Promise.all(slots.map((slot) => slot.worker.close(force)));
     },
   };
 }
