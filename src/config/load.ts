@@ -12,6 +12,7 @@ import {
 } from './schema.js';
 import type { Schedule } from './schedule.js';
 import { DEFAULT_ORGANISATION, parseOrganisations, resolveOrganisations, type OrganisationConfig, type RawOrganisation } from './organisations.js';
+import { issueLine, issueLines } from '../zod-issues.js';
 
 export { DEFAULT_ORGANISATION, type OrganisationConfig } from './organisations.js';
 
@@ -173,7 +174,7 @@ function readYaml(path: string, problems: string[]): YamlConfig {
     } else if (key === 'redis') {
       const parsed = redisTopologySchema.safeParse(value);
       if (parsed.success) topology = parsed.data;
-      else problems.push(...parsed.error.issues.map((i) => `BRIDGE_CONFIG: redis.${i.path.join('.')}: ${i.message}`));
+      else problems.push(...parsed.error.issues.map((i) => `BRIDGE_CONFIG: ${issueLine({ ...i, path: ['redis', ...i.path] })}`));
     } else if (!(SETTING_NAMES as string[]).includes(key)) {
       problems.push(`BRIDGE_CONFIG: unknown setting ${key}`);
     } else if (value !== null && value !== undefined) {
@@ -258,7 +259,7 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    problems.push(...issueLines(parsed.error));
   }
   requireFor(merged, command, problems, yaml.organisations !== undefined);
   checkOriginSchemes(merged, problems);
