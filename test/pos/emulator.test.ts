@@ -4,31 +4,14 @@ import axios, { type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { startPosEmulator, type PosEmulator } from '../../src/pos/emulator/index.js';
+import { EMULATOR_NOW, PLATFORM, TOKEN_FORM as FORM, posHttp } from '../helpers/pos-http.js';
 import { appealSchema } from '../../src/pos/schemas.js';
 
-const NOW = new Date('2025-03-01T09:00:00Z');
-const PLATFORM = 'Basic ' + Buffer.from('pos-bridge:platform-secret').toString('base64');
-const FORM = 'grant_type=password&username=demo-org&password=demo-secret&scope=any';
+const NOW = EMULATOR_NOW;
 
 let em: PosEmulator;
 let http: AxiosInstance;
-
-function client(timeout = 5000): AxiosInstance {
-  return axios.create({ baseURL: em.url, validateStatus: () => true, proxy: false, timeout });
-}
-
-async function token(): Promise<string> {
-  const response = await http.post('/user-service/oauth/token', FORM, { headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' } });
-  expect(response.status).toBe(200);
-  return response.data.access_token as string;
-}
-
-async function authed(): Promise<AxiosInstance> {
-  const bearer = await token();
-  const instance = client();
-  instance.defaults.headers.common.Authorization = `Bearer ${bearer}`;
-  return instance;
-}
+const { client, authed } = posHttp(() => em.url);
 
 beforeAll(async () => {
   em = await startPosEmulator();
