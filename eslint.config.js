@@ -13,6 +13,21 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
   },
   {
+    // Plain scripts (bin/, deploy/, .ci/) run on Node: the few Node globals they use.
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', URLSearchParams: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
+      },
+    },
+  },
+  {
+    // TypeScript already checks undefined names (typescript-eslint's advice for .ts files).
+    files: ['**/*.ts'],
+    rules: { 'no-undef': 'off' },
+  },
+  {
     rules: {
       // `_name` marks a parameter kept for its position in a signature.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
