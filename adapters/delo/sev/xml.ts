@@ -81,7 +81,7 @@ export function children(node: XmlNode | undefined, name: string): XmlNode[] {
   const value = node[name];
   if (value === undefined || name === '$') return [];
   if (Array.isArray(value)) return value;
-  return [value as XmlNode];
+  return [value];
 }
 
 export function child(node: XmlNode | undefined, name: string): XmlNode | undefined {

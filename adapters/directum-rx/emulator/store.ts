@@ -202,12 +202,12 @@ export class DirectumStore {
       }
       if (key.startsWith('@') || key.includes('@odata.')) continue;
       if (def.navs[key]) {
-        row[key] = this.linkTarget(def.navs[key]!, key, value);
+        row[key] = this.linkTarget(def.navs[key], key, value);
       } else if (def.collections[key]) {
         if (!Array.isArray(value)) throw bad(`The collection '${key}' must be a JSON array`);
         row[key] = value.map((item, index) => this.childRow(where, key, def.collections[key]!, item as Json, index + 1));
       } else if (def.scalars[key]) {
-        const prop = def.scalars[key]!;
+        const prop = def.scalars[key];
         if (prop.readOnly) throw bad(`The property '${key}' of '${def.typeName}' is read-only`);
         row[key] = scalarValue(def.typeName, key, prop, value);
       } else {
