@@ -328,7 +328,7 @@ function undeclared(property: string, def: EntityTypeDef): ODataError {
 
 /** Properties Directum computes: a person's Name is "Фамилия Имя Отчество", a request's from its subject. */
 function derive(set: string, row: Row): void {
-  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${String(row.Subject ?? '').slice(0, 200)}»`;
+  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${(typeof row.Subject === 'string' ? row.Subject : '').slice(0, 200)}»`;
   if (set !== 'IPersons') return;
   row.Name = [row.LastName, row.FirstName, row.MiddleName].filter(Boolean).join(' ');
   row.Status ??= 'Active';
