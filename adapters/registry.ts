@@ -85,7 +85,7 @@ async function createDelo({ edms, logger }: AdapterSettings<'delo'>): Promise<Ed
     ...(edms.fileMode !== undefined ? { fileMode: edms.fileMode } : {}),
     ...(edms.retentionMs !== undefined ? { retention: { maxAgeMs: edms.retentionMs } } : {}),
     logger,
-  }) as EdmsAdapter<unknown>;
+  });
 }
 
 export function edmsEntry<K extends EdmsKind>(kind: K): EdmsEntry<K> {

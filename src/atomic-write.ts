@@ -7,7 +7,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export function errorCode(error: unknown): string | undefined {
-  return error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return error && typeof error === 'object' && 'code' in error ? String(error.code) : undefined;
 }
 
 /** fsync of a directory makes the names in it (creations, renames) survive a power cut. */

@@ -172,10 +172,15 @@ export class AttachmentOriginError extends BridgeError {
   }
 }
 
+/** Placeholders name safe identifiers (ids, kinds): scalars as they are, anything else as `?`. */
+function placeholderText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '?';
+}
+
 /** A coded error with the table's default message, `{name}` filled from `details`. */
 export function bridgeError(code: ErrorCode, details: Record<string, unknown> = {}, options: Omit<BridgeErrorOptions, 'details'> = {}): BridgeError {
   const spec: ErrorSpec = ERRORS[code];
-  const message = (spec.message ?? code.toLowerCase().replaceAll('_', ' ')).replace(/\{(\w+)\}/g, (_, name: string) => String(details[name] ?? '?'));
+  const message = (spec.message ?? code.toLowerCase().replaceAll('_', ' ')).replace(/\{(\w+)\}/g, (_, name: string) => placeholderText(details[name]));
   return new BridgeError(code, message, { ...options, details });
 }
 

@@ -60,16 +60,15 @@ export function scrub(value: unknown, depth = 0, seen = new WeakSet<object>(), k
 
 /** Child loggers get their bindings scrubbed too (pino applies `formatters.bindings` to the root only). */
 function scrubChildBindings(logger: Logger): Logger {
+  // pino's own methods stay on the prototype; the overrides below call them with the caller's `this`.
   const proto = Object.getPrototypeOf(logger) as Logger;
-  const child = proto.child;
-  const setBindings = proto.setBindings;
   // Own properties of the root: every child (made with Object.create) inherits them.
   Object.assign(logger, {
     child(this: Logger, bindings: Record<string, unknown>, options?: unknown) {
-      return child.call(this, scrub(bindings) as Record<string, unknown>, options as never);
+      return proto.child.call(this, scrub(bindings) as Record<string, unknown>, options as never);
     },
     setBindings(this: Logger, bindings: Record<string, unknown>) {
-      setBindings.call(this, scrub(bindings) as Record<string, unknown>);
+      proto.setBindings.call(this, scrub(bindings) as Record<string, unknown>);
     },
   });
   return logger;

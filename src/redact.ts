@@ -59,7 +59,7 @@ export function scrubText(text: string): string {
 /** For texts written by another system: quoted values out, quoted identifiers kept. */
 export function redactQuoted(text: string): string {
   return text.replace(QUOTED, (whole, ...groups: unknown[]) => {
-    const inner = groups.slice(0, 5).find((group) => typeof group === 'string') as string | undefined;
+    const inner = groups.slice(0, 5).find((group): group is string => typeof group === 'string');
     return inner !== undefined && IDENTIFIER.test(inner) ? whole : `${whole[0]}…${whole[whole.length - 1]}`;
   });
 }

@@ -149,7 +149,7 @@ export async function probeRedis(config: BridgeConfig['redis'], timeoutMs: numbe
 /** Queues need Redis to keep every key: warn when eviction could silently drop jobs or state. */
 export async function warnOnEvictionPolicy(redis: RedisConnection, logger: Logger): Promise<void> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
     const policy = reply?.[1];
     if (policy && policy !== 'noeviction') {
       logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queue jobs and appeal state. Set maxmemory-policy noeviction.');

@@ -21,7 +21,7 @@ export interface CardInput {
   /** IPersons Id of the applicant, when there is one. */
   correspondent?: number;
   /** Whether the installation's IRequest declares the property ($metadata). */
-  declares(property: string): boolean;
+  declares: (property: string) => boolean;
 }
 
 export function cardBody({ posId, organisation, record, linked, correspondent, declares }: CardInput): { card: Record<string, unknown>; dropped: string[] } {

@@ -156,7 +156,7 @@ export class DirectumDirectories {
       const { value } = await this.client.list<ODataEntity>(spec.set, { select, orderby: 'Id asc', top: PAGE, skip });
       for (const row of value) {
         const entryCodes: Record<string, string> = {};
-        for (const code of codes) if (typeof row[code] === 'string' && row[code]) entryCodes[code] = row[code] as string;
+        for (const code of codes) if (typeof row[code] === 'string' && row[code]) entryCodes[code] = row[code];
         entries.push({ id: row.Id, name: typeof row.Name === 'string' ? row.Name : '', codes: entryCodes, active: row.Status !== 'Closed' });
       }
       if (value.length < PAGE) return entries;

@@ -20,7 +20,7 @@ export function phoneKeys(phones: string | null | undefined): string[] {
  * told apart by name alone, so a new person is created.
  */
 export function samePerson(candidate: Record<string, unknown>, person: DirectumPerson): boolean {
-  const lower = (value: unknown) => String(value ?? '').trim().toLowerCase();
+  const lower = (value: unknown) => (typeof value === 'string' ? value : '').trim().toLowerCase();
   if (lower(candidate.LastName) !== lower(person.LastName) || lower(candidate.FirstName) !== lower(person.FirstName)) return false;
   if (person.Email && lower(candidate.Email) === lower(person.Email)) return true;
   const theirs = new Set(phoneKeys(candidate.Phones as string | undefined));
@@ -50,7 +50,7 @@ export class DirectumLookups {
   async applicationId(fileName: string): Promise<{ id: number; extension: string }> {
     if (!this.applications) {
       this.applications = this.client.list<ODataEntity>('IAssociatedApplications', { select: 'Id,Extension' }).then(
-        ({ value }) => new Map(value.map((app) => [String(app.Extension ?? '').toLowerCase(), app.Id])),
+        ({ value }) => new Map(value.map((app) => [(typeof app.Extension === 'string' ? app.Extension : '').toLowerCase(), app.Id])),
       );
       this.applications.catch(() => (this.applications = undefined));
     }

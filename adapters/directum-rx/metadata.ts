@@ -19,7 +19,7 @@ interface XmlNode {
   [child: string]: unknown;
 }
 
-const children = (node: XmlNode | undefined, name: string): XmlNode[] => (Array.isArray(node?.[name]) ? (node![name] as XmlNode[]) : []);
+const children = (node: XmlNode | undefined, name: string): XmlNode[] => (Array.isArray(node?.[name]) ? (node[name] as XmlNode[]) : []);
 const attr = (node: XmlNode, name: string): string | undefined => node.$?.[name];
 
 export class ServiceMetadata {

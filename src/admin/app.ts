@@ -63,7 +63,7 @@ function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstan
       .code(400)
       .send({ error: 'bad_request', message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid' }),
   };
-  if (!options.logger) return Fastify(common) as unknown as FastifyInstance;
+  if (!options.logger) return Fastify(common);
   const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers([deps.adminToken]) });
   return Fastify({ ...common, loggerInstance }) as unknown as FastifyInstance;
 }

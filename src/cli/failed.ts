@@ -6,13 +6,12 @@ import { BridgeQueues } from '../pipeline/queues.js';
 import { AppealStore } from '../pipeline/store.js';
 import { connectRedis } from '../redis.js';
 import { table, type CliIO } from './io.js';
-import type { ConnectionOptions } from 'bullmq';
 
 /** Every configured organisation's failed list, as one. */
 async function withFailedJobs<T>(config: BridgeConfig, run: (failed: OrganisationsFailedJobs) => Promise<T>): Promise<T> {
   const redis = connectRedis(config.redis);
   const byOrganisation = new Map(config.organisations.map((org) => {
-    const queues = new BridgeQueues(redis as ConnectionOptions, config.redis.prefix, org.key);
+    const queues = new BridgeQueues(redis, config.redis.prefix, org.key);
     return [org.key, { queues, failed: new FailedJobs(queues, new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key))) }];
   }));
   try {
@@ -60,7 +59,7 @@ export async function failedRetry(io: CliIO, config: BridgeConfig, id: string | 
       io.stdout(`Replayed ${count} failed job(s).\n`);
       return 0;
     }
-    if (await failed.retry(id!)) {
+    if (await failed.retry(id)) {
       io.stdout(`Replayed ${id}.\n`);
       return 0;
     }

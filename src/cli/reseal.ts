@@ -1,5 +1,4 @@
 // `pos-bridge reseal`: kept jobs' payloads sealed again under DATA_KEY (v2), straight in Redis.
-import type { ConnectionOptions } from 'bullmq';
 import type { BridgeConfig } from '../config/load.js';
 import { requiredSetting } from '../config/required.js';
 import { PayloadCipher } from '../pipeline/crypto.js';
@@ -12,7 +11,7 @@ import { table, type CliIO } from './io.js';
 export async function reseal(io: CliIO, config: BridgeConfig, options: { json: boolean }): Promise<number> {
   const cipher = new PayloadCipher(requiredSetting(config.dataKey, 'DATA_KEY'), config.previousDataKey ? [config.previousDataKey] : []);
   const redis = connectRedis(config.redis);
-  const queues = new BridgeQueues(redis as ConnectionOptions, config.redis.prefix);
+  const queues = new BridgeQueues(redis, config.redis.prefix);
   let report;
   try {
     report = await resealJobs(queues, cipher);

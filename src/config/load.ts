@@ -177,8 +177,11 @@ function readYaml(path: string, problems: string[]): YamlConfig {
       else problems.push(...parsed.error.issues.map((i) => `BRIDGE_CONFIG: ${issueLine({ ...i, path: ['redis', ...i.path] })}`));
     } else if (!(SETTING_NAMES as string[]).includes(key)) {
       problems.push(`BRIDGE_CONFIG: unknown setting ${key}`);
-    } else if (value !== null && value !== undefined) {
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       settings[key] = String(value);
+    } else if (value !== null && value !== undefined) {
+      // A list or a mapping would otherwise arrive as the text "[object Object]".
+      problems.push(`BRIDGE_CONFIG: ${key} must be a single value (text, a number or true/false)`);
     }
   }
   return { settings, topology, organisations };

@@ -68,7 +68,7 @@ async function redisForDemo(hooks: DemoHooks): Promise<{ url: string; own?: Priv
     hooks.onNotice?.(`No Redis answered at ${urlWithoutPassword(url)}; started a private redis-server at ${own.url} for the demo.`);
     return { url: own.url, own };
   } catch (error) {
-    throw new Error(`the demo needs Redis: none answered at ${urlWithoutPassword(url)} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`);
+    throw new Error(`the demo needs Redis: none answered at ${urlWithoutPassword(url)} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`, { cause: error });
   }
 }
 

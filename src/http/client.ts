@@ -136,7 +136,8 @@ function installDeadline(instance: AxiosInstance, defaultMs: number | undefined)
     },
     (error: unknown) => {
       if (error instanceof AxiosError) settle(error.config, error.response?.data);
-      return Promise.reject(error);
+      // Passed on as it came: callers classify axios errors themselves.
+      throw error;
     },
   );
 }
@@ -187,7 +188,7 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
         if (error instanceof AxiosError && error.config) {
           report(error.config, error.config.method, error.config.url, error.response?.status ?? 'error');
         }
-        return Promise.reject(error);
+        throw error;
       },
     );
   }

@@ -61,7 +61,9 @@ export function describeExpressionError(error: unknown): string {
     let message = typeof failure.message === 'string' ? failure.message : '';
     for (const value of [failure.value, failure.value2]) {
       if (value === undefined) continue;
-      for (const shown of [JSON.stringify(value), String(value)]) {
+      // JSONata quotes a value as JSON; a message may also carry a scalar as plain text.
+      const forms = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [JSON.stringify(value), String(value)] : [JSON.stringify(value)];
+      for (const shown of forms) {
         if (typeof shown === 'string' && shown.length >= 2) message = message.split(shown).join('…');
       }
     }

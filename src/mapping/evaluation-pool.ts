@@ -257,13 +257,13 @@ export class EvaluationPool {
   }
 
   /** A thread that died by itself: out of memory, or a fault before it was ready. */
-  private onExit(thread: Thread, error?: Error): void {
+  private onExit(thread: Thread, error?: NodeJS.ErrnoException): void {
     if (!this.threads.has(thread)) return;
     const current = thread.current;
     const wasReady = thread.ready;
     this.retire(thread);
     if (current) {
-      const outOfMemory = (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      const outOfMemory = error?.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const progress = Atomics.load(thread.progress, 0);
       current.pending.reject(threadFailure(current.pending.task, progress, outOfMemory ? `ran out of memory (${this.maxHeapMb} MB)` : 'the evaluation thread stopped'));
     }

@@ -222,7 +222,7 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     maxArgs: 1,
     call(_context, value) {
       if (value === undefined) return [];
-      return (Array.isArray(value) ? value : [value]).filter((item) => !blank(item));
+      return (Array.isArray(value) ? (value as unknown[]) : [value]).filter((item) => !blank(item));
     },
   },
   now: {

@@ -45,7 +45,7 @@ function leaves(value: unknown, subpath: readonly string[]): ReferenceValue[] {
 }
 
 function objectPairs(node: AstNode): [AstNode, AstNode][] {
-  return Array.isArray(node.lhs) ? (node.lhs as AstNode[][]).filter((pair): pair is [AstNode, AstNode] => pair.length === 2) : [];
+  return Array.isArray(node.lhs) ? node.lhs.filter((pair): pair is [AstNode, AstNode] => pair.length === 2) : [];
 }
 
 class Walker {
@@ -106,7 +106,7 @@ class Walker {
         const [head, ...rest] = node.steps ?? [];
         const names = rest.map((step) => (step.type === 'name' ? String(step.value) : undefined));
         if (head?.type === 'variable' && head.value === 'const' && names.length > 0 && names.every((name) => name !== undefined)) {
-          this.fromConstant(names[0]!, names.slice(1) as string[], subpath);
+          this.fromConstant(names[0]!, names.slice(1), subpath);
         }
         return;
       }

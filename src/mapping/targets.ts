@@ -10,7 +10,7 @@ export interface TargetSpec {
   required: ReadonlySet<string>;
 }
 
-function describe(kind: EdmsKind, schema: z.ZodObject): TargetSpec {
+function describe(kind: EdmsKind, schema: z.ZodObject<Record<string, z.ZodType>>): TargetSpec {
   const fields = Object.keys(schema.shape);
   // A field is required when its schema does not accept "absent".
   const required = new Set(fields.filter((name) => !schema.shape[name]?.safeParse(undefined).success));

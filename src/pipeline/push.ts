@@ -4,7 +4,7 @@
 // subset of what was delivered and sends nothing.
 import { DelayedError, type Job } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
-import { BridgeError, PermanentError, bridgeError, sanitizedError } from '../errors.js';
+import { PermanentError, bridgeError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
 import { lockAppealOrWait } from './store.js';
@@ -47,7 +47,7 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
 /** Personal values of a progress snapshot: the officials, the answer, refusal and postponement texts. */
 function progressValues(progress: EdmsProgress | undefined): string[] {
   if (!progress) return [];
-  const officials = [progress.executor, progress.manager].flatMap((official) => Object.values(official ?? {}));
+  const officials = [progress.executor, progress.manager].flatMap((official): unknown[] => (official ? Object.values(official) : []));
   const texts = [progress.answer?.text, progress.rejection?.reason, ...progress.postponements.map((p) => p.reason)];
   return [...officials, ...texts].filter((value): value is string => typeof value === 'string');
 }

@@ -3,7 +3,6 @@
 //   worker    — register and push workers (any number of these processes on one Redis);
 //   scheduler — the job schedulers for pull / watch / reconcile (idempotent: several are harmless);
 //   all       — everything in one process.
-import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { EdmsAdapter } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
@@ -49,7 +48,7 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     pageSize: parts.settings?.pageSize ?? 20,
   };
   const organisation = parts.organisation ?? DEFAULT_ORGANISATION;
-  const queues = new BridgeQueues(parts.redis as ConnectionOptions, parts.prefix, organisation);
+  const queues = new BridgeQueues(parts.redis, parts.prefix, organisation);
   const metrics = parts.metrics ?? new BridgeMetrics({ defaultMetrics: false });
   const statePrefix = statePrefixFor(parts.prefix, organisation);
   const logger = organisation === DEFAULT_ORGANISATION ? parts.logger : parts.logger.child({ organisation });
@@ -81,7 +80,7 @@ export async function triggerControl(ctx: PipelineContext, kind: ControlJobData[
 }
 
 export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
-  return startWorkers(ctx, redis as ConnectionOptions, settings);
+  return startWorkers(ctx, redis, settings);
 }
 
 /** Workers for every organisation's queues: each ЛКО has its own, so one's backlog never queues another's appeals. */

@@ -20,7 +20,7 @@ export interface StatusStep {
 function official(person: EdmsProgress['executor']): PosAnswer['executorInfo'] {
   if (!person) return undefined;
   const entries = Object.entries(person).filter(([, value]) => typeof value === 'string' && value.length > 0);
-  return entries.length ? (Object.fromEntries(entries) as PosAnswer['executorInfo']) : undefined;
+  return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
 function base(progress: EdmsProgress, rule: StatusRule, answer: boolean): PosAnswer {

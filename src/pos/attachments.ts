@@ -63,14 +63,14 @@ function decodeExtValue(value: string): string | undefined {
  * Some Java servers percent-encode this parameter too; decode it when that yields non-ASCII text.
  */
 function decodePlainName(value: string): string {
-  if (/[\u0080-\u00ff]/.test(value) && !/[^\u0000-\u00ff]/.test(value)) {
+  if (/[\u0080-\u00ff]/.test(value) && !/[\u0100-\uffff]/.test(value)) {
     const utf8 = decodeUtf8Strict(Buffer.from(value, 'latin1'));
     if (utf8 !== undefined) return utf8;
   }
   if (/%[0-9A-Fa-f]{2}/.test(value)) {
     const bytes = percentBytes(value);
     const decoded = bytes ? decodeUtf8Strict(bytes) : undefined;
-    if (decoded !== undefined && /[^\u0000-\u007f]/.test(decoded)) return decoded;
+    if (decoded !== undefined && /[\u0080-\uffff]/.test(decoded)) return decoded;
   }
   return value;
 }
@@ -78,6 +78,7 @@ function decodePlainName(value: string): string {
 /** A name safe to hand to an EDMS or write to disk: no directories, no control characters. */
 export function sanitizeFileName(name: string): string | undefined {
   const base = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   if (!clean || clean === '.' || clean === '..') return undefined;
   if (clean.length <= MAX_NAME_LENGTH) return clean;
@@ -106,7 +107,7 @@ export function fileNameFromUrl(url: string): string {
   try {
     segment = new URL(url, 'http://localhost/').pathname.split('/').filter(Boolean).pop() ?? '';
   } catch {
-    segment = '';
+    // not a URL: no segment, so the name falls back to `attachment`
   }
   let decoded = segment;
   try {

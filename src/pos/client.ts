@@ -278,7 +278,7 @@ export class PosClient {
       response.data.destroy();
       const status = response.status;
       if (redirects >= MAX_REDIRECTS) throw new PermanentError(`${what}: more than ${MAX_REDIRECTS} redirects`, [], { system: 'pos', status });
-      const location = response.headers.location;
+      const location: unknown = response.headers.location;
       if (typeof location !== 'string' || !location) throw new PermanentError(`${what}: HTTP ${status} without a Location`, [], { system: 'pos', status });
       target = this.allowedTarget(location, target);
     }
@@ -328,7 +328,7 @@ export class PosClient {
       throw error;
     }
     const data = await readLimited(stream, maxBytes, what).catch((error: unknown) => Promise.reject(classifyHttpError(error, 'pos', what)));
-    const contentDisposition = response.headers['content-disposition'];
+    const contentDisposition: unknown = response.headers['content-disposition'];
     return {
       name: attachmentName(source.href, typeof contentDisposition === 'string' ? contentDisposition : undefined),
       contentType: attachmentContentType(response.headers['content-type']),

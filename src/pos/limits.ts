@@ -80,7 +80,7 @@ export function checkAppealLimits(element: unknown, limits: AppealLimits = APPEA
       for (let i = value.length - 1; i >= 0; i -= 1) stack.push({ value: value[i], path: [...path, i], depth: depth + 1 });
       continue;
     }
-    const entries = Object.entries(value);
+    const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length > limits.maxEntries) return tooLarge(path, `more than ${format(limits.maxEntries)} keys`);
     for (let i = entries.length - 1; i >= 0; i -= 1) {
       const [key, item] = entries[i]!;

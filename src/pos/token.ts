@@ -72,7 +72,7 @@ export class PosTokenSource {
 /** 401, or an OAuth credentials error in a 400, means the configured pairs are wrong: no loop. */
 function tokenError(error: unknown): BridgeError {
   const classified = classifyHttpError(withParsedErrorBody(error), 'pos', 'token');
-  const data = error instanceof AxiosError ? error.response?.data : undefined;
+  const data: unknown = error instanceof AxiosError ? error.response?.data : undefined;
   const oauthError = data && typeof data === 'object' ? (data as Record<string, unknown>).error : undefined;
   if (classified instanceof PermanentError && typeof oauthError === 'string' && OAUTH_CREDENTIAL_ERRORS.has(oauthError)) {
     return new AuthError(`token: credentials rejected (${oauthError})`, { system: 'pos', status: classified.status });

@@ -18,7 +18,7 @@ export function describeIssues(error: z.ZodError): string[] {
 export function withParsedErrorBody(error: unknown): unknown {
   if (error instanceof AxiosError && error.response && typeof error.response.data === 'string') {
     try {
-      error.response.data = JSON.parse(error.response.data);
+      error.response.data = JSON.parse(error.response.data) as unknown;
     } catch {
       // not JSON: nothing of it reaches a message (http/upstream-details.ts)
     }

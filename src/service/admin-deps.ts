@@ -47,6 +47,9 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
   const { ctx } = wiring;
   const organisations = wiring.organisations ?? [{ key: ctx.organisation, ctx, posPing: () => wiring.posPing() }];
   const several = organisations.length > 1;
+  // Queue names carry the organisation, so every organisation's counts fit in one record.
+  const allCounts = async (): Promise<Record<string, Record<string, number>>> =>
+    Object.fromEntries((await Promise.all(organisations.map((org) => org.ctx.queues.counts()))).flatMap((counts) => Object.entries(counts)));
   const failed = new OrganisationsFailedJobs(new Map(organisations.map((org) => [org.key, new FailedJobs(org.ctx.queues, org.ctx.store)])));
   return {
     adminToken: wiring.adminToken,
@@ -112,12 +115,12 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       remove: (id) => failed.remove(id),
     },
     queues: {
-      counts: async () => Object.assign({}, ...(await Promise.all(organisations.map((org) => org.ctx.queues.counts())))),
+      counts: allCounts,
       all: () => organisations.flatMap((org) => org.ctx.queues.all()),
     },
     uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
     refreshGauges: async () => {
-      const counts: Record<string, Record<string, number>> = Object.assign({}, ...(await Promise.all(organisations.map((org) => org.ctx.queues.counts()))));
+      const counts = await allCounts();
       for (const [queue, states] of Object.entries(counts)) {
         for (const [state, value] of Object.entries(states)) ctx.metrics.queueDepth.set({ queue, state }, value);
         ctx.metrics.failedJobs.set({ queue }, states.failed ?? 0);

@@ -17,7 +17,7 @@ interface AdapterDeps {
 // The entry and the settings of the configured kind, typed as one pair.
 function configured(config: BridgeConfig, deps: AdapterDeps, organisation?: string): { entry: EdmsEntry<EdmsKind>; settings: AdapterSettings<EdmsKind> } {
   const settings = { edms: config.edms, proxy: config.proxy, ...deps, ...(organisation ? { organisation } : {}) };
-  return { entry: EDMS_REGISTRY[config.edms.kind] as EdmsEntry<EdmsKind>, settings: settings as AdapterSettings<EdmsKind> };
+  return { entry: EDMS_REGISTRY[config.edms.kind] as EdmsEntry<EdmsKind>, settings };
 }
 
 /** Each organisation's adapter (see the registry for what they share). */

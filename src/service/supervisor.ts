@@ -171,7 +171,7 @@ export class WorkerSupervisor {
     for (const slot of this.slots) clearTimeout(slot.timer);
     const running = this.slots.filter((slot) => slot.child);
     for (const slot of running) slot.child!.kill('SIGTERM');
-    const allExited = Promise.all(running.map((slot) => slot.exited));
+    const allExited = Promise.all(running.map((slot) => slot.exited ?? Promise.resolve()));
     if (await finishesWithin(allExited, stopGraceMs)) return;
     for (const slot of this.slots) {
       if (!slot.child) continue;

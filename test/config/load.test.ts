@@ -150,6 +150,8 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'POS_PAGE_SIZ: 50\n');
     expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'bad.yaml') })).toEqual(['BRIDGE_CONFIG: unknown setting POS_PAGE_SIZ']);
     expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'missing.yaml') })).toEqual([expect.stringMatching(/^BRIDGE_CONFIG: file not found/)]);
+    writeFileSync(join(dir, 'list.yaml'), 'POS_PAGE_SIZE:\n  - 50\n');
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'list.yaml') })).toEqual(['BRIDGE_CONFIG: POS_PAGE_SIZE must be a single value (text, a number or true/false)']);
   });
 
   it('parses schedules as durations or cron expressions', () => {

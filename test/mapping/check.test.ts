@@ -154,7 +154,7 @@ describe('mappings check', () => {
   });
 
   it('catches a file whose name and target disagree, and incomplete status maps', () => {
-    const source = ['target: directum-rx', 'fields:', '  Annotation: description', STATUSES.replace(/  answered:.*\n/, '')].join('\n');
+    const source = ['target: directum-rx', 'fields:', '  Annotation: description', STATUSES.replace(/ {2}answered:.*\n/, '')].join('\n');
     const found = compileMapping(source, '/etc/pos/delo.yaml').problems.map((p) => `${p.line}:${p.column} ${p.message}`);
     expect(found).toContainEqual('1:9 target: the file delo.yaml is the mapping for delo, but its target is directum-rx');
     expect(found).toContainEqual(expect.stringMatching(/^4:1 statuses\.answered: missing/));

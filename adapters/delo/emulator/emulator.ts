@@ -76,12 +76,13 @@ export class DeloEmulator {
       this.numbers.seen(card.number);
       this.outgoingNumbers.seen(card.answer?.number);
     }
+    // `loop` never rejects: a failed poll is logged, and the next one is scheduled.
     const loop = async () => {
       if (this.stopped) return;
       await this.pollOnce().catch((error: unknown) => this.options.logger?.error({ err: error }, 'delo emulator: outbox poll failed'));
-      if (!this.stopped) this.timer = setTimeout(loop, this.options.pollMs ?? 200);
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.options.pollMs ?? 200);
     };
-    this.timer = setTimeout(loop, 0);
+    this.timer = setTimeout(() => void loop(), 0);
   }
 
   async stop(): Promise<void> {

@@ -85,6 +85,7 @@ function nameProblem(name: string): string | null {
   if (/^([\\/]|[A-Za-z]:)/.test(name)) return `entry ${JSON.stringify(name)} is an absolute path`;
   if (name.endsWith('/') || name.endsWith('\\')) return `entry ${JSON.stringify(name)} is a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
   if (parts.length > 1) return `entry ${JSON.stringify(name)} is inside a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
+  // eslint-disable-next-line no-control-regex -- a control character makes the entry no file name
   if (name === '' || name === '.' || /[\u0000-\u001f]/.test(name)) return `entry ${JSON.stringify(name)} is not a file name`;
   return null;
 }

@@ -18,6 +18,7 @@ const text = z.preprocess(leafText, z.string({ error: 'must be a text element' }
 const nonEmptyText = z.preprocess(leafText, z.string({ error: 'must be a text element' }).min(1, 'must not be empty'));
 const dateText = z.preprocess(leafText, isoDate);
 /** A file name inside a package folder: no path separators, no dot-names. */
+// eslint-disable-next-line no-control-regex -- control characters are what a plain file name must not hold
 const folderFileName = z.string().regex(/^[^/\\:*?"<>|\u0000-\u001f]+$/, 'must be a plain file name').refine((n) => !n.startsWith('.'), 'must not start with a dot');
 
 const party = z.looseObject({ Contact: z.unknown(), EDMS: z.unknown().optional() });

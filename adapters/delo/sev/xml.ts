@@ -31,7 +31,7 @@ export type XmlNode = XmlElement | string;
 /** Builds a tree for the builder, sanitising every string on the way. */
 export function sanitizeTree<T>(value: T): T {
   if (typeof value === 'string') return toXmlText(value) as T;
-  if (Array.isArray(value)) return value.map((item) => sanitizeTree(item)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => sanitizeTree(item)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
@@ -81,7 +81,7 @@ export function children(node: XmlNode | undefined, name: string): XmlNode[] {
   const value = node[name];
   if (value === undefined || name === '$') return [];
   if (Array.isArray(value)) return value;
-  return [value as XmlNode];
+  return [value];
 }
 
 export function child(node: XmlNode | undefined, name: string): XmlNode | undefined {

@@ -83,7 +83,7 @@ export function statusOf(state: Pick<DeloRecordState, 'delivery' | 'events'>): D
 function withoutEmpty(official: Official | undefined): Official | undefined {
   if (!official) return undefined;
   const entries = Object.entries(official).filter(([, v]) => typeof v === 'string' && v !== '');
-  return entries.length > 0 ? (Object.fromEntries(entries) as Official) : undefined;
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 /** The contract's view of one appeal. A package not yet reported on counts as `received`. */

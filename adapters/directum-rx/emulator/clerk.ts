@@ -180,7 +180,7 @@ export class DirectumClerk {
   /** The employee matching the official's full name, or a new one (with its person). */
   private employeeFor(official: Official): Row {
     if (!official.surname) throw new ODataError(400, 'BadRequest', 'an official needs at least a surname');
-    const same = (a: unknown, b: string | undefined) => String(a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+    const same = (a: unknown, b: string | undefined) => (typeof a === 'string' ? a : '').toLowerCase() === (b ?? '').toLowerCase();
     for (const employee of this.store.rows('IEmployees')) {
       const person = this.store.find('IPersons', employee.Person as number);
       if (person && same(person.LastName, official.surname) && same(person.FirstName, official.name) && same(person.MiddleName, official.patronymic)) {

@@ -195,15 +195,22 @@ export function compareValues(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return b === null || b === undefined ? 0 : -1;
   if (b === null || b === undefined) return 1;
   if (a instanceof Date || b instanceof Date) {
-    const x = a instanceof Date ? a.getTime() : Date.parse(String(a));
-    const y = b instanceof Date ? b.getTime() : Date.parse(String(b));
+    const x = a instanceof Date ? a.getTime() : Date.parse(orderingText(a));
+    const y = b instanceof Date ? b.getTime() : Date.parse(orderingText(b));
     return x === y ? 0 : x < y ? -1 : 1;
   }
   if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
-  const x = String(a);
-  const y = String(b);
+  const x = orderingText(a);
+  const y = orderingText(b);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A JSON value's text for ordering: scalars as themselves, anything else by its JSON, never "[object Object]". */
+function orderingText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? '';
 }
 
 export function evaluateFilter(node: FilterNode, resolve: (segments: string[]) => unknown): unknown {

@@ -205,7 +205,7 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
 /** The request body's string values as a server quotes what it refused: `LastName 'Иванов', …`. */
 function quotedValues(body: unknown): string {
   try {
-    const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body ?? '')) as Record<string, unknown>;
+    const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : '') as Record<string, unknown>;
     const shown = Object.entries(parsed).filter(([, value]) => typeof value === 'string').map(([key, value]) => `${key} '${String(value)}'`);
     return shown.join(', ') || 'no values';
   } catch {

@@ -59,8 +59,8 @@ function parseSelect(def: EntityTypeDef, text: string): string[] {
 }
 
 export function expandTarget(def: EntityTypeDef, name: string, model: EntityModel = ENTITY_SETS): EntityTypeDef {
-  if (def.navs[name]) return model[def.navs[name]!]!;
-  if (def.collections[name]) return def.collections[name]!;
+  if (def.navs[name]) return model[def.navs[name]]!;
+  if (def.collections[name]) return def.collections[name];
   throw bad(`Could not find a navigation property named '${name}' on type '${qualifiedName(def)}'`);
 }
 
@@ -95,7 +95,7 @@ export function checkPath(def: EntityTypeDef, segments: string[], model: EntityM
   if (def.navs[head]) {
     // A bare link compares as its key, which is what `Correspondent eq null` needs.
     if (!rest.length) return;
-    return checkPath(model[def.navs[head]!]!, rest, model);
+    return checkPath(model[def.navs[head]]!, rest, model);
   }
   if (def.collections[head]) throw bad(`The collection '${head}' needs a lambda operator, which the emulator does not support`);
   throw bad(`Could not find a property named '${head}' on type '${qualifiedName(def)}'`);

@@ -202,12 +202,12 @@ export class DirectumStore {
       }
       if (key.startsWith('@') || key.includes('@odata.')) continue;
       if (def.navs[key]) {
-        row[key] = this.linkTarget(def.navs[key]!, key, value);
+        row[key] = this.linkTarget(def.navs[key], key, value);
       } else if (def.collections[key]) {
         if (!Array.isArray(value)) throw bad(`The collection '${key}' must be a JSON array`);
         row[key] = value.map((item, index) => this.childRow(where, key, def.collections[key]!, item as Json, index + 1));
       } else if (def.scalars[key]) {
-        const prop = def.scalars[key]!;
+        const prop = def.scalars[key];
         if (prop.readOnly) throw bad(`The property '${key}' of '${def.typeName}' is read-only`);
         row[key] = scalarValue(def.typeName, key, prop, value);
       } else {
@@ -328,7 +328,7 @@ function undeclared(property: string, def: EntityTypeDef): ODataError {
 
 /** Properties Directum computes: a person's Name is "Фамилия Имя Отчество", a request's from its subject. */
 function derive(set: string, row: Row): void {
-  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${String(row.Subject ?? '').slice(0, 200)}»`;
+  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${(typeof row.Subject === 'string' ? row.Subject : '').slice(0, 200)}»`;
   if (set !== 'IPersons') return;
   row.Name = [row.LastName, row.FirstName, row.MiddleName].filter(Boolean).join(' ');
   row.Status ??= 'Active';

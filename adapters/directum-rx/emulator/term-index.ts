@@ -89,7 +89,7 @@ export class TermIndex {
     for (const property of INDEXED_PROPERTIES[set] ?? []) {
       const key = `${set}.${property}`;
       let byTerm = this.entries.get(key);
-      if (!byTerm) this.entries.set(key, (byTerm = new Map()));
+      if (!byTerm) this.entries.set(key, (byTerm = new Map<string, Set<Row>>()));
       for (const term of termsOf(row[property])) {
         let rows = byTerm.get(term);
         if (!rows) byTerm.set(term, (rows = new Set()));

@@ -11,10 +11,9 @@ import { DirectumControlClient } from '../../../adapters/directum-rx/emulator/co
 import { FOREIGN_INSTALLATION, SHIPPED_INSTALLATION } from '../../../adapters/directum-rx/emulator/seed.js';
 import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOptions } from '../../../adapters/directum-rx/emulator/server.js';
 import type { Row } from '../../../adapters/directum-rx/emulator/model.js';
-import { ODATA_AUTH, ODATA_JSON_HEADERS, odataFetch } from '../../helpers/odata-fetch.js';
+import { ODATA_AUTH, odataFetch } from '../../helpers/odata-fetch.js';
 
 const AUTH = ODATA_AUTH;
-const JSON_HEADERS = ODATA_JSON_HEADERS;
 const client = (em: DirectumEmulator) => odataFetch(() => em.url);
 
 async function withEmulator<T>(options: DirectumEmulatorOptions, run: (em: DirectumEmulator, odata: ReturnType<typeof client>) => Promise<T>): Promise<T> {
@@ -141,6 +140,11 @@ describe('only declared properties may be written', () => {
   });
 });
 
+/** An element as xml2js reads it: its attributes under `$`. */
+interface XmlTag<Attribute extends string = 'Name'> {
+  $: Record<Attribute, string>;
+}
+
 interface ParsedType {
   properties: string[];
   propertyTypes: Record<string, string>;
@@ -156,13 +160,13 @@ async function parseMetadata(xml: string) {
   const types = new Map<string, ParsedType>();
   for (const type of schema.EntityType ?? []) {
     types.set(`${namespace}.${type.$.Name}`, {
-      properties: (type.Property ?? []).map((p: any) => p.$.Name),
-      propertyTypes: Object.fromEntries((type.Property ?? []).map((p: any) => [p.$.Name, p.$.Type])),
-      navs: Object.fromEntries((type.NavigationProperty ?? []).map((n: any) => [n.$.Name, n.$.Type])),
-      key: type.Key[0].PropertyRef.map((ref: any) => ref.$.Name),
+      properties: (type.Property ?? []).map((p: XmlTag) => p.$.Name),
+      propertyTypes: Object.fromEntries((type.Property ?? []).map((p: XmlTag<'Name' | 'Type'>) => [p.$.Name, p.$.Type])),
+      navs: Object.fromEntries((type.NavigationProperty ?? []).map((n: XmlTag<'Name' | 'Type'>) => [n.$.Name, n.$.Type])),
+      key: type.Key[0].PropertyRef.map((ref: XmlTag) => ref.$.Name),
     });
   }
-  const sets = new Map<string, string>((schema.EntityContainer[0].EntitySet ?? []).map((set: any) => [set.$.Name, set.$.EntityType]));
+  const sets = new Map<string, string>((schema.EntityContainer[0].EntitySet ?? []).map((set: XmlTag<'Name' | 'EntityType'>) => [set.$.Name, set.$.EntityType]));
   return {
     doc, namespace, sets, types,
     type(set: string): ParsedType {
@@ -217,17 +221,17 @@ describe('$metadata', () => {
     expect(metadata.types.get('Sungero.Domain.IRequestQuestions')!.navs).toEqual({ Question: 'Sungero.Domain.IQuestion' });
     // Every navigation target is a declared type; every enum a declared EnumType.
     const schema = metadata.doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
-    const enums = new Set(schema.EnumType.map((e: any) => `Sungero.Domain.${e.$.Name}`));
+    const enums = new Set(schema.EnumType.map((e: XmlTag) => `Sungero.Domain.${e.$.Name}`));
     for (const type of metadata.types.values()) {
       for (const target of Object.values(type.navs)) expect(metadata.types.has(target.replace(/^Collection\((.*)\)$/, '$1')), target).toBe(true);
       for (const t of Object.values(type.propertyTypes)) expect(t.startsWith('Edm.') || enums.has(t), t).toBe(true);
     }
-    const execution = schema.EnumType.find((e: any) => e.$.Name === 'IRequest_ExecutionState');
-    expect(execution.Member.map((m: any) => m.$.Name)).toContain('OnExecution');
+    const execution = schema.EnumType.find((e: XmlTag) => e.$.Name === 'IRequest_ExecutionState');
+    expect(execution.Member.map((m: XmlTag) => m.$.Name)).toContain('OnExecution');
     // Explicit arrays off, as an adapter may parse it, still finds the set's type.
     const flat = await parseStringPromise(xml, { explicitArray: false });
     const sets = flat['edmx:Edmx']['edmx:DataServices'].Schema.EntityContainer.EntitySet;
-    expect(sets.find((set: any) => set.$.Name === 'IDocumentKinds').$.EntityType).toBe('Sungero.Domain.IDocumentKind');
+    expect(sets.find((set: XmlTag<'Name' | 'EntityType'>) => set.$.Name === 'IDocumentKinds').$.EntityType).toBe('Sungero.Domain.IDocumentKind');
   });
 });
 

@@ -17,7 +17,14 @@ async function person(body: Record<string, unknown>): Promise<number> {
   expect(created.status).toBe(201);
   return created.json.Id;
 }
-async function request(body: Record<string, unknown> = {}): Promise<any> {
+/** What the tests read of a created IRequest. */
+interface CreatedRequest {
+  Id: number;
+  Modified: string;
+  RegistrationNumber: string | null;
+}
+
+async function request(body: Record<string, unknown> = {}): Promise<CreatedRequest> {
   const created = await odata('POST', 'IRequests', { body: { Subject: 'Яма во дворе', ...body } });
   expect(created.status, created.text).toBe(201);
   return created.json;
