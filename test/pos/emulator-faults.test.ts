@@ -1,6 +1,6 @@
 // ПОС emulator over real HTTP, part two: file storage, every fault kind, the rate limiter and the
 // control API. (Part one, test/pos/emulator.test.ts: token, pull queue, status and answer.)
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { AxiosError, type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals, type SeedAppeal } from '../../fixtures/generator.js';
 import { loadEdgeCaseSeeds } from '../../fixtures/index.js';

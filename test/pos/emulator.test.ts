@@ -1,6 +1,6 @@
 // ПОС emulator over real HTTP, part one: token, bearer, pull queue, mark-accepted, status and
 // answer rules. Part two (test/pos/emulator-faults.test.ts): files, faults, control API.
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
 import { startPosEmulator, type PosEmulator } from '../../src/pos/emulator/index.js';
