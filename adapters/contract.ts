@@ -170,7 +170,9 @@ export interface EdmsInstallation {
    * Record fields whose EDMS property the installation's entity type does not declare ($metadata).
    * `available: false` when the EDMS publishes no metadata the transport can read.
    */
-  undeclaredFields(fields: readonly string[]): Promise<{ available: true; undeclared: { field: string; property: string; type: string }[] } | { available: false; reason: string }>;
+  undeclaredFields(
+    fields: readonly string[],
+  ): Promise<{ available: true; undeclared: { field: string; property: string; type: string }[] } | { available: false; reason: string }>;
 }
 
 export interface EdmsAdapter<R = unknown> extends EdmsInstallation {

@@ -18,7 +18,10 @@ export class EdmsControlClient implements EdmsControl {
   private readonly root: string;
 
   /** `baseUrl` is the emulator's root (e.g. http://127.0.0.1:8091). */
-  constructor(baseUrl: string, private readonly routes: ControlRoutes) {
+  constructor(
+    baseUrl: string,
+    private readonly routes: ControlRoutes,
+  ) {
     this.root = new URL(baseUrl).origin + routes.base;
   }
 
@@ -58,8 +61,16 @@ export class EdmsControlClient implements EdmsControl {
   }
 
   async answer(edmsId: string, answer: { text: string; file?: AppealFile; resolution?: string }): Promise<void> {
-    const file = answer.file && { name: answer.file.name, contentType: answer.file.contentType, base64: answer.file.data.toString('base64') };
-    await this.call('POST', this.verb(edmsId, 'answer'), { text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), ...(file ? { file } : {}) });
+    const file = answer.file && {
+      name: answer.file.name,
+      contentType: answer.file.contentType,
+      base64: answer.file.data.toString('base64'),
+    };
+    await this.call('POST', this.verb(edmsId, 'answer'), {
+      text: answer.text,
+      ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}),
+      ...(file ? { file } : {}),
+    });
   }
 
   async reject(edmsId: string, reason: string): Promise<void> {

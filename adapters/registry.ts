@@ -56,7 +56,10 @@ export const EDMS_REGISTRY: { readonly [K in EdmsKind]: EdmsEntry<K> } = {
 };
 
 async function createDirectum({ edms, proxy, logger, observer, organisation }: AdapterSettings<'directum-rx'>) {
-  const [{ DirectumAdapter }, { DEFAULT_READ_RETRY }] = await Promise.all([import('./directum-rx/adapter.js'), import('../src/http/client.js')]);
+  const [{ DirectumAdapter }, { DEFAULT_READ_RETRY }] = await Promise.all([
+    import('./directum-rx/adapter.js'),
+    import('../src/http/client.js'),
+  ]);
   return new DirectumAdapter({
     ...(organisation ? { organisation } : {}),
     baseUrl: requiredSetting(edms.baseUrl, 'DIRECTUM_BASE_URL'),

@@ -7,7 +7,18 @@
 // Only node's own modules and the system's tar: nothing the bundle builds needs a package of its own.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -41,7 +52,8 @@ function options() {
     process.exit(0);
   }
   const nodeVersion = values['with-node'] ?? (process.env.BUNDLE_WITH_NODE || undefined);
-  if (nodeVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(nodeVersion)) fail(`--with-node wants a version like ${DEFAULT_NODE_VERSION}, not ${nodeVersion}`);
+  if (nodeVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(nodeVersion))
+    fail(`--with-node wants a version like ${DEFAULT_NODE_VERSION}, not ${nodeVersion}`);
   return { nodeVersion, out: resolve(values.out ?? join(root, 'dist-bundle')) };
 }
 
@@ -54,7 +66,9 @@ function run(command, args, cwd) {
 
 async function tarGz(parent, folder, archive) {
   // Owner and order fixed, so the same tree makes the same listing on any build machine.
-  const tar = spawn('tar', ['-C', parent, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', folder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const tar = spawn('tar', ['-C', parent, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', folder], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise((resolveExit, reject) => {
     tar.on('error', reject);
     tar.on('close', (code) => (code === 0 ? resolveExit() : reject(new Error(`tar exited with ${code}`))));
@@ -79,7 +93,8 @@ function addNode(version, folder, scratch) {
 async function main() {
   const { nodeVersion, out } = options();
   // The archive's native modules (and node/) are the build machine's: say what it is for.
-  if (process.platform !== 'linux' || process.arch !== 'x64') fail(`this makes a linux-x64 bundle and must run on linux-x64, not ${process.platform}-${process.arch}`);
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    fail(`this makes a linux-x64 bundle and must run on linux-x64, not ${process.platform}-${process.arch}`);
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const folderName = `pos-bridge-${version}`;
   const archiveName = `${folderName}-linux-x64${nodeVersion ? `-node${nodeVersion}` : ''}.tar.gz`;

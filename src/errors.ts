@@ -178,9 +178,15 @@ function placeholderText(value: unknown): string {
 }
 
 /** A coded error with the table's default message, `{name}` filled from `details`. */
-export function bridgeError(code: ErrorCode, details: Record<string, unknown> = {}, options: Omit<BridgeErrorOptions, 'details'> = {}): BridgeError {
+export function bridgeError(
+  code: ErrorCode,
+  details: Record<string, unknown> = {},
+  options: Omit<BridgeErrorOptions, 'details'> = {},
+): BridgeError {
   const spec: ErrorSpec = ERRORS[code];
-  const message = (spec.message ?? code.toLowerCase().replaceAll('_', ' ')).replace(/\{(\w+)\}/g, (_, name: string) => placeholderText(details[name]));
+  const message = (spec.message ?? code.toLowerCase().replaceAll('_', ' ')).replace(/\{(\w+)\}/g, (_, name: string) =>
+    placeholderText(details[name]),
+  );
   return new BridgeError(code, message, { ...options, details });
 }
 

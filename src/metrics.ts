@@ -26,7 +26,10 @@ const ODATA_SEGMENT = /^(\$[a-z]+|[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z_][A-Za
  * OData keys can hold personal data, and /metrics is not authenticated. Unknown shapes are `other`.
  */
 export function routeTemplate(system: ExternalSystem, route: string): string {
-  const path = route.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/)[0]!.replace(/^\/+|\/+$/g, '');
+  const path = route
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+    .split(/[?#]/)[0]!
+    .replace(/^\/+|\/+$/g, '');
   if (system === 'pos') return POS_ROUTES.find(([pattern]) => pattern.test(path))?.[1] ?? 'other';
   const segments = path.split('/');
   if (path === '' || segments.length > 8) return 'other';
@@ -43,23 +46,81 @@ export class BridgeMetrics {
   readonly registry = new Registry();
 
   // `organisation`: the ЛКО's key from BRIDGE_CONFIG (`default` with POS_CLIENT_ID).
-  readonly appealsPulled = new Counter({ name: 'pos_bridge_appeals_pulled_total', help: 'Appeals read from the ПОС list and handed to registration', labelNames: ['organisation'] as const, registers: [this.registry] });
-  readonly appealsRegistered = new Counter({ name: 'pos_bridge_appeals_registered_total', help: 'Appeals registered in the EDMS (new records)', labelNames: ['organisation', 'edms'] as const, registers: [this.registry] });
-  readonly appealsAccepted = new Counter({ name: 'pos_bridge_appeals_accepted_total', help: 'Appeals marked accepted in ПОС', labelNames: ['organisation'] as const, registers: [this.registry] });
-  readonly appealsSetAside = new Counter({ name: 'pos_bridge_appeals_set_aside_total', help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)', labelNames: ['organisation', 'reason'] as const, registers: [this.registry] });
-  readonly pushes = new Counter({ name: 'pos_bridge_pushes_total', help: 'Status and answer posts to ПОС', labelNames: ['organisation', 'status', 'outcome'] as const, registers: [this.registry] });
+  readonly appealsPulled = new Counter({
+    name: 'pos_bridge_appeals_pulled_total',
+    help: 'Appeals read from the ПОС list and handed to registration',
+    labelNames: ['organisation'] as const,
+    registers: [this.registry],
+  });
+  readonly appealsRegistered = new Counter({
+    name: 'pos_bridge_appeals_registered_total',
+    help: 'Appeals registered in the EDMS (new records)',
+    labelNames: ['organisation', 'edms'] as const,
+    registers: [this.registry],
+  });
+  readonly appealsAccepted = new Counter({
+    name: 'pos_bridge_appeals_accepted_total',
+    help: 'Appeals marked accepted in ПОС',
+    labelNames: ['organisation'] as const,
+    registers: [this.registry],
+  });
+  readonly appealsSetAside = new Counter({
+    name: 'pos_bridge_appeals_set_aside_total',
+    help: 'Appeals set aside (malformed, mapping failure, EDMS rejection)',
+    labelNames: ['organisation', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly pushes = new Counter({
+    name: 'pos_bridge_pushes_total',
+    help: 'Status and answer posts to ПОС',
+    labelNames: ['organisation', 'status', 'outcome'] as const,
+    registers: [this.registry],
+  });
   /**
    * 1 while the organisation's last ПОС call of a pull succeeded, 0 after its credentials or ПОС failed.
    * Merged: min — each worker process knows only the pulls it ran, so a failure seen by any shows.
    */
-  readonly organisationUp = new Gauge({ name: 'pos_bridge_organisation_up', help: 'The organisation\'s last pull from ПОС succeeded (1) or failed (0)', labelNames: ['organisation'] as const, aggregator: 'min', registers: [this.registry] });
+  readonly organisationUp = new Gauge({
+    name: 'pos_bridge_organisation_up',
+    help: "The organisation's last pull from ПОС succeeded (1) or failed (0)",
+    labelNames: ['organisation'] as const,
+    aggregator: 'min',
+    registers: [this.registry],
+  });
   // These three, merged: first — the supervisor's values (first in the merge), which it reads from
   // Redis at each scrape; a worker's are whatever it last saw.
-  readonly failedJobs = new Gauge({ name: 'pos_bridge_failed_jobs', help: 'Jobs that ran out of retries, per queue', labelNames: ['queue'] as const, aggregator: 'first', registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'pos_bridge_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'] as const, aggregator: 'first', registers: [this.registry] });
-  readonly edmsAvailable = new Gauge({ name: 'pos_bridge_edms_available', help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)', aggregator: 'first', registers: [this.registry] });
-  readonly workersReplaced = new Counter({ name: 'pos_bridge_workers_replaced_total', help: 'Queue workers replaced because they took no job while jobs waited (a stuck Redis connection)', labelNames: ['queue'] as const, registers: [this.registry] });
-  readonly intakePaused = new Counter({ name: 'pos_bridge_intake_paused_total', help: 'Times intake was paused because the EDMS refused the credentials or did not answer', labelNames: ['code'] as const, registers: [this.registry] });
+  readonly failedJobs = new Gauge({
+    name: 'pos_bridge_failed_jobs',
+    help: 'Jobs that ran out of retries, per queue',
+    labelNames: ['queue'] as const,
+    aggregator: 'first',
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'pos_bridge_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'] as const,
+    aggregator: 'first',
+    registers: [this.registry],
+  });
+  readonly edmsAvailable = new Gauge({
+    name: 'pos_bridge_edms_available',
+    help: 'The EDMS answers and accepts the credentials (1), or intake is paused for it (0)',
+    aggregator: 'first',
+    registers: [this.registry],
+  });
+  readonly workersReplaced = new Counter({
+    name: 'pos_bridge_workers_replaced_total',
+    help: 'Queue workers replaced because they took no job while jobs waited (a stuck Redis connection)',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly intakePaused = new Counter({
+    name: 'pos_bridge_intake_paused_total',
+    help: 'Times intake was paused because the EDMS refused the credentials or did not answer',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   readonly httpLatency = new Histogram({
     name: 'pos_bridge_http_request_duration_seconds',
     help: 'Latency of calls to ПОС and the EDMS',
@@ -68,7 +129,13 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
   // Merged: max — every process holds 1 for the version it runs; a sum would read as 3 versions.
-  readonly mappingVersion = new Gauge({ name: 'pos_bridge_mapping_info', help: 'Mapping version in use (value 1)', labelNames: ['name', 'version'] as const, aggregator: 'max', registers: [this.registry] });
+  readonly mappingVersion = new Gauge({
+    name: 'pos_bridge_mapping_info',
+    help: 'Mapping version in use (value 1)',
+    labelNames: ['name', 'version'] as const,
+    aggregator: 'max',
+    registers: [this.registry],
+  });
 
   /**
    * `process`: a label for the default (process-level) metrics, set by `start --workers N`
@@ -77,7 +144,11 @@ export class BridgeMetrics {
   constructor(options: { defaultMetrics?: boolean; process?: string } = {}) {
     this.edmsAvailable.set(1);
     if (options.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry, prefix: 'pos_bridge_', ...(options.process ? { labels: { process: options.process } } : {}) });
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: 'pos_bridge_',
+        ...(options.process ? { labels: { process: options.process } } : {}),
+      });
     }
   }
 

@@ -31,7 +31,8 @@ const JSON_TOKEN = /Unexpected token '[\s\S]{1,2}', (?:\.\.\.)?"[\s\S]*?"(?:\.\.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /** A quoted fragment that names something (a property, a type, a route) rather than quoting data. */
 const IDENTIFIER = /^[A-Za-z_$][\w$.\-/()[\]]{0,79}$/;
-const QUOTED = /(?<![\p{L}\p{N}])(?:'([^'\n]{1,500})'|"([^"\n]{1,500})"|«([^»\n]{1,500})»|“([^”\n]{1,500})”|„([^“”\n]{1,500})[“”])(?![\p{L}\p{N}])/gu;
+const QUOTED =
+  /(?<![\p{L}\p{N}])(?:'([^'\n]{1,500})'|"([^"\n]{1,500})"|«([^»\n]{1,500})»|“([^”\n]{1,500})”|„([^“”\n]{1,500})[“”])(?![\p{L}\p{N}])/gu;
 
 /** Text made well-formed: every lone surrogate becomes U+FFFD. */
 export function wellFormed(text: string): string {
@@ -145,7 +146,8 @@ export function jsonErrorWhere(error: unknown, text: string): string {
 }
 
 /** V8's fixed wording for a parse error that comes with a position (none of these quote the input). */
-const JSON_PROBLEMS = /^(Unexpected number|Unexpected string|Unexpected non-whitespace character after JSON|Unterminated string|Bad control character in string literal|Bad Unicode escape|Bad escaped character|Expected property name or '\}'|Expected ',' or '\}' after property value|Expected ',' or '\]' after array element|Expected ':' after property name|Expected double-quoted property name|No number after minus sign|Exponent part is missing a number|Unterminated fractional number)/;
+const JSON_PROBLEMS =
+  /^(Unexpected number|Unexpected string|Unexpected non-whitespace character after JSON|Unterminated string|Bad control character in string literal|Bad Unicode escape|Bad escaped character|Expected property name or '\}'|Expected ',' or '\}' after property value|Expected ',' or '\]' after array element|Expected ':' after property name|Expected double-quoted property name|No number after minus sign|Exponent part is missing a number|Unterminated fractional number)/;
 
 function jsonProblem(message: string): string {
   return JSON_PROBLEMS.exec(message)?.[1] ?? 'not valid JSON';

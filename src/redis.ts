@@ -13,7 +13,8 @@ export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): Re
   return connection;
 }
 
-const LINK_ERRORS = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|All sentinels are unreachable|CLUSTERDOWN|Too many Cluster redirections/;
+const LINK_ERRORS =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|All sentinels are unreachable|CLUSTERDOWN|Too many Cluster redirections/;
 
 /** The link to Redis failed (a restart, a failover), not a command. */
 export function isRedisLinkError(error: Error): boolean {
@@ -24,7 +25,11 @@ export function isRedisLinkError(error: Error): boolean {
  * Logs a Redis connection problem at most every `everyMs`: ioredis retries many times a second
  * while a server restarts or a replica is promoted, and each try is an error event.
  */
-export function throttledRedisWarning(logger: Logger | undefined, fields: Record<string, unknown> = {}, everyMs = 10_000): (error: Error) => void {
+export function throttledRedisWarning(
+  logger: Logger | undefined,
+  fields: Record<string, unknown> = {},
+  everyMs = 10_000,
+): (error: Error) => void {
   let lastLogged = 0;
   return (error) => {
     if (Date.now() - lastLogged < everyMs) return;
@@ -71,7 +76,8 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
   const topology = config.topology;
   // Not for Cluster nodes (a demoted master's slots answer MOVED there) nor the one-try probe.
   const followFailover: RedisOptions = probe ? {} : { reconnectOnError: reconnectOnReadOnly };
-  if (!topology?.cluster?.length && !topology?.sentinels?.length) return { kind: 'url', url: config.url, options: { ...common, ...followFailover } };
+  if (!topology?.cluster?.length && !topology?.sentinels?.length)
+    return { kind: 'url', url: config.url, options: { ...common, ...followFailover } };
   // With a URL, ioredis reads rediss:// itself; with nodes from the config file it must be told.
   const url = new URL(config.url);
   const tls = url.protocol === 'rediss:';
@@ -134,10 +140,13 @@ export async function probeRedis(config: BridgeConfig['redis'], timeoutMs: numbe
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
     });
-    await Promise.race([(async () => {
-      await connection.connect();
-      await connection.ping();
-    })(), late]);
+    await Promise.race([
+      (async () => {
+        await connection.connect();
+        await connection.ping();
+      })(),
+      late,
+    ]);
   } catch (error) {
     throw cause ?? error;
   } finally {
@@ -152,7 +161,10 @@ export async function warnOnEvictionPolicy(redis: RedisConnection, logger: Logge
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
     const policy = reply?.[1];
     if (policy && policy !== 'noeviction') {
-      logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queue jobs and appeal state. Set maxmemory-policy noeviction.');
+      logger.warn(
+        { policy },
+        'Redis maxmemory-policy is not noeviction: under memory pressure Redis may drop queue jobs and appeal state. Set maxmemory-policy noeviction.',
+      );
     }
   } catch {
     // Managed Redis services often forbid CONFIG; nothing to check then.

@@ -11,7 +11,16 @@ function capture(): { lines: () => Record<string, unknown>[]; raw: () => string;
       done();
     },
   });
-  return { stream, raw: () => chunks.join(''), lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    raw: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('logging', () => {
@@ -40,7 +49,10 @@ describe('logging', () => {
   it('redacts tokens, passwords and authorization headers', () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream });
-    logger.info({ access_token: 'tok-123', password: 'pw-456', headers: { authorization: 'Bearer tok-789' }, config: { DATA_KEY: 'key-000' } }, 'secrets');
+    logger.info(
+      { access_token: 'tok-123', password: 'pw-456', headers: { authorization: 'Bearer tok-789' }, config: { DATA_KEY: 'key-000' } },
+      'secrets',
+    );
     const raw = out.raw();
     for (const secret of ['tok-123', 'pw-456', 'tok-789', 'key-000']) expect(raw).not.toContain(secret);
     expect(out.lines()[0]).toMatchObject({ access_token: '[redacted]', msg: 'secrets' });
@@ -72,26 +84,47 @@ describe('logging: values, messages and bindings', () => {
   it('redacts values under every personal key, at any depth, and scrubs other strings by value', () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, level: 'debug' });
-    logger.info({
-      Subject: markers.text, text: markers.text, comment: markers.text, reason: `refused for ${markers.email}`,
-      customFieldValues: [{ name: 'Школа', value: markers.address }], mail: markers.email, tel: markers.phone,
-      nested: { deeper: { note: `звонить ${markers.phone}` } },
-    }, 'keys and values');
+    logger.info(
+      {
+        Subject: markers.text,
+        text: markers.text,
+        comment: markers.text,
+        reason: `refused for ${markers.email}`,
+        customFieldValues: [{ name: 'Школа', value: markers.address }],
+        mail: markers.email,
+        tel: markers.phone,
+        nested: { deeper: { note: `звонить ${markers.phone}` } },
+      },
+      'keys and values',
+    );
     const raw = out.raw();
     for (const value of Object.values(markers)) expect(raw).not.toContain(value);
-    expect(out.lines()[0]).toMatchObject({ Subject: '[redacted]', text: '[redacted]', customFieldValues: '[redacted]', reason: 'refused for [redacted]' });
+    expect(out.lines()[0]).toMatchObject({
+      Subject: '[redacted]',
+      text: '[redacted]',
+      customFieldValues: '[redacted]',
+      reason: 'refused for [redacted]',
+    });
   });
 
   it('scrubs child-logger bindings, keeps ids and the author of a mapping change', () => {
     const out = capture();
     const logger = createLogger({ destination: out.stream, level: 'debug' });
-    const child = logger.child({ posId: 1234567890 }).child({ surname: markers.surname, contact: markers.email, jobId: 'register-1234567890', edmsId: '98765432101' });
+    const child = logger
+      .child({ posId: 1234567890 })
+      .child({ surname: markers.surname, contact: markers.email, jobId: 'register-1234567890', edmsId: '98765432101' });
     child.info({ mapping: 'directum-rx', version: 'v7', author: 'admin.petrov' }, 'mapping applied');
     child.child({ tel: markers.phone }).info('grandchild');
     const raw = out.raw();
     for (const value of [markers.surname, markers.email, markers.phone]) expect(raw).not.toContain(value);
     const [first, second] = out.lines();
-    expect(first).toMatchObject({ posId: 1234567890, jobId: 'register-1234567890', edmsId: '98765432101', author: 'admin.petrov', surname: '[redacted]' });
+    expect(first).toMatchObject({
+      posId: 1234567890,
+      jobId: 'register-1234567890',
+      edmsId: '98765432101',
+      author: 'admin.petrov',
+      surname: '[redacted]',
+    });
     expect(second).toMatchObject({ posId: 1234567890, tel: '[redacted]' });
   });
 });

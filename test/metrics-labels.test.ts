@@ -15,7 +15,10 @@ describe('HTTP latency route labels', () => {
       ['/appeal-service/edms/100042', 'appeal-service/edms/:id'],
       ['/file-storage-service/filestorage', 'file-storage-service/filestorage'],
       ['/file-storage-service/filestorage/{id}', 'file-storage-service/filestorage/:id'],
-      ['https://pos.gosuslugi.ru/file-storage-service/filestorage/5f1c/Иванова_паспорт.pdf?sig=abc', 'file-storage-service/filestorage/:id'],
+      [
+        'https://pos.gosuslugi.ru/file-storage-service/filestorage/5f1c/Иванова_паспорт.pdf?sig=abc',
+        'file-storage-service/filestorage/:id',
+      ],
       ['external-attachment', 'external-attachment'],
       ['/appeal-service/attachments/Иванова_Мария_паспорт.pdf', 'other'],
       ['/files/ivanova-maria.jpg', 'other'],
@@ -39,7 +42,8 @@ describe('HTTP latency route labels', () => {
 
   it('keep personal data and raw paths out of /metrics', async () => {
     const metrics = new BridgeMetrics({ defaultMetrics: false });
-    const observe = (system: 'pos' | 'directum-rx', route: string) => metrics.httpObserver({ system, method: 'GET', route, status: 200, seconds: 0.1 });
+    const observe = (system: 'pos' | 'directum-rx', route: string) =>
+      metrics.httpObserver({ system, method: 'GET', route, status: 200, seconds: 0.1 });
     observe('pos', '/appeal-service/attachments/Иванова_Мария_паспорт.pdf');
     observe('pos', '/appeal-service/edms/100042/mark-accepted');
     observe('pos', '/appeal-service/edms/100043/mark-accepted');

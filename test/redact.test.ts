@@ -18,17 +18,30 @@ const PD = {
 
 function axios400(body: unknown): AxiosError {
   const config = { headers: new AxiosHeaders(), url: '/IPersons', method: 'post' };
-  return new AxiosError('Request failed with status code 400', 'ERR_BAD_REQUEST', config, {}, {
-    status: 400, statusText: 'Bad Request', data: body, headers: {}, config,
-  });
+  return new AxiosError(
+    'Request failed with status code 400',
+    'ERR_BAD_REQUEST',
+    config,
+    {},
+    {
+      status: 400,
+      statusText: 'Bad Request',
+      data: body,
+      headers: {},
+      config,
+    },
+  );
 }
 
 describe('safeMessage', () => {
   it('keeps what went wrong and where, drops contacts and document numbers', () => {
     const text = `no answer from ${PD.email} or ${PD.phone}, 8 (900) 111 22 33, 89001112233; ИНН 7707083893, СНИЛС 112-233-445 95, паспорт 4510 123456`;
-    expect(scrubText(text)).toBe('no answer from [redacted] or [redacted], [redacted], [redacted]; ИНН [redacted], СНИЛС [redacted], паспорт [redacted]');
+    expect(scrubText(text)).toBe(
+      'no answer from [redacted] or [redacted], [redacted], [redacted]; ИНН [redacted], СНИЛС [redacted], паспорт [redacted]',
+    );
     // Ids, versions, dates and codes are not personal data and stay.
-    const ids = 'appeal 950001 job register-12345678901 push-5-1234567890123456 at 2024-05-01T10:00:00.000Z code "0003.0009.0099.0700" Directum IRequests(123)';
+    const ids =
+      'appeal 950001 job register-12345678901 push-5-1234567890123456 at 2024-05-01T10:00:00.000Z code "0003.0009.0099.0700" Directum IRequests(123)';
     expect(scrubText(ids)).toBe(ids);
   });
 
@@ -43,7 +56,9 @@ describe('safeMessage', () => {
     expect((parseError as Error).message).toContain(PD.surname);
     expect(safeMessage(parseError)).toBe('Unexpected token in JSON');
     expect(jsonErrorWhere(parseError, body)).toBe(`unexpected character near position ${body.indexOf(PD.surname)}`);
-    expect(safeMessage(`pull: unreadable response: ${(parseError as Error).message}`)).toBe('pull: unreadable response: Unexpected token in JSON');
+    expect(safeMessage(`pull: unreadable response: ${(parseError as Error).message}`)).toBe(
+      'pull: unreadable response: Unexpected token in JSON',
+    );
   });
 
   it('cuts known personal values out, also pieces of a long text a server quoted', () => {
@@ -55,8 +70,11 @@ describe('safeMessage', () => {
   });
 
   it('drops quoted values from servers’ texts and keeps quoted identifiers', () => {
-    expect(redactQuoted(`Cannot convert the literal '${PD.surname}' to the expected type 'Edm.Int32'; property "LastName" doesn't match «${PD.address}»`))
-      .toBe(`Cannot convert the literal '…' to the expected type 'Edm.Int32'; property "LastName" doesn't match «…»`);
+    expect(
+      redactQuoted(
+        `Cannot convert the literal '${PD.surname}' to the expected type 'Edm.Int32'; property "LastName" doesn't match «${PD.address}»`,
+      ),
+    ).toBe(`Cannot convert the literal '…' to the expected type 'Edm.Int32'; property "LastName" doesn't match «…»`);
   });
 
   it('names unencodable text instead of failing on it, and never returns a lone surrogate', () => {
@@ -73,7 +91,11 @@ describe('safeMessage', () => {
 
 describe('errors leaving the process', () => {
   it('an EDMS 4xx that quotes the applicant keeps the status and the error code, not the data', () => {
-    const error = classifyHttpError(axios400({ error: { code: 'BadRequest', message: `The value '${PD.surname}' of 'IPersons.LastName' is taken by ${PD.email}` } }), 'directum-rx', 'Directum POST IPersons');
+    const error = classifyHttpError(
+      axios400({ error: { code: 'BadRequest', message: `The value '${PD.surname}' of 'IPersons.LastName' is taken by ${PD.email}` } }),
+      'directum-rx',
+      'Directum POST IPersons',
+    );
     expect(error).toBeInstanceOf(PermanentError);
     // Free text of an upstream body never travels (src/http/upstream-details.ts): the OData code does.
     expect(error.message).toBe('Directum POST IPersons: HTTP 400: BadRequest');

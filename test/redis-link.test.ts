@@ -20,6 +20,10 @@ describe('Redis link errors', () => {
     const warn = throttledRedisWarning(logger, { queue: 'register' }, 60_000);
     for (let i = 0; i < 100; i += 1) warn(new Error('read ECONNRESET'));
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ queue: 'register', err: 'read ECONNRESET', msg: 'Redis connection problem; reconnecting' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      queue: 'register',
+      err: 'read ECONNRESET',
+      msg: 'Redis connection problem; reconnecting',
+    });
   });
 });

@@ -39,7 +39,14 @@ describe('Redis connection plan', () => {
   it('Sentinel over rediss:// uses TLS to the master and, unless told otherwise, to the sentinels', () => {
     const tls = redisPlan({ url: 'rediss://:pw@ignored:6380', prefix: 'pb', topology: { sentinels, name: 'main' } });
     if (tls.kind !== 'sentinel') throw new Error(tls.kind);
-    expect(tls.options).toMatchObject({ sentinels, name: 'main', password: 'pw', tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} });
+    expect(tls.options).toMatchObject({
+      sentinels,
+      name: 'main',
+      password: 'pw',
+      tls: {},
+      enableTLSForSentinelMode: true,
+      sentinelTLS: {},
+    });
 
     const plainSentinels = redisPlan({ url: 'rediss://ignored', prefix: 'pb', topology: { sentinels, sentinelTls: false } });
     if (plainSentinels.kind !== 'sentinel') throw new Error(plainSentinels.kind);

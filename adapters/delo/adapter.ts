@@ -5,7 +5,16 @@
 import type { Logger } from 'pino';
 import { BridgeError, PermanentError, TransientError } from '../../src/errors.js';
 import type {
-  AppealFile, ChangedBatch, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceField, ReferenceProblem, RegistrationInput, RegistrationResult,
+  AppealFile,
+  ChangedBatch,
+  DirectoryListing,
+  EdmsAdapter,
+  EdmsFileRef,
+  EdmsProgress,
+  ReferenceField,
+  ReferenceProblem,
+  RegistrationInput,
+  RegistrationResult,
 } from '../contract.js';
 import type { AnswerPackageLimits } from './folder/answer-zip.js';
 import type { RetentionOptions } from './folder/retention.js';
@@ -84,22 +93,25 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
   constructor(private readonly options: DeloAdapterOptions) {
     this.durableWhen = options.durableWhen ?? 'registered';
     this.namespace = options.idNamespace ?? DEFAULT_ID_NAMESPACE;
-    if (!isUuid(this.namespace)) throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, { system: 'delo' });
+    if (!isUuid(this.namespace))
+      throw new BridgeError('CONFIG_INVALID', `«Дело» id namespace must be a UUID (got "${this.namespace}")`, { system: 'delo' });
     this.store = new DeloStateStore(options.stateDir, options.lock, options.logger);
     this.sink = new StateReportSink(this.store);
-    this.transport = options.transport ?? new FolderTransport({
-      outboxDir: options.outboxDir,
-      inboxDir: options.inboxDir,
-      ...(options.processedDir ? { processedDir: options.processedDir } : {}),
-      ...(options.quarantineDir ? { quarantineDir: options.quarantineDir } : {}),
-      ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
-      ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
-      ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
-      ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
-      ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
-      ...(options.retention ? { retention: options.retention } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    this.transport =
+      options.transport ??
+      new FolderTransport({
+        outboxDir: options.outboxDir,
+        inboxDir: options.inboxDir,
+        ...(options.processedDir ? { processedDir: options.processedDir } : {}),
+        ...(options.quarantineDir ? { quarantineDir: options.quarantineDir } : {}),
+        ...(options.partialGraceMs !== undefined ? { partialGraceMs: options.partialGraceMs } : {}),
+        ...(options.claimStaleMs !== undefined ? { claimStaleMs: options.claimStaleMs } : {}),
+        ...(options.answerGraceMs !== undefined ? { answerGraceMs: options.answerGraceMs } : {}),
+        ...(options.answerLimits ? { answerLimits: options.answerLimits } : {}),
+        ...(options.fileMode !== undefined ? { fileMode: options.fileMode } : {}),
+        ...(options.retention ? { retention: options.retention } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
     this.sender = { organization: options.organisation?.sender ?? DEFAULT_ORGANISATION.sender, system: SENDER_SYSTEM };
     this.recipient = { organization: options.organisation?.recipient ?? DEFAULT_ORGANISATION.recipient, system: 'ЭОС «Дело»' };
   }
@@ -177,11 +189,18 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     const parsed = deloRecordSchema.safeParse(input.record);
     if (!parsed.success) {
       const issues = issueLines(parsed.error);
-      throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, { system: 'delo', posId: input.posId, details: { issues } });
+      throw new BridgeError('RECORD_INVALID', `«Дело» card is invalid: ${issues.join('; ')}`, {
+        system: 'delo',
+        posId: input.posId,
+        details: { issues },
+      });
     }
     const reserved = (parsed.data.AdditionalFields ?? []).filter((f) => (RESERVED_FIELDS as readonly string[]).includes(f.Name));
     if (reserved.length > 0) {
-      throw new BridgeError('RECORD_INVALID', `AdditionalField names reserved by the adapter: ${reserved.map((f) => f.Name).join(', ')}`, { system: 'delo', posId: input.posId });
+      throw new BridgeError('RECORD_INVALID', `AdditionalField names reserved by the adapter: ${reserved.map((f) => f.Name).join(', ')}`, {
+        system: 'delo',
+        posId: input.posId,
+      });
     }
     return parsed.data;
   }
@@ -191,7 +210,9 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     const failure = failureBeforeRegistration(state);
     if (failure && this.durableWhen === 'registered') {
       throw new BridgeError('EDMS_REJECTED', `«Дело» refused the package (Failure ${failure.code})`, {
-        system: 'delo', posId: state.posId, details: { code: failure.code, text: failure.text, edmsId: state.messageId },
+        system: 'delo',
+        posId: state.posId,
+        details: { code: failure.code, text: failure.text, edmsId: state.messageId },
       });
     }
   }
@@ -205,7 +226,13 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       size: file.data.length,
     }));
     const docInfoXml = buildAppealDocInfo({
-      messageId, documentId: documentIdFor(posId, this.namespace), posId, time: new Date(), record, files: entries, sender: this.sender,
+      messageId,
+      documentId: documentIdFor(posId, this.namespace),
+      posId,
+      time: new Date(),
+      record,
+      files: entries,
+      sender: this.sender,
       recipient: recipient ? { ...this.recipient, organization: recipient } : this.recipient,
     });
     return { messageId, docInfoXml, files: entries.map((entry, index) => ({ uniqueName: entry.uniqueName, data: files[index]!.data })) };
@@ -217,8 +244,17 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       if (current) return null;
       const now = new Date().toISOString();
       return {
-        version: 1, posId, ...(organisation ? { organisation } : {}), messageId, documentId: documentIdFor(posId, this.namespace), delivery: 'writing', status: 'writing',
-        createdAt: now, events: [], changedSeq: 0, updatedAt: now,
+        version: 1,
+        posId,
+        ...(organisation ? { organisation } : {}),
+        messageId,
+        documentId: documentIdFor(posId, this.namespace),
+        delivery: 'writing',
+        status: 'writing',
+        createdAt: now,
+        events: [],
+        changedSeq: 0,
+        updatedAt: now,
       };
     });
   }
@@ -230,8 +266,9 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
       current.writtenAt = new Date().toISOString();
       return current;
     });
-    if (!state) // Removed between the write and this mark (a concurrent clean-up): the next attempt writes it again.
-    if (!state) throw new TransientError(`«Дело» adapter state of appeal ${posId} vanished`, { system: 'delo', posId });
+    if (!state)
+      // Removed between the write and this mark (a concurrent clean-up): the next attempt writes it again.
+      if (!state) throw new TransientError(`«Дело» adapter state of appeal ${posId} vanished`, { system: 'delo', posId });
     return state;
   }
 
@@ -262,7 +299,10 @@ export class DeloAdapter implements EdmsAdapter<DeloRecord> {
     const read = await readRegularFile(this.store.pathOf(file.ref));
     if (read.ok) return { name: file.name, contentType: file.contentType, data: read.data };
     if (read.missing) throw new BridgeError('NOT_FOUND', `«Дело» answer file ${file.ref} is not kept`, { system: 'delo' });
-    throw new PermanentError(`«Дело» answer file ${file.ref} ${read.reason}; it is not read`, [], { system: 'delo', details: { file: file.ref, refused: 'not-a-regular-file' } });
+    throw new PermanentError(`«Дело» answer file ${file.ref} ${read.reason}; it is not read`, [], {
+      system: 'delo',
+      details: { file: file.ref, refused: 'not-a-regular-file' },
+    });
   }
 
   /** «Дело» resolves rubrics and addressees itself on registration; the folder exchange reads no directory. */

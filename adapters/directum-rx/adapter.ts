@@ -16,8 +16,17 @@
 // Concurrent registration of one posId by two processes is the pipeline's to prevent (per-appeal lock).
 import type { Logger } from 'pino';
 import type {
-  AppealFile, ChangedBatch, DirectoryKind, DirectoryListing, EdmsAdapter, EdmsFileRef, EdmsProgress, ReferenceProblem, ReferenceValue,
-  RegistrationInput, RegistrationResult,
+  AppealFile,
+  ChangedBatch,
+  DirectoryKind,
+  DirectoryListing,
+  EdmsAdapter,
+  EdmsFileRef,
+  EdmsProgress,
+  ReferenceProblem,
+  ReferenceValue,
+  RegistrationInput,
+  RegistrationResult,
 } from '../contract.js';
 import { PermanentError } from '../../src/errors.js';
 import { DirectumClient, odataString, type DirectumClientOptions, type ODataEntity } from './client.js';
@@ -53,7 +62,8 @@ const EPOCH_CHECKPOINT = '1970-01-01T00:00:00.000Z|0';
 
 export { posMarker };
 
-const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 const anyOf = (property: string, values: (string | number)[]) =>
   `(${values.map((value) => `${property} eq ${typeof value === 'number' ? value : odataString(value)}`).join(' or ')})`;
 
@@ -72,7 +82,10 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   private readonly extEntityType: string;
 
   /** `shared`: another organisation's adapter on the same installation (see forOrganisation). */
-  constructor(private readonly options: DirectumAdapterOptions, shared?: DirectumAdapter) {
+  constructor(
+    private readonly options: DirectumAdapterOptions,
+    shared?: DirectumAdapter,
+  ) {
     this.organisation = options.organisation && options.organisation !== 'default' ? options.organisation : undefined;
     this.extEntityType = this.organisation ? `Appeal:${this.organisation}` : 'Appeal';
     this.client = shared?.client ?? new DirectumClient(options);
@@ -99,12 +112,21 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     let card = firstAttempt ? undefined : await this.findMarkedCard(posId);
     if (card) this.logger?.warn({ posId, edmsId: card.Id }, 'completing a Directum card an interrupted registration left unlinked');
     card ??= await this.createCard(posId, record);
-    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') }, ...files];
+    const expected: AppealFile[] = [
+      { name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') },
+      ...files,
+    ];
     await this.attachVersions(card.Id, expected, card.resumed);
     await this.client.create('IExternalEntityLinks', {
-      EntityId: card.Id, EntityType: this.entityType, ExtEntityId: String(posId), ExtEntityType: this.extEntityType, ExtSystemId: EXT_SYSTEM_ID,
+      EntityId: card.Id,
+      EntityType: this.entityType,
+      ExtEntityId: String(posId),
+      ExtEntityType: this.extEntityType,
+      ExtSystemId: EXT_SYSTEM_ID,
     });
-    const registered = card.RegistrationNumber ? card : await this.client.get(`IRequests(${card.Id})`, { select: 'Id,RegistrationNumber,RegistrationDate' });
+    const registered = card.RegistrationNumber
+      ? card
+      : await this.client.get(`IRequests(${card.Id})`, { select: 'Id,RegistrationNumber,RegistrationDate' });
     this.logger?.info({ posId, edmsId: card.Id, files: files.length }, 'appeal registered in Directum');
     return { posId, edmsId: String(card.Id), durable: true, created: true, ...registrationOf(registered) };
   }
@@ -128,7 +150,11 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
       const links = await this.linksFor(chunk);
       if (links.size === 0) continue;
       const posByRequest = new Map([...links].map(([posId, requestId]) => [requestId, posId]));
-      const { value } = await this.client.list('IRequests', { filter: anyOf('Id', [...posByRequest.keys()]), select: PROGRESS_SELECT, expand: PROGRESS_EXPAND });
+      const { value } = await this.client.list('IRequests', {
+        filter: anyOf('Id', [...posByRequest.keys()]),
+        select: PROGRESS_SELECT,
+        expand: PROGRESS_EXPAND,
+      });
       for (const row of value) progress.push(this.withOrganisation(toProgress(posByRequest.get(row.Id)!, this.parseProgress(row))));
     }
     return progress;
@@ -152,7 +178,10 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     });
     const rows = value.map((row) => this.parseProgress(row));
     const posByRequest = new Map<number, number>();
-    for (const chunk of chunks(rows.map((row) => row.Id), BATCH)) {
+    for (const chunk of chunks(
+      rows.map((row) => row.Id),
+      BATCH,
+    )) {
       const { value: links } = await this.client.list('IExternalEntityLinks', {
         filter: `${this.linkFilter()} and ${anyOf('EntityId', chunk)}`,
         select: 'Id,EntityId,ExtEntityId',
@@ -165,13 +194,20 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     const settled = Date.now() - UNLINKED_GRACE_MS;
     const stop = rows.findIndex((row) => !posByRequest.has(row.Id) && Date.parse(String(row.Modified)) > settled);
     const kept = stop === -1 ? rows : rows.slice(0, stop);
-    const items = kept.filter((row) => posByRequest.has(row.Id)).map((row) => this.withOrganisation(toProgress(posByRequest.get(row.Id)!, row)));
+    const items = kept
+      .filter((row) => posByRequest.has(row.Id))
+      .map((row) => this.withOrganisation(toProgress(posByRequest.get(row.Id)!, row)));
     const last = kept.at(-1);
-    return { items, checkpoint: last ? `${last.Modified}|${last.Id}` : checkpoint ?? EPOCH_CHECKPOINT, done: stop !== -1 || rows.length < limit };
+    return {
+      items,
+      checkpoint: last ? `${last.Modified}|${last.Id}` : (checkpoint ?? EPOCH_CHECKPOINT),
+      done: stop !== -1 || rows.length < limit,
+    };
   }
 
   async readFile(file: EdmsFileRef): Promise<AppealFile> {
-    if (!/^I[A-Za-z]+\(\d+\)\/Versions\(\d+\)$/.test(file.ref)) throw new PermanentError(`not a Directum version reference: ${file.ref}`, [], { system: 'directum-rx' });
+    if (!/^I[A-Za-z]+\(\d+\)\/Versions\(\d+\)$/.test(file.ref))
+      throw new PermanentError(`not a Directum version reference: ${file.ref}`, [], { system: 'directum-rx' });
     const data = await this.client.readBody(file.ref);
     return { name: file.name, contentType: file.contentType || contentTypeFor(/\.([^.]+)$/.exec(file.name)?.[1]), data };
   }
@@ -185,7 +221,9 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
   }
 
   /** One lookup per value: the ids found, per field in the record's order, and a problem for each value not found. */
-  private async resolveReferences(values: { field: string; value: ReferenceValue }[]): Promise<{ linked: Map<string, number[]>; problems: ReferenceProblem[] }> {
+  private async resolveReferences(
+    values: { field: string; value: ReferenceValue }[],
+  ): Promise<{ linked: Map<string, number[]>; problems: ReferenceProblem[] }> {
     const linked = new Map<string, number[]>();
     const problems: ReferenceProblem[] = [];
     for (const { field, value } of values) {
@@ -249,7 +287,10 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
 
   private async findMarkedCard(posId: number): Promise<(ODataEntity & { resumed: boolean }) | undefined> {
     const { value } = await this.client.list('IRequests', {
-      filter: `contains(Note,${odataString(posMarker(posId, this.organisation))})`, select: 'Id,RegistrationNumber,RegistrationDate', orderby: 'Id asc', top: 1,
+      filter: `contains(Note,${odataString(posMarker(posId, this.organisation))})`,
+      select: 'Id,RegistrationNumber,RegistrationDate',
+      orderby: 'Id asc',
+      top: 1,
     });
     return value[0] && { ...value[0], resumed: true };
   }
@@ -260,8 +301,19 @@ export class DirectumAdapter implements EdmsAdapter<DirectumRecord> {
     if (problems.length > 0) throw referenceError(problems);
     const correspondent = record.Correspondent ? await this.lookups.personId(record.Correspondent) : undefined;
     const metadata = await this.metadata.get();
-    const body = cardBody({ posId, organisation: this.organisation, record, linked, correspondent, declares: (property) => !metadata || metadata.declares('IRequests', property) });
-    for (const dropped of body.dropped) this.logger?.warn({ posId, property: dropped }, 'the installation\'s IRequest does not declare this mapped property; it is not written');
+    const body = cardBody({
+      posId,
+      organisation: this.organisation,
+      record,
+      linked,
+      correspondent,
+      declares: (property) => !metadata || metadata.declares('IRequests', property),
+    });
+    for (const dropped of body.dropped)
+      this.logger?.warn(
+        { posId, property: dropped },
+        "the installation's IRequest does not declare this mapped property; it is not written",
+      );
     const created = await this.client.create('IRequests', body.card);
     return { ...created, resumed: false };
   }

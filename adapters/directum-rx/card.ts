@@ -24,7 +24,10 @@ export interface CardInput {
   declares: (property: string) => boolean;
 }
 
-export function cardBody({ posId, organisation, record, linked, correspondent, declares }: CardInput): { card: Record<string, unknown>; dropped: string[] } {
+export function cardBody({ posId, organisation, record, linked, correspondent, declares }: CardInput): {
+  card: Record<string, unknown>;
+  dropped: string[];
+} {
   const card: Record<string, unknown> = {};
   const dropped: string[] = [];
   const put = (property: string, value: unknown) => {
@@ -38,14 +41,17 @@ export function cardBody({ posId, organisation, record, linked, correspondent, d
   put('Deadline', record.Deadline);
   put('InitialDeadline', record.InitialDeadline);
   const collective = (record.CoApplicants?.length ?? 0) > 0;
-  put('RequestType', collective ? 'Collective' : record.RequestType ?? (correspondent !== undefined ? 'Individual' : 'Anonymous'));
+  put('RequestType', collective ? 'Collective' : (record.RequestType ?? (correspondent !== undefined ? 'Individual' : 'Anonymous')));
   put('NotifyByEmail', record.NotifyByEmail);
   for (const field of LINK_FIELDS) {
     const id = linked.get(field)?.[0];
     if (id !== undefined) put(field, { Id: id });
   }
   if (correspondent !== undefined) put('Correspondent', { Id: correspondent });
-  put('Questions', [...new Set(linked.get(QUESTION_FIELD) ?? [])].map((id) => ({ Question: { Id: id } })));
+  put(
+    'Questions',
+    [...new Set(linked.get(QUESTION_FIELD) ?? [])].map((id) => ({ Question: { Id: id } })),
+  );
   if (record.FastTrack !== undefined) {
     if (declares('FastTrack')) card.FastTrack = record.FastTrack;
     else if (record.FastTrack) note.push('ПОС: ускоренное рассмотрение');
@@ -64,7 +70,9 @@ const personLine = (person: DirectumPerson) =>
     person.Email && `e-mail: ${person.Email}`,
     person.Phones && `телефон: ${person.Phones}`,
     person.PostalAddress && `адрес: ${person.PostalAddress}`,
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
 
 /** The text version: the appeal, then the co-applicants of a collective appeal (IRequests has no collection for them). */
 export function fullTextOf(record: DirectumRecord): string {

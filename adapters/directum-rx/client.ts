@@ -47,7 +47,9 @@ function encodeQueryValue(key: string, value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    throw new BridgeError('RECORD_INVALID', `Directum query ${key}: a value holds text that is not valid Unicode`, { system: 'directum-rx' });
+    throw new BridgeError('RECORD_INVALID', `Directum query ${key}: a value holds text that is not valid Unicode`, {
+      system: 'directum-rx',
+    });
   }
 }
 
@@ -117,14 +119,21 @@ export class DirectumClient {
   async create<T extends ODataEntity = ODataEntity>(path: string, body: Record<string, unknown>): Promise<T> {
     const what = `POST ${path.replace(/\(\d+\)/g, '({id})')}`;
     const { data } = await this.send<unknown>(what, {
-      method: 'POST', url: `/${path}`, data: JSON.stringify(body),
+      method: 'POST',
+      url: `/${path}`,
+      data: JSON.stringify(body),
       headers: { 'Content-Type': 'application/json', Return: 'representation' },
     });
     return this.parse(entitySchema, data, what) as T;
   }
 
   async patch(path: string, body: Record<string, unknown>): Promise<void> {
-    await this.send('PATCH entity', { method: 'PATCH', url: `/${path}`, data: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+    await this.send('PATCH entity', {
+      method: 'PATCH',
+      url: `/${path}`,
+      data: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+    });
   }
 
   /** A new version of a document; `documentPath` like `IRequests(5)`. */
@@ -134,21 +143,30 @@ export class DirectumClient {
 
   async uploadBody(documentPath: string, versionId: number, data: Buffer): Promise<void> {
     await this.send('PUT version body', {
-      method: 'PUT', url: `/${documentPath}/Versions(${versionId})/Body/$value`, data,
+      method: 'PUT',
+      url: `/${documentPath}/Versions(${versionId})/Body/$value`,
+      data,
       headers: { 'Content-Type': 'application/octet-stream' },
     });
   }
 
   /** A version body, by `{Set}({Id})/Versions({V})`. */
   async readBody(versionPath: string): Promise<Buffer> {
-    const { data } = await this.send<ArrayBuffer>('GET version body', { method: 'GET', url: `/${versionPath}/Body/$value`, responseType: 'arraybuffer' });
+    const { data } = await this.send<ArrayBuffer>('GET version body', {
+      method: 'GET',
+      url: `/${versionPath}/Body/$value`,
+      responseType: 'arraybuffer',
+    });
     return Buffer.from(data);
   }
 
   /** The service's CSDL document (`$metadata`), as text. */
   async metadataXml(): Promise<string> {
     const { data } = await this.send<string>('GET $metadata', {
-      method: 'GET', url: '/$metadata', responseType: 'text', headers: { Accept: 'application/xml' },
+      method: 'GET',
+      url: '/$metadata',
+      responseType: 'text',
+      headers: { Accept: 'application/xml' },
     });
     if (typeof data !== 'string') throw new MalformedResponseError('Directum GET $metadata: not a text body', { system: 'directum-rx' });
     return data;

@@ -57,7 +57,13 @@ export function closestNames(value: string, entries: readonly DirectoryEntry[], 
   const wanted = normalizeName(value);
   return entries
     .filter((entry) => entry.active)
-    .map((entry) => ({ name: entry.name, score: Math.max(similarity(wanted, normalizeName(entry.name)), ...Object.values(entry.codes).map((code) => similarity(wanted, normalizeName(code)))) }))
+    .map((entry) => ({
+      name: entry.name,
+      score: Math.max(
+        similarity(wanted, normalizeName(entry.name)),
+        ...Object.values(entry.codes).map((code) => similarity(wanted, normalizeName(code))),
+      ),
+    }))
     .filter((candidate) => candidate.score >= 0.3)
     .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
     .slice(0, count)
@@ -157,7 +163,12 @@ export class DirectumDirectories {
       for (const row of value) {
         const entryCodes: Record<string, string> = {};
         for (const code of codes) if (typeof row[code] === 'string' && row[code]) entryCodes[code] = row[code];
-        entries.push({ id: row.Id, name: typeof row.Name === 'string' ? row.Name : '', codes: entryCodes, active: row.Status !== 'Closed' });
+        entries.push({
+          id: row.Id,
+          name: typeof row.Name === 'string' ? row.Name : '',
+          codes: entryCodes,
+          active: row.Status !== 'Closed',
+        });
       }
       if (value.length < PAGE) return entries;
     }

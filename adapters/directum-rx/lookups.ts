@@ -35,13 +35,22 @@ export class DirectumLookups {
   async personId(person: DirectumPerson): Promise<number> {
     if (person.Email || person.Phones) {
       const filter = `tolower(LastName) eq ${odataString(person.LastName.trim().toLowerCase())} and tolower(FirstName) eq ${odataString(person.FirstName.trim().toLowerCase())}`;
-      const { value } = await this.client.list('IPersons', { filter, select: 'Id,LastName,FirstName,Email,Phones', orderby: 'Id', top: 100 });
+      const { value } = await this.client.list('IPersons', {
+        filter,
+        select: 'Id,LastName,FirstName,Email,Phones',
+        orderby: 'Id',
+        top: 100,
+      });
       const match = value.find((candidate) => samePerson(candidate, person));
       if (match) return match.Id;
     }
     const created = await this.client.create('IPersons', {
-      LastName: person.LastName, FirstName: person.FirstName, MiddleName: person.MiddleName,
-      Email: person.Email, Phones: person.Phones, PostalAddress: person.PostalAddress,
+      LastName: person.LastName,
+      FirstName: person.FirstName,
+      MiddleName: person.MiddleName,
+      Email: person.Email,
+      Phones: person.Phones,
+      PostalAddress: person.PostalAddress,
     });
     return created.Id;
   }
@@ -49,9 +58,9 @@ export class DirectumLookups {
   /** The application for a file name's extension; `bin` for unknown ones if Directum has it. */
   async applicationId(fileName: string): Promise<{ id: number; extension: string }> {
     if (!this.applications) {
-      this.applications = this.client.list<ODataEntity>('IAssociatedApplications', { select: 'Id,Extension' }).then(
-        ({ value }) => new Map(value.map((app) => [(typeof app.Extension === 'string' ? app.Extension : '').toLowerCase(), app.Id])),
-      );
+      this.applications = this.client
+        .list<ODataEntity>('IAssociatedApplications', { select: 'Id,Extension' })
+        .then(({ value }) => new Map(value.map((app) => [(typeof app.Extension === 'string' ? app.Extension : '').toLowerCase(), app.Id])));
       this.applications.catch(() => (this.applications = undefined));
     }
     const apps = await this.applications;

@@ -8,7 +8,10 @@ import { parseMetadata, type ServiceMetadata } from './metadata.js';
 export class DirectumMetadataCache {
   private cached?: { at: number; metadata: Promise<ServiceMetadata | undefined> };
 
-  constructor(private readonly client: DirectumClient, private readonly ttlMs = 10 * 60_000) {}
+  constructor(
+    private readonly client: DirectumClient,
+    private readonly ttlMs = 10 * 60_000,
+  ) {}
 
   get(): Promise<ServiceMetadata | undefined> {
     if (this.cached && Date.now() - this.cached.at <= this.ttlMs) return this.cached.metadata;

@@ -18,7 +18,9 @@ export const progressRequestSchema = z.looseObject({
   Assignee: employeeSchema,
   Addressee: employeeSchema,
   Questions: z.array(z.looseObject({ ReviewResult: text })).default([]),
-  ProlongationDeadline: z.array(z.looseObject({ Number: z.number().nullish(), NewDeadline: z.string(), ReasonChangeDeadline: text })).default([]),
+  ProlongationDeadline: z
+    .array(z.looseObject({ Number: z.number().nullish(), NewDeadline: z.string(), ReasonChangeDeadline: text }))
+    .default([]),
   AnswerLetter: z
     .looseObject({
       Id: z.number().int(),
@@ -26,7 +28,16 @@ export const progressRequestSchema = z.looseObject({
       Note: text,
       RegistrationNumber: text,
       RegistrationDate: text,
-      Versions: z.array(z.looseObject({ Id: z.number().int(), Number: z.number().nullish(), Note: text, AssociatedApplication: z.looseObject({ Extension: text }).nullish() })).default([]),
+      Versions: z
+        .array(
+          z.looseObject({
+            Id: z.number().int(),
+            Number: z.number().nullish(),
+            Note: text,
+            AssociatedApplication: z.looseObject({ Extension: text }).nullish(),
+          }),
+        )
+        .default([]),
     })
     .nullish(),
 });
@@ -43,11 +54,26 @@ export const PROGRESS_EXPAND = [
 ].join(',');
 
 const CONTENT_TYPES: Record<string, string> = {
-  pdf: 'application/pdf', txt: 'text/plain', doc: 'application/msword', rtf: 'application/rtf', odt: 'application/vnd.oasis.opendocument.text',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', xls: 'application/vnd.ms-excel',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png',
-  gif: 'image/gif', bmp: 'image/bmp', tif: 'image/tiff', tiff: 'image/tiff', heic: 'image/heic', zip: 'application/zip', xml: 'application/xml',
-  html: 'text/html', mp4: 'video/mp4',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  doc: 'application/msword',
+  rtf: 'application/rtf',
+  odt: 'application/vnd.oasis.opendocument.text',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  heic: 'image/heic',
+  zip: 'application/zip',
+  xml: 'application/xml',
+  html: 'text/html',
+  mp4: 'video/mp4',
 };
 
 export function contentTypeFor(extension: string | null | undefined): string {
@@ -104,20 +130,23 @@ export function toProgress(posId: number, request: ProgressRequest): EdmsProgres
     posId,
     edmsId: String(request.Id),
     state,
-    registration: request.RegistrationNumber && request.RegistrationDate ? { number: request.RegistrationNumber, date: request.RegistrationDate } : undefined,
+    registration:
+      request.RegistrationNumber && request.RegistrationDate
+        ? { number: request.RegistrationNumber, date: request.RegistrationDate }
+        : undefined,
     executor: official(request.Assignee),
     manager: official(request.Addressee),
     postponements,
-    forwardedTo: state === 'forwarded' ? request.TransferredTo ?? undefined : undefined,
+    forwardedTo: state === 'forwarded' ? (request.TransferredTo ?? undefined) : undefined,
     answer:
       state === 'answered' && letter
         ? compact({
-          text: letter.Note ?? letter.Subject ?? undefined,
-          resolution: resolution ?? undefined,
-          outgoingNumber: letter.RegistrationNumber ?? undefined,
-          outgoingDate: letter.RegistrationDate ?? undefined,
-          files: answerFiles(letter),
-        })
+            text: letter.Note ?? letter.Subject ?? undefined,
+            resolution: resolution ?? undefined,
+            outgoingNumber: letter.RegistrationNumber ?? undefined,
+            outgoingDate: letter.RegistrationDate ?? undefined,
+            files: answerFiles(letter),
+          })
         : state === 'answered'
           ? compact({ resolution: resolution ?? undefined, files: [] })
           : undefined,

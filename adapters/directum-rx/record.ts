@@ -20,10 +20,7 @@ export const directumPersonSchema = z
   .strict();
 
 /** A directory entry named by the mapping: its name or code, or its Id when the admin knows it. */
-export const referenceValueSchema = z.union([
-  z.string().trim().min(1).max(500),
-  z.object({ Id: z.number().int().positive() }).strict(),
-]);
+export const referenceValueSchema = z.union([z.string().trim().min(1).max(500), z.object({ Id: z.number().int().positive() }).strict()]);
 
 export const directumRecordSchema = z
   .object({
@@ -49,7 +46,9 @@ export const directumRecordSchema = z
     RequestType: z.enum(['Individual', 'Collective', 'Anonymous']).optional(),
     NotifyByEmail: z.boolean().optional(),
     /** Classifier questions (IQuestions): by FullCode or name, or {Id}; at least one. */
-    Questions: z.array(z.union([z.object({ Code: z.string().trim().min(1) }).strict(), z.object({ Id: z.number().int().positive() }).strict()])).min(1),
+    Questions: z
+      .array(z.union([z.object({ Code: z.string().trim().min(1) }).strict(), z.object({ Id: z.number().int().positive() }).strict()]))
+      .min(1),
     /** The applicant; absent for anonymous appeals. Found or created by the person rule (lookups.ts). */
     Correspondent: directumPersonSchema.optional(),
     /** Co-applicants of a collective appeal: written into the full-text version (IRequests has no such collection). */

@@ -6,7 +6,16 @@ import { describeReferenceProblem } from '../reference-text.js';
 import { recordReferences } from '../record-references.js';
 import { DIRECTUM_REFERENCE_FIELDS, type DirectumRecord } from './record.js';
 
-const LINK_FIELDS = ['DocumentKind', 'DeliveryMethod', 'Department', 'BusinessUnit', 'Addressee', 'Assignee', 'PreparedBy', 'OurSignatory'] as const;
+const LINK_FIELDS = [
+  'DocumentKind',
+  'DeliveryMethod',
+  'Department',
+  'BusinessUnit',
+  'Addressee',
+  'Assignee',
+  'PreparedBy',
+  'OurSignatory',
+] as const;
 export const QUESTION_FIELD = 'Questions[].Code';
 
 export function referencesOf(record: DirectumRecord): { field: string; value: ReferenceValue }[] {

@@ -59,9 +59,13 @@ function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstan
     // Ids of failed jobs and mapping names are short; anything longer is a mistake or an attack.
     routerOptions: { maxParamLength: 512 },
     // fastify's own answer to a malformed escape echoes the whole URL, `?token=` included.
-    frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) => reply
-      .code(400)
-      .send({ error: 'bad_request', message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid' }),
+    frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) =>
+      reply
+        .code(400)
+        .send({
+          error: 'bad_request',
+          message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid',
+        }),
   };
   if (!options.logger) return Fastify(common);
   const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers([deps.adminToken]) });
@@ -80,9 +84,10 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
       openapi: '3.0.3',
       info: {
         title: 'pos-bridge admin API',
-        description: 'Operate the ПОС ↔ EDMS bridge. Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`. '
-          + 'Errors are JSON {"error": "<code>", "message": "..."}. /health and /metrics are not authenticated: '
-          + 'do not expose this port outside the internal network.',
+        description:
+          'Operate the ПОС ↔ EDMS bridge. Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`. ' +
+          'Errors are JSON {"error": "<code>", "message": "..."}. /health and /metrics are not authenticated: ' +
+          'do not expose this port outside the internal network.',
         version: '1.0.0',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
@@ -93,17 +98,20 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
 
   registerHealthRoutes(app, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
 
-  await app.register(async (api) => {
-    api.addHook('onRequest', requireBearer(deps.adminToken));
-    await api.register(async (jsonOnly) => {
-      // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
-      jsonOnly.removeContentTypeParser('text/plain');
-      registerOperationRoutes(jsonOnly, deps);
-      registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
-      registerMappingReadRoutes(jsonOnly, deps);
-    });
-    await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
-  }, { prefix: '/api' });
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', requireBearer(deps.adminToken));
+      await api.register(async (jsonOnly) => {
+        // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
+        jsonOnly.removeContentTypeParser('text/plain');
+        registerOperationRoutes(jsonOnly, deps);
+        registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+        registerMappingReadRoutes(jsonOnly, deps);
+      });
+      await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
+    },
+    { prefix: '/api' },
+  );
 
   await registerBullBoard(app, deps, { writable: options.queueUiWritable === true });
   await app.ready();

@@ -31,10 +31,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 export function sendUnauthorized(reply: FastifyReply, message: string): FastifyReply {
-  return reply
-    .code(401)
-    .header('www-authenticate', 'Bearer realm="pos-bridge"')
-    .send({ error: 'unauthorized', message });
+  return reply.code(401).header('www-authenticate', 'Bearer realm="pos-bridge"').send({ error: 'unauthorized', message });
 }
 
 function presentedBearer(request: FastifyRequest): string | undefined {

@@ -22,7 +22,11 @@ export interface QueueUiOptions {
   writable?: boolean;
 }
 
-export async function registerBullBoard(app: FastifyInstance, deps: Pick<AdminDeps, 'adminToken' | 'queues' | 'uiSessions'>, options: QueueUiOptions = {}): Promise<void> {
+export async function registerBullBoard(
+  app: FastifyInstance,
+  deps: Pick<AdminDeps, 'adminToken' | 'queues' | 'uiSessions'>,
+  options: QueueUiOptions = {},
+): Promise<void> {
   const writable = options.writable === true;
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(UI_PATH);
@@ -42,15 +46,24 @@ export async function registerBullBoard(app: FastifyInstance, deps: Pick<AdminDe
   };
 
   await app.register(async (scope) => {
-    scope.addHook('onRequest', requireUiSession({ adminToken: deps.adminToken, uiPath: UI_PATH, sessions: deps.uiSessions, open: [UI_LOGOUT_PATH] }));
+    scope.addHook(
+      'onRequest',
+      requireUiSession({ adminToken: deps.adminToken, uiPath: UI_PATH, sessions: deps.uiSessions, open: [UI_LOGOUT_PATH] }),
+    );
     if (!writable) {
-      const refuse = (reply: FastifyReply) => reply.code(403).send({ error: 'forbidden', message: 'the queue UI is read-only; set QUEUE_UI_WRITABLE=true to allow its actions' });
+      const refuse = (reply: FastifyReply) =>
+        reply.code(403).send({ error: 'forbidden', message: 'the queue UI is read-only; set QUEUE_UI_WRITABLE=true to allow its actions' });
       scope.addHook('onRequest', async (request, reply) => {
         if (READS.has(request.method) || request.routeOptions.url === UI_LOGOUT_PATH) return undefined;
         return refuse(reply);
       });
       // Writes to paths the board does not route (and routes a later Bull-Board may add) get 403 too.
-      scope.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: `${UI_PATH}/*`, schema: { hide: true }, handler: async (_request, reply) => refuse(reply) });
+      scope.route({
+        method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        url: `${UI_PATH}/*`,
+        schema: { hide: true },
+        handler: async (_request, reply) => refuse(reply),
+      });
     }
     scope.get(UI_LOGOUT_PATH, { schema: { hide: true } }, logout);
     scope.post(UI_LOGOUT_PATH, { schema: { hide: true } }, logout);

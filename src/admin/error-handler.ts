@@ -105,7 +105,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 }
 
 /** `secrets`: values never to show in a logged or echoed URL (ADMIN_TOKEN). */
-export function installErrorHandling(app: FastifyInstance, fallbackLogger: Logger, useRequestLogger: boolean, secrets: readonly string[] = []): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  fallbackLogger: Logger,
+  useRequestLogger: boolean,
+  secrets: readonly string[] = [],
+): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body, unexpected } = toErrorResponse(error);
     if (unexpected || status >= 500) {

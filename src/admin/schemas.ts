@@ -11,7 +11,13 @@ export const errorSchema = z
   .describe('Every error answer has this shape; some add details (issues, problems)');
 
 export const posIdParams = z
-  .object({ posId: z.coerce.number({ error: 'must be a positive whole number' }).int('must be a positive whole number').positive('must be a positive whole number').max(Number.MAX_SAFE_INTEGER) })
+  .object({
+    posId: z.coerce
+      .number({ error: 'must be a positive whole number' })
+      .int('must be a positive whole number')
+      .positive('must be a positive whole number')
+      .max(Number.MAX_SAFE_INTEGER),
+  })
   .strict();
 
 export const MAPPING_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -35,7 +41,10 @@ export const emptyBody = z.object({}).strict().nullish();
 
 export const appealViewSchema = z.object({
   posId: z.number().int(),
-  organisation: z.string().optional().describe('The organisation (ЛКО) whose appeal it is; with several, also the others holding the same ПОС id in `alsoIn`'),
+  organisation: z
+    .string()
+    .optional()
+    .describe('The organisation (ЛКО) whose appeal it is; with several, also the others holding the same ПОС id in `alsoIn`'),
   alsoIn: z.array(z.string()).optional(),
   state: z.string(),
   edmsId: z.string().optional(),
@@ -61,7 +70,12 @@ export const mappingWithSourceSchema = mappingSummarySchema.extend({ source: z.s
 
 export const ADMIN_USER_HEADER = 'x-admin-user';
 export const DEFAULT_AUTHOR = 'admin-api';
-const author = z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+const author = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
 export const putMappingBody = z
   .object({
@@ -108,7 +122,10 @@ export const queueCountsSchema = z
 
 export const checkResultSchema = z.object({
   ok: z.boolean(),
-  code: z.string().optional().describe('Why it is not ready: TIMEOUT, UNAVAILABLE, or the error code (AUTH_FAILED, EDMS_REFERENCE_UNKNOWN, …)'),
+  code: z
+    .string()
+    .optional()
+    .describe('Why it is not ready: TIMEOUT, UNAVAILABLE, or the error code (AUTH_FAILED, EDMS_REFERENCE_UNKNOWN, …)'),
   ms: z.number(),
 });
 
@@ -121,7 +138,12 @@ const checksShape = {
 };
 
 export const failedQuerySchema = z
-  .object({ organisation: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be an organisation key ([a-z0-9-]{1,32})').optional() })
+  .object({
+    organisation: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, 'must be an organisation key ([a-z0-9-]{1,32})')
+      .optional(),
+  })
   .strict();
 
 export const readinessSchema = z.object({
@@ -134,7 +156,10 @@ const checkDetailSchema = checkResultSchema.extend({ message: z.string().optiona
 export const statusSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
-    redis: checkDetailSchema, pos: checkDetailSchema, edms: checkDetailSchema, mapping: checkDetailSchema.optional(),
+    redis: checkDetailSchema,
+    pos: checkDetailSchema,
+    edms: checkDetailSchema,
+    mapping: checkDetailSchema.optional(),
     organisations: z.record(z.string(), checkDetailSchema).optional(),
   }),
   mapping: z

@@ -47,7 +47,11 @@ export class RedisUiSessions implements UiSessionStore {
   private readonly idleMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly redis: SessionRedis, private readonly prefix: string, options: Partial<UiSessionOptions> = {}) {
+  constructor(
+    private readonly redis: SessionRedis,
+    private readonly prefix: string,
+    options: Partial<UiSessionOptions> = {},
+  ) {
     this.idleMs = options.idleMs ?? DEFAULT_UI_SESSION_IDLE_MS;
     this.absoluteMs = Math.max(this.idleMs, options.absoluteMs ?? DEFAULT_UI_SESSION_MAX_MS);
     this.now = options.now ?? Date.now;

@@ -34,7 +34,13 @@ export async function mappingsCoverage(io: CliIO, config: BridgeConfig, options:
 
 function printCoverage(io: CliIO, coverage: Coverage): void {
   if (coverage.rows.length === 0) io.stdout('No appeals registered yet: nothing counted.\n');
-  else io.stdout(table([['ПОС field', 'id', 'name', 'appeals'], ...coverage.rows.map((row) => [`${row.kind}Id`, row.id, row.name ?? '', row.appeals])]));
+  else
+    io.stdout(
+      table([
+        ['ПОС field', 'id', 'name', 'appeals'],
+        ...coverage.rows.map((row) => [`${row.kind}Id`, row.id, row.name ?? '', row.appeals]),
+      ]),
+    );
   const defaults = Object.entries(coverage.defaults).sort(([a], [b]) => a.localeCompare(b));
   if (defaults.length > 0) io.stdout(`\n${table([['dictionary', 'appeals that fell to its default'], ...defaults])}`);
 }

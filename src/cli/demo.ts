@@ -25,11 +25,15 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   printSummary(io, options, run, across);
   if (options.keepRunning && run.links.api) {
     io.stdout(`Admin API:   ${run.links.api}/api  (Authorization: Bearer ${run.links.adminToken})\n`);
-    io.stdout(`OpenAPI:     ${run.links.api}/docs\nQueue UI:    ${run.links.api}/ui?token=${run.links.adminToken}\nMetrics:     ${run.links.api}/metrics\n`);
+    io.stdout(
+      `OpenAPI:     ${run.links.api}/docs\nQueue UI:    ${run.links.api}/ui?token=${run.links.adminToken}\nMetrics:     ${run.links.api}/metrics\n`,
+    );
     io.stdout(`ПОС emulator: ${run.links.posEmulator}/_emulator/stats\nPress Ctrl-C to stop.\n`);
     await new Promise<void>((resolveStop) => process.once('SIGINT', () => resolveStop()));
   } else {
-    io.stdout('Next: `npm run demo -- --keep-running` leaves everything up to explore the admin API (/docs), the queue UI (/ui) and /metrics.\n');
+    io.stdout(
+      'Next: `npm run demo -- --keep-running` leaves everything up to explore the admin API (/docs), the queue UI (/ui) and /metrics.\n',
+    );
   }
   await run.stop();
   if (!run.complete) io.stderr(`demo: not everything landed before the deadline (see ${run.logPath})\n`);
@@ -57,7 +61,15 @@ function printSummary(io: CliIO, options: DemoOptions, run: DemoRun, across: str
   );
   if (run.organisations) {
     io.stdout('\nper organisation (ЛКО): appeals accepted / final answers, each with its own token\n');
-    io.stdout(table(run.organisations.map((org) => [org.key, org.name, `${outcome.byOrganisation[org.clientId]?.accepted ?? 0} / ${outcome.byOrganisation[org.clientId]?.answered ?? 0}`])));
+    io.stdout(
+      table(
+        run.organisations.map((org) => [
+          org.key,
+          org.name,
+          `${outcome.byOrganisation[org.clientId]?.accepted ?? 0} / ${outcome.byOrganisation[org.clientId]?.answered ?? 0}`,
+        ]),
+      ),
+    );
   }
   io.stdout(`\nBridge log (JSON, no personal data): ${run.logPath}\n`);
 }

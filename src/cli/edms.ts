@@ -13,7 +13,6 @@ import type { MappingProblem } from '../mapping/types.js';
 import { createAdapter } from '../service/edms.js';
 import { table, type CliIO } from './io.js';
 
-
 async function withAdapter<T>(config: BridgeConfig, run: (adapter: EdmsAdapter<unknown>) => Promise<T>): Promise<T> {
   const adapter = await createAdapter(config, { logger: createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }) });
   try {
@@ -29,7 +28,14 @@ export async function edmsDirectories(io: CliIO, config: BridgeConfig, kind: Dir
     if (options.json) io.stdout(`${JSON.stringify(listing, null, 2)}\n`);
     else if (!listing.available) io.stdout(`${config.edms.kind}: ${listing.reason}\n`);
     else {
-      const rows = listing.entries.map((entry) => [entry.id, entry.name, Object.entries(entry.codes).map(([name, code]) => `${name} ${code}`).join(', '), entry.active ? '' : 'closed']);
+      const rows = listing.entries.map((entry) => [
+        entry.id,
+        entry.name,
+        Object.entries(entry.codes)
+          .map(([name, code]) => `${name} ${code}`)
+          .join(', '),
+        entry.active ? '' : 'closed',
+      ]);
       io.stdout(`${listing.directory}: ${listing.entries.length} entr${listing.entries.length === 1 ? 'y' : 'ies'}\n`);
       if (rows.length > 0) io.stdout(table([['Id', 'Name', 'Codes', 'Status'], ...rows]));
     }
@@ -42,7 +48,12 @@ export async function edmsDirectories(io: CliIO, config: BridgeConfig, kind: Dir
 }
 
 /** The ordinary check, then, for every valid mapping of this bridge's EDMS, the live one. */
-export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, target: string, options: { json: boolean }): Promise<number> {
+export async function mappingsCheckAgainstEdms(
+  io: CliIO,
+  config: BridgeConfig,
+  target: string,
+  options: { json: boolean },
+): Promise<number> {
   const { files, problems } = await checkMappings(target);
   const notes: string[] = [];
   let checked = 0;
@@ -58,7 +69,10 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
           continue;
         }
         // The file as written, then each organisation's effective mapping made from it (its constants).
-        const variants = [{ source, label: file }, ...organisationVariants({ edms: config.edms.kind, organisations: config.organisations }, file, mapping.name, source)];
+        const variants = [
+          { source, label: file },
+          ...organisationVariants({ edms: config.edms.kind, organisations: config.organisations }, file, mapping.name, source),
+        ];
         for (const variant of variants) {
           const report = await checkMappingAgainstEdms(variant.source, variant.label, adapter);
           problems.push(...report.problems);
@@ -75,11 +89,16 @@ export async function mappingsCheckAgainstEdms(io: CliIO, config: BridgeConfig, 
   return report(io, { files, problems, notes, checked }, options.json);
 }
 
-function report(io: CliIO, result: { files: string[]; problems: MappingProblem[]; notes: string[]; checked: number }, json: boolean): number {
+function report(
+  io: CliIO,
+  result: { files: string[]; problems: MappingProblem[]; notes: string[]; checked: number },
+  json: boolean,
+): number {
   if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
   else {
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
-    if (result.problems.length === 0) io.stdout(`${result.files.length} mapping file(s) valid; ${result.checked} directory value(s) found in the EDMS\n`);
+    if (result.problems.length === 0)
+      io.stdout(`${result.files.length} mapping file(s) valid; ${result.checked} directory value(s) found in the EDMS\n`);
     else io.stdout(`${result.problems.map(formatProblem).join('\n')}\n`);
   }
   return result.problems.length === 0 && result.files.length > 0 ? 0 : 1;

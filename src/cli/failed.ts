@@ -10,10 +10,12 @@ import { table, type CliIO } from './io.js';
 /** Every configured organisation's failed list, as one. */
 async function withFailedJobs<T>(config: BridgeConfig, run: (failed: OrganisationsFailedJobs) => Promise<T>): Promise<T> {
   const redis = connectRedis(config.redis);
-  const byOrganisation = new Map(config.organisations.map((org) => {
-    const queues = new BridgeQueues(redis, config.redis.prefix, org.key);
-    return [org.key, { queues, failed: new FailedJobs(queues, new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key))) }];
-  }));
+  const byOrganisation = new Map(
+    config.organisations.map((org) => {
+      const queues = new BridgeQueues(redis, config.redis.prefix, org.key);
+      return [org.key, { queues, failed: new FailedJobs(queues, new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key))) }];
+    }),
+  );
   try {
     return await run(new OrganisationsFailedJobs(new Map([...byOrganisation].map(([key, entry]) => [key, entry.failed]))));
   } finally {
@@ -42,11 +44,28 @@ export async function failedList(io: CliIO, config: BridgeConfig, options: { jso
   }
   const several = config.organisations.length > 1;
   const header = ['ID', ...(several ? ['ORGANISATION'] : []), 'APPEAL', 'ATTEMPTS', 'FAILED AT', 'ERROR'];
-  io.stdout(table([header, ...entries.map((e) => [e.id, ...(several ? [e.organisation] : []), e.posId ?? '-', e.attemptsMade, e.failedAt ?? '-', `${e.error.code}: ${e.error.message}`.slice(0, 160)])]));
+  io.stdout(
+    table([
+      header,
+      ...entries.map((e) => [
+        e.id,
+        ...(several ? [e.organisation] : []),
+        e.posId ?? '-',
+        e.attemptsMade,
+        e.failedAt ?? '-',
+        `${e.error.code}: ${e.error.message}`.slice(0, 160),
+      ]),
+    ]),
+  );
   return 0;
 }
 
-export async function failedRetry(io: CliIO, config: BridgeConfig, id: string | undefined, options: { all: boolean; organisation?: string }): Promise<number> {
+export async function failedRetry(
+  io: CliIO,
+  config: BridgeConfig,
+  id: string | undefined,
+  options: { all: boolean; organisation?: string },
+): Promise<number> {
   if (!id && !options.all && !options.organisation) {
     io.stderr('pos-bridge failed retry: give a failed job id (see `pos-bridge failed list`), --all or --organisation KEY\n');
     return 2;

@@ -39,7 +39,8 @@ interface StartOptions {
 /** `start`'s options that commander cannot check; a problem is one line for stderr (exit 2). */
 function startUsage(options: StartOptions, forked: boolean): { problem: string } | { workers?: number | 'auto'; workerSlot?: number } {
   const workers = options.workers === undefined ? undefined : parseWorkerCount(options.workers);
-  if (options.workers !== undefined && workers === undefined) return { problem: `--workers ${WORKER_COUNT_PROBLEM} (got "${options.workers}")` };
+  if (options.workers !== undefined && workers === undefined)
+    return { problem: `--workers ${WORKER_COUNT_PROBLEM} (got "${options.workers}")` };
   if (workers !== undefined && (options.role === 'api' || options.role === 'scheduler')) {
     return { problem: `--workers forks worker processes and does not go with --role ${options.role} (use --role all or --role worker)` };
   }
@@ -63,7 +64,10 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .command('start')
     .description('run the service: admin API, queue workers and schedules (or one of them with --role)')
     .addOption(new Option('--role <role>', 'which part to run in this process').choices([...ROLES]).default('all'))
-    .option('--workers <count>', 'fork this many worker processes (a number, or auto: one per core); this process keeps the API and the schedules (default: WORKERS, 1)')
+    .option(
+      '--workers <count>',
+      'fork this many worker processes (a number, or auto: one per core); this process keeps the API and the schedules (default: WORKERS, 1)',
+    )
     // Set by the supervisor on the processes it forks; not for operators.
     .addOption(new Option('--worker-slot <n>').hideHelp())
     .action(async (options: StartOptions) => {
@@ -96,7 +100,11 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
   mappings
     .command('check [path]')
     .description('validate mapping files (a file or a folder; default MAPPINGS_DIR or ./mappings)')
-    .option('--against-edms', "also resolve every value the mapping can write into a directory reference in the configured EDMS, and check fields against its metadata (read-only)", false)
+    .option(
+      '--against-edms',
+      'also resolve every value the mapping can write into a directory reference in the configured EDMS, and check fields against its metadata (read-only)',
+      false,
+    )
     .option('--json', 'print problems as JSON', false)
     .action(async (path: string | undefined, options: { json: boolean; againstEdms: boolean }) => {
       if (!options.againstEdms) {
@@ -125,7 +133,7 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .command('edms')
     .description('look into the connected EDMS installation')
     .command('directories')
-    .description('list one of the installation\'s directories, to fill the mapping\'s dictionaries with its names and codes')
+    .description("list one of the installation's directories, to fill the mapping's dictionaries with its names and codes")
     .addArgument(new Argument('<kind>', 'which directory').choices([...DIRECTORY_KINDS]))
     .option('--json', 'print as JSON', false)
     .action(async (kind: DirectoryKind, options: { json: boolean }) => {
@@ -145,12 +153,16 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
     .command('retry [id]')
     .description('replay one failed job, all with --all, or all of one organisation with --organisation KEY')
     .option('--all', 'replay every failed job', false)
-    .option('--organisation <key>', "replay every failed job of this organisation (ЛКО)")
-    .action(async (id: string | undefined, options: { all: boolean; organisation?: string }) => setCode(await failedRetry(io, configFor(io, 'tool'), id, options)));
+    .option('--organisation <key>', 'replay every failed job of this organisation (ЛКО)')
+    .action(async (id: string | undefined, options: { all: boolean; organisation?: string }) =>
+      setCode(await failedRetry(io, configFor(io, 'tool'), id, options)),
+    );
 
   program
     .command('reseal')
-    .description('seal the payloads of kept jobs again under DATA_KEY (after a key rotation with the old key in DATA_KEY_PREVIOUS, or after an upgrade)')
+    .description(
+      'seal the payloads of kept jobs again under DATA_KEY (after a key rotation with the old key in DATA_KEY_PREVIOUS, or after an upgrade)',
+    )
     .option('--json', 'print the counts as JSON', false)
     .action(async (options: { json: boolean }) => {
       const config = configFor(io, 'reseal');

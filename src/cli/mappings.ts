@@ -11,7 +11,12 @@ import type { CliIO } from './io.js';
  * Checks the files; with BRIDGE_CONFIG listing organisations, also each organisation's effective
  * mapping (the file with its constants), so a constant that breaks a mapping shows here too.
  */
-export async function mappingsCheck(io: CliIO, path: string | undefined, options: { json: boolean }, organisations?: OrganisationMappings): Promise<number> {
+export async function mappingsCheck(
+  io: CliIO,
+  path: string | undefined,
+  options: { json: boolean },
+  organisations?: OrganisationMappings,
+): Promise<number> {
   const target = resolve(path ?? io.env.MAPPINGS_DIR ?? './mappings');
   const { files, problems } = await checkMappings(target);
   if (organisations) {

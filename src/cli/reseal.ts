@@ -26,7 +26,9 @@ export async function reseal(io: CliIO, config: BridgeConfig, options: { json: b
   const rows = Object.entries(report.queues).map(([queue, c]) => [queue, c.resealed, c.current, c.active]);
   io.stdout(table([['QUEUE', 'RESEALED', 'ALREADY CURRENT', 'RUNNING (LEFT ALONE)'], ...rows]));
   for (const problem of report.problems) {
-    io.stderr(`pos-bridge reseal: ${problem.queue} job ${problem.jobId}${problem.posId === undefined ? '' : ` (appeal ${problem.posId})`}: ${problem.code}: ${problem.message}\n`);
+    io.stderr(
+      `pos-bridge reseal: ${problem.queue} job ${problem.jobId}${problem.posId === undefined ? '' : ` (appeal ${problem.posId})`}: ${problem.code}: ${problem.message}\n`,
+    );
   }
   if (report.done) io.stdout('Every kept payload is sealed under DATA_KEY (v2); DATA_KEY_PREVIOUS is no longer needed for them.\n');
   else io.stdout(`Not done: ${report.problems.length} payload(s) could not be resealed; running jobs were left alone. Run again later.\n`);

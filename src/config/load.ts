@@ -7,11 +7,15 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { BridgeError } from '../errors.js';
-import {
-  parseOriginEntry, SETTING_NAMES, settingsSchema, splitList, type Settings,
-} from './schema.js';
+import { parseOriginEntry, SETTING_NAMES, settingsSchema, splitList, type Settings } from './schema.js';
 import type { Schedule } from './schedule.js';
-import { DEFAULT_ORGANISATION, parseOrganisations, resolveOrganisations, type OrganisationConfig, type RawOrganisation } from './organisations.js';
+import {
+  DEFAULT_ORGANISATION,
+  parseOrganisations,
+  resolveOrganisations,
+  type OrganisationConfig,
+  type RawOrganisation,
+} from './organisations.js';
 import { issueLine, issueLines } from '../zod-issues.js';
 
 export { DEFAULT_ORGANISATION, type OrganisationConfig } from './organisations.js';
@@ -204,7 +208,10 @@ function requireFor(raw: RawSettings, command: Command, problems: string[], seve
   if (several) {
     // Two sources of credentials would leave it unclear which ЛКО a job belongs to.
     for (const name of ['POS_CLIENT_ID', 'POS_CLIENT_SECRET']) {
-      if (raw[name]) problems.push(`${name}: must not be set when BRIDGE_CONFIG lists organisations: (give that ЛКО an entry there, key default keeps its jobs)`);
+      if (raw[name])
+        problems.push(
+          `${name}: must not be set when BRIDGE_CONFIG lists organisations: (give that ЛКО an entry there, key default keeps its jobs)`,
+        );
     }
   }
   if (command === 'start' || command === 'sync') {
@@ -285,7 +292,9 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
 function checkOrganisationMappings(organisations: RawOrganisation[], dir: string, problems: string[]): void {
   organisations.forEach((org, index) => {
     if (org.mapping && !['.yaml', '.yml'].some((ext) => existsSync(resolve(dir, `${org.mapping}${ext}`)))) {
-      problems.push(`BRIDGE_CONFIG: organisations[${index}] (${org.key}).mapping: no mapping "${org.mapping}" in ${dir} (${org.mapping}.yaml)`);
+      problems.push(
+        `BRIDGE_CONFIG: organisations[${index}] (${org.key}).mapping: no mapping "${org.mapping}" in ${dir} (${org.mapping}.yaml)`,
+      );
     }
   });
 }
@@ -344,7 +353,12 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
     mappingsDir: resolve(s.MAPPINGS_DIR),
     mappingTimeoutMs: s.MAPPING_TIMEOUT,
     http: { host: s.HTTP_HOST, port: s.HTTP_PORT },
-    admin: { trustProxy: s.TRUST_PROXY, queueUiWritable: s.QUEUE_UI_WRITABLE, uiSessionIdleMs: s.UI_SESSION_IDLE, uiSessionMaxMs: s.UI_SESSION_MAX },
+    admin: {
+      trustProxy: s.TRUST_PROXY,
+      queueUiWritable: s.QUEUE_UI_WRITABLE,
+      uiSessionIdleMs: s.UI_SESSION_IDLE,
+      uiSessionMaxMs: s.UI_SESSION_MAX,
+    },
     adminToken: s.ADMIN_TOKEN,
     dataKey: s.DATA_KEY,
     previousDataKey: s.DATA_KEY_PREVIOUS,

@@ -23,9 +23,18 @@ export interface OrganisationConfig {
 const entrySchema = z
   .object({
     key: z.string({ error: 'is required' }).regex(KEY, 'must be 1 to 32 of a-z, 0-9 and -'),
-    clientId: z.union([z.string(), z.number()], { error: "is required (the ЛКО's ClientID)" }).transform(String).pipe(z.string().trim().min(1, "is required (the ЛКО's ClientID)")),
-    clientSecretEnv: z.string({ error: 'is required (the environment variable holding its SecretKey)' }).regex(ENV_NAME, 'must be an environment variable name like POS_SECRET_CITY'),
-    mapping: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'must be a mapping name (its file name without .yaml)').optional(),
+    clientId: z
+      .union([z.string(), z.number()], { error: "is required (the ЛКО's ClientID)" })
+      .transform(String)
+      .pipe(z.string().trim().min(1, "is required (the ЛКО's ClientID)")),
+    clientSecretEnv: z
+      .string({ error: 'is required (the environment variable holding its SecretKey)' })
+      .regex(ENV_NAME, 'must be an environment variable name like POS_SECRET_CITY'),
+    mapping: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be a mapping name (its file name without .yaml)')
+      .optional(),
     constants: z.record(z.string(), z.unknown(), { error: 'must be a mapping of constant names to values' }).optional(),
   })
   .strict();
@@ -66,7 +75,10 @@ export function parseOrganisations(value: unknown, problems: string[]): RawOrgan
   });
   const seen = new Map<string, string>();
   for (const [index, org] of parsed.entries()) {
-    for (const [what, value] of [['key', org.key], ['clientId', org.clientId]] as const) {
+    for (const [what, value] of [
+      ['key', org.key],
+      ['clientId', org.clientId],
+    ] as const) {
       const earlier = seen.get(`${what}:${value}`);
       if (earlier) problems.push(`${where(index, org.key, what)}: "${value}" is also used by ${earlier}`);
       else seen.set(`${what}:${value}`, org.key);
@@ -76,10 +88,21 @@ export function parseOrganisations(value: unknown, problems: string[]): RawOrgan
 }
 
 /** Reads each organisation's secret from the environment; a missing one is a problem naming both. */
-export function resolveOrganisations(raw: RawOrganisation[], env: Record<string, string | undefined>, problems: string[]): OrganisationConfig[] {
+export function resolveOrganisations(
+  raw: RawOrganisation[],
+  env: Record<string, string | undefined>,
+  problems: string[],
+): OrganisationConfig[] {
   return raw.map((org, index) => {
     const secret = env[org.clientSecretEnv]?.trim();
-    if (!secret) problems.push(`${where(index, org.key, 'clientSecretEnv')}: ${org.clientSecretEnv} is not set (it must hold the ЛКО's SecretKey)`);
-    return { key: org.key, clientId: org.clientId, clientSecret: secret || undefined, mapping: org.mapping, constants: { ...(org.constants ?? {}) } };
+    if (!secret)
+      problems.push(`${where(index, org.key, 'clientSecretEnv')}: ${org.clientSecretEnv} is not set (it must hold the ЛКО's SecretKey)`);
+    return {
+      key: org.key,
+      clientId: org.clientId,
+      clientSecret: secret || undefined,
+      mapping: org.mapping,
+      constants: { ...(org.constants ?? {}) },
+    };
   });
 }

@@ -9,19 +9,29 @@ const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
 const positiveInt = (max: number) =>
-  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`);
 const schedule = z.string().transform((value, ctx): Schedule => {
   const checked = checkSchedule(value);
   if ('problem' in checked) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h or a cron expression; ${checked.problem} (got "${value}")` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a duration like 30s, 5m, 1h or a cron expression; ${checked.problem} (got "${value}")`,
+    });
     return z.NEVER;
   }
   return checked;
@@ -60,11 +70,15 @@ const fileMode = z.string().transform((value, ctx) => {
   const digits = /^(?:0o?)?([0-7]{3})$/i.exec(value.trim())?.[1];
   const mode = digits === undefined ? undefined : parseInt(digits, 8);
   const problem =
-    mode === undefined ? `must be an octal file mode like 0640 or 0660 (got "${value}")`
-    : (mode & 0o600) !== 0o600 ? `must let the owner read and write (got ${value}; e.g. 0640)`
-    : (mode & 0o111) !== 0 ? `must be a file mode without execute bits (got ${value}; folders get them from it, 0640 → 0750)`
-    : (mode & 0o002) !== 0 ? `must not let every user write (got ${value}; e.g. 0640 or 0660)`
-    : null;
+    mode === undefined
+      ? `must be an octal file mode like 0640 or 0660 (got "${value}")`
+      : (mode & 0o600) !== 0o600
+        ? `must let the owner read and write (got ${value}; e.g. 0640)`
+        : (mode & 0o111) !== 0
+          ? `must be a file mode without execute bits (got ${value}; folders get them from it, 0640 → 0750)`
+          : (mode & 0o002) !== 0
+            ? `must not let every user write (got ${value}; e.g. 0640 or 0660)`
+            : null;
   if (problem) {
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
@@ -76,7 +90,10 @@ const retention = z.string().transform((value, ctx) => {
   const days = /^(\d+(?:\.\d+)?)\s*d$/.exec(value.trim());
   const ms = days ? Math.round(Number(days[1]) * 86_400_000) : parseDuration(value);
   if (ms === undefined || ms < 3_600_000) {
-    ctx.addIssue({ code: 'custom', message: ms === undefined ? `must be a duration like 90d, 30d or 12h (got "${value}")` : `must be at least 1h (got "${value}")` });
+    ctx.addIssue({
+      code: 'custom',
+      message: ms === undefined ? `must be a duration like 90d, 30d or 12h (got "${value}")` : `must be at least 1h (got "${value}")`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -110,7 +127,10 @@ export function parseOriginEntry(entry: string): { origin: string; protocol: str
 }
 
 export function splitList(value: string): string[] {
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 const originList = z.string().transform((value, ctx): string[] => {
@@ -142,7 +162,10 @@ export function decodeDataKey(text: string): Buffer | undefined {
 const dataKey = z.string().transform((value, ctx) => {
   const key = decodeDataKey(value);
   if (!key) {
-    ctx.addIssue({ code: 'custom', message: 'must be a 32-byte key, as 64 hex characters or 44 base64 characters (e.g. `openssl rand -base64 32`)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a 32-byte key, as 64 hex characters or 44 base64 characters (e.g. `openssl rand -base64 32`)',
+    });
     return z.NEVER;
   }
   return key;
@@ -158,13 +181,16 @@ const platformPair = z.string().transform((value, ctx) => {
 });
 
 /** TRUST_PROXY: true/false, or the reverse proxies' addresses (IPs or CIDRs, comma-separated). */
-const trustProxy = z.string().trim().transform((value, ctx): boolean | string => {
-  if (value === 'true' || value === 'false') return value === 'true';
-  const entries = value.split(',').map((entry) => entry.trim());
-  if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry))) return entries.join(',');
-  ctx.addIssue({ code: 'custom', message: 'must be true, false, or the proxies\' addresses (IPs or CIDRs, comma-separated)' });
-  return z.NEVER;
-});
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | string => {
+    if (value === 'true' || value === 'false') return value === 'true';
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry))) return entries.join(',');
+    ctx.addIssue({ code: 'custom', message: "must be true, false, or the proxies' addresses (IPs or CIDRs, comma-separated)" });
+    return z.NEVER;
+  });
 
 /** Most worker processes `start --workers` forks: a sanity bound, not a tuning advice. */
 export const MAX_WORKER_PROCESSES = 64;
@@ -192,7 +218,11 @@ const workerCount = z.string().transform((value, ctx): number | 'auto' => {
 /** Raw settings: every value as the operator wrote it (env or YAML), validated per variable. */
 export const settingsSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().trim().regex(/^[A-Za-z0-9:{}_-]+$/, 'may hold letters, digits and : { } _ -').default('pos-bridge'),
+  QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9:{}_-]+$/, 'may hold letters, digits and : { } _ -')
+    .default('pos-bridge'),
   POS_BASE_URL: url(['http:', 'https:']).default('https://pos.gosuslugi.ru'),
   POS_PLATFORM_CLIENT: platformPair.optional(),
   POS_CLIENT_ID: nonEmpty.optional(),
@@ -212,7 +242,11 @@ export const settingsSchema = z.object({
   DIRECTUM_USERNAME: nonEmpty.optional(),
   DIRECTUM_PASSWORD: nonEmpty.optional(),
   DIRECTUM_TIMEOUT: duration.default(30_000),
-  DIRECTUM_ENTITY_TYPE: z.string().trim().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID like 4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21').default('4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21'),
+  DIRECTUM_ENTITY_TYPE: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID like 4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21')
+    .default('4c5d5c5b-6c3c-4b8e-9c36-2f6a7a0f5e21'),
   DIRECTUM_DIRECTORY_TTL: duration.default(10 * 60_000),
   DELO_OUTBOX_DIR: nonEmpty.optional(),
   DELO_INBOX_DIR: nonEmpty.optional(),
@@ -228,10 +262,18 @@ export const settingsSchema = z.object({
   MAPPINGS_DIR: nonEmpty.default('./mappings'),
   MAPPING_TIMEOUT: duration.default(2_000),
   HTTP_HOST: nonEmpty.default('127.0.0.1'),
-  HTTP_PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535, 'must be a port number').default(8080),
+  HTTP_PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a port number')
+    .min(0)
+    .max(65535, 'must be a port number')
+    .default(8080),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: trustProxy.default(false),
-  QUEUE_UI_WRITABLE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((value) => value === 'true'),
+  QUEUE_UI_WRITABLE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
   UI_SESSION_IDLE: duration.default(30 * 60_000),
   UI_SESSION_MAX: duration.default(8 * 60 * 60_000),
   DATA_KEY: dataKey.optional(),
@@ -248,7 +290,11 @@ export const settingsSchema = z.object({
   JOB_KEEP_COMPLETED_COUNT: positiveInt(10_000_000).default(50_000),
   JOB_KEEP_FAILED_AGE: keepAge.default(7 * 86_400_000),
   JOB_KEEP_FAILED_COUNT: positiveInt(10_000_000).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -33,7 +33,11 @@ function inDays(days: number): string {
 
 const assign: Action = (control, edmsId, posId) => control.assign(edmsId, EXECUTORS[posId % EXECUTORS.length]!, MANAGER);
 const answer: Action = (control, edmsId, posId) =>
-  control.answer(edmsId, { text: 'Меры приняты, работы выполнены. Благодарим за обращение.', file: answerPdf(posId), resolution: 'ActionsTaken' });
+  control.answer(edmsId, {
+    text: 'Меры приняты, работы выполнены. Благодарим за обращение.',
+    file: answerPdf(posId),
+    resolution: 'ActionsTaken',
+  });
 
 const SCRIPTS: Record<Fate, Action[]> = {
   answer: [assign, answer],

@@ -68,7 +68,10 @@ async function redisForDemo(hooks: DemoHooks): Promise<{ url: string; own?: Priv
     hooks.onNotice?.(`No Redis answered at ${urlWithoutPassword(url)}; started a private redis-server at ${own.url} for the demo.`);
     return { url: own.url, own };
   } catch (error) {
-    throw new Error(`the demo needs Redis: none answered at ${urlWithoutPassword(url)} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`, { cause: error });
+    throw new Error(
+      `the demo needs Redis: none answered at ${urlWithoutPassword(url)} and redis-server could not be started (${(error as Error).message}). Install redis-server (Debian: apt-get install redis-server) or set REDIS_URL.`,
+      { cause: error },
+    );
   }
 }
 
@@ -89,7 +92,10 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks): Promise<D
   const seeded = organisations
     ? await seedOrganisations(sandbox.pos, organisations.organisations, options.appeals)
     : await sandbox.pos.control.generate(options.appeals, 2026);
-  await sandbox.pos.control.seedRaw(loadBrokenAppeals().slice(0, 2) as Record<string, unknown>[], organisations ? { organisation: organisations.organisations[0]!.clientId } : undefined);
+  await sandbox.pos.control.seedRaw(
+    loadBrokenAppeals().slice(0, 2) as Record<string, unknown>[],
+    organisations ? { organisation: organisations.organisations[0]!.clientId } : undefined,
+  );
   const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, ...sandboxEnv } = sandbox.env;
 
   const config = loadConfig({

@@ -5,7 +5,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PosEmulator } from '../pos/emulator/index.js';
 
-const NAMES = ['Администрация города', 'Управление образования', 'Комитет по культуре', 'Управление ЖКХ', 'Комитет по физкультуре и спорту', 'Управление социальной защиты'];
+const NAMES = [
+  'Администрация города',
+  'Управление образования',
+  'Комитет по культуре',
+  'Управление ЖКХ',
+  'Комитет по физкультуре и спорту',
+  'Управление социальной защиты',
+];
 
 export interface DemoOrganisation {
   key: string;
@@ -25,13 +32,22 @@ export async function setUpOrganisations(pos: PosEmulator, count: number, workDi
   const env: Record<string, string> = {};
   const lines = ['organisations:'];
   for (let index = 1; index <= count; index += 1) {
-    const org = { key: `lko-${index}`, clientId: `demo-lko-${index}`, name: NAMES[(index - 1) % NAMES.length]! + (index > NAMES.length ? ` ${index}` : '') };
+    const org = {
+      key: `lko-${index}`,
+      clientId: `demo-lko-${index}`,
+      name: NAMES[(index - 1) % NAMES.length]! + (index > NAMES.length ? ` ${index}` : ''),
+    };
     const secret = randomBytes(12).toString('hex');
     const variable = `POS_SECRET_LKO_${index}`;
     await pos.control.addOrganisation({ clientId: org.clientId, secret, opaName: org.name });
     env[variable] = secret;
     // «Дело» takes the package's recipient from the organisation's constants; Directum ignores it.
-    lines.push(`  - key: ${org.key}`, `    clientId: "${org.clientId}"`, `    clientSecretEnv: ${variable}`, `    constants: { recipient: "${org.name}" }`);
+    lines.push(
+      `  - key: ${org.key}`,
+      `    clientId: "${org.clientId}"`,
+      `    clientSecretEnv: ${variable}`,
+      `    constants: { recipient: "${org.name}" }`,
+    );
     organisations.push(org);
   }
   const path = join(workDir, 'bridge.yaml');

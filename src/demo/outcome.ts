@@ -35,9 +35,11 @@ function inOrder(statuses: { body: { answer: boolean; regNumber?: string } }[]):
 export async function collectOutcome(pos: PosEmulator, contexts: readonly PipelineContext[], seeded: number[]): Promise<DemoOutcome> {
   const ctx = contexts[0]!;
   // Which pipeline holds an appeal: the one of the ЛКО that owns it in ПОС (demo keys lko-N ↔ demo-lko-N).
-  const contextOf = (owner: string | undefined) => contexts.find((candidate) => candidate.organisation !== DEFAULT_ORGANISATION && owner === `demo-${candidate.organisation}`) ?? ctx;
+  const contextOf = (owner: string | undefined) =>
+    contexts.find((candidate) => candidate.organisation !== DEFAULT_ORGANISATION && owner === `demo-${candidate.organisation}`) ?? ctx;
   let failedJobs = 0;
-  for (const each of contexts) failedJobs += (await new FailedJobs(each.queues, each.store).list()).filter((f) => f.queue !== 'pull').length;
+  for (const each of contexts)
+    failedJobs += (await new FailedJobs(each.queues, each.store).list()).filter((f) => f.queue !== 'pull').length;
   const outcome: DemoOutcome = {
     pulled: await counter(ctx.metrics.appealsPulled),
     registered: await counter(ctx.metrics.appealsRegistered),

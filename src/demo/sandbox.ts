@@ -8,7 +8,8 @@ import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOpti
 import { startDeloEmulator, type RunningDeloEmulator } from '../../adapters/delo/emulator/index.js';
 import { startPosEmulator, type PosEmulator } from '../pos/emulator/index.js';
 
-export type EdmsSandbox = EdmsSandboxBase & ({ kind: 'directum-rx'; directum: DirectumEmulator } | { kind: 'delo'; delo: RunningDeloEmulator });
+export type EdmsSandbox = EdmsSandboxBase &
+  ({ kind: 'directum-rx'; directum: DirectumEmulator } | { kind: 'delo'; delo: RunningDeloEmulator });
 
 interface EdmsSandboxBase {
   control: EdmsControl;

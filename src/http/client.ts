@@ -8,7 +8,12 @@ import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig 
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
 import {
-  AuthError, BridgeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+  AuthError,
+  BridgeError,
+  MalformedResponseError,
+  PermanentError,
+  RateLimitedError,
+  TransientError,
   type ExternalSystem,
 } from '../errors.js';
 import { safeServerDetails } from './upstream-details.js';
@@ -20,7 +25,13 @@ export interface ProxySettings {
 }
 
 /** Called after every request: feeds the latency histograms of /metrics. */
-export type HttpObserver = (event: { system: ExternalSystem; method: string; route: string; status: number | 'error'; seconds: number }) => void;
+export type HttpObserver = (event: {
+  system: ExternalSystem;
+  method: string;
+  route: string;
+  status: number | 'error';
+  seconds: number;
+}) => void;
 
 /**
  * Quick in-call retries of safe requests (GET, HEAD, PUT) after a dropped connection, timeout or
@@ -177,7 +188,13 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     const report = (config: object | undefined, method: string | undefined, url: string | undefined, status: number | 'error') => {
       const t0 = config ? started.get(config) : undefined;
       if (t0 === undefined) return;
-      observe({ system: options.system, method: (method ?? 'get').toUpperCase(), route: routeLabel(url), status, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+      observe({
+        system: options.system,
+        method: (method ?? 'get').toUpperCase(),
+        route: routeLabel(url),
+        status,
+        seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+      });
     };
     instance.interceptors.response.use(
       (response) => {
@@ -223,8 +240,18 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_CANCELED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ERR_CANCELED',
 ]);
 
 /** Seconds to a tenth: a download's later hops get what is left of one deadline, e.g. 299 996 ms. */
@@ -242,11 +269,17 @@ export function classifyHttpError(error: unknown, system: ExternalSystem, what: 
   }
   const deadline = error.config ? expiredDeadlines.get(error.config) : undefined;
   if (deadline !== undefined) {
-    return new TransientError(`${what}: timed out: not complete within the total deadline of ${formatMs(deadline)}`, { system, cause: error });
+    return new TransientError(`${what}: timed out: not complete within the total deadline of ${formatMs(deadline)}`, {
+      system,
+      cause: error,
+    });
   }
   if (isTooLarge(error)) {
     const limit = error.config?.maxContentLength;
-    return new MalformedResponseError(`${what}: response larger than the limit of ${limit} bytes`, { system, details: { maxBytes: limit } });
+    return new MalformedResponseError(`${what}: response larger than the limit of ${limit} bytes`, {
+      system,
+      details: { maxBytes: limit },
+    });
   }
   const status = error.response?.status;
   if (status === undefined) {

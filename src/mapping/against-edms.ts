@@ -35,11 +35,14 @@ export async function checkMappingAgainstEdms(source: string, file: string, edms
   const unique = new Map<string, StaticValue>();
   for (const value of values) unique.set(`${value.field}\u0000${referenceKey(value.value)}`, value);
   const found = await edms.checkReferences([...unique.values()].map(({ field, value }) => ({ field, value })));
-  const byKey = new Map<string, ReferenceProblem>(found.map((problem) => [`${problem.field}\u0000${referenceKey(problem.value)}`, problem]));
+  const byKey = new Map<string, ReferenceProblem>(
+    found.map((problem) => [`${problem.field}\u0000${referenceKey(problem.value)}`, problem]),
+  );
   const problems: MappingProblem[] = [];
   for (const value of values) {
     const problem = byKey.get(`${value.field}\u0000${referenceKey(value.value)}`);
-    if (problem) problems.push(located.problemAtOffset(value.offset, `${originLabel(value.origin)}: ${describeReferenceProblem(problem, true)}`));
+    if (problem)
+      problems.push(located.problemAtOffset(value.offset, `${originLabel(value.origin)}: ${describeReferenceProblem(problem, true)}`));
   }
   if (edms.referenceFields.length === 0) {
     const listing = await edms.listDirectory('questions');
@@ -51,7 +54,12 @@ export async function checkMappingAgainstEdms(source: string, file: string, edms
   if (!declared.available) notes.push(declared.reason);
   else {
     for (const { field, property, type } of declared.undeclared) {
-      problems.push(located.problemAtOffset(located.keyOffset(['fields'], field), `fields.${field}: this installation's ${type} does not declare the property ${property} ($metadata); remove the field or have the type extended`));
+      problems.push(
+        located.problemAtOffset(
+          located.keyOffset(['fields'], field),
+          `fields.${field}: this installation's ${type} does not declare the property ${property} ($metadata); remove the field or have the type extended`,
+        ),
+      );
     }
   }
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -70,7 +78,11 @@ const ownValues = new WeakMap<object, ReadonlySet<string>>();
  * it is the mapping's own — a literal, a constant, a dictionary entry; a value computed from the
  * appeal may be personal data and stays hidden.
  */
-export function explainReferenceProblems(problems: readonly ReferenceProblem[], mapping: { source: string }, edms: Pick<EdmsInstallation, 'referenceFields'>): string {
+export function explainReferenceProblems(
+  problems: readonly ReferenceProblem[],
+  mapping: { source: string },
+  edms: Pick<EdmsInstallation, 'referenceFields'>,
+): string {
   let own = ownValues.get(mapping);
   if (!own) {
     const { values } = staticReferenceValues(mapping.source, 'mapping', edms.referenceFields);
@@ -78,5 +90,7 @@ export function explainReferenceProblems(problems: readonly ReferenceProblem[], 
     ownValues.set(mapping, own);
   }
   const known = own;
-  return problems.map((problem) => describeReferenceProblem(problem, known.has(`${problem.field}\u0000${referenceKey(problem.value)}`))).join('; ');
+  return problems
+    .map((problem) => describeReferenceProblem(problem, known.has(`${problem.field}\u0000${referenceKey(problem.value)}`)))
+    .join('; ');
 }

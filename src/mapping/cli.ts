@@ -25,7 +25,10 @@ export async function checkMappings(pathOrDir: string): Promise<{ files: string[
   try {
     const info = await stat(pathOrDir);
     files = info.isDirectory()
-      ? (await readdir(pathOrDir)).filter((name) => MAPPING_FILE.test(name)).sort().map((name) => join(pathOrDir, name))
+      ? (await readdir(pathOrDir))
+          .filter((name) => MAPPING_FILE.test(name))
+          .sort()
+          .map((name) => join(pathOrDir, name))
       : [pathOrDir];
   } catch (error) {
     return { files: [], problems: [unreadable(pathOrDir, error)] };

@@ -37,7 +37,12 @@ function issueProblems(located: LocatedSource, issue: z.core.$ZodIssue): Mapping
   }
   const last = path[path.length - 1];
   if (issue.code === 'invalid_key' && typeof last === 'string') {
-    return [located.problemAtOffset(located.keyOffset(path.slice(0, -1), last), `${pathText(path)}: name ${issue.issues[0]?.message ?? issue.message}`)];
+    return [
+      located.problemAtOffset(
+        located.keyOffset(path.slice(0, -1), last),
+        `${pathText(path)}: name ${issue.issues[0]?.message ?? issue.message}`,
+      ),
+    ];
   }
   if (located.doc.hasIn(path)) return [located.problemAtOffset(located.offsetOf(path), `${pathText(path)}: ${issue.message}`)];
   // Something missing: point at the key of the section it is missing from.
@@ -54,7 +59,10 @@ function dictionaryKeyProblems(located: LocatedSource, dictionaries: Loose | und
     if (asMap(spec)?.keyType !== 'number') continue;
     for (const key of located.keysOf(['dictionaries', name, 'entries'])) {
       const ok = typeof key.value === 'number' ? Number.isInteger(key.value) : /^-?\d+$/.test(String(key.value));
-      if (!ok) problems.push(located.problemAtOffset(key.offset, `dictionaries.${name}: key "${String(key.value)}" is not a whole number (keyType: number)`));
+      if (!ok)
+        problems.push(
+          located.problemAtOffset(key.offset, `dictionaries.${name}: key "${String(key.value)}" is not a whole number (keyType: number)`),
+        );
     }
   }
   return problems;
@@ -72,14 +80,20 @@ function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields:
   const spec = kind ? targetSpec(kind) : undefined;
   for (const [name, raw] of Object.entries(fields ?? {})) {
     if (spec && !spec.fields.includes(name)) {
-      problems.push(located.problemAtOffset(located.keyOffset(['fields'], name), `fields: "${name}" is not a field of the ${kind} record (known: ${spec.fields.join(', ')})`));
+      problems.push(
+        located.problemAtOffset(
+          located.keyOffset(['fields'], name),
+          `fields: "${name}" is not a field of the ${kind} record (known: ${spec.fields.join(', ')})`,
+        ),
+      );
       continue;
     }
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') continue; // reported by the schema
     const text = String(raw);
     const { expression, problems: found } = compileExpression(text, scope, { fastPath });
     for (const problem of found) {
-      const offset = typeof raw === 'string' ? located.offsetInScalar(['fields', name], problem.offset) : located.offsetOf(['fields', name]);
+      const offset =
+        typeof raw === 'string' ? located.offsetInScalar(['fields', name], problem.offset) : located.offsetOf(['fields', name]);
       problems.push(located.problemAtOffset(offset, `fields.${name}: ${problem.message}`));
     }
     if (expression) plans.push({ name, expression });
@@ -87,7 +101,12 @@ function fieldProblems({ located, kind, scope, fastPath }: FieldContext, fields:
   if (spec && fields) {
     for (const required of spec.required) {
       if (!(required in fields)) {
-        problems.push(located.problemAtOffset(located.keyOffset([], 'fields'), `fields: required field "${required}" of the ${kind} record is not mapped`));
+        problems.push(
+          located.problemAtOffset(
+            located.keyOffset([], 'fields'),
+            `fields: required field "${required}" of the ${kind} record is not mapped`,
+          ),
+        );
       }
     }
   }
@@ -123,7 +142,11 @@ export interface CompileOptions {
   pool?: EvaluationPool;
 }
 
-export function compileMapping(source: string, file: string, options: CompileOptions = {}): { mapping?: CompiledMapping; problems: MappingProblem[] } {
+export function compileMapping(
+  source: string,
+  file: string,
+  options: CompileOptions = {},
+): { mapping?: CompiledMapping; problems: MappingProblem[] } {
   const located = new LocatedSource(source, file);
   const problems = located.syntaxProblems();
   let raw: unknown;
@@ -143,7 +166,12 @@ export function compileMapping(source: string, file: string, options: CompileOpt
   const kind = isKind(top.target) ? top.target : undefined;
   const name = mappingNameOf(file);
   if (kind && isKind(name) && name !== kind) {
-    problems.push(located.problemAtOffset(located.offsetOf(['target']), `target: the file ${name}.yaml is the mapping for ${name}, but its target is ${kind}`));
+    problems.push(
+      located.problemAtOffset(
+        located.offsetOf(['target']),
+        `target: the file ${name}.yaml is the mapping for ${name}, but its target is ${kind}`,
+      ),
+    );
   }
   problems.push(...dictionaryKeyProblems(located, asMap(top.dictionaries)));
   const scope: ExpressionScope = {

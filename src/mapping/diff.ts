@@ -16,11 +16,16 @@ const start = (line: number, count: number) => (count === 0 ? line - 1 : line);
 
 /** `diff -u` of two texts; empty when they have the same lines. */
 export function unifiedDiff(before: string, after: string, name: string): string {
-  const patch = structuredPatch(`a/${name}`, `b/${name}`, normalised(before), normalised(after), undefined, undefined, { context: CONTEXT });
+  const patch = structuredPatch(`a/${name}`, `b/${name}`, normalised(before), normalised(after), undefined, undefined, {
+    context: CONTEXT,
+  });
   if (patch.hunks.length === 0) return '';
   const out = [before === '' ? '--- /dev/null' : `--- a/${name}`, `+++ b/${name}`];
   for (const hunk of patch.hunks) {
-    out.push(`@@ -${start(hunk.oldStart, hunk.oldLines)},${hunk.oldLines} +${start(hunk.newStart, hunk.newLines)},${hunk.newLines} @@`, ...hunk.lines);
+    out.push(
+      `@@ -${start(hunk.oldStart, hunk.oldLines)},${hunk.oldLines} +${start(hunk.newStart, hunk.newLines)},${hunk.newLines} @@`,
+      ...hunk.lines,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -32,7 +32,9 @@ export class DirWatch {
         if (fileName === null) this.schedule('*');
         else if (this.options.isMappingFile(fileName)) this.schedule(fileName);
       });
-      this.watcher.on('error', (error) => logger.warn({ err: error, dir }, 'mappings directory watch failed; re-scanning periodically only'));
+      this.watcher.on('error', (error) =>
+        logger.warn({ err: error, dir }, 'mappings directory watch failed; re-scanning periodically only'),
+      );
     } catch (error) {
       logger.warn({ err: error, dir }, 'cannot watch the mappings directory; re-scanning periodically only');
     }

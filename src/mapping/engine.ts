@@ -111,7 +111,12 @@ export class MappingEngine implements CompiledMapping {
     const warnings = new Set<string>();
     const fieldWarnings: string[] = [];
     const defaultsUsed = new Set<string>();
-    const call: CallContext = { runtime: this.runtime, now, warn: (message) => fieldWarnings.push(message), defaulted: (dictionary) => defaultsUsed.add(dictionary) };
+    const call: CallContext = {
+      runtime: this.runtime,
+      now,
+      warn: (message) => fieldWarnings.push(message),
+      defaulted: (dictionary) => defaultsUsed.add(dictionary),
+    };
     const record: Record<string, unknown> = {};
     let units = FAST_WORK_BUDGET;
     for (const field of this.fields) {
@@ -143,7 +148,12 @@ export class MappingEngine implements CompiledMapping {
     const warnings = new Set<string>();
     const fieldWarnings: string[] = [];
     const defaultsUsed = new Set<string>();
-    const call: CallContext = { runtime: this.runtime, now, warn: (message) => fieldWarnings.push(message), defaulted: (dictionary) => defaultsUsed.add(dictionary) };
+    const call: CallContext = {
+      runtime: this.runtime,
+      now,
+      warn: (message) => fieldWarnings.push(message),
+      defaulted: (dictionary) => defaultsUsed.add(dictionary),
+    };
     const record: Record<string, unknown> = {};
     for (const [index, field] of this.fields.entries()) {
       stage(index + 1);

@@ -36,7 +36,13 @@ export function runFast(expression: CompiledExpression, input: unknown, call: Ca
 }
 
 /** Evaluates with the fast path when it can, else with JSONata. */
-export async function evaluateExpression(expression: CompiledExpression, input: unknown, call: CallContext, warnings: string[], tryFast = true): Promise<unknown> {
+export async function evaluateExpression(
+  expression: CompiledExpression,
+  input: unknown,
+  call: CallContext,
+  warnings: string[],
+  tryFast = true,
+): Promise<unknown> {
   if (tryFast) {
     const value = runFast(expression, input, call, warnings);
     if (value !== DEOPTED) return value;
@@ -62,7 +68,10 @@ export function describeExpressionError(error: unknown): string {
     for (const value of [failure.value, failure.value2]) {
       if (value === undefined) continue;
       // JSONata quotes a value as JSON; a message may also carry a scalar as plain text.
-      const forms = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? [JSON.stringify(value), String(value)] : [JSON.stringify(value)];
+      const forms =
+        typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+          ? [JSON.stringify(value), String(value)]
+          : [JSON.stringify(value)];
       for (const shown of forms) {
         if (typeof shown === 'string' && shown.length >= 2) message = message.split(shown).join('…');
       }

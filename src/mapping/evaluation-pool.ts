@@ -88,7 +88,11 @@ function tsxLoader(): string {
     return import.meta.resolve('tsx/esm/api');
   } catch {
     // Where import.meta.resolve is missing: the CommonJS entry lies beside the ESM one.
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+    return pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href;
   }
 }
 
@@ -265,7 +269,13 @@ export class EvaluationPool {
     if (current) {
       const outOfMemory = error?.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const progress = Atomics.load(thread.progress, 0);
-      current.pending.reject(threadFailure(current.pending.task, progress, outOfMemory ? `ran out of memory (${this.maxHeapMb} MB)` : 'the evaluation thread stopped'));
+      current.pending.reject(
+        threadFailure(
+          current.pending.task,
+          progress,
+          outOfMemory ? `ran out of memory (${this.maxHeapMb} MB)` : 'the evaluation thread stopped',
+        ),
+      );
     }
     if (!wasReady && !current) {
       // A thread that cannot even start would be restarted for ever: fail what waits instead.

@@ -24,7 +24,11 @@ function engineFor(message: TaskMessage): MappingEngine | undefined {
   }
   if (message.source === undefined) return undefined;
   const { mapping, problems } = compileMapping(message.source, `${message.name}.yaml`, { fastPath: message.fastPath });
-  if (!mapping) throw new BridgeError('MAPPING_INVALID', `mapping "${message.name}" does not compile in the evaluation thread (${problems.length} problems)`);
+  if (!mapping)
+    throw new BridgeError(
+      'MAPPING_INVALID',
+      `mapping "${message.name}" does not compile in the evaluation thread (${problems.length} problems)`,
+    );
   engines.set(message.key, mapping as MappingEngine);
   if (engines.size > KEEP) engines.delete(engines.keys().next().value as string);
   return mapping as MappingEngine;
@@ -35,7 +39,11 @@ function serialize(error: unknown): SerializedError {
     return { bridge: true, code: error.code, message: error.message, posId: error.posId, details: error.details };
   }
   // Anything else is the bridge's own fault; its name says enough without risking a value.
-  return { bridge: false, code: 'INTERNAL', message: `mapping evaluation failed: ${error instanceof Error ? error.name : 'unexpected failure'}` };
+  return {
+    bridge: false,
+    code: 'INTERNAL',
+    message: `mapping evaluation failed: ${error instanceof Error ? error.name : 'unexpected failure'}`,
+  };
 }
 
 async function handle(message: TaskMessage): Promise<void> {

@@ -5,11 +5,13 @@ import { compileFast, type AstNode, type FastExpression } from './fast/compile.j
 import { MappingFunctionError, customFunctions } from './functions.js';
 
 const JSONATA_FUNCTIONS = new Set(
-  ('sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match ' +
+  (
+    'sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match ' +
     'contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil round abs sqrt power ' +
     'random boolean not map zip filter single reduce sift keys lookup append exists spread merge reverse each error assert ' +
     'type sort shuffle distinct base64encode base64decode encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl ' +
-    'toMillis fromMillis clone now millis').split(' '),
+    'toMillis fromMillis clone now millis'
+  ).split(' '),
 );
 
 /** Built-ins a mapping may not use: `$eval` runs text — possibly the citizen's — as an expression. */
@@ -82,7 +84,8 @@ function boundNames(node: unknown, into: Set<string>): Set<string> {
 function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProblem[] {
   const problems: ExpressionProblem[] = [];
   const bound = boundNames(ast, new Set());
-  const known = (name: string) => name === '' || name === '$' || name === 'const' || bound.has(name) || name in customFunctions || JSONATA_FUNCTIONS.has(name);
+  const known = (name: string) =>
+    name === '' || name === '$' || name === 'const' || bound.has(name) || name in customFunctions || JSONATA_FUNCTIONS.has(name);
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!node || typeof node !== 'object') return;
@@ -107,7 +110,13 @@ function checkReferences(ast: AstNode, scope: ExpressionScope): ExpressionProble
     }
     if (ast.type === 'path') {
       const [head, next] = ast.steps ?? [];
-      if (head?.type === 'variable' && head.value === 'const' && !bound.has('const') && next?.type === 'name' && !scope.constants.has(String(next.value))) {
+      if (
+        head?.type === 'variable' &&
+        head.value === 'const' &&
+        !bound.has('const') &&
+        next?.type === 'name' &&
+        !scope.constants.has(String(next.value))
+      ) {
         problems.push({ offset: startOf(next), message: `unknown constant "${String(next.value)}"` });
       }
     }
@@ -134,7 +143,9 @@ export function compileExpression(
   } catch (error) {
     const syntax = error as JsonataSyntaxError;
     const offset = Math.max(0, (syntax.position ?? 1) - 1);
-    return { problems: [{ offset, message: `expression error${syntax.code ? ` ${syntax.code}` : ''}: ${syntax.message ?? String(error)}` }] };
+    return {
+      problems: [{ offset, message: `expression error${syntax.code ? ` ${syntax.code}` : ''}: ${syntax.message ?? String(error)}` }],
+    };
   }
   expression.registerFunction('pad', boundedPad, '<s-ns?:s>');
   const ast = expression.ast() as unknown as AstNode;

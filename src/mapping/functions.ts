@@ -103,9 +103,16 @@ function dateText(value: unknown, fn: string, position: number): string | undefi
 
 /** \s beyond ASCII: no-break space, the U+2000 block, ideographic space and the like. */
 const isWideBlank = (code: number): boolean =>
-  code < 0x1680 ? code === 0xa0
-    : code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f ||
-      code === 0x205f || code === 0x3000 || code === 0xfeff;
+  code < 0x1680
+    ? code === 0xa0
+    : code === 0x1680 ||
+      (code >= 0x2000 && code <= 0x200a) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0x202f ||
+      code === 0x205f ||
+      code === 0x3000 ||
+      code === 0xfeff;
 
 /** True when `text` has no blank at either end, no run of blanks and no blank but the plain space. */
 function isTidy(text: string): boolean {
@@ -198,7 +205,8 @@ export const customFunctions: Readonly<Record<string, CustomFunction>> = {
     maxArgs: 1,
     call(_context, value) {
       if (absent(value)) return undefined;
-      if (typeof value !== 'string' && typeof value !== 'number') throw new MappingFunctionError('$digits: argument 1 must be text or a number');
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new MappingFunctionError('$digits: argument 1 must be text or a number');
       return String(value).replace(/\D+/g, '');
     },
   },

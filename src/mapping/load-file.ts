@@ -11,7 +11,12 @@ import { effectiveSource } from './organisation-source.js';
 import type { OrganisationMapping } from './registry.js';
 import type { CompiledMapping } from './types.js';
 
-export async function loadMappingForTarget(dir: string, kind: EdmsKind, options: CompileOptions = {}, organisation?: OrganisationMapping): Promise<CompiledMapping> {
+export async function loadMappingForTarget(
+  dir: string,
+  kind: EdmsKind,
+  options: CompileOptions = {},
+  organisation?: OrganisationMapping,
+): Promise<CompiledMapping> {
   const file = join(dir, `${organisation?.mapping ?? kind}.yaml`);
   const source = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new BridgeError('MAPPING_INVALID', `cannot read mapping ${file}: ${error.code ?? error.message}`);

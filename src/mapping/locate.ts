@@ -9,7 +9,10 @@ export class LocatedSource {
   readonly lineCounter = new LineCounter();
   readonly doc: Document;
 
-  constructor(readonly source: string, readonly file: string) {
+  constructor(
+    readonly source: string,
+    readonly file: string,
+  ) {
     this.doc = parseDocument(source, { lineCounter: this.lineCounter, prettyErrors: true, uniqueKeys: true });
   }
 

@@ -21,7 +21,12 @@ export interface OrganisationMappings {
 }
 
 /** The organisations whose constants change mapping `name`: their effective sources, labelled by organisation. */
-export function organisationVariants(config: OrganisationMappings, file: string, name: string, source: string): { source: string; label: string }[] {
+export function organisationVariants(
+  config: OrganisationMappings,
+  file: string,
+  name: string,
+  source: string,
+): { source: string; label: string }[] {
   return config.organisations
     .filter((org) => (org.mapping ?? config.edms) === name && Object.keys(org.constants).length > 0)
     .map((org) => ({ source: effectiveSource(source, org.constants), label: `${file} (organisation ${org.key}, with its constants)` }));

@@ -27,7 +27,8 @@ export interface StaticValue {
 }
 
 type Loose = Record<string, unknown>;
-const asMap = (value: unknown): Loose | undefined => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined);
+const asMap = (value: unknown): Loose | undefined =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
 const PASS_FIRST = new Set(['clean', 'trim', 'truncate', 'string']);
 
 /** JSON leaves of a constant or dictionary value along `subpath` (arrays fan out). */
@@ -85,7 +86,11 @@ class Walker {
     switch (node.type) {
       case 'string':
         if (subpath.length === 0 && typeof node.value === 'string' && node.value.trim()) {
-          this.push(node.value, { kind: 'field', field: this.spec.mappedField }, this.located.offsetInScalar(['fields', this.spec.mappedField], startOf(node)));
+          this.push(
+            node.value,
+            { kind: 'field', field: this.spec.mappedField },
+            this.located.offsetInScalar(['fields', this.spec.mappedField], startOf(node)),
+          );
         }
         return;
       case 'condition':
@@ -121,7 +126,11 @@ class Walker {
     const keyed = subpath.length > 0 ? pairs.find(([key]) => key.type === 'string' && key.value === subpath[0]) : undefined;
     if (keyed) return this.visit(keyed[1], subpath.slice(1));
     if (idPair?.[1].type === 'number' && typeof idPair[1].value === 'number') {
-      this.push({ Id: idPair[1].value }, { kind: 'field', field: this.spec.mappedField }, this.located.offsetInScalar(['fields', this.spec.mappedField], startOf(idPair[1])));
+      this.push(
+        { Id: idPair[1].value },
+        { kind: 'field', field: this.spec.mappedField },
+        this.located.offsetInScalar(['fields', this.spec.mappedField], startOf(idPair[1])),
+      );
     }
   }
 
@@ -141,7 +150,11 @@ export function splitReferenceField(field: string): { mappedField: string; subpa
 }
 
 /** Every value the mapping can write into the given reference fields, located; a broken file yields none. */
-export function staticReferenceValues(source: string, file: string, fields: readonly ReferenceField[]): { located: LocatedSource; values: StaticValue[] } {
+export function staticReferenceValues(
+  source: string,
+  file: string,
+  fields: readonly ReferenceField[],
+): { located: LocatedSource; values: StaticValue[] } {
   const located = new LocatedSource(source, file);
   let top: Loose | undefined;
   try {

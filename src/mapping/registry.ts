@@ -109,7 +109,9 @@ export class MappingRegistry {
     for (const [name, path] of files) await this.locked(() => this.adoptFile(name, path, true));
     for (const name of await this.store.names()) {
       if (!files.has(name)) await this.locked(() => this.syncDown(name));
-      await this.active(name).catch((error: unknown) => this.logger.error({ mapping: name, err: describeError(error) }, 'stored mapping does not compile'));
+      await this.active(name).catch((error: unknown) =>
+        this.logger.error({ mapping: name, err: describeError(error) }, 'stored mapping does not compile'),
+      );
     }
     if (this.options.subscribe ?? true) {
       this.ownSubscriber = !this.options.subscriber;
@@ -148,15 +150,25 @@ export class MappingRegistry {
   async forOrganisation(organisation: OrganisationMapping, kind: EdmsKind): Promise<CompiledMapping> {
     const base = await this.active(organisation.mapping ?? kind);
     if (base.target !== kind) {
-      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" is for ${base.target}, but EDMS is ${kind}`);
+      throw new BridgeError(
+        'MAPPING_INVALID',
+        `organisation ${organisation.key}: mapping "${base.name}" is for ${base.target}, but EDMS is ${kind}`,
+      );
     }
     if (Object.keys(organisation.constants).length === 0) return base;
     const key = `${organisation.key}@${base.version}`;
     const cached = this.effective.get(organisation.key);
     if (cached?.key === key) return cached.mapping;
-    const { mapping, problems } = compileMapping(effectiveSource(base.source, organisation.constants), `${base.name}.yaml`, this.compileOptions);
+    const { mapping, problems } = compileMapping(
+      effectiveSource(base.source, organisation.constants),
+      `${base.name}.yaml`,
+      this.compileOptions,
+    );
     if (!mapping) {
-      throw new BridgeError('MAPPING_INVALID', `organisation ${organisation.key}: mapping "${base.name}" with its constants is invalid: ${problems.map(formatProblem).join('; ')}`);
+      throw new BridgeError(
+        'MAPPING_INVALID',
+        `organisation ${organisation.key}: mapping "${base.name}" with its constants is invalid: ${problems.map(formatProblem).join('; ')}`,
+      );
     }
     this.effective.set(organisation.key, { key, mapping });
     return mapping;
@@ -217,7 +229,8 @@ export class MappingRegistry {
     const version = await this.store.version(name);
     const cached = this.compiled.get(name);
     if (cached && (version === null || cached.version === version)) return cached;
-    if (version === null) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded (add ${name}.yaml to the mappings directory)`);
+    if (version === null)
+      throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded (add ${name}.yaml to the mappings directory)`);
     const key = `${name}@${version}`;
     let loading = this.loading.get(key);
     if (!loading) {
@@ -231,7 +244,8 @@ export class MappingRegistry {
     const stored = await this.store.get(name);
     if (!stored) throw new BridgeError('MAPPING_INVALID', `no mapping "${name}" is loaded`);
     const { mapping, problems } = compileMapping(stored.source, `${name}.yaml`, this.compileOptions);
-    if (!mapping) throw new BridgeError('MAPPING_INVALID', `stored mapping "${name}" is invalid: ${problems.map(formatProblem).join('; ')}`);
+    if (!mapping)
+      throw new BridgeError('MAPPING_INVALID', `stored mapping "${name}" is invalid: ${problems.map(formatProblem).join('; ')}`);
     const engine = mapping as MappingEngine;
     const current = this.compiled.get(name);
     if (!current || current.version !== engine.version) {
@@ -282,7 +296,10 @@ export class MappingRegistry {
     }
     const result = await this.putUnlocked(name, source, `file:${name}`, path);
     if (!result.ok) {
-      this.logger.warn({ mapping: name, problems: result.problems.map(formatProblem) }, 'mapping file has problems; the active version stays in use');
+      this.logger.warn(
+        { mapping: name, problems: result.problems.map(formatProblem) },
+        'mapping file has problems; the active version stays in use',
+      );
     }
   }
 
@@ -302,7 +319,10 @@ export class MappingRegistry {
       const key = `${name}@${stored.version}`;
       if (!this.warnedDrafts.has(key)) {
         this.warnedDrafts.add(key);
-        this.logger.warn({ mapping: name, version: stored.version }, 'mapping changed elsewhere, but the local file has unapplied edits; file left as it is');
+        this.logger.warn(
+          { mapping: name, version: stored.version },
+          'mapping changed elsewhere, but the local file has unapplied edits; file left as it is',
+        );
       }
       return;
     }

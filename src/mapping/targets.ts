@@ -17,7 +17,10 @@ function describe(kind: EdmsKind, schema: z.ZodObject<Record<string, z.ZodType>>
   return { kind, schema, fields, required };
 }
 
-const targets = Object.fromEntries(EDMS_KINDS.map((kind) => [kind, describe(kind, EDMS_REGISTRY[kind].recordSchema)])) as Record<EdmsKind, TargetSpec>;
+const targets = Object.fromEntries(EDMS_KINDS.map((kind) => [kind, describe(kind, EDMS_REGISTRY[kind].recordSchema)])) as Record<
+  EdmsKind,
+  TargetSpec
+>;
 
 export function targetSpec(kind: EdmsKind): TargetSpec {
   return targets[kind];

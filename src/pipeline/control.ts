@@ -96,7 +96,12 @@ export async function processPull(ctx: PipelineContext, hooks: EnqueueHooks = {}
     throw error;
   }
   ctx.metrics.organisationUp.set({ organisation: ctx.organisation }, 1);
-  const pulled = { handedOn: report.handedOn - setAside, pages: report.pages, passes: report.passes, malformed: report.malformed.length + setAside };
+  const pulled = {
+    handedOn: report.handedOn - setAside,
+    pages: report.pages,
+    passes: report.passes,
+    malformed: report.malformed.length + setAside,
+  };
   if (pulled.handedOn > 0 || pulled.malformed > 0) ctx.logger.info(pulled, 'pull finished');
   return pulled;
 }

@@ -28,7 +28,10 @@ const categoryOf = (appeal: PosAppeal): [CoverageKind, number | null | undefined
 ];
 
 export class CoverageStore {
-  constructor(private readonly redis: RedisConnection, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+  ) {}
 
   private get countsKey(): string {
     return `${this.prefix}:coverage`;
@@ -57,7 +60,8 @@ export class CoverageStore {
     for (const [key, count] of Object.entries(counts)) {
       const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
       if (kind === 'default') defaults[rest] = Number(count);
-      else if ((COVERAGE_KINDS as readonly string[]).includes(kind)) rows.push({ kind: kind as CoverageKind, id: Number(rest), name: names[key], appeals: Number(count) });
+      else if ((COVERAGE_KINDS as readonly string[]).includes(kind))
+        rows.push({ kind: kind as CoverageKind, id: Number(rest), name: names[key], appeals: Number(count) });
     }
     rows.sort((a, b) => COVERAGE_KINDS.indexOf(a.kind) - COVERAGE_KINDS.indexOf(b.kind) || a.id - b.id);
     return { rows, defaults };

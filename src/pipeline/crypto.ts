@@ -58,7 +58,9 @@ export class PayloadCipher {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(context));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [CURRENT_FORMAT, this.currentId, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join('.');
+    return [CURRENT_FORMAT, this.currentId, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(
+      '.',
+    );
   }
 
   /** Opens a v2 value sealed for `context`, or a v1 value (which carries no context to check). */
@@ -75,7 +77,9 @@ export class PayloadCipher {
     if (!iv || !tag || !body) throw invalid('sealed payload is malformed (IV, tag or body of the wrong size)', context);
     const key = this.keys.get(keyId);
     if (!key) {
-      throw new BridgeError('CONFIG_INVALID', `payload was sealed with key ${keyId}, which is neither DATA_KEY nor DATA_KEY_PREVIOUS`, { posId: context.posId });
+      throw new BridgeError('CONFIG_INVALID', `payload was sealed with key ${keyId}, which is neither DATA_KEY nor DATA_KEY_PREVIOUS`, {
+        posId: context.posId,
+      });
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
@@ -83,7 +87,11 @@ export class PayloadCipher {
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw invalid(`sealed ${context.purpose} payload failed authentication for appeal ${context.posId} (tampered, sealed for another appeal, or wrong key)`, context, error);
+      throw invalid(
+        `sealed ${context.purpose} payload failed authentication for appeal ${context.posId} (tampered, sealed for another appeal, or wrong key)`,
+        context,
+        error,
+      );
     }
   }
 

@@ -45,7 +45,13 @@ async function pingWithin(adapter: Pick<EdmsAdapter, 'ping' | 'kind'>, ms: numbe
   });
   try {
     return await Promise.race([
-      adapter.ping().then(() => null, (error: unknown) => (error instanceof BridgeError ? error : new BridgeError('TRANSIENT', String((error as Error)?.message ?? error), { system: adapter.kind }))),
+      adapter.ping().then(
+        () => null,
+        (error: unknown) =>
+          error instanceof BridgeError
+            ? error
+            : new BridgeError('TRANSIENT', String((error as Error)?.message ?? error), { system: adapter.kind }),
+      ),
       timeout,
     ]);
   } finally {
@@ -131,12 +137,21 @@ export class EdmsGate {
     const { redis, settings } = this.parts;
     const since = new Date().toISOString();
     const ttlMs = Math.max(10 * 60_000, 3 * settings.holdMaxMs);
-    const [[, created] = []] = (await redis.multi().hsetnx(this.outageKey, 'since', since).hset(this.outageKey, 'code', code).pexpire(this.outageKey, ttlMs).exec()) ?? [];
+    const [[, created] = []] =
+      (await redis
+        .multi()
+        .hsetnx(this.outageKey, 'since', since)
+        .hset(this.outageKey, 'code', code)
+        .pexpire(this.outageKey, ttlMs)
+        .exec()) ?? [];
     this.parts.metrics.edmsAvailable.set(0);
     this.known = { outage: { code, since }, at: Date.now() };
     if (created === 1) {
       this.parts.metrics.intakePaused.inc({ code });
-      this.parts.logger.error({ edms: this.parts.adapter.kind, code }, 'EDMS unavailable: intake paused; register jobs wait, nothing is accepted in ПОС until it answers');
+      this.parts.logger.error(
+        { edms: this.parts.adapter.kind, code },
+        'EDMS unavailable: intake paused; register jobs wait, nothing is accepted in ПОС until it answers',
+      );
     }
   }
 

@@ -18,13 +18,23 @@ export interface EnqueueHooks {
   beforeAdd?(queue: 'register' | 'push', jobId: string): Promise<void>;
 }
 
-export async function enqueueRegister(ctx: PipelineContext, appeal: PosAppeal | { id: number }, sealed: string, reaccept = false, hooks: EnqueueHooks = {}): Promise<void> {
+export async function enqueueRegister(
+  ctx: PipelineContext,
+  appeal: PosAppeal | { id: number },
+  sealed: string,
+  reaccept = false,
+  hooks: EnqueueHooks = {},
+): Promise<void> {
   const jobId = registerJobId(appeal.id);
   await hooks.beforeAdd?.('register', jobId);
   // A finished job would make BullMQ ignore the new one; ПОС listing the appeal again means the
   // finished job's acceptance did not stick, so the old job gives way.
   if ((await ctx.queues.register.getJobState(jobId)) === 'completed') await ctx.queues.register.remove(jobId);
-  await ctx.queues.register.add('register', { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) }, { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId });
+  await ctx.queues.register.add(
+    'register',
+    { posId: appeal.id, sealedAppeal: sealed, ...(reaccept ? { reaccept } : {}) },
+    { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId },
+  );
 }
 
 /** What became of a push reconcile asked for: a new job, or one of the same id already in hand. */
@@ -37,7 +47,12 @@ export type PushEnqueued = 'queued' | 'pending' | 'in-failed-list';
  * it ran while the store did not know the appeal (after a state loss, before the adoption), and
  * BullMQ would otherwise ignore the new job for as long as it keeps the old one.
  */
-export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, hooks: EnqueueHooks = {}, replaceFinished = false): Promise<PushEnqueued> {
+export async function enqueuePush(
+  ctx: PipelineContext,
+  progress: EdmsProgress,
+  hooks: EnqueueHooks = {},
+  replaceFinished = false,
+): Promise<PushEnqueued> {
   const jobId = pushJobId(progress.posId, progress);
   if (replaceFinished) {
     const state = await ctx.queues.push.getJobState(jobId);
@@ -47,6 +62,10 @@ export async function enqueuePush(ctx: PipelineContext, progress: EdmsProgress, 
     if (state === 'completed') await ctx.queues.push.remove(jobId);
   }
   await hooks.beforeAdd?.('push', jobId);
-  await ctx.queues.push.add('push', { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) }, { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId });
+  await ctx.queues.push.add(
+    'push',
+    { posId: progress.posId, sealedProgress: ctx.cipher.sealJson(progress, { purpose: 'progress', posId: progress.posId }) },
+    { ...jobOptions(ctx.settings.retry, ctx.settings.retention), jobId },
+  );
   return 'queued';
 }

@@ -28,7 +28,8 @@ export async function toJobError(error: unknown, queue: Queue): Promise<Error> {
   }
   const reason = failureReason(error);
   const jobError = error instanceof BridgeError && !error.retryable ? new UnrecoverableError(reason) : new Error(reason);
-  const frames = error instanceof BridgeError || !(error instanceof Error) ? [] : (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  const frames =
+    error instanceof BridgeError || !(error instanceof Error) ? [] : (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   jobError.stack = [`${jobError.name}: ${reason}`, ...frames].join('\n');
   return jobError;
 }

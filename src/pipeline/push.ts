@@ -40,7 +40,12 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
     if (!landedBefore) throw error;
     ctx.logger.info({ posId, step: step.key }, 'final answer had already landed in ПОС');
   }
-  await ctx.store.recordDelivered(posId, { step: step.key, status: body.status ?? '', statusText: body.statusText, at: new Date().toISOString() });
+  await ctx.store.recordDelivered(posId, {
+    step: step.key,
+    status: body.status ?? '',
+    statusText: body.statusText,
+    at: new Date().toISOString(),
+  });
   ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'sent' });
 }
 

@@ -47,7 +47,10 @@ export interface JobRetention {
   failed: { age: number; count: number };
 }
 
-export const DEFAULT_RETENTION: JobRetention = { completed: { age: 24 * 3600, count: 50_000 }, failed: { age: 7 * 24 * 3600, count: 10_000 } };
+export const DEFAULT_RETENTION: JobRetention = {
+  completed: { age: 24 * 3600, count: 50_000 },
+  failed: { age: 7 * 24 * 3600, count: 10_000 },
+};
 
 /** Retention of control (pull / watch / reconcile) jobs: their failures are in the logs, not the failed list. */
 export function controlJobRetention(retention: JobRetention): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
@@ -65,7 +68,17 @@ export function registerJobId(posId: number): string {
 }
 
 export function progressVersion(progress: EdmsProgress): string {
-  const facts = JSON.stringify([progress.state, progress.registration, progress.executor, progress.postponements, progress.forwardedTo, progress.answer?.text, progress.answer?.files.length, progress.rejection, progress.updatedAt]);
+  const facts = JSON.stringify([
+    progress.state,
+    progress.registration,
+    progress.executor,
+    progress.postponements,
+    progress.forwardedTo,
+    progress.answer?.text,
+    progress.answer?.files.length,
+    progress.rejection,
+    progress.updatedAt,
+  ]);
   return createHash('sha1').update(facts).digest('hex').slice(0, 16);
 }
 
@@ -90,7 +103,11 @@ export class BridgeQueues {
   readonly register: Queue<RegisterJobData>;
   readonly push: Queue<PushJobData>;
 
-  constructor(connection: ConnectionOptions, readonly prefix: string, readonly organisation: string = DEFAULT_ORGANISATION) {
+  constructor(
+    connection: ConnectionOptions,
+    readonly prefix: string,
+    readonly organisation: string = DEFAULT_ORGANISATION,
+  ) {
     this.control = new Queue<ControlJobData>(queueNameFor('control', organisation), { connection, prefix });
     this.register = new Queue<RegisterJobData>(queueNameFor('register', organisation), { connection, prefix });
     this.push = new Queue<PushJobData>(queueNameFor('push', organisation), { connection, prefix });
@@ -107,7 +124,15 @@ export class BridgeQueues {
   async counts(): Promise<Record<string, Record<string, number>>> {
     const result: Record<string, Record<string, number>> = {};
     for (const queue of this.all()) {
-      result[queue.name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'waiting-children');
+      result[queue.name] = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+        'completed',
+        'failed',
+        'waiting-children',
+      );
     }
     return result;
   }

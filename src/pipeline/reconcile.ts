@@ -33,7 +33,12 @@ async function adopt(ctx: PipelineContext, progress: EdmsProgress, statusMap: St
     .filter((step) => step.kind !== 'final')
     .map((step) => ({ step: step.key, status: step.body.status ?? '', statusText: 'assumed delivered (reconciled after state loss)', at }));
   const finalInDoubt = steps.some((step) => step.kind === 'final');
-  const adopted = await ctx.store.adoptFromEdms(progress.posId, { edmsId: progress.edmsId, registration: progress.registration, assumedDelivered, finalInDoubt });
+  const adopted = await ctx.store.adoptFromEdms(progress.posId, {
+    edmsId: progress.edmsId,
+    registration: progress.registration,
+    assumedDelivered,
+    finalInDoubt,
+  });
   if (adopted) ctx.logger.warn({ posId: progress.posId, finalInDoubt }, 'appeal adopted from the EDMS after the bridge lost its state');
   return adopted;
 }

@@ -16,7 +16,16 @@ import { lockAppealOrWait } from './store.js';
 
 export type RegisterOutcome = 'accepted' | 're-accepted' | 'already-accepted' | 'awaiting-registration';
 
-const SET_ASIDE_CODES = new Set(['MAPPING_FAILED', 'MAPPING_TIMEOUT', 'RECORD_INVALID', 'MALFORMED_APPEAL', 'EDMS_REJECTED', 'EDMS_REFERENCE_UNKNOWN', 'ATTACHMENT_ORIGIN_NOT_ALLOWED', 'APPEAL_TOO_LARGE']);
+const SET_ASIDE_CODES = new Set([
+  'MAPPING_FAILED',
+  'MAPPING_TIMEOUT',
+  'RECORD_INVALID',
+  'MALFORMED_APPEAL',
+  'EDMS_REJECTED',
+  'EDMS_REFERENCE_UNKNOWN',
+  'ATTACHMENT_ORIGIN_NOT_ALLOWED',
+  'APPEAL_TOO_LARGE',
+]);
 
 const PERSON_FIELDS = ['surname', 'name', 'patronymic', 'email', 'phone', 'postAddress'] as const;
 /** Intake bounds an appeal's nesting well below this (src/pos/limits.ts); the walk stops here anyway. */
@@ -48,7 +57,10 @@ function explainReferences(ctx: PipelineContext, mapping: CompiledMapping, error
   const problems = error.details?.problems as ReferenceProblem[] | undefined;
   if (!problems?.length) return error;
   const message = explainReferenceProblems(problems, mapping, ctx.adapter);
-  return new BridgeError(error.code, `${message} (mapping ${mapping.name}; fix it, then: pos-bridge failed retry --all)`, { system: error.system, posId: error.posId });
+  return new BridgeError(error.code, `${message} (mapping ${mapping.name}; fix it, then: pos-bridge failed retry --all)`, {
+    system: error.system,
+    posId: error.posId,
+  });
 }
 
 async function downloadAttachments(ctx: PipelineContext, appeal: PosAppeal): Promise<AppealFile[]> {
@@ -70,7 +82,12 @@ async function accept(ctx: PipelineContext, posId: number): Promise<void> {
   ctx.metrics.appealsAccepted.inc({ organisation: ctx.organisation });
 }
 
-async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined, opened: { appeal?: PosAppeal }): Promise<void> {
+async function registerInEdms(
+  ctx: PipelineContext,
+  job: Job<RegisterJobData>,
+  token: string | undefined,
+  opened: { appeal?: PosAppeal },
+): Promise<void> {
   const { posId } = job.data;
   const appeal = ctx.cipher.openJson<PosAppeal>(job.data.sealedAppeal, { purpose: 'appeal', posId });
   // v1 payloads carry no associated data: the id inside must still be the job's.
@@ -78,12 +95,14 @@ async function registerInEdms(ctx: PipelineContext, job: Job<RegisterJobData>, t
   opened.appeal = appeal;
   const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
   const { record, warnings, defaultsUsed: mappingDefaults = [] } = await mapping.map(appeal);
-  if (warnings.length > 0) ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');
+  if (warnings.length > 0)
+    ctx.logger.info({ posId, warnings: warnings.length, mapping: mapping.version }, 'mapping used defaults or truncated fields');
   const files = await downloadAttachments(ctx, appeal);
   const firstAttempt = await ctx.store.markRegisterAttempt(posId);
   let result;
   try {
-    const organisation = ctx.organisation === DEFAULT_ORGANISATION ? undefined : { key: ctx.organisation, constants: ctx.organisationConstants };
+    const organisation =
+      ctx.organisation === DEFAULT_ORGANISATION ? undefined : { key: ctx.organisation, constants: ctx.organisationConstants };
     result = await ctx.adapter.register({ posId, record, files, firstAttempt, ...(organisation ? { organisation } : {}) });
   } catch (error) {
     throw error instanceof BridgeError && error.code === 'EDMS_REFERENCE_UNKNOWN' ? explainReferences(ctx, mapping, error) : error;
@@ -131,7 +150,8 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     if (known?.state !== 'registered') await ctx.edmsGate.admit(job, token);
     if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token);
     else if (known?.state !== 'registered') {
-      if (!job.data.sealedAppeal) throw new PermanentError('no appeal payload to register (it will be pulled again from ПОС)', [], { posId });
+      if (!job.data.sealedAppeal)
+        throw new PermanentError('no appeal payload to register (it will be pulled again from ПОС)', [], { posId });
       await registerInEdms(ctx, job, token, opened);
     }
     if (known?.state !== 'registered') await ctx.edmsGate.answered();

@@ -74,7 +74,13 @@ export async function resealJobs(queues: BridgeQueues, cipher: PayloadCipher): P
           } catch (error) {
             const { code, message } = describeError(error);
             const posId = (job.data as { posId?: unknown })?.posId;
-            report.problems.push({ queue: target.queue.name, jobId: String(job.id), posId: typeof posId === 'number' ? posId : undefined, code, message });
+            report.problems.push({
+              queue: target.queue.name,
+              jobId: String(job.id),
+              posId: typeof posId === 'number' ? posId : undefined,
+              code,
+              message,
+            });
           }
         }
         if (jobs.length < PAGE) break;

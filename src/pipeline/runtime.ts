@@ -65,17 +65,29 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     logger,
     settings,
     // One EDMS behind every organisation: its availability is kept once, under the bridge's prefix.
-    edmsGate: new EdmsGate({ redis: parts.redis, prefix: parts.prefix, adapter: parts.adapter, registerQueue: queues.register, metrics, logger, settings: settings.edmsGate }),
+    edmsGate: new EdmsGate({
+      redis: parts.redis,
+      prefix: parts.prefix,
+      adapter: parts.adapter,
+      registerQueue: queues.register,
+      metrics,
+      logger,
+      settings: settings.edmsGate,
+    }),
     runs: new RunLedger(parts.redis, statePrefix),
   };
 }
 
 /** Queues one control job now (POST /api/sync, `sync`); a second request while one waits is merged. */
 export async function triggerControl(ctx: PipelineContext, kind: ControlJobData['kind']): Promise<string> {
-  const job = await ctx.queues.control.add(kind, { kind }, {
-    deduplication: { id: `manual-${kind}` },
-    ...controlJobRetention(ctx.settings.retention),
-  });
+  const job = await ctx.queues.control.add(
+    kind,
+    { kind },
+    {
+      deduplication: { id: `manual-${kind}` },
+      ...controlJobRetention(ctx.settings.retention),
+    },
+  );
   return job.id ?? `manual-${kind}`;
 }
 
@@ -84,7 +96,11 @@ export function startPipelineWorkers(ctx: PipelineContext, redis: RedisConnectio
 }
 
 /** Workers for every organisation's queues: each ЛКО has its own, so one's backlog never queues another's appeals. */
-export function startOrganisationWorkers(contexts: readonly PipelineContext[], redis: RedisConnection, settings: WorkerSettings): BridgeWorkers {
+export function startOrganisationWorkers(
+  contexts: readonly PipelineContext[],
+  redis: RedisConnection,
+  settings: WorkerSettings,
+): BridgeWorkers {
   const started = contexts.map((ctx) => startPipelineWorkers(ctx, redis, settings));
   return {
     get all() {

@@ -162,7 +162,12 @@ export class AppealStore {
   }
 
   async setAside(posId: number, code: string, message: string, at = new Date()): Promise<void> {
-    await this.redis.hset(this.key(posId), { state: 'set_aside', lastErrorCode: code, lastErrorMessage: message, lastErrorAt: at.toISOString() });
+    await this.redis.hset(this.key(posId), {
+      state: 'set_aside',
+      lastErrorCode: code,
+      lastErrorMessage: message,
+      lastErrorAt: at.toISOString(),
+    });
   }
 
   async recordError(posId: number, code: string, message: string, at = new Date()): Promise<void> {
@@ -177,7 +182,14 @@ export class AppealStore {
   async adoptFromEdms(posId: number, adoption: Adoption): Promise<boolean> {
     const steps = adoption.assumedDelivered.flatMap((step) => [step.step, JSON.stringify(step)]);
     const registration = adoption.registration;
-    const args = [String(posId), adoption.edmsId, registration?.number ?? '', registration?.date ?? '', adoption.finalInDoubt ? '1' : '0', ...steps];
+    const args = [
+      String(posId),
+      adoption.edmsId,
+      registration?.number ?? '',
+      registration?.date ?? '',
+      adoption.finalInDoubt ? '1' : '0',
+      ...steps,
+    ];
     return (await this.redis.eval(ADOPT, 3, this.key(posId), this.pushedKey(posId), this.openKey, ...args)) === 1;
   }
 
@@ -267,9 +279,12 @@ export class AppealStore {
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
     // Renewed while the holder lives, so a long job keeps it; a dead holder's lock expires in ttlMs.
-    const renew = setInterval(() => {
-      this.redis.eval(OWNED_PEXPIRE, 1, key, token, String(ttlMs)).catch(() => undefined);
-    }, Math.max(100, Math.floor(ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis.eval(OWNED_PEXPIRE, 1, key, token, String(ttlMs)).catch(() => undefined);
+      },
+      Math.max(100, Math.floor(ttlMs / 3)),
+    );
     renew.unref();
     return async () => {
       clearInterval(renew);
@@ -282,7 +297,13 @@ export class AppealStore {
 const LOCK_RETRY_MS = 500;
 
 /** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
-export async function lockAppealOrWait(store: AppealStore, job: Job<{ posId: number }>, token: string | undefined, kind: 'register' | 'push', ttlMs: number): Promise<() => Promise<void>> {
+export async function lockAppealOrWait(
+  store: AppealStore,
+  job: Job<{ posId: number }>,
+  token: string | undefined,
+  kind: 'register' | 'push',
+  ttlMs: number,
+): Promise<() => Promise<void>> {
   const release = await store.lock(job.data.posId, kind, ttlMs);
   if (release) return release;
   await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);

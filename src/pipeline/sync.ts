@@ -174,7 +174,8 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
   }
 
   // The EDMS went down and every registration of the run waits for it: nothing more to wait for.
-  const edmsDown = async (counts: { waiting: number; active: number }) => counts.waiting === 0 && counts.active === 0 && (await ctx.edmsGate.outage(true)) !== null;
+  const edmsDown = async (counts: { waiting: number; active: number }) =>
+    counts.waiting === 0 && counts.active === 0 && (await ctx.edmsGate.outage(true)) !== null;
   const registered = await waitForJobs(ctx, jobs, 'register', deadline, options, 'register', edmsDown);
 
   let changesRead = 0;
@@ -188,7 +189,15 @@ export async function runSync(ctx: PipelineContext, options: SyncOptions): Promi
       ctx.logger.warn({ code: problem.code, reason: problem.message }, 'sync: reading the EDMS changes did not finish');
     }
   }
-  const pushed = await waitForJobs(ctx, jobs, 'push', deadline, options, 'push', async (counts) => counts.waiting === 0 && counts.active === 0 && registered === 'stopped');
+  const pushed = await waitForJobs(
+    ctx,
+    jobs,
+    'push',
+    deadline,
+    options,
+    'push',
+    async (counts) => counts.waiting === 0 && counts.active === 0 && registered === 'stopped',
+  );
 
   const summary = await summarize(ctx, runId, jobs, { pulled, changesRead, continued, problems, malformedBefore });
   const outOfTime = problems.some((problem) => problem.outOfTime);

@@ -35,7 +35,8 @@ export async function retryWithin<T>(deadline: number, attempt: () => Promise<T>
       if (error instanceof OutOfTime) throw last ? new OutOfTime(last) : error;
       if (!isRetryable(error)) throw error;
       last = error;
-      const wait = error instanceof RateLimitedError ? Math.max(1, error.retryAfterMs) : Math.round(delay / 2 + Math.random() * (delay / 2));
+      const wait =
+        error instanceof RateLimitedError ? Math.max(1, error.retryAfterMs) : Math.round(delay / 2 + Math.random() * (delay / 2));
       if (Date.now() + wait >= deadline) throw new OutOfTime(error);
       options.onRetry?.(error, wait);
       await sleep(wait);
@@ -49,7 +50,10 @@ export async function withDeadline<T>(work: Promise<T>, deadline: number, what: 
   let timer: NodeJS.Timeout | undefined;
   const remaining = Math.max(0, deadline - Date.now());
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OutOfTime(new TransientError(`${what}: no answer within ${Math.round(remaining / 100) / 10} s`))), remaining);
+    timer = setTimeout(
+      () => reject(new OutOfTime(new TransientError(`${what}: no answer within ${Math.round(remaining / 100) / 10} s`))),
+      remaining,
+    );
   });
   try {
     return await Promise.race([work, late]);

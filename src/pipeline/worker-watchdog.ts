@@ -26,7 +26,10 @@ export class WorkerSlot {
   private inHand = 0;
   private lastSeen = Date.now();
 
-  constructor(readonly queue: Queue, private readonly make: () => Worker) {
+  constructor(
+    readonly queue: Queue,
+    private readonly make: () => Worker,
+  ) {
     this.current = this.start();
   }
 
@@ -75,7 +78,12 @@ export interface Watchdog {
   stop(): void;
 }
 
-export function watchWorkers(slots: readonly WorkerSlot[], logger: Logger, settings: WatchdogSettings, onReplaced?: (queue: string) => void): Watchdog {
+export function watchWorkers(
+  slots: readonly WorkerSlot[],
+  logger: Logger,
+  settings: WatchdogSettings,
+  onReplaced?: (queue: string) => void,
+): Watchdog {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;

@@ -24,7 +24,11 @@ export interface BridgeWorkers {
   close(force?: boolean): Promise<void>;
 }
 
-function guarded<T, R>(ctx: PipelineContext, queueName: 'control' | 'register' | 'push', run: (job: Job<T>, token?: string) => Promise<R>): Processor<T, R> {
+function guarded<T, R>(
+  ctx: PipelineContext,
+  queueName: 'control' | 'register' | 'push',
+  run: (job: Job<T>, token?: string) => Promise<R>,
+): Processor<T, R> {
   const queue = ctx.queues[queueName];
   return async (job, token) => {
     try {
@@ -56,7 +60,10 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
       const outOfRetries = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
       if (outOfRetries) {
         const posId = (job.data as { posId?: number }).posId;
-        ctx.logger.error({ queue: worker.name, jobId: job.id, posId, reason: failureReason(error) }, 'job failed for good: see the failed list');
+        ctx.logger.error(
+          { queue: worker.name, jobId: job.id, posId, reason: failureReason(error) },
+          'job failed for good: see the failed list',
+        );
       }
     });
     // A worker's own connections retry Redis many times a second during a failover: one line per 10 s.
@@ -68,42 +75,56 @@ export function startWorkers(ctx: PipelineContext, connection: ConnectionOptions
     return worker as Worker;
   };
 
-  const control = new WorkerSlot(ctx.queues.control, () => watched(new Worker<ControlJobData, unknown>(
-    ctx.queues.control.name,
-    guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
-      // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
-      // Renewed while this process lives; if it dies mid-run, another takes over after the lock time.
-      const release = await ctx.store.lockControl(job.data.kind, common.lockDuration);
-      if (!release) return { skipped: 'already running' };
-      try {
-        if (job.data.kind === 'pull') return await processPull(ctx);
-        if (job.data.kind === 'watch') return await processWatch(ctx);
-        return await processReconcile(ctx);
-      } finally {
-        await release();
-      }
-    }),
-    // pull, watch and reconcile may run side by side: a long pull must not hold back status pushes.
-    { ...common, concurrency: 3 },
-  )));
-  const register = new WorkerSlot(ctx.queues.register, () => watched(new Worker<RegisterJobData, unknown>(
-    ctx.queues.register.name,
-    guarded<RegisterJobData, unknown>(ctx, 'register', async (job, token) => {
-      const outcome = await processRegister(ctx, job, token);
-      // A sync run waiting for this job counts it (run-ledger.ts).
-      if (outcome === 'accepted' || outcome === 're-accepted') await ctx.runs.credit('register', job.id, 'accepted');
-      return outcome;
-    }),
-    { ...common, concurrency: settings.concurrency, limiter: posLimiter },
-  )));
-  const push = new WorkerSlot(ctx.queues.push, () => watched(new Worker<PushJobData, unknown>(
-    ctx.queues.push.name,
-    guarded<PushJobData, unknown>(ctx, 'push', (job, token) => processPush(ctx, job, token)),
-    { ...common, concurrency: settings.concurrency, limiter: posLimiter },
-  )));
+  const control = new WorkerSlot(ctx.queues.control, () =>
+    watched(
+      new Worker<ControlJobData, unknown>(
+        ctx.queues.control.name,
+        guarded<ControlJobData, unknown>(ctx, 'control', async (job) => {
+          // A second pull (or watch) while one runs anywhere would only repeat its work: skip it.
+          // Renewed while this process lives; if it dies mid-run, another takes over after the lock time.
+          const release = await ctx.store.lockControl(job.data.kind, common.lockDuration);
+          if (!release) return { skipped: 'already running' };
+          try {
+            if (job.data.kind === 'pull') return await processPull(ctx);
+            if (job.data.kind === 'watch') return await processWatch(ctx);
+            return await processReconcile(ctx);
+          } finally {
+            await release();
+          }
+        }),
+        // pull, watch and reconcile may run side by side: a long pull must not hold back status pushes.
+        { ...common, concurrency: 3 },
+      ),
+    ),
+  );
+  const register = new WorkerSlot(ctx.queues.register, () =>
+    watched(
+      new Worker<RegisterJobData, unknown>(
+        ctx.queues.register.name,
+        guarded<RegisterJobData, unknown>(ctx, 'register', async (job, token) => {
+          const outcome = await processRegister(ctx, job, token);
+          // A sync run waiting for this job counts it (run-ledger.ts).
+          if (outcome === 'accepted' || outcome === 're-accepted') await ctx.runs.credit('register', job.id, 'accepted');
+          return outcome;
+        }),
+        { ...common, concurrency: settings.concurrency, limiter: posLimiter },
+      ),
+    ),
+  );
+  const push = new WorkerSlot(ctx.queues.push, () =>
+    watched(
+      new Worker<PushJobData, unknown>(
+        ctx.queues.push.name,
+        guarded<PushJobData, unknown>(ctx, 'push', (job, token) => processPush(ctx, job, token)),
+        { ...common, concurrency: settings.concurrency, limiter: posLimiter },
+      ),
+    ),
+  );
 
   const slots = [control, register, push];
-  const watchdog = watchWorkers(slots, ctx.logger, settings.watchdog ?? DEFAULT_WATCHDOG, (queue) => ctx.metrics.workersReplaced.inc({ queue }));
+  const watchdog = watchWorkers(slots, ctx.logger, settings.watchdog ?? DEFAULT_WATCHDOG, (queue) =>
+    ctx.metrics.workersReplaced.inc({ queue }),
+  );
   return {
     get all() {
       return slots.map((slot) => slot.worker);

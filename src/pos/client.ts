@@ -7,18 +7,20 @@ import type { AppealFile } from '../../adapters/contract.js';
 import type { BridgeConfig } from '../config/load.js';
 import { POS_LIMIT_DEFAULTS } from '../config/schema.js';
 import {
-  AppealTooLargeError, AttachmentOriginError, AuthError, BridgeError, FileTooLargeError, MalformedAppealError, PermanentError,
+  AppealTooLargeError,
+  AttachmentOriginError,
+  AuthError,
+  BridgeError,
+  FileTooLargeError,
+  MalformedAppealError,
+  PermanentError,
 } from '../errors.js';
 import { classifyHttpError, createHttpClient, type HttpObserver, type ProxySettings, type ReadRetry } from '../http/client.js';
 import type { RequestLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logging.js';
-import {
-  attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited,
-} from './attachments.js';
+import { attachmentContentType, attachmentName, checkAnnouncedLength, multipartFileBody, readLimited } from './attachments.js';
 import { admitAppeal } from './limits.js';
-import {
-  pageSchema, posAnswerSchema, uploadedFileSchema, type PosAnswer, type PosAppeal, type UploadedFile,
-} from './schemas.js';
+import { pageSchema, posAnswerSchema, uploadedFileSchema, type PosAnswer, type PosAppeal, type UploadedFile } from './schemas.js';
 import { PosTokenSource, TOKEN_PATH } from './token.js';
 import { describeIssues, parseJson, rawText, validated, withParsedErrorBody } from './wire.js';
 
@@ -100,7 +102,6 @@ function isAuthRejection(error: unknown): boolean {
   return status === 401 || status === 403;
 }
 
-
 export class PosClient {
   private readonly http: AxiosInstance;
   private readonly pos: BridgeConfig['pos'];
@@ -160,7 +161,8 @@ export class PosClient {
   async fetchPage(page: number, size: number): Promise<PulledPage> {
     const what = `pull page ${page}`;
     const response = await this.authorized(what, (auth) =>
-      this.http.get<string>(POS_PATHS.pull, { ...rawText, params: { page, size }, headers: auth }));
+      this.http.get<string>(POS_PATHS.pull, { ...rawText, params: { page, size }, headers: auth }),
+    );
     const body = validated(pageSchema, parseJson(response.data, what), what);
     const appeals: PosAppeal[] = [];
     const malformed: MalformedAppeal[] = [];
@@ -170,28 +172,43 @@ export class PosClient {
       if ('appeal' in admitted) {
         appeals.push(admitted.appeal);
         if (admitted.repaired.length > 0) {
-          this.logger?.warn({ posId: admitted.appeal.id, fields: admitted.repaired }, 'ПОС appeal held text that is not valid Unicode; repaired to U+FFFD');
+          this.logger?.warn(
+            { posId: admitted.appeal.id, fields: admitted.repaired },
+            'ПОС appeal held text that is not valid Unicode; repaired to U+FFFD',
+          );
         }
         continue;
       }
       malformed.push(admitted.malformed);
-      this.logger?.warn({ posId: admitted.malformed.id, code: admitted.malformed.code, issues: admitted.malformed.issues }, 'ПОС list holds a malformed appeal');
+      this.logger?.warn(
+        { posId: admitted.malformed.id, code: admitted.malformed.code, issues: admitted.malformed.issues },
+        'ПОС list holds a malformed appeal',
+      );
     }
     const pageNumber = body.number ?? page;
     const pageSize = body.size ?? size;
-    const last = body.last
-      ?? (body.totalPages !== undefined ? pageNumber + 1 >= body.totalPages : body.content.length < pageSize);
-    this.logger?.debug({ page: pageNumber, size: pageSize, count: body.content.length, malformed: malformed.length, last }, 'pulled a page');
+    const last = body.last ?? (body.totalPages !== undefined ? pageNumber + 1 >= body.totalPages : body.content.length < pageSize);
+    this.logger?.debug(
+      { page: pageNumber, size: pageSize, count: body.content.length, malformed: malformed.length, last },
+      'pulled a page',
+    );
     return {
-      appeals, malformed, pageNumber, last: last || body.content.length === 0, pageSize,
-      totalElements: body.totalElements, totalPages: body.totalPages, elementCount: body.content.length,
+      appeals,
+      malformed,
+      pageNumber,
+      last: last || body.content.length === 0,
+      pageSize,
+      totalElements: body.totalElements,
+      totalPages: body.totalPages,
+      elementCount: body.content.length,
     };
   }
 
   /** Removes the appeal from the pull list. Call only once it is durably registered in the EDMS. */
   async markAccepted(posId: number): Promise<void> {
     await this.authorized(`mark-accepted ${posId}`, (auth) =>
-      this.http.post(POS_PATHS.accept(posId), undefined, { ...rawText, headers: auth }));
+      this.http.post(POS_PATHS.accept(posId), undefined, { ...rawText, headers: auth }),
+    );
     this.logger?.debug({ posId }, 'marked accepted in ПОС');
   }
 
@@ -202,12 +219,15 @@ export class PosClient {
       const issues = describeIssues(parsed.error);
       const posId = typeof body?.id === 'number' ? body.id : undefined;
       throw new BridgeError('ANSWER_INVALID', `answer for appeal ${posId ?? '?'} refused before sending: ${issues.join('; ')}`, {
-        system: 'pos', posId, details: { issues },
+        system: 'pos',
+        posId,
+        details: { issues },
       });
     }
     const answer = parsed.data;
     await this.authorized(`answer ${answer.id}`, (auth) =>
-      this.http.post(POS_PATHS.answer(answer.id), answer, { ...rawText, headers: { ...auth, 'Content-Type': 'application/json' } }));
+      this.http.post(POS_PATHS.answer(answer.id), answer, { ...rawText, headers: { ...auth, 'Content-Type': 'application/json' } }),
+    );
     this.logger?.debug({ posId: answer.id, final: answer.answer }, 'posted a status to ПОС');
   }
 
@@ -217,8 +237,11 @@ export class PosClient {
     const { body, contentType } = multipartFileBody('file', file);
     const response = await this.authorized(what, (auth) =>
       this.http.post<string>(POS_PATHS.upload, body, {
-        ...rawText, headers: { ...auth, 'Content-Type': contentType }, deadlineMs: this.totalTimeoutMs,
-      }));
+        ...rawText,
+        headers: { ...auth, 'Content-Type': contentType },
+        deadlineMs: this.totalTimeoutMs,
+      }),
+    );
     const uploaded = validated(uploadedFileSchema, parseJson(response.data, what), what);
     this.logger?.debug({ fileId: uploaded.id, size: file.data.length }, 'uploaded a file to ПОС');
     return uploaded;
@@ -232,7 +255,8 @@ export class PosClient {
     const maxCount = this.pos.maxAttachments ?? POS_LIMIT_DEFAULTS.maxAttachments;
     if (urls.length > maxCount) {
       throw new AppealTooLargeError(`the appeal has ${urls.length} attachments, more than POS_MAX_ATTACHMENTS (${maxCount})`, {
-        system: 'pos', details: { count: urls.length, maxCount },
+        system: 'pos',
+        details: { count: urls.length, maxCount },
       });
     }
     for (const url of urls) this.allowedTarget(url);
@@ -277,9 +301,11 @@ export class PosClient {
       if (!REDIRECT_STATUSES.has(response.status)) return this.readAttachment(first, response, maxBytes, what);
       response.data.destroy();
       const status = response.status;
-      if (redirects >= MAX_REDIRECTS) throw new PermanentError(`${what}: more than ${MAX_REDIRECTS} redirects`, [], { system: 'pos', status });
+      if (redirects >= MAX_REDIRECTS)
+        throw new PermanentError(`${what}: more than ${MAX_REDIRECTS} redirects`, [], { system: 'pos', status });
       const location: unknown = response.headers.location;
-      if (typeof location !== 'string' || !location) throw new PermanentError(`${what}: HTTP ${status} without a Location`, [], { system: 'pos', status });
+      if (typeof location !== 'string' || !location)
+        throw new PermanentError(`${what}: HTTP ${status} without a Location`, [], { system: 'pos', status });
       target = this.allowedTarget(location, target);
     }
   }
@@ -305,9 +331,11 @@ export class PosClient {
       throw refuse(`attachment origin ${target.origin} is plain http while POS_BASE_URL is https; refused`);
     }
     if (!this.attachmentOrigins.has(target.origin)) {
-      throw refuse(redirectedFrom
-        ? `attachment redirected to origin ${target.origin}, which is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`
-        : `attachment origin ${target.origin} is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`);
+      throw refuse(
+        redirectedFrom
+          ? `attachment redirected to origin ${target.origin}, which is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`
+          : `attachment origin ${target.origin} is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`,
+      );
     }
     return target;
   }
@@ -352,7 +380,10 @@ export class PosClient {
     } catch (error) {
       const body = error instanceof AxiosError ? (error.response?.data as Readable | undefined) : undefined;
       if (error instanceof AxiosError && error.response && body && typeof body.pipe === 'function') {
-        const text = await readLimited(body, ERROR_BODY_LIMIT, 'error body').then((b) => b.toString('utf8'), () => '');
+        const text = await readLimited(body, ERROR_BODY_LIMIT, 'error body').then(
+          (b) => b.toString('utf8'),
+          () => '',
+        );
         error.response.data = text;
       }
       throw error;
@@ -377,7 +408,11 @@ export class PosClient {
       // make (another organisation's appeal). Retrying cannot help; saying whose token it was does.
       if (error instanceof AxiosError && error.response?.status === 403) {
         const organisation = this.organisation ? `organisation ${this.organisation}` : 'this organisation';
-        throw new BridgeError('POS_FORBIDDEN', `ПОС ${what}: HTTP 403 with a fresh token of ${organisation}: the appeal belongs to another organisation's cabinet`, { system: 'pos', status: 403 });
+        throw new BridgeError(
+          'POS_FORBIDDEN',
+          `ПОС ${what}: HTTP 403 with a fresh token of ${organisation}: the appeal belongs to another organisation's cabinet`,
+          { system: 'pos', status: 403 },
+        );
       }
       const classified = classifyHttpError(withParsedErrorBody(error), 'pos', what);
       if (classified instanceof AuthError) this.tokens.invalidate(second);

@@ -42,7 +42,9 @@ const SAFE_KEY = /^[A-Za-z_$][\w$]{0,63}$/;
 /** A field path for reasons: array indexes and plain keys; any other key (hostile text) as `[key]`. */
 function pathText(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(appeal)';
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${SAFE_KEY.test(part) ? part : '[key]'}`)).join('');
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${SAFE_KEY.test(part) ? part : '[key]'}`))
+    .join('');
 }
 
 const format = (value: number) => value.toLocaleString('en-US');
@@ -115,7 +117,12 @@ export function repairText<T>(value: T): { value: T; repaired: string[] } {
       const safeKey = hasLoneSurrogate(key) ? wellFormed(key) : key;
       if (safeKey !== key) repaired.push(`${pathText(path)} (a key)`);
       // defineProperty: a "__proto__" key from JSON stays a plain key of the copy.
-      Object.defineProperty(copy, safeKey, { value: walk(entry, [...path, safeKey]), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(copy, safeKey, {
+        value: walk(entry, [...path, safeKey]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return copy;
   };
@@ -138,7 +145,9 @@ export type AdmittedElement = { appeal: PosAppeal; repaired: string[] } | { malf
  */
 export function admitAppeal(element: unknown): AdmittedElement {
   const id = idOf(element);
-  const withId = (entry: Omit<MalformedAppeal, 'id'>): { malformed: MalformedAppeal } => ({ malformed: id === undefined ? entry : { id, ...entry } });
+  const withId = (entry: Omit<MalformedAppeal, 'id'>): { malformed: MalformedAppeal } => ({
+    malformed: id === undefined ? entry : { id, ...entry },
+  });
   try {
     const tooLarge = checkAppealLimits(element);
     if (tooLarge) return withId({ code: 'APPEAL_TOO_LARGE', issues: [tooLarge.message] });

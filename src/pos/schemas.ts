@@ -127,6 +127,11 @@ export const posAnswerSchema = z
 export type PosAnswer = z.infer<typeof posAnswerSchema>;
 
 export const uploadedFileSchema = z
-  .object({ id: z.union([z.string(), z.number()]), name: z.string().optional(), size: z.number().optional(), contentType: z.string().optional() })
+  .object({
+    id: z.union([z.string(), z.number()]),
+    name: z.string().optional(),
+    size: z.number().optional(),
+    contentType: z.string().optional(),
+  })
   .passthrough();
 export type UploadedFile = z.infer<typeof uploadedFileSchema>;

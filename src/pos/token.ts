@@ -48,7 +48,10 @@ export class PosTokenSource {
     const platformSecret = requiredSetting(this.pos.platformClientSecret, 'POS_PLATFORM_CLIENT');
     const basic = Buffer.from(`${platformId}:${platformSecret}`, 'utf8').toString('base64');
     const form = new URLSearchParams({
-      grant_type: 'password', username: requiredSetting(this.pos.clientId, 'POS_CLIENT_ID'), password: requiredSetting(this.pos.clientSecret, 'POS_CLIENT_SECRET'), scope: 'any',
+      grant_type: 'password',
+      username: requiredSetting(this.pos.clientId, 'POS_CLIENT_ID'),
+      password: requiredSetting(this.pos.clientSecret, 'POS_CLIENT_SECRET'),
+      scope: 'any',
     });
     let response: AxiosResponse<string>;
     try {

@@ -32,7 +32,9 @@ export function parseJson(text: unknown, what: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     // V8's message quotes the body around the fault (a citizen's name, say): tell where, never what.
-    throw new MalformedResponseError(`${what}: body is not JSON (${jsonErrorWhere(error, text)}, ${text.length} characters)`, { system: 'pos' });
+    throw new MalformedResponseError(`${what}: body is not JSON (${jsonErrorWhere(error, text)}, ${text.length} characters)`, {
+      system: 'pos',
+    });
   }
 }
 
@@ -40,7 +42,10 @@ export function validated<T>(schema: z.ZodType<T>, body: unknown, what: string):
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    throw new MalformedResponseError(`${what}: unexpected response shape: ${issues.slice(0, 5).join('; ')}`, { system: 'pos', details: { issues } });
+    throw new MalformedResponseError(`${what}: unexpected response shape: ${issues.slice(0, 5).join('; ')}`, {
+      system: 'pos',
+      details: { issues },
+    });
   }
   return parsed.data;
 }

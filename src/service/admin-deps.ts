@@ -39,7 +39,10 @@ export interface AdminWiring {
 async function mappingReady(check: EdmsMappingCheck): Promise<void> {
   const state = await check.current();
   if (state.problems.length > 0) {
-    throw new BridgeError('EDMS_REFERENCE_UNKNOWN', `${state.problems.length} value(s) of mapping ${state.mapping} are not in the EDMS; see GET /api/status`);
+    throw new BridgeError(
+      'EDMS_REFERENCE_UNKNOWN',
+      `${state.problems.length} value(s) of mapping ${state.mapping} are not in the EDMS; see GET /api/status`,
+    );
   }
 }
 
@@ -49,7 +52,9 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
   const several = organisations.length > 1;
   // Queue names carry the organisation, so every organisation's counts fit in one record.
   const allCounts = async (): Promise<Record<string, Record<string, number>>> =>
-    Object.fromEntries((await Promise.all(organisations.map((org) => org.ctx.queues.counts()))).flatMap((counts) => Object.entries(counts)));
+    Object.fromEntries(
+      (await Promise.all(organisations.map((org) => org.ctx.queues.counts()))).flatMap((counts) => Object.entries(counts)),
+    );
   const failed = new OrganisationsFailedJobs(new Map(organisations.map((org) => [org.key, new FailedJobs(org.ctx.queues, org.ctx.store)])));
   return {
     adminToken: wiring.adminToken,
@@ -68,14 +73,24 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
           await ctx.adapter.ping();
         } catch (error) {
           const { code } = describeError(error);
-          throw new BridgeError(code === 'INTERNAL' ? 'TRANSIENT' : (code as ErrorCode), `${EDMS_NAMES[ctx.adapter.kind]} is unavailable`, { system: ctx.adapter.kind });
+          throw new BridgeError(code === 'INTERNAL' ? 'TRANSIENT' : (code as ErrorCode), `${EDMS_NAMES[ctx.adapter.kind]} is unavailable`, {
+            system: ctx.adapter.kind,
+          });
         }
         // Not awaited: bringing held jobs forward must not make the readiness answer late.
-        ctx.edmsGate.answered().catch((error: unknown) => wiring.logger.warn({ code: describeError(error).code }, 'could not lift the EDMS pause'));
+        ctx.edmsGate
+          .answered()
+          .catch((error: unknown) => wiring.logger.warn({ code: describeError(error).code }, 'could not lift the EDMS pause'));
       },
       ...(wiring.mappingCheck ? { mapping: () => mappingReady(wiring.mappingCheck!) } : {}),
     },
-    mappingCheck: wiring.mappingCheck ? () => wiring.mappingCheck!.current().then((state) => state, () => null) : undefined,
+    mappingCheck: wiring.mappingCheck
+      ? () =>
+          wiring.mappingCheck!.current().then(
+            (state) => state,
+            () => null,
+          )
+      : undefined,
     appeals: {
       get: async (posId) => {
         // The same ПОС id can be two organisations' (one forwarded it to the other): the first holder is shown.

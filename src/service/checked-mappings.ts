@@ -52,10 +52,19 @@ export class EdmsMappingCheck {
     const known = this.last.get(mapping.name);
     // A clean result holds until the mapping changes; missing values are looked up again after a
     // minute, so an entry added in the EDMS clears readiness without a mapping change.
-    if (known?.version === mapping.version && known.checked && (known.problems.length === 0 || Date.now() - Date.parse(known.checkedAt) < RECHECK_MS)) return known;
+    if (
+      known?.version === mapping.version &&
+      known.checked &&
+      (known.problems.length === 0 || Date.now() - Date.parse(known.checkedAt) < RECHECK_MS)
+    )
+      return known;
     const state = await this.check(mapping.name, mapping.version, mapping.source);
     if (state.problems.length > 0) {
-      for (const problem of state.problems) this.logger.warn({ mapping: mapping.name, line: problem.line, column: problem.column, problem: problem.message }, 'mapping value not found in the EDMS');
+      for (const problem of state.problems)
+        this.logger.warn(
+          { mapping: mapping.name, line: problem.line, column: problem.column, problem: problem.message },
+          'mapping value not found in the EDMS',
+        );
     }
     return state;
   }
@@ -74,11 +83,15 @@ export class EdmsMappingCheck {
         if (mapping && mapping.target === this.edms.kind) {
           const state = await this.check(name, mapping.version, source);
           if (state.problems.length > 0 && !options?.force) return { ok: false, problems: state.problems, reason: 'edms' as const };
-          if (!state.checked) warnings.push(`not checked against the EDMS (${state.error}): it could not be reached; run pos-bridge mappings check --against-edms later`);
+          if (!state.checked)
+            warnings.push(
+              `not checked against the EDMS (${state.error}): it could not be reached; run pos-bridge mappings check --against-edms later`,
+            );
           if (state.problems.length > 0) warnings.push(`applied with ${state.problems.length} value(s) the EDMS lacks (force=true)`);
         }
         const saved = await registry.put(name, source, author);
-        if (saved.ok && warnings.length > 0) this.logger.warn({ mapping: name, version: saved.version, warnings }, 'mapping applied with warnings');
+        if (saved.ok && warnings.length > 0)
+          this.logger.warn({ mapping: name, version: saved.version, warnings }, 'mapping applied with warnings');
         return saved.ok ? { ...saved, warnings } : saved;
       },
     };

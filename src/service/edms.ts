@@ -7,7 +7,10 @@ import type { HttpObserver } from '../http/client.js';
 import type { Logger } from '../logging.js';
 
 /** The EDMS as operators call it, for messages. */
-export const EDMS_NAMES = Object.fromEntries(Object.entries(EDMS_REGISTRY).map(([kind, entry]) => [kind, entry.name])) as Record<EdmsKind, string>;
+export const EDMS_NAMES = Object.fromEntries(Object.entries(EDMS_REGISTRY).map(([kind, entry]) => [kind, entry.name])) as Record<
+  EdmsKind,
+  string
+>;
 
 interface AdapterDeps {
   logger: Logger;
@@ -15,7 +18,11 @@ interface AdapterDeps {
 }
 
 // The entry and the settings of the configured kind, typed as one pair.
-function configured(config: BridgeConfig, deps: AdapterDeps, organisation?: string): { entry: EdmsEntry<EdmsKind>; settings: AdapterSettings<EdmsKind> } {
+function configured(
+  config: BridgeConfig,
+  deps: AdapterDeps,
+  organisation?: string,
+): { entry: EdmsEntry<EdmsKind>; settings: AdapterSettings<EdmsKind> } {
   const settings = { edms: config.edms, proxy: config.proxy, ...deps, ...(organisation ? { organisation } : {}) };
   return { entry: EDMS_REGISTRY[config.edms.kind] as EdmsEntry<EdmsKind>, settings };
 }
@@ -23,7 +30,10 @@ function configured(config: BridgeConfig, deps: AdapterDeps, organisation?: stri
 /** Each organisation's adapter (see the registry for what they share). */
 export async function createAdapters(config: BridgeConfig, deps: AdapterDeps): Promise<Map<string, EdmsAdapter<unknown>>> {
   const { entry, settings } = configured(config, deps);
-  return entry.createAdapters(settings, config.organisations.map((org) => org.key));
+  return entry.createAdapters(
+    settings,
+    config.organisations.map((org) => org.key),
+  );
 }
 
 export async function createAdapter(config: BridgeConfig, deps: AdapterDeps, organisation?: string): Promise<EdmsAdapter<unknown>> {

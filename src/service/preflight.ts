@@ -28,7 +28,11 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 function failure(system: PreflightFailure['system'], name: string, error: unknown, budgetMs: number): PreflightFailure {
   if (error instanceof OutOfTime) {
     const { code, message } = describeError(error.last);
-    return new PreflightFailure(system, code, `${name} did not answer within ${seconds(budgetMs)} (${code}: ${message.slice(0, MAX_DETAIL)})`);
+    return new PreflightFailure(
+      system,
+      code,
+      `${name} did not answer within ${seconds(budgetMs)} (${code}: ${message.slice(0, MAX_DETAIL)})`,
+    );
   }
   const { code, message } = describeError(error);
   if (code === 'AUTH_FAILED') return new PreflightFailure(system, code, `${name} refused the credentials (AUTH_FAILED)`);

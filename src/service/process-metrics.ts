@@ -79,7 +79,9 @@ export function mergeMetricLists(lists: MetricJson[][]): Registry {
 
 /** What a dead process counted that must stay in the sums: its counters and histograms without a `process` label. */
 function lasting(list: MetricJson[]): MetricJson[] {
-  return list.filter((metric) => (metric.type === 'counter' || metric.type === 'histogram') && !metric.values.some((sample) => 'process' in sample.labels));
+  return list.filter(
+    (metric) => (metric.type === 'counter' || metric.type === 'histogram') && !metric.values.some((sample) => 'process' in sample.labels),
+  );
 }
 
 const MAX_EXITED = 256;

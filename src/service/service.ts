@@ -5,7 +5,14 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import type { BridgeConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logging.js';
-import { guardSchedules, installSchedules, startOrganisationWorkers, workerSettingsOf, type Role, type ScheduleGuard } from '../pipeline/runtime.js';
+import {
+  guardSchedules,
+  installSchedules,
+  startOrganisationWorkers,
+  workerSettingsOf,
+  type Role,
+  type ScheduleGuard,
+} from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
 import { adminDeps } from './admin-deps.js';
@@ -26,7 +33,11 @@ export interface RoleParts {
 }
 
 export function partsOf(role: Role): RoleParts {
-  return { api: role === 'all' || role === 'api', worker: role === 'all' || role === 'worker', scheduler: role === 'all' || role === 'scheduler' };
+  return {
+    api: role === 'all' || role === 'api',
+    worker: role === 'all' || role === 'worker',
+    scheduler: role === 'all' || role === 'scheduler',
+  };
 }
 
 function roleName(role: Role | RoleParts): string {
@@ -39,13 +50,22 @@ export interface StartOptions {
   exposition?: () => Promise<string>;
 }
 
-export async function startRole(config: BridgeConfig, role: Role | RoleParts, services: Services, options: StartOptions = {}): Promise<RunningService> {
+export async function startRole(
+  config: BridgeConfig,
+  role: Role | RoleParts,
+  services: Services,
+  options: StartOptions = {},
+): Promise<RunningService> {
   const { ctx, logger } = services;
   const parts = typeof role === 'string' ? partsOf(role) : role;
   await warnOnEvictionPolicy(services.redis, logger);
   const running: RunningService = { services, stop: async () => undefined };
   if (parts.worker) {
-    running.workers = startOrganisationWorkers(services.organisations.map((org) => org.ctx), services.redis, workerSettingsOf(config));
+    running.workers = startOrganisationWorkers(
+      services.organisations.map((org) => org.ctx),
+      services.redis,
+      workerSettingsOf(config),
+    );
   }
   const guards: ScheduleGuard[] = [];
   if (parts.scheduler) {
@@ -57,13 +77,35 @@ export async function startRole(config: BridgeConfig, role: Role | RoleParts, se
   }
   // The start-up pre-flight: a mapping value the EDMS lacks is logged at its line now, not learnt
   // from failed appeals one by one. Not fatal: the EDMS may be down and come back.
-  await services.mappingCheck.current().catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
+  await services.mappingCheck
+    .current()
+    .catch((error: unknown) => logger.warn({ err: describeError(error) }, 'mapping not checked against the EDMS at start'));
   if (parts.api) {
     const uiSession = { idleMs: config.admin.uiSessionIdleMs, absoluteMs: config.admin.uiSessionMaxMs };
     // A real authorised ПОС call (a one-item page) per organisation: a cached token alone would say nothing of ПОС now.
-    const organisations = services.organisations.map((org) => ({ key: org.key, ctx: org.ctx, posPing: () => org.pos.fetchPage(0, 1).then(() => undefined) }));
-    const deps = adminDeps({ ctx, organisations, redis: services.redis, mappings: services.mappingCheck.service(), mappingCheck: services.mappingCheck, adminToken: config.adminToken ?? '', logger, posPing: organisations[0]!.posPing, uiSession, exposition: options.exposition });
-    running.api = await startAdminServer(deps, { host: config.http.host, port: config.http.port, trustProxy: config.admin.trustProxy, queueUiWritable: config.admin.queueUiWritable });
+    const organisations = services.organisations.map((org) => ({
+      key: org.key,
+      ctx: org.ctx,
+      posPing: () => org.pos.fetchPage(0, 1).then(() => undefined),
+    }));
+    const deps = adminDeps({
+      ctx,
+      organisations,
+      redis: services.redis,
+      mappings: services.mappingCheck.service(),
+      mappingCheck: services.mappingCheck,
+      adminToken: config.adminToken ?? '',
+      logger,
+      posPing: organisations[0]!.posPing,
+      uiSession,
+      exposition: options.exposition,
+    });
+    running.api = await startAdminServer(deps, {
+      host: config.http.host,
+      port: config.http.port,
+      trustProxy: config.admin.trustProxy,
+      queueUiWritable: config.admin.queueUiWritable,
+    });
   }
   running.stop = async () => {
     for (const guard of guards) await guard.stop();

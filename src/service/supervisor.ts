@@ -74,8 +74,17 @@ export class WorkerSupervisor {
     this.slots = Array.from({ length: options.count }, (_, i) => ({ index: i + 1, startedAt: 0, failures: 0 }));
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     const registers = options.registry ? [options.registry] : [];
-    this.restarts = new Counter({ name: 'pos_bridge_worker_restarts_total', help: 'Worker processes restarted after they died, per worker slot', labelNames: ['worker'] as const, registers });
-    this.running = new Gauge({ name: 'pos_bridge_worker_processes', help: 'Worker processes running now (start --workers N: N when all are up)', registers });
+    this.restarts = new Counter({
+      name: 'pos_bridge_worker_restarts_total',
+      help: 'Worker processes restarted after they died, per worker slot',
+      labelNames: ['worker'] as const,
+      registers,
+    });
+    this.running = new Gauge({
+      name: 'pos_bridge_worker_processes',
+      help: 'Worker processes running now (start --workers N: N when all are up)',
+      registers,
+    });
   }
 
   start(): void {
@@ -130,7 +139,10 @@ export class WorkerSupervisor {
     const restartInMs = restartDelay(slot.failures, this.backoff);
     slot.failures += 1;
     this.restarts.inc({ worker: String(slot.index) });
-    logger.warn({ worker: slot.index, pid: child.pid, code, signal, upMs, restartInMs, failures: slot.failures }, 'worker process exited; restarting it');
+    logger.warn(
+      { worker: slot.index, pid: child.pid, code, signal, upMs, restartInMs, failures: slot.failures },
+      'worker process exited; restarting it',
+    );
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (!this.stopping) this.spawn(slot);

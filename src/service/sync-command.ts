@@ -34,8 +34,18 @@ export interface DryRunReport {
 }
 
 /** One organisation's dry run: its ПОС list with its token, its effective mapping, read-only against the EDMS. */
-async function dryRunOrganisation(config: BridgeConfig, org: OrganisationConfig, mappings: FileMappings, logger: Logger): Promise<DryRunReport> {
-  const pos = new PosClient({ pos: { ...config.pos, clientId: org.clientId, clientSecret: org.clientSecret }, organisation: org.key, proxy: config.proxy, logger });
+async function dryRunOrganisation(
+  config: BridgeConfig,
+  org: OrganisationConfig,
+  mappings: FileMappings,
+  logger: Logger,
+): Promise<DryRunReport> {
+  const pos = new PosClient({
+    pos: { ...config.pos, clientId: org.clientId, clientSecret: org.clientSecret },
+    organisation: org.key,
+    proxy: config.proxy,
+    logger,
+  });
   const mapping = await mappings.forOrganisation(org, config.edms.kind);
   // Read-only against the EDMS too: a record whose references the installation lacks is never
   // promised a registration.
@@ -53,7 +63,11 @@ async function dryRunOrganisation(config: BridgeConfig, org: OrganisationConfig,
           const result = await mapping.map(appeal);
           const problems = await adapter.checkReferences(recordReferences(result.record, adapter.referenceFields));
           if (problems.length > 0) {
-            failures.push({ posId: appeal.id, code: 'EDMS_REFERENCE_UNKNOWN', message: explainReferenceProblems(problems, mapping, adapter) });
+            failures.push({
+              posId: appeal.id,
+              code: 'EDMS_REFERENCE_UNKNOWN',
+              message: explainReferenceProblems(problems, mapping, adapter),
+            });
             return;
           }
           mapped += 1;
@@ -102,7 +116,11 @@ export interface SyncCommandHooks {
   onProgress?: (phase: SyncPhase, counts: { waiting: number; active: number; delayed: number }) => void;
 }
 
-export async function runSyncCommand(config: BridgeConfig, options: SyncCommandOptions, hooks: SyncCommandHooks = {}): Promise<SyncCommandResult> {
+export async function runSyncCommand(
+  config: BridgeConfig,
+  options: SyncCommandOptions,
+  hooks: SyncCommandHooks = {},
+): Promise<SyncCommandResult> {
   const timeoutMs = parseDuration(options.timeout);
   if (!timeoutMs) {
     return { kind: 'usage', problem: `--timeout must be a duration like 30s or 10m (got "${options.timeout}")` };
@@ -150,15 +168,21 @@ export async function runSyncCommand(config: BridgeConfig, options: SyncCommandO
     await warnOnEvictionPolicy(services.redis, logger);
     // The EDMS answers: lift a pause an earlier run or the service recorded, and wake the appeals it held.
     for (const org of running) await org.ctx.edmsGate.answered();
-    workers = startOrganisationWorkers(running.map((org) => org.ctx), services.redis, workerSettingsOf(config));
+    workers = startOrganisationWorkers(
+      running.map((org) => org.ctx),
+      services.redis,
+      workerSettingsOf(config),
+    );
     const several = services.organisations.length > 1;
-    const summaries = await Promise.all(running.map(async (org) => ({
-      key: org.key,
-      summary: await runSync(org.ctx, {
-        timeoutMs,
-        onProgress: several ? undefined : hooks.onProgress,
-      }),
-    })));
+    const summaries = await Promise.all(
+      running.map(async (org) => ({
+        key: org.key,
+        summary: await runSync(org.ctx, {
+          timeoutMs,
+          onProgress: several ? undefined : hooks.onProgress,
+        }),
+      })),
+    );
     return { kind: 'ran', edmsName: EDMS_NAMES[services.ctx.adapter.kind], summaries, skipped };
   } finally {
     await workers?.close();

@@ -48,7 +48,10 @@ export function serveSupervisor(registry: Registry, orphaned: () => void): () =>
     const request = typed(message);
     if (request?.type !== METRICS_REQUEST || typeof request.id !== 'number') return;
     const id = request.id;
-    registryJson(registry).then((metrics) => send({ type: METRICS_REPLY, id, metrics }), () => undefined);
+    registryJson(registry).then(
+      (metrics) => send({ type: METRICS_REPLY, id, metrics }),
+      () => undefined,
+    );
   };
   process.on('message', onMessage);
   process.once('disconnect', orphaned);

@@ -44,37 +44,47 @@ afterEach(async () => {
 });
 
 describe('authentication', () => {
-  it.each(API_ROUTES.map((route) => [`${route.method} ${route.url}`, route] as const))('%s: 401 without a token, with a wrong one, 2xx with the right one', async (_label, route) => {
-    const mappingBefore = (await mappings.registry.get('directum-rx'))?.version;
-    fakes.state.failed.push({ id: 'pull:17', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 10, error: { code: 'TRANSIENT', message: 'ПОС 503' } });
-    fakes.state.appeals.set(101, { posId: 101, state: 'registered', pushed: [] });
+  it.each(API_ROUTES.map((route) => [`${route.method} ${route.url}`, route] as const))(
+    '%s: 401 without a token, with a wrong one, 2xx with the right one',
+    async (_label, route) => {
+      const mappingBefore = (await mappings.registry.get('directum-rx'))?.version;
+      fakes.state.failed.push({
+        id: 'pull:17',
+        organisation: 'default',
+        queue: 'pull',
+        name: 'pull',
+        attemptsMade: 10,
+        error: { code: 'TRANSIENT', message: 'ПОС 503' },
+      });
+      fakes.state.appeals.set(101, { posId: 101, state: 'registered', pushed: [] });
 
-    const wrongTokens = [
-      {},
-      { authorization: 'Bearer ' },
-      { authorization: 'Bearer wrong-token' },
-      { authorization: `Bearer ${ADMIN_TOKEN}x` },
-      { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` },
-      { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
-      { authorization: ADMIN_TOKEN },
-    ];
-    for (const headers of wrongTokens) {
-      const response = await app.inject({ ...route, headers });
-      expect(response.statusCode, JSON.stringify(headers)).toBe(401);
-      expect(response.json()).toEqual({ error: 'unauthorized', message: expect.any(String) });
-      expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
-    }
-    // Nothing happened on the unauthenticated calls.
-    expect(fakes.state.syncCalls).toBe(0);
-    expect(fakes.state.failed).toHaveLength(1);
-    expect((await mappings.registry.get('directum-rx'))?.version).toBe(mappingBefore);
+      const wrongTokens = [
+        {},
+        { authorization: 'Bearer ' },
+        { authorization: 'Bearer wrong-token' },
+        { authorization: `Bearer ${ADMIN_TOKEN}x` },
+        { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` },
+        { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` },
+        { authorization: ADMIN_TOKEN },
+      ];
+      for (const headers of wrongTokens) {
+        const response = await app.inject({ ...route, headers });
+        expect(response.statusCode, JSON.stringify(headers)).toBe(401);
+        expect(response.json()).toEqual({ error: 'unauthorized', message: expect.any(String) });
+        expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+      }
+      // Nothing happened on the unauthenticated calls.
+      expect(fakes.state.syncCalls).toBe(0);
+      expect(fakes.state.failed).toHaveLength(1);
+      expect((await mappings.registry.get('directum-rx'))?.version).toBe(mappingBefore);
 
-    const ok = await app.inject({ ...route, headers: auth });
-    expect(ok.statusCode, ok.body).toBeGreaterThanOrEqual(200);
-    expect(ok.statusCode, ok.body).toBeLessThan(300);
-    const lowerCaseScheme = await app.inject({ ...route, headers: { authorization: `bearer ${ADMIN_TOKEN}` } });
-    expect(lowerCaseScheme.statusCode).not.toBe(401);
-  });
+      const ok = await app.inject({ ...route, headers: auth });
+      expect(ok.statusCode, ok.body).toBeGreaterThanOrEqual(200);
+      expect(ok.statusCode, ok.body).toBeLessThan(300);
+      const lowerCaseScheme = await app.inject({ ...route, headers: { authorization: `bearer ${ADMIN_TOKEN}` } });
+      expect(lowerCaseScheme.statusCode).not.toBe(401);
+    },
+  );
 
   it('leaves health, metrics and docs open', async () => {
     for (const url of ['/health/live', '/health/ready', '/metrics', '/docs/json']) {
@@ -90,7 +100,12 @@ describe('authentication', () => {
 describe('appeals, sync, failed jobs, queues', () => {
   it('GET /api/appeals/:posId returns what the bridge knows, 404 for an unknown appeal', async () => {
     const view = {
-      posId: 101, state: 'answered', edmsId: '5532', regNumber: 'ОГ-00123', regDate: '2024-03-02', registeredAt: '2024-03-02T10:00:00.000Z',
+      posId: 101,
+      state: 'answered',
+      edmsId: '5532',
+      regNumber: 'ОГ-00123',
+      regDate: '2024-03-02',
+      registeredAt: '2024-03-02T10:00:00.000Z',
       acceptedAt: '2024-03-02T10:00:01.000Z',
       pushed: [
         { step: 'registered', status: 'IN_PROGRESS', statusText: 'Зарегистрировано', at: '2024-03-02T10:00:02.000Z' },
@@ -111,7 +126,10 @@ describe('appeals, sync, failed jobs, queues', () => {
   it.each(['abc', '0', '-5', '1.5', '1e3x', '99999999999999999999'])('GET /api/appeals/%s is 400', async (posId) => {
     const response = await app.inject({ url: `/api/appeals/${posId}`, headers: auth });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ in: 'params', path: 'posId' })] });
+    expect(response.json()).toMatchObject({
+      error: 'validation_failed',
+      issues: [expect.objectContaining({ in: 'params', path: 'posId' })],
+    });
   });
 
   it('POST /api/sync starts a pull and answers 202 with the job id', async () => {
@@ -126,8 +144,24 @@ describe('appeals, sync, failed jobs, queues', () => {
 
   it('failed jobs: list, retry (200, then 404), delete (204, then 404)', async () => {
     fakes.state.failed.push(
-      { id: 'register:4101', organisation: 'default', queue: 'register', name: 'register', posId: 4101, attemptsMade: 10, failedAt: '2024-03-02T10:00:00.000Z', error: { code: 'EDMS_REJECTED', message: 'Directum: 400' } },
-      { id: 'push:4102-answered', organisation: 'default', queue: 'push', name: 'push', attemptsMade: 10, error: { code: 'ANSWER_INVALID', message: 'text too long' } },
+      {
+        id: 'register:4101',
+        organisation: 'default',
+        queue: 'register',
+        name: 'register',
+        posId: 4101,
+        attemptsMade: 10,
+        failedAt: '2024-03-02T10:00:00.000Z',
+        error: { code: 'EDMS_REJECTED', message: 'Directum: 400' },
+      },
+      {
+        id: 'push:4102-answered',
+        organisation: 'default',
+        queue: 'push',
+        name: 'push',
+        attemptsMade: 10,
+        error: { code: 'ANSWER_INVALID', message: 'text too long' },
+      },
     );
     const list = await app.inject({ url: '/api/failed', headers: auth });
     expect(list.statusCode).toBe(200);
@@ -150,7 +184,14 @@ describe('appeals, sync, failed jobs, queues', () => {
   });
 
   it('passes percent-encoded failed-job ids through decoded, and rejects control characters', async () => {
-    fakes.state.failed.push({ id: 'malformed.12 / б', organisation: 'default', queue: 'malformed', name: 'pull', attemptsMade: 1, error: { code: 'MALFORMED_APPEAL', message: 'id: expected number' } });
+    fakes.state.failed.push({
+      id: 'malformed.12 / б',
+      organisation: 'default',
+      queue: 'malformed',
+      name: 'pull',
+      attemptsMade: 1,
+      error: { code: 'MALFORMED_APPEAL', message: 'id: expected number' },
+    });
     const removed = await app.inject({ method: 'DELETE', url: `/api/failed/${encodeURIComponent('malformed.12 / б')}`, headers: auth });
     expect(removed.statusCode).toBe(204);
     expect(fakes.state.failed).toEqual([]);
@@ -179,7 +220,13 @@ describe('errors from the bridge', () => {
     ];
     for (const [error, status, code] of cases) {
       await app.close();
-      await build({ appeals: { get: async () => { throw error; } } });
+      await build({
+        appeals: {
+          get: async () => {
+            throw error;
+          },
+        },
+      });
       const response = await app.inject({ url: '/api/appeals/5', headers: auth });
       expect(response.statusCode).toBe(status);
       expect(response.json()).toEqual({ error: code, message: (error as Error).message });
@@ -187,7 +234,13 @@ describe('errors from the bridge', () => {
     }
 
     await app.close();
-    await build({ appeals: { get: async () => { throw new Error('db password is hunter2'); } } });
+    await build({
+      appeals: {
+        get: async () => {
+          throw new Error('db password is hunter2');
+        },
+      },
+    });
     const response = await app.inject({ url: '/api/appeals/5', headers: auth });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({ error: 'internal', message: expect.any(String) });

@@ -24,7 +24,9 @@ const never = () => new Promise<void>(() => {});
 function startedTogether(count: number): () => Promise<void> {
   let started = 0;
   let release = () => {};
-  const all = new Promise<void>((resolve) => { release = resolve; });
+  const all = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   return () => {
     started += 1;
     if (started === count) release();
@@ -54,7 +56,13 @@ describe('health', () => {
 
   it('answers 503 naming the dependency that throws', async () => {
     const server = await build({
-      health: { redis: async () => {}, pos: async () => { throw new TransientError('ПОС answered 502'); }, edms: async () => {} },
+      health: {
+        redis: async () => {},
+        pos: async () => {
+          throw new TransientError('ПОС answered 502');
+        },
+        edms: async () => {},
+      },
     });
     const response = await server.inject({ url: '/health/ready' });
     expect(response.statusCode).toBe(503);
@@ -82,22 +90,46 @@ describe('health', () => {
   });
 
   it('counts a synchronous throw as down, not as a crash', async () => {
-    const server = await build({ health: { redis: () => { throw new Error('no connection'); }, pos: async () => {}, edms: async () => {} } });
+    const server = await build({
+      health: {
+        redis: () => {
+          throw new Error('no connection');
+        },
+        pos: async () => {},
+        edms: async () => {},
+      },
+    });
     const response = await server.inject({ url: '/health/ready' });
     expect(response.statusCode).toBe(503);
     expect(response.json().checks.redis).toEqual({ ok: false, code: 'UNAVAILABLE', ms: expect.any(Number) });
   });
 
   it('names an unready mapping with a code only; GET /api/status (authenticated) has the reasons and the lines', async () => {
-    const problem = { file: 'directum-rx.yaml', line: 53, column: 17, message: 'constants.documentKind: DocumentKind: "Обращение гражданина" is not in IDocumentKinds' };
+    const problem = {
+      file: 'directum-rx.yaml',
+      line: 53,
+      column: 17,
+      message: 'constants.documentKind: DocumentKind: "Обращение гражданина" is not in IDocumentKinds',
+    };
     const server = await build({
       health: {
         redis: async () => {},
-        pos: async () => { throw new TransientError('ПОС answered 502 for Иванов'); },
+        pos: async () => {
+          throw new TransientError('ПОС answered 502 for Иванов');
+        },
         edms: async () => {},
-        mapping: async () => { throw new BridgeError('EDMS_REFERENCE_UNKNOWN', '1 value(s) of mapping directum-rx are not in the EDMS; see GET /api/status'); },
+        mapping: async () => {
+          throw new BridgeError('EDMS_REFERENCE_UNKNOWN', '1 value(s) of mapping directum-rx are not in the EDMS; see GET /api/status');
+        },
       },
-      mappingCheck: async () => ({ mapping: 'directum-rx', version: 'abc', checkedAt: new Date().toISOString(), checked: true, problems: [problem], notes: [] }),
+      mappingCheck: async () => ({
+        mapping: 'directum-rx',
+        version: 'abc',
+        checkedAt: new Date().toISOString(),
+        checked: true,
+        problems: [problem],
+        notes: [],
+      }),
     });
     const ready = await server.inject({ url: '/health/ready' });
     expect(ready.statusCode).toBe(503);
@@ -115,7 +147,10 @@ describe('health', () => {
     expect(status.statusCode).toBe(200);
     expect(status.json()).toMatchObject({
       status: 'not_ready',
-      checks: { pos: { ok: false, code: 'TRANSIENT', message: 'ПОС answered 502 for Иванов' }, mapping: { ok: false, code: 'EDMS_REFERENCE_UNKNOWN' } },
+      checks: {
+        pos: { ok: false, code: 'TRANSIENT', message: 'ПОС answered 502 for Иванов' },
+        mapping: { ok: false, code: 'EDMS_REFERENCE_UNKNOWN' },
+      },
       mapping: { mapping: 'directum-rx', checked: true, problems: [problem] },
     });
   });
@@ -136,19 +171,30 @@ describe('GET /metrics', () => {
     expect(fakes.state.gaugeRefreshes).toBe(1);
     const text = response.body;
     for (const name of [
-      'pos_bridge_appeals_pulled_total', 'pos_bridge_appeals_registered_total', 'pos_bridge_appeals_accepted_total',
-      'pos_bridge_pushes_total', 'pos_bridge_failed_jobs', 'pos_bridge_queue_jobs', 'pos_bridge_http_request_duration_seconds',
+      'pos_bridge_appeals_pulled_total',
+      'pos_bridge_appeals_registered_total',
+      'pos_bridge_appeals_accepted_total',
+      'pos_bridge_pushes_total',
+      'pos_bridge_failed_jobs',
+      'pos_bridge_queue_jobs',
+      'pos_bridge_http_request_duration_seconds',
     ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
     expect(text).toContain('pos_bridge_appeals_pulled_total 3');
     expect(text).toContain('pos_bridge_appeals_registered_total{edms="directum-rx"} 2');
     expect(text).toContain('pos_bridge_queue_jobs{queue="push",state="waiting"} 7');
-    expect(text).toContain('pos_bridge_http_request_duration_seconds_count{system="pos",method="GET",route="appeal-service/edms",status="200"} 1');
+    expect(text).toContain(
+      'pos_bridge_http_request_duration_seconds_count{system="pos",method="GET",route="appeal-service/edms",status="200"} 1',
+    );
   });
 
   it('still renders when refreshing the gauges fails, and logs a warning', async () => {
-    const server = await build({ refreshGauges: async () => { throw new TransientError('Redis is loading'); } });
+    const server = await build({
+      refreshGauges: async () => {
+        throw new TransientError('Redis is loading');
+      },
+    });
     const response = await server.inject({ url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('pos_bridge_appeals_pulled_total');
@@ -166,10 +212,20 @@ describe('GET /docs', () => {
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(doc.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     const operations: Record<string, string[]> = {
-      '/health/live': ['get'], '/health/ready': ['get'], '/metrics': ['get'],
-      '/api/appeals/{posId}': ['get'], '/api/sync': ['post'], '/api/mappings': ['get'],
-      '/api/mappings/{name}': ['get', 'put'], '/api/mappings/{name}/preview': ['post'], '/api/mappings/{name}/history': ['get'],
-      '/api/failed': ['get'], '/api/failed/{id}/retry': ['post'], '/api/failed/{id}': ['delete'], '/api/queues': ['get'], '/api/status': ['get'],
+      '/health/live': ['get'],
+      '/health/ready': ['get'],
+      '/metrics': ['get'],
+      '/api/appeals/{posId}': ['get'],
+      '/api/sync': ['post'],
+      '/api/mappings': ['get'],
+      '/api/mappings/{name}': ['get', 'put'],
+      '/api/mappings/{name}/preview': ['post'],
+      '/api/mappings/{name}/history': ['get'],
+      '/api/failed': ['get'],
+      '/api/failed/{id}/retry': ['post'],
+      '/api/failed/{id}': ['delete'],
+      '/api/queues': ['get'],
+      '/api/status': ['get'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(operations).sort());
     for (const [path, methods] of Object.entries(operations)) {
@@ -183,11 +239,15 @@ describe('GET /docs', () => {
     }
     const put = doc.paths['/api/mappings/{name}'].put;
     expect(put.requestBody.content['application/json'].schema).toMatchObject({
-      type: 'object', required: ['source'], additionalProperties: false,
+      type: 'object',
+      required: ['source'],
+      additionalProperties: false,
     });
     expect(put.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'path', name: 'name', required: true })]));
     for (const path of Object.keys(operations).filter((p) => p.startsWith('/api/'))) {
-      for (const operation of Object.values(doc.paths[path]) as { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }[]) {
+      for (const operation of Object.values(doc.paths[path]) as {
+        responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+      }[]) {
         expect(operation.responses['401']?.content?.['application/json']?.schema, path).toBeTypeOf('object');
       }
     }

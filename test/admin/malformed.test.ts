@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
 import { mappingVersion } from '../../src/mapping/compile.js';
 import { auth, makeFakes, sampleAppeal, type Fakes } from './fakes.js';
-import { SHIPPED_DELO, SHIPPED_DIRECTUM, countingCalls, shippedMappings, type MappingCalls, type ShippedMappings } from './shipped-mappings.js';
+import {
+  SHIPPED_DELO,
+  SHIPPED_DIRECTUM,
+  countingCalls,
+  shippedMappings,
+  type MappingCalls,
+  type ShippedMappings,
+} from './shipped-mappings.js';
 
 const BODY_LIMIT = 64 * 1024;
 const EDITED = `${SHIPPED_DIRECTUM}# edited through the API\n`;
@@ -45,15 +52,41 @@ function malformedBodies(route: BodyRoute): Malformed[] {
     { label: 'JSON array', contentType: json, payload: '[1,2]', status: 400, error: 'validation_failed' },
     { label: 'JSON number', contentType: json, payload: '42', status: 400, error: 'validation_failed' },
     { label: 'JSON string', contentType: json, payload: '"target: delo"', status: 400, error: 'validation_failed' },
-    { label: 'prototype poisoning', contentType: json, payload: JSON.stringify(route.valid).replace(/^\{/, '{"__proto__":{"admin":true},'), status: 400, error: 'invalid_json' },
-    ...(route.passesUnknownFields ? [] : [
-      { label: 'unknown field', contentType: json, payload: JSON.stringify({ ...route.valid, surprise: 1 }), status: 400, error: 'validation_failed' },
-    ]),
+    {
+      label: 'prototype poisoning',
+      contentType: json,
+      payload: JSON.stringify(route.valid).replace(/^\{/, '{"__proto__":{"admin":true},'),
+      status: 400,
+      error: 'invalid_json',
+    },
+    ...(route.passesUnknownFields
+      ? []
+      : [
+          {
+            label: 'unknown field',
+            contentType: json,
+            payload: JSON.stringify({ ...route.valid, surprise: 1 }),
+            status: 400,
+            error: 'validation_failed',
+          },
+        ]),
     { label: 'body over the limit', contentType: json, payload: huge(BODY_LIMIT), status: 413, error: 'payload_too_large' },
     { label: 'XML', contentType: 'application/xml', payload: '<source/>', status: 415, error: 'unsupported_media_type' },
     { label: 'form', contentType: 'application/x-www-form-urlencoded', payload: 'source=x', status: 415, error: 'unsupported_media_type' },
-    { label: 'multipart', contentType: 'multipart/form-data; boundary=x', payload: '--x\r\n\r\n--x--', status: 415, error: 'unsupported_media_type' },
-    { label: 'octet-stream', contentType: 'application/octet-stream', payload: Buffer.from([0, 1, 2]), status: 415, error: 'unsupported_media_type' },
+    {
+      label: 'multipart',
+      contentType: 'multipart/form-data; boundary=x',
+      payload: '--x\r\n\r\n--x--',
+      status: 415,
+      error: 'unsupported_media_type',
+    },
+    {
+      label: 'octet-stream',
+      contentType: 'application/octet-stream',
+      payload: Buffer.from([0, 1, 2]),
+      status: 415,
+      error: 'unsupported_media_type',
+    },
   ];
 }
 
@@ -68,7 +101,14 @@ beforeAll(async () => {
   calls = counted.calls;
   fakes = makeFakes({ mappings: counted.service });
   app = await buildAdminApp(fakes.deps, { bodyLimitBytes: BODY_LIMIT });
-  fakes.state.failed.push({ id: 'pull:1', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
+  fakes.state.failed.push({
+    id: 'pull:1',
+    organisation: 'default',
+    queue: 'pull',
+    name: 'pull',
+    attemptsMade: 3,
+    error: { code: 'TRANSIENT', message: 'x' },
+  });
 });
 afterAll(async () => {
   await app.close();
@@ -78,7 +118,10 @@ afterAll(async () => {
 describe.each(BODY_ROUTES)('$method $url', (route) => {
   it.each(malformedBodies(route).map((m) => [m.label, m] as const))('%s → 4xx {error, message}', async (_label, malformed) => {
     const response = await app.inject({
-      method: route.method, url: route.url, headers: { ...auth, 'content-type': malformed.contentType }, payload: malformed.payload,
+      method: route.method,
+      url: route.url,
+      headers: { ...auth, 'content-type': malformed.contentType },
+      payload: malformed.payload,
     });
     expect(response.statusCode, response.body).toBe(malformed.status);
     const body = response.json();
@@ -91,7 +134,14 @@ describe.each(BODY_ROUTES)('$method $url', (route) => {
     expect(response.statusCode, response.body).toBeLessThan(300);
     // Restore what the valid call consumed, for later cases.
     if (route.url.startsWith('/api/failed')) {
-      fakes.state.failed.push({ id: 'pull:1', organisation: 'default', queue: 'pull', name: 'pull', attemptsMade: 3, error: { code: 'TRANSIENT', message: 'x' } });
+      fakes.state.failed.push({
+        id: 'pull:1',
+        organisation: 'default',
+        queue: 'pull',
+        name: 'pull',
+        attemptsMade: 3,
+        error: { code: 'TRANSIENT', message: 'x' },
+      });
     }
   });
 });
@@ -102,19 +152,39 @@ describe('route-specific bodies', () => {
     expect(wrongType.statusCode).toBe(400);
     expect(wrongType.json().issues).toEqual([{ in: 'body', path: 'source', message: expect.any(String) }]);
 
-    const extra = await app.inject({ method: 'PUT', url: '/api/mappings/delo', headers: auth, payload: { source: 'target: delo\n', autor: 'typo' } });
+    const extra = await app.inject({
+      method: 'PUT',
+      url: '/api/mappings/delo',
+      headers: auth,
+      payload: { source: 'target: delo\n', autor: 'typo' },
+    });
     expect(extra.statusCode).toBe(400);
     expect(extra.json().message).toContain('autor');
 
-    const empty = await app.inject({ method: 'PUT', url: '/api/mappings/delo', headers: { ...auth, 'content-type': 'text/yaml' }, payload: '' });
+    const empty = await app.inject({
+      method: 'PUT',
+      url: '/api/mappings/delo',
+      headers: { ...auth, 'content-type': 'text/yaml' },
+      payload: '',
+    });
     expect(empty.statusCode).toBe(400);
     expect(empty.json()).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ path: 'source' })] });
 
-    const longAuthor = await app.inject({ method: 'PUT', url: '/api/mappings/delo', headers: { ...auth, 'x-admin-user': 'x'.repeat(101) }, payload: { source: 'target: delo\n' } });
+    const longAuthor = await app.inject({
+      method: 'PUT',
+      url: '/api/mappings/delo',
+      headers: { ...auth, 'x-admin-user': 'x'.repeat(101) },
+      payload: { source: 'target: delo\n' },
+    });
     expect(longAuthor.statusCode).toBe(400);
     expect(longAuthor.json().issues[0]).toMatchObject({ in: 'headers', path: 'x-admin-user' });
 
-    const hugeYaml = await app.inject({ method: 'PUT', url: '/api/mappings/delo', headers: { ...auth, 'content-type': 'text/yaml' }, payload: `# ${'x'.repeat(BODY_LIMIT)}` });
+    const hugeYaml = await app.inject({
+      method: 'PUT',
+      url: '/api/mappings/delo',
+      headers: { ...auth, 'content-type': 'text/yaml' },
+      payload: `# ${'x'.repeat(BODY_LIMIT)}`,
+    });
     expect(hugeYaml.statusCode).toBe(413);
     expect((await mappings.registry.get('delo'))?.version).toBe(mappingVersion(SHIPPED_DELO));
   });

@@ -7,7 +7,14 @@ import { buildAdminApp } from '../../src/admin/app.js';
 import { compileMapping, mappingVersion } from '../../src/mapping/compile.js';
 import { appealSchema } from '../../src/pos/schemas.js';
 import { auth, makeFakes, sampleAppeal } from './fakes.js';
-import { SHIPPED_DELO, SHIPPED_DIRECTUM, countingCalls, shippedMappings, type MappingCalls, type ShippedMappings } from './shipped-mappings.js';
+import {
+  SHIPPED_DELO,
+  SHIPPED_DIRECTUM,
+  countingCalls,
+  shippedMappings,
+  type MappingCalls,
+  type ShippedMappings,
+} from './shipped-mappings.js';
 
 const TUNED = SHIPPED_DIRECTUM.replace('statutoryDays: 30', 'statutoryDays: 25');
 
@@ -43,12 +50,19 @@ describe('PUT /api/mappings/:name', () => {
     const response = await put('directum-rx', TUNED, { 'content-type': contentType });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({ version: mappingVersion(TUNED) });
-    expect(await stored('directum-rx')).toMatchObject({ source: TUNED, version: mappingVersion(TUNED), author: 'admin-api', target: 'directum-rx' });
+    expect(await stored('directum-rx')).toMatchObject({
+      source: TUNED,
+      version: mappingVersion(TUNED),
+      author: 'admin-api',
+      target: 'directum-rx',
+    });
   });
 
   it('takes JSON {source, author}; the author comes from the body, else X-Admin-User, else admin-api', async () => {
     const edits = [1, 2, 3, 4].map((n) => `${SHIPPED_DELO}# edit ${n}\n`);
-    expect((await put('delo', { source: edits[0], author: 'i.petrov' }, { 'x-admin-user': 'ignored' })).json()).toEqual({ version: mappingVersion(edits[0]!) });
+    expect((await put('delo', { source: edits[0], author: 'i.petrov' }, { 'x-admin-user': 'ignored' })).json()).toEqual({
+      version: mappingVersion(edits[0]!),
+    });
     expect((await stored('delo'))?.author).toBe('i.petrov');
     expect((await put('delo', { source: edits[1] }, { 'x-admin-user': 'a.sidorova' })).statusCode).toBe(200);
     expect((await stored('delo'))?.author).toBe('a.sidorova');
@@ -58,15 +72,23 @@ describe('PUT /api/mappings/:name', () => {
     expect((await stored('delo'))?.author).toBe('admin-api');
   });
 
-  it('answers 400 mapping_invalid with the compiler\'s located problems and keeps the previous version', async () => {
+  it("answers 400 mapping_invalid with the compiler's located problems and keeps the previous version", async () => {
     const before = await stored('directum-rx');
     const targetLine = SHIPPED_DIRECTUM.split('\n').indexOf('target: directum-rx') + 1;
 
-    const badTarget = await put('directum-rx', SHIPPED_DIRECTUM.replace('target: directum-rx', 'target: sharepoint'), { 'content-type': 'text/yaml' });
+    const badTarget = await put('directum-rx', SHIPPED_DIRECTUM.replace('target: directum-rx', 'target: sharepoint'), {
+      'content-type': 'text/yaml',
+    });
     expect(badTarget.statusCode).toBe(400);
-    const targetBody = badTarget.json() as { error: string; message: string; problems: { file: string; line: number; column: number; message: string }[] };
+    const targetBody = badTarget.json() as {
+      error: string;
+      message: string;
+      problems: { file: string; line: number; column: number; message: string }[];
+    };
     expect(targetBody.error).toBe('mapping_invalid');
-    expect(targetBody.problems).toEqual([expect.objectContaining({ file: 'directum-rx.yaml', line: targetLine, column: 9, message: expect.stringContaining('target') })]);
+    expect(targetBody.problems).toEqual([
+      expect.objectContaining({ file: 'directum-rx.yaml', line: targetLine, column: 9, message: expect.stringContaining('target') }),
+    ]);
     expect(targetBody.message).toBe(`the mapping is not valid: directum-rx.yaml:${targetLine}:9 ${targetBody.problems[0]!.message}`);
 
     // An unclosed flow sequence: the YAML parser notices it at the lines after.
@@ -75,7 +97,9 @@ describe('PUT /api/mappings/:name', () => {
     expect(badYaml.statusCode).toBe(400);
     const yamlBody = badYaml.json() as { error: string; problems: { file: string; line: number; message: string }[] };
     expect(yamlBody.error).toBe('mapping_invalid');
-    expect(yamlBody.problems).toEqual([expect.objectContaining({ file: 'directum-rx.yaml', message: expect.stringMatching(/^YAML: Flow sequence/) })]);
+    expect(yamlBody.problems).toEqual([
+      expect.objectContaining({ file: 'directum-rx.yaml', message: expect.stringMatching(/^YAML: Flow sequence/) }),
+    ]);
     expect(yamlBody.problems[0]!.line).toBeGreaterThan(statutoryLine);
 
     const current = await app.inject({ url: '/api/mappings/directum-rx', headers: auth });
@@ -85,7 +109,10 @@ describe('PUT /api/mappings/:name', () => {
   it.each(['Directum', 'a_b', '-lead', 'x'.repeat(65), 'имя', 'a.yaml'])('rejects the mapping name %s', async (name) => {
     const response = await put(encodeURIComponent(name), { source: SHIPPED_DELO });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ error: 'validation_failed', issues: [expect.objectContaining({ in: 'params', path: 'name' })] });
+    expect(response.json()).toMatchObject({
+      error: 'validation_failed',
+      issues: [expect.objectContaining({ in: 'params', path: 'name' })],
+    });
     expect(calls.put).toBe(0);
   });
 
@@ -117,7 +144,9 @@ describe('GET /api/mappings, /api/mappings/:name, history', () => {
     expect(history.statusCode).toBe(200);
     const entries = history.json() as { version: string; author: string; at: string; diff: string }[];
     expect(entries.map((entry) => [entry.version, entry.author])).toEqual([
-      [mappingVersion(retuned), 'second'], [mappingVersion(TUNED), 'first'], [mappingVersion(SHIPPED_DIRECTUM), 'file:directum-rx'],
+      [mappingVersion(retuned), 'second'],
+      [mappingVersion(TUNED), 'first'],
+      [mappingVersion(SHIPPED_DIRECTUM), 'file:directum-rx'],
     ]);
     expect(entries[0]!.diff).toContain('\n+# tuned again');
     expect(entries[1]!.diff).toContain('\n-  statutoryDays: 30\n+  statutoryDays: 25\n');
@@ -142,8 +171,16 @@ describe('POST /api/mappings/:name/preview', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual(await engineResult(SHIPPED_DIRECTUM, sampleAppeal));
     expect(response.json()).toMatchObject({
-      record: { Subject: sampleAppeal.description, Note: 'Получено из ПОС, № 4101', Deadline: '2024-03-26', Correspondent: { LastName: 'Иванова' } },
-      warnings: ['Department: dictionary "departmentBySubject" has no entry for key 12; default used', 'Questions: dictionary "questionBySubject" has no entry for key 12; default used'],
+      record: {
+        Subject: sampleAppeal.description,
+        Note: 'Получено из ПОС, № 4101',
+        Deadline: '2024-03-26',
+        Correspondent: { LastName: 'Иванова' },
+      },
+      warnings: [
+        'Department: dictionary "departmentBySubject" has no entry for key 12; default used',
+        'Questions: dictionary "questionBySubject" has no entry for key 12; default used',
+      ],
     });
   });
 
@@ -160,8 +197,11 @@ describe('POST /api/mappings/:name/preview', () => {
     expect(body.record.InitialDeadline).toMatch(/^2024-03-26/);
   });
 
-  it('answers 422 mapping_failed with the engine\'s reason when the mapping cannot map the appeal', async () => {
-    const failing = SHIPPED_DIRECTUM.replace(/\n {2}Note: >-\n {4}[^\n]+\n/, '\n  Note: \'id = 4101 ? $string(-applicant.surname) : "ok"\'\n');
+  it("answers 422 mapping_failed with the engine's reason when the mapping cannot map the appeal", async () => {
+    const failing = SHIPPED_DIRECTUM.replace(
+      /\n {2}Note: >-\n {4}[^\n]+\n/,
+      '\n  Note: \'id = 4101 ? $string(-applicant.surname) : "ok"\'\n',
+    );
     expect(failing).not.toBe(SHIPPED_DIRECTUM);
     expect((await put('directum-rx', failing, { 'content-type': 'text/yaml' })).statusCode).toBe(200);
     const response = await app.inject({ method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth, payload: sampleAppeal });
@@ -175,7 +215,9 @@ describe('POST /api/mappings/:name/preview', () => {
 
   it('answers 400 for an appeal ПОС would never send, naming each field', async () => {
     const response = await app.inject({
-      method: 'POST', url: '/api/mappings/directum-rx/preview', headers: auth,
+      method: 'POST',
+      url: '/api/mappings/directum-rx/preview',
+      headers: auth,
       payload: { id: 'abc', description: 17, createdAt: 'yesterday' },
     });
     expect(response.statusCode).toBe(400);

@@ -45,7 +45,10 @@ describe('readiness with real dependencies', () => {
     const config = loadConfig({ env: world.env, command: 'start', dotenvPath: false });
     service = await startRole(config, 'api', await buildServices(config, pino({ level: 'silent' }), { watchMappings: false }));
 
-    expect(await ready()).toMatchObject({ code: 200, body: { status: 'ready', checks: { redis: { ok: true }, pos: { ok: true }, edms: { ok: true } } } });
+    expect(await ready()).toMatchObject({
+      code: 200,
+      body: { status: 'ready', checks: { redis: { ok: true }, pos: { ok: true }, edms: { ok: true } } },
+    });
     await world.sandbox.pos.close();
     expect(await ready()).toMatchObject({ code: 503, body: { checks: { redis: { ok: true }, pos: { ok: false }, edms: { ok: true } } } });
     redis.kill('SIGKILL');
@@ -57,7 +60,9 @@ describe('readiness with real dependencies', () => {
     world = await startWorld('directum-rx', testRedisUrl());
     const [appeal] = generateAppeals(1, { seed: 81 });
     const { attachments: _none, ...rest } = appeal!;
-    await world.sandbox.pos.control.seedRaw([{ ...rest, attachments: [`${world.sandbox.pos.url}/file-storage-service/filestorage/missing`] }]);
+    await world.sandbox.pos.control.seedRaw([
+      { ...rest, attachments: [`${world.sandbox.pos.url}/file-storage-service/filestorage/missing`] },
+    ]);
     const bridge = await startBridge(world);
     await runSync(bridge.ctx, { timeoutMs: 20_000 });
     await bridge.stop();

@@ -39,27 +39,37 @@ beforeAll(async () => {
   await events.waitUntilReady();
   const settled = new Promise<void>((resolve) => {
     let count = 0;
-    const done = () => { count += 1; if (count === 2) resolve(); };
+    const done = () => {
+      count += 1;
+      if (count === 2) resolve();
+    };
     events.on('completed', done);
     events.on('failed', done);
   });
-  const worker = new Worker('control', async (job) => {
-    if ((job.data as { fail?: boolean }).fail) throw new Error('ПОС answered 503');
-    return 'ok';
-  }, { connection: connect(), prefix });
+  const worker = new Worker(
+    'control',
+    async (job) => {
+      if ((job.data as { fail?: boolean }).fail) throw new Error('ПОС answered 503');
+      return 'ok';
+    },
+    { connection: connect(), prefix },
+  );
   await settled;
   await worker.close();
   await events.close();
 
-  const fakes = makeFakes({
-    queues: {
-      all: () => queues,
-      counts: async () => {
-        const entries = await Promise.all(queues.map(async (queue) => [queue.name, await queue.getJobCounts(...STATES)] as const));
-        return Object.fromEntries(entries);
+  const fakes = makeFakes(
+    {
+      queues: {
+        all: () => queues,
+        counts: async () => {
+          const entries = await Promise.all(queues.map(async (queue) => [queue.name, await queue.getJobCounts(...STATES)] as const));
+          return Object.fromEntries(entries);
+        },
       },
     },
-  }, queues);
+    queues,
+  );
   app = await buildAdminApp(fakes.deps);
 });
 
@@ -88,7 +98,9 @@ describe('real BullMQ queues', () => {
     expect((await app.inject({ url: '/ui/api/queues' })).statusCode).toBe(401);
     const response = await app.inject({ url: '/ui/api/queues?activeQueue=control&status=failed&page=1', headers: auth });
     expect(response.statusCode).toBe(200);
-    const board = response.json() as { queues: { name: string; counts: Record<string, number>; jobs: { id: string; failedReason?: string }[] }[] };
+    const board = response.json() as {
+      queues: { name: string; counts: Record<string, number>; jobs: { id: string; failedReason?: string }[] }[];
+    };
     const byName = Object.fromEntries(board.queues.map((queue) => [queue.name, queue]));
     expect(Object.keys(byName).sort()).toEqual(['control', 'push', 'register']);
     expect(byName.register!.counts).toMatchObject({ waiting: 3 });
@@ -128,7 +140,10 @@ describe('Bull-Board is read-only unless QUEUE_UI_WRITABLE=true', () => {
     for (const [method, url, payload] of actions) {
       const response = await app.inject({ method: method as 'PUT', url, headers: auth, ...(payload ? { payload } : {}) });
       expect(response.statusCode, `${method} ${url}`).toBe(403);
-      expect(response.json(), `${method} ${url}`).toMatchObject({ error: 'forbidden', message: expect.stringContaining('QUEUE_UI_WRITABLE') });
+      expect(response.json(), `${method} ${url}`).toMatchObject({
+        error: 'forbidden',
+        message: expect.stringContaining('QUEUE_UI_WRITABLE'),
+      });
     }
     expect(await (await app.inject({ url: '/api/queues', headers: auth })).json()).toEqual(before);
     expect((await queues[1]!.getJob('register-2'))!.data).toEqual({ posId: 2 });
@@ -140,7 +155,9 @@ describe('Bull-Board is read-only unless QUEUE_UI_WRITABLE=true', () => {
   });
 
   it('with QUEUE_UI_WRITABLE=true the actions work', async () => {
-    const writable = await buildAdminApp(makeFakes({ queues: { all: () => queues, counts: async () => ({}) } }, queues).deps, { queueUiWritable: true });
+    const writable = await buildAdminApp(makeFakes({ queues: { all: () => queues, counts: async () => ({}) } }, queues).deps, {
+      queueUiWritable: true,
+    });
     try {
       const board = (await writable.inject({ url: '/ui/api/queues', headers: auth })).json() as { queues: { readOnlyMode: boolean }[] };
       expect(board.queues.some((queue) => queue.readOnlyMode)).toBe(false);
@@ -152,4 +169,3 @@ describe('Bull-Board is read-only unless QUEUE_UI_WRITABLE=true', () => {
     }
   });
 });
-

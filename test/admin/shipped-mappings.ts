@@ -26,7 +26,12 @@ export async function shippedMappings(): Promise<ShippedMappings> {
   for (const file of SHIPPED_FILES) copyFileSync(join(packageRoot(), 'mappings', file), join(dir, file));
   const redis = testRedis();
   const registry = new MappingRegistry({
-    redis, prefix: uniquePrefix('admin-mappings'), dir, logger: createLogger({ level: 'silent' }), watch: false, subscribe: false,
+    redis,
+    prefix: uniquePrefix('admin-mappings'),
+    dir,
+    logger: createLogger({ level: 'silent' }),
+    watch: false,
+    subscribe: false,
   });
   await registry.start();
   return {
@@ -44,10 +49,12 @@ export type MappingCalls = Record<keyof MappingService, number>;
 /** The service as it is, counting the calls that reach it: a refused request must not. */
 export function countingCalls(service: MappingService): { service: MappingService; calls: MappingCalls } {
   const calls: MappingCalls = { list: 0, get: 0, put: 0, history: 0, preview: 0 };
-  const counted = <A extends unknown[], R>(name: keyof MappingService, call: (...args: A) => R) => (...args: A): R => {
-    calls[name] += 1;
-    return call(...args);
-  };
+  const counted =
+    <A extends unknown[], R>(name: keyof MappingService, call: (...args: A) => R) =>
+    (...args: A): R => {
+      calls[name] += 1;
+      return call(...args);
+    };
   return {
     calls,
     service: {

@@ -115,7 +115,8 @@ describe('UI sessions', () => {
     expect((await app.inject({ url: '/ui', headers: { cookie: `${UI_SESSION_COOKIE}=${derived}` } })).statusCode).toBe(401);
     // A made-up id of the right shape opens nothing either.
     expect((await app.inject({ url: '/ui', headers: { cookie: `${UI_SESSION_COOKIE}=${'A'.repeat(43)}` } })).statusCode).toBe(401);
-    for (const { cookie } of [first, second]) expect((await app.inject({ url: '/ui/api/queues', headers: { cookie } })).statusCode).toBe(200);
+    for (const { cookie } of [first, second])
+      expect((await app.inject({ url: '/ui/api/queues', headers: { cookie } })).statusCode).toBe(200);
     // Eight hours at most, on the browser side too.
     expect(first.setCookie).toContain(`Max-Age=${8 * 3600}`);
   });
@@ -128,7 +129,9 @@ describe('UI sessions', () => {
       const out = await app.inject({ method, url: '/ui/logout', headers: { cookie } });
       expect(out.statusCode, method).toBe(200);
       expect(out.json()).toMatchObject({ status: 'logged_out' });
-      expect(String(out.headers['set-cookie'])).toMatch(new RegExp(`^${UI_SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0`));
+      expect(String(out.headers['set-cookie'])).toMatch(
+        new RegExp(`^${UI_SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0`),
+      );
       const after = await app.inject({ url: '/ui/api/queues', headers: { cookie } });
       expect(after.statusCode, method).toBe(401);
       expect(after.json().message).toContain('session has ended');
@@ -208,9 +211,13 @@ describe('UI sessions', () => {
 /** One request as written, over a socket: clients like fetch drop fragments and fix escapes. */
 function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<string> {
   const { hostname, port } = new URL(base);
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n${head}\r\n`));
+    const socket = net.connect(Number(port), hostname, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n${head}\r\n`),
+    );
     let answer = '';
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
     socket.on('error', reject);
@@ -244,12 +251,20 @@ describe('the admin token in URLs and headers', () => {
       const shown = redactUrl(url, [T]);
       for (const form of [T, T.replace(/-/g, '%2D'), T.replace(/t/g, '%74')]) expect(shown, url).not.toContain(form);
     }
-    expect(redactUrl(`/ui/queue/push?status=failed&page=2&%74oken=${T}`, [T])).toBe('/ui/queue/push?status=failed&page=2&%74oken=[redacted]');
+    expect(redactUrl(`/ui/queue/push?status=failed&page=2&%74oken=${T}`, [T])).toBe(
+      '/ui/queue/push?status=failed&page=2&%74oken=[redacted]',
+    );
     expect(redactUrl('/ui/queue/push?status=failed#job', [T])).toBe('/ui/queue/push?status=failed#job');
   });
 
   it('never reaches the log or an answer, in any URL form or header', async () => {
-    const fakes = makeFakes({ appeals: { get: async () => { throw new Error('store failed'); } } });
+    const fakes = makeFakes({
+      appeals: {
+        get: async () => {
+          throw new Error('store failed');
+        },
+      },
+    });
     server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0 });
     const answers: string[] = [];
     for (const url of ways) answers.push(await rawGet(server.url, url));
@@ -260,7 +275,8 @@ describe('the admin token in URLs and headers', () => {
       'x-forwarded-host': T,
       'x-admin-user': T,
     };
-    for (const url of ['/no-such-page', '/api/appeals/5', '/api/appeals/x', `/ui?token=${T}`]) answers.push(await rawGet(server.url, url, echoing));
+    for (const url of ['/no-such-page', '/api/appeals/5', '/api/appeals/x', `/ui?token=${T}`])
+      answers.push(await rawGet(server.url, url, echoing));
     await server.close();
     server = undefined;
 
@@ -297,7 +313,9 @@ describe('startAdminServer', () => {
     const fakes = makeFakes();
     server = await startAdminServer(fakes.deps, { host: '127.0.0.1', port: 0, bodyLimitBytes: 64 * 1024 });
     const response = await fetch(`${server.url}/api/mappings/delo`, {
-      method: 'PUT', headers: { 'content-type': 'text/yaml' }, body: 'x'.repeat(5 * 1024 * 1024),
+      method: 'PUT',
+      headers: { 'content-type': 'text/yaml' },
+      body: 'x'.repeat(5 * 1024 * 1024),
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'unauthorized' });
@@ -310,10 +328,14 @@ describe('startAdminServer', () => {
     await fetch(`${server.url}/ui?token=${ADMIN_TOKEN}`, { redirect: 'manual' });
     await fetch(`${server.url}/no-such-page?token=${ADMIN_TOKEN}`);
     await fetch(`${server.url}/api/mappings/directum-rx/preview`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sampleAppeal),
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleAppeal),
     });
     await fetch(`${server.url}/api/mappings/directum-rx/preview`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...sampleAppeal, id: 'x' }),
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...sampleAppeal, id: 'x' }),
     });
     await server.close();
     server = undefined;

@@ -27,7 +27,12 @@ describe('pos-bridge start with a bad configuration', () => {
     const cli = io({ ...base, DATA_KEY: 'too-short', EDMS: 'sharepoint' });
     const code = await runCli(['start'], cli);
     expect(code).toBe(2);
-    const lines = cli.err.join('').trim().split('\n').slice(1).map((line) => line.trim());
+    const lines = cli.err
+      .join('')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
     expect(lines).toEqual([
       expect.stringMatching(/^POS_CLIENT_ID: is required/),
       expect.stringMatching(/^EDMS: must be directum-rx or delo/),
@@ -69,7 +74,9 @@ describe('pos-bridge start --workers', () => {
     for (const role of ['api', 'scheduler']) {
       const cli = io(valid);
       expect(await runCli(['start', '--workers', '2', '--role', role], cli)).toBe(2);
-      expect(cli.err.join('').trim().split('\n')).toEqual([`pos-bridge start: --workers forks worker processes and does not go with --role ${role} (use --role all or --role worker)`]);
+      expect(cli.err.join('').trim().split('\n')).toEqual([
+        `pos-bridge start: --workers forks worker processes and does not go with --role ${role} (use --role all or --role worker)`,
+      ]);
     }
     expect(connect).not.toHaveBeenCalled();
   });
@@ -78,7 +85,9 @@ describe('pos-bridge start --workers', () => {
     for (const bad of ['0', '65', 'two', '1.5', '-1']) {
       const cli = io(valid);
       expect(await runCli(['start', '--workers', bad], cli)).toBe(2);
-      expect(cli.err.join('').trim().split('\n')).toEqual([`pos-bridge start: --workers must be auto or a whole number from 1 to 64 (got "${bad}")`]);
+      expect(cli.err.join('').trim().split('\n')).toEqual([
+        `pos-bridge start: --workers must be auto or a whole number from 1 to 64 (got "${bad}")`,
+      ]);
     }
     const cli = io({ ...valid, WORKERS: 'many' });
     expect(await runCli(['start'], cli)).toBe(2);

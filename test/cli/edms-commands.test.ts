@@ -20,7 +20,14 @@ describe('pos-bridge edms directories / mappings check --against-edms', () => {
   let directum: DirectumEmulator;
   let deloDir: string;
   const mappings = join(packageRoot(), 'mappings');
-  const directumEnv = () => ({ EDMS: 'directum-rx', DIRECTUM_BASE_URL: directum.url, DIRECTUM_USERNAME: 'bridge', DIRECTUM_PASSWORD: 'bridge-secret', MAPPINGS_DIR: mappings, LOG_LEVEL: 'silent' });
+  const directumEnv = () => ({
+    EDMS: 'directum-rx',
+    DIRECTUM_BASE_URL: directum.url,
+    DIRECTUM_USERNAME: 'bridge',
+    DIRECTUM_PASSWORD: 'bridge-secret',
+    MAPPINGS_DIR: mappings,
+    LOG_LEVEL: 'silent',
+  });
 
   beforeAll(async () => {
     directum = await startDirectumEmulator({ installation: FOREIGN_INSTALLATION });
@@ -57,10 +64,19 @@ describe('pos-bridge edms directories / mappings check --against-edms', () => {
   });
 
   it('«Дело»: says which directories the folder exchange cannot read, and checks the mapping file alone', async () => {
-    const env = { EDMS: 'delo', DELO_OUTBOX_DIR: join(deloDir, 'out'), DELO_INBOX_DIR: join(deloDir, 'in'), DELO_STATE_DIR: join(deloDir, 'state'), MAPPINGS_DIR: mappings, LOG_LEVEL: 'silent' };
+    const env = {
+      EDMS: 'delo',
+      DELO_OUTBOX_DIR: join(deloDir, 'out'),
+      DELO_INBOX_DIR: join(deloDir, 'in'),
+      DELO_STATE_DIR: join(deloDir, 'state'),
+      MAPPINGS_DIR: mappings,
+      LOG_LEVEL: 'silent',
+    };
     const listing = io(env);
     expect(await runCli(['edms', 'directories', 'questions'], listing)).toBe(0);
-    expect(listing.out()).toMatch(/^delo: the «Дело» folder exchange cannot read «Дело» directories: rubrics .* are checked by «Дело» itself/);
+    expect(listing.out()).toMatch(
+      /^delo: the «Дело» folder exchange cannot read «Дело» directories: rubrics .* are checked by «Дело» itself/,
+    );
     const check = io(env);
     expect(await runCli(['mappings', 'check', '--against-edms', join(mappings, 'delo.yaml')], check)).toBe(0);
     expect(check.err()).toMatch(/note: .*delo\.yaml: the «Дело» folder exchange cannot read/);

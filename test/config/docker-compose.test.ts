@@ -19,9 +19,29 @@ const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
 /** The configuration table of the interface contract (docs: "Configuration"). */
 const INTERFACE_VARIABLES = [
-  'REDIS_URL', 'POS_BASE_URL', 'POS_PLATFORM_CLIENT', 'POS_CLIENT_ID', 'POS_CLIENT_SECRET', 'POS_PAGE_SIZE', 'HTTPS_PROXY',
-  'NO_PROXY', 'EDMS', 'DIRECTUM_BASE_URL', 'DIRECTUM_USERNAME', 'DIRECTUM_PASSWORD', 'DELO_OUTBOX_DIR', 'DELO_INBOX_DIR',
-  'MAPPINGS_DIR', 'HTTP_HOST', 'HTTP_PORT', 'ADMIN_TOKEN', 'DATA_KEY', 'PULL_EVERY', 'WATCH_EVERY', 'LOG_LEVEL', 'BRIDGE_CONFIG',
+  'REDIS_URL',
+  'POS_BASE_URL',
+  'POS_PLATFORM_CLIENT',
+  'POS_CLIENT_ID',
+  'POS_CLIENT_SECRET',
+  'POS_PAGE_SIZE',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'EDMS',
+  'DIRECTUM_BASE_URL',
+  'DIRECTUM_USERNAME',
+  'DIRECTUM_PASSWORD',
+  'DELO_OUTBOX_DIR',
+  'DELO_INBOX_DIR',
+  'MAPPINGS_DIR',
+  'HTTP_HOST',
+  'HTTP_PORT',
+  'ADMIN_TOKEN',
+  'DATA_KEY',
+  'PULL_EVERY',
+  'WATCH_EVERY',
+  'LOG_LEVEL',
+  'BRIDGE_CONFIG',
 ];
 
 interface Service {
@@ -134,7 +154,13 @@ describe('Dockerfile', () => {
     expect(build.some((line) => /^RUN npm ci\b/.test(line))).toBe(true);
     expect(build).toContain('RUN npm run build');
     expect(runtime.some((line) => line.includes('npm ci --omit=dev --ignore-scripts'))).toBe(true);
-    for (const copied of ['--from=build /app/dist ./dist', 'bin ./bin', 'mappings ./mappings', 'fixtures ./fixtures', 'package.json package-lock.json ./']) {
+    for (const copied of [
+      '--from=build /app/dist ./dist',
+      'bin ./bin',
+      'mappings ./mappings',
+      'fixtures ./fixtures',
+      'package.json package-lock.json ./',
+    ]) {
       expect(runtime, copied).toContain(`COPY ${copied}`);
     }
   });
@@ -163,17 +189,25 @@ describe('Dockerfile', () => {
       await server.close();
     });
 
-    it.each([['image', imageCommand], ['compose', composeCommand]])('%s check asks /health/live with node (no curl in slim images)', (_where, command) => {
+    it.each([
+      ['image', imageCommand],
+      ['compose', composeCommand],
+    ])('%s check asks /health/live with node (no curl in slim images)', (_where, command) => {
       expect(command[0]).toBe('node');
       expect(command.join(' ')).toContain('/health/live');
     });
 
-    it.each([['image', imageCommand], ['compose', composeCommand]])('%s check exits 0 against a live admin API, 1 when nothing answers', async (_where, command) => {
+    it.each([
+      ['image', imageCommand],
+      ['compose', composeCommand],
+    ])('%s check exits 0 against a live admin API, 1 when nothing answers', async (_where, command) => {
       const args = command.slice(1);
       const live = await run(process.execPath, args, { env: { ...process.env, HTTP_PORT: new URL(server.url).port }, timeout: 10_000 });
       expect(live.stderr).toBe('');
       const nobody = String(await freePort());
-      await expect(run(process.execPath, args, { env: { ...process.env, HTTP_PORT: nobody }, timeout: 10_000 })).rejects.toMatchObject({ code: 1 });
+      await expect(run(process.execPath, args, { env: { ...process.env, HTTP_PORT: nobody }, timeout: 10_000 })).rejects.toMatchObject({
+        code: 1,
+      });
     });
   });
 });
@@ -195,14 +229,22 @@ describe('.env.example and .dockerignore', () => {
       expect(error).toBeInstanceOf(ConfigError);
       problems = (error as ConfigError).problems;
     }
-    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
-      ['ADMIN_TOKEN', 'DATA_KEY', 'DIRECTUM_PASSWORD', 'DIRECTUM_USERNAME', 'POS_CLIENT_ID', 'POS_CLIENT_SECRET', 'POS_PLATFORM_CLIENT'],
-    );
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'ADMIN_TOKEN',
+      'DATA_KEY',
+      'DIRECTUM_PASSWORD',
+      'DIRECTUM_USERNAME',
+      'POS_CLIENT_ID',
+      'POS_CLIENT_SECRET',
+      'POS_PLATFORM_CLIENT',
+    ]);
     for (const problem of problems) expect(problem).toContain('is required');
   });
 
   it('keeps secrets and build output out of the image build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['.env', 'node_modules', 'dist', '.git']) expect(ignored, entry).toContain(entry);
   });
 });

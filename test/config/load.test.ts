@@ -82,14 +82,33 @@ describe('configuration', () => {
   it('reads the «Дело» Header, id namespace and answer grace, and refuses a namespace that is not a UUID', () => {
     const delo = { ...valid, EDMS: 'delo', DELO_OUTBOX_DIR: '/exchange/delo/in', DELO_INBOX_DIR: '/exchange/delo/out' };
     const defaults = loadConfig({ env: delo, command: 'start', dotenvPath: false }).edms;
-    expect(defaults).toMatchObject({ kind: 'delo', sender: undefined, recipient: undefined, idNamespace: undefined, answerGraceMs: undefined });
+    expect(defaults).toMatchObject({
+      kind: 'delo',
+      sender: undefined,
+      recipient: undefined,
+      idNamespace: undefined,
+      answerGraceMs: undefined,
+    });
     const set = loadConfig({
-      env: { ...delo, DELO_SENDER: 'Администрация города', DELO_RECIPIENT: 'Общий отдел', DELO_ID_NAMESPACE: '0F4A2C1E-9B8D-4E7F-A6B5-C4D3E2F1A0B9', DELO_ANSWER_GRACE: '30s' },
+      env: {
+        ...delo,
+        DELO_SENDER: 'Администрация города',
+        DELO_RECIPIENT: 'Общий отдел',
+        DELO_ID_NAMESPACE: '0F4A2C1E-9B8D-4E7F-A6B5-C4D3E2F1A0B9',
+        DELO_ANSWER_GRACE: '30s',
+      },
       command: 'start',
       dotenvPath: false,
     }).edms;
-    expect(set).toMatchObject({ sender: 'Администрация города', recipient: 'Общий отдел', idNamespace: '0f4a2c1e-9b8d-4e7f-a6b5-c4d3e2f1a0b9', answerGraceMs: 30_000 });
-    expect(loadConfig({ env: { ...delo, DELO_ANSWER_GRACE: '0s' }, command: 'start', dotenvPath: false }).edms).toMatchObject({ answerGraceMs: 0 });
+    expect(set).toMatchObject({
+      sender: 'Администрация города',
+      recipient: 'Общий отдел',
+      idNamespace: '0f4a2c1e-9b8d-4e7f-a6b5-c4d3e2f1a0b9',
+      answerGraceMs: 30_000,
+    });
+    expect(loadConfig({ env: { ...delo, DELO_ANSWER_GRACE: '0s' }, command: 'start', dotenvPath: false }).edms).toMatchObject({
+      answerGraceMs: 0,
+    });
     expect(problemsOf({ ...delo, DELO_ID_NAMESPACE: 'pos-bridge', DELO_ANSWER_GRACE: 'a while', DELO_SENDER: ' ' })).toEqual([
       expect.stringMatching(/^DELO_SENDER: is required/),
       expect.stringMatching(/^DELO_ID_NAMESPACE: must be a UUID/),
@@ -100,7 +119,9 @@ describe('configuration', () => {
   it('reads MAPPING_TIMEOUT as a duration, 2 s unless set', () => {
     expect(loadConfig({ env: valid, command: 'start', dotenvPath: false }).mappingTimeoutMs).toBe(2_000);
     expect(loadConfig({ env: { ...valid, MAPPING_TIMEOUT: '500ms' }, command: 'start', dotenvPath: false }).mappingTimeoutMs).toBe(500);
-    expect(problemsOf({ ...valid, MAPPING_TIMEOUT: 'soon' })).toEqual(['MAPPING_TIMEOUT: must be a duration like 500ms, 10s, 2m (got "soon")']);
+    expect(problemsOf({ ...valid, MAPPING_TIMEOUT: 'soon' })).toEqual([
+      'MAPPING_TIMEOUT: must be a duration like 500ms, 10s, 2m (got "soon")',
+    ]);
   });
 
   it('reads WORKERS as a process count or auto, 1 unless set', () => {
@@ -118,9 +139,16 @@ describe('configuration', () => {
 
   it('reads YAML and .env, with the environment winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-    writeFileSync(join(dir, 'bridge.yaml'), 'POS_PAGE_SIZE: 50\nHTTP_PORT: 9000\nredis:\n  sentinels:\n    - { host: 10.0.0.1, port: 26379 }\n  name: main\n');
+    writeFileSync(
+      join(dir, 'bridge.yaml'),
+      'POS_PAGE_SIZE: 50\nHTTP_PORT: 9000\nredis:\n  sentinels:\n    - { host: 10.0.0.1, port: 26379 }\n  name: main\n',
+    );
     writeFileSync(join(dir, '.env'), 'HTTP_PORT=9100\nLOG_LEVEL=debug\n');
-    const config = loadConfig({ env: { ...valid, BRIDGE_CONFIG: join(dir, 'bridge.yaml'), LOG_LEVEL: 'warn' }, command: 'start', dotenvPath: join(dir, '.env') });
+    const config = loadConfig({
+      env: { ...valid, BRIDGE_CONFIG: join(dir, 'bridge.yaml'), LOG_LEVEL: 'warn' },
+      command: 'start',
+      dotenvPath: join(dir, '.env'),
+    });
     expect(config.pos.pageSize).toBe(50);
     expect(config.http.port).toBe(9100);
     expect(config.logLevel).toBe('warn');
@@ -129,19 +157,34 @@ describe('configuration', () => {
 
   it('reads the admin exposure settings: TRUST_PROXY, QUEUE_UI_WRITABLE and the UI session times', () => {
     const load = (env: Record<string, string>) => loadConfig({ env: { ...valid, ...env }, command: 'start', dotenvPath: false }).admin;
-    expect(load({})).toMatchObject({ trustProxy: false, queueUiWritable: false, uiSessionIdleMs: 30 * 60_000, uiSessionMaxMs: 8 * 3600_000 });
+    expect(load({})).toMatchObject({
+      trustProxy: false,
+      queueUiWritable: false,
+      uiSessionIdleMs: 30 * 60_000,
+      uiSessionMaxMs: 8 * 3600_000,
+    });
     expect(load({ QUEUE_UI_WRITABLE: 'true' }).queueUiWritable).toBe(true);
-    expect(problemsOf({ ...valid, QUEUE_UI_WRITABLE: 'yes' })).toEqual([expect.stringMatching(/^QUEUE_UI_WRITABLE: must be true or false/)]);
-    expect(load({ TRUST_PROXY: 'true', UI_SESSION_IDLE: '10m', UI_SESSION_MAX: '2h' })).toMatchObject({ trustProxy: true, uiSessionIdleMs: 600_000, uiSessionMaxMs: 7_200_000 });
+    expect(problemsOf({ ...valid, QUEUE_UI_WRITABLE: 'yes' })).toEqual([
+      expect.stringMatching(/^QUEUE_UI_WRITABLE: must be true or false/),
+    ]);
+    expect(load({ TRUST_PROXY: 'true', UI_SESSION_IDLE: '10m', UI_SESSION_MAX: '2h' })).toMatchObject({
+      trustProxy: true,
+      uiSessionIdleMs: 600_000,
+      uiSessionMaxMs: 7_200_000,
+    });
     expect(load({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy).toBe('10.0.0.1,192.168.0.0/16');
-    expect(problemsOf({ ...valid, TRUST_PROXY: 'yes please' })).toEqual([expect.stringMatching(/^TRUST_PROXY: must be true, false, or the proxies' addresses/)]);
+    expect(problemsOf({ ...valid, TRUST_PROXY: 'yes please' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: must be true, false, or the proxies' addresses/),
+    ]);
     expect(problemsOf({ ...valid, UI_SESSION_IDLE: 'forever' })).toEqual([expect.stringMatching(/^UI_SESSION_IDLE: must be a duration/)]);
   });
 
   it('requires a hash-tagged queue prefix with Redis Cluster', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'cluster.yaml'), 'redis:\n  cluster:\n    - { host: 10.0.0.1, port: 7000 }\n');
-    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml') })).toEqual([expect.stringMatching(/^QUEUE_PREFIX: must hold a hash tag/)]);
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml') })).toEqual([
+      expect.stringMatching(/^QUEUE_PREFIX: must hold a hash tag/),
+    ]);
     expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml'), QUEUE_PREFIX: '{pb}' })).toEqual([]);
   });
 
@@ -149,9 +192,13 @@ describe('configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'bad.yaml'), 'POS_PAGE_SIZ: 50\n');
     expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'bad.yaml') })).toEqual(['BRIDGE_CONFIG: unknown setting POS_PAGE_SIZ']);
-    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'missing.yaml') })).toEqual([expect.stringMatching(/^BRIDGE_CONFIG: file not found/)]);
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'missing.yaml') })).toEqual([
+      expect.stringMatching(/^BRIDGE_CONFIG: file not found/),
+    ]);
     writeFileSync(join(dir, 'list.yaml'), 'POS_PAGE_SIZE:\n  - 50\n');
-    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'list.yaml') })).toEqual(['BRIDGE_CONFIG: POS_PAGE_SIZE must be a single value (text, a number or true/false)']);
+    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'list.yaml') })).toEqual([
+      'BRIDGE_CONFIG: POS_PAGE_SIZE must be a single value (text, a number or true/false)',
+    ]);
   });
 
   it('parses schedules as durations or cron expressions', () => {
@@ -214,14 +261,19 @@ describe('configuration', () => {
     expect(config.organisations[0]!.clientSecret).toBeUndefined();
     expect(config.edms.kind === 'directum-rx' && config.edms.password).toBeUndefined();
     // Its users ask for it where they need it: absence is a coded error naming the variable.
-    expect(() => requiredSetting(config.pos.clientSecret, 'POS_CLIENT_SECRET')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', retryable: false, message: 'POS_CLIENT_SECRET: is required here but not set' }));
+    expect(() => requiredSetting(config.pos.clientSecret, 'POS_CLIENT_SECRET')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', retryable: false, message: 'POS_CLIENT_SECRET: is required here but not set' }),
+    );
   });
 
   it('allows attachments from the ПОС origin only, and bounds appeals and calls, by default', () => {
     const config = loadConfig({ env: valid, command: 'start', dotenvPath: false });
     expect(config.pos.attachmentOrigins).toEqual(['https://pos.gosuslugi.ru']);
     expect(config.pos).toMatchObject({
-      maxAttachments: 20, maxAttachmentsTotalBytes: 100 * 1024 * 1024, maxResponseBytes: 16 * 1024 * 1024, totalTimeoutMs: 300_000,
+      maxAttachments: 20,
+      maxAttachmentsTotalBytes: 100 * 1024 * 1024,
+      maxResponseBytes: 16 * 1024 * 1024,
+      totalTimeoutMs: 300_000,
     });
     const sandbox = loadConfig({ env: { ...valid, POS_BASE_URL: 'http://127.0.0.1:8090/' }, command: 'start', dotenvPath: false });
     expect(sandbox.pos.attachmentOrigins).toEqual(['http://127.0.0.1:8090']);
@@ -230,19 +282,30 @@ describe('configuration', () => {
   it('reads POS_ATTACHMENT_ORIGINS as origins, normalised, and the limits as given', () => {
     const config = loadConfig({
       env: {
-        ...valid, POS_ATTACHMENT_ORIGINS: ' https://POS.gosuslugi.ru:443, https://files.example:8443/ ,https://files.example:8443',
-        POS_MAX_ATTACHMENTS: '5', POS_MAX_ATTACHMENTS_TOTAL_MB: '7', POS_MAX_RESPONSE_MB: '2', HTTP_TOTAL_TIMEOUT: '90s',
+        ...valid,
+        POS_ATTACHMENT_ORIGINS: ' https://POS.gosuslugi.ru:443, https://files.example:8443/ ,https://files.example:8443',
+        POS_MAX_ATTACHMENTS: '5',
+        POS_MAX_ATTACHMENTS_TOTAL_MB: '7',
+        POS_MAX_RESPONSE_MB: '2',
+        HTTP_TOTAL_TIMEOUT: '90s',
       },
-      command: 'start', dotenvPath: false,
+      command: 'start',
+      dotenvPath: false,
     });
     expect(config.pos.attachmentOrigins).toEqual(['https://pos.gosuslugi.ru', 'https://files.example:8443']);
-    expect(config.pos).toMatchObject({ maxAttachments: 5, maxAttachmentsTotalBytes: 7 * 1024 * 1024, maxResponseBytes: 2 * 1024 * 1024, totalTimeoutMs: 90_000 });
+    expect(config.pos).toMatchObject({
+      maxAttachments: 5,
+      maxAttachmentsTotalBytes: 7 * 1024 * 1024,
+      maxResponseBytes: 2 * 1024 * 1024,
+      totalTimeoutMs: 90_000,
+    });
   });
 
   it('refuses each attachment origin that is not a bare https origin, one line each', () => {
     const problems = problemsOf({
       ...valid,
-      POS_ATTACHMENT_ORIGINS: 'https://pos.gosuslugi.ru,https://files.example/docs,ftp://files.example,files.example,http://files.example,https://u:p@files.example,https://files.example?x=1',
+      POS_ATTACHMENT_ORIGINS:
+        'https://pos.gosuslugi.ru,https://files.example/docs,ftp://files.example,files.example,http://files.example,https://u:p@files.example,https://files.example?x=1',
     });
     expect(problems).toEqual([
       'POS_ATTACHMENT_ORIGINS: "https://files.example/docs" must be a bare origin scheme://host[:port], without path, query or credentials',
@@ -252,13 +315,29 @@ describe('configuration', () => {
       'POS_ATTACHMENT_ORIGINS: "https://files.example?x=1" must be a bare origin scheme://host[:port], without path, query or credentials',
       'POS_ATTACHMENT_ORIGINS: "http://files.example" is plain http; only https origins are allowed while POS_BASE_URL is https',
     ]);
-    expect(problemsOf({ ...valid, POS_ATTACHMENT_ORIGINS: ' , ' })).toEqual(['POS_ATTACHMENT_ORIGINS: must name at least one origin, e.g. https://pos.gosuslugi.ru']);
+    expect(problemsOf({ ...valid, POS_ATTACHMENT_ORIGINS: ' , ' })).toEqual([
+      'POS_ATTACHMENT_ORIGINS: must name at least one origin, e.g. https://pos.gosuslugi.ru',
+    ]);
     // Beside an http ПОС (a sandbox, the emulator) plain http origins are allowed.
-    expect(problemsOf({ ...valid, POS_BASE_URL: 'http://127.0.0.1:8090', POS_ATTACHMENT_ORIGINS: 'http://127.0.0.1:8090,http://127.0.0.1:8091' })).toEqual([]);
+    expect(
+      problemsOf({
+        ...valid,
+        POS_BASE_URL: 'http://127.0.0.1:8090',
+        POS_ATTACHMENT_ORIGINS: 'http://127.0.0.1:8090,http://127.0.0.1:8091',
+      }),
+    ).toEqual([]);
   });
 
   it('refuses limits that are not positive whole numbers or durations', () => {
-    expect(problemsOf({ ...valid, POS_MAX_ATTACHMENTS: '0', POS_MAX_ATTACHMENTS_TOTAL_MB: 'lots', POS_MAX_RESPONSE_MB: '1.5', HTTP_TOTAL_TIMEOUT: 'forever' })).toEqual([
+    expect(
+      problemsOf({
+        ...valid,
+        POS_MAX_ATTACHMENTS: '0',
+        POS_MAX_ATTACHMENTS_TOTAL_MB: 'lots',
+        POS_MAX_RESPONSE_MB: '1.5',
+        HTTP_TOTAL_TIMEOUT: 'forever',
+      }),
+    ).toEqual([
       expect.stringMatching(/^HTTP_TOTAL_TIMEOUT: must be a duration/),
       'POS_MAX_ATTACHMENTS: must be at least 1',
       'POS_MAX_ATTACHMENTS_TOTAL_MB: must be a whole number',

@@ -20,7 +20,12 @@ function withYaml(yaml: string, env: Record<string, string> = {}): () => BridgeC
   mkdirSync(join(dir, 'mappings'));
   writeFileSync(join(dir, 'mappings', 'city-directum.yaml'), 'target: directum-rx\n');
   writeFileSync(join(dir, 'bridge.yaml'), yaml);
-  return () => loadConfig({ env: { ...base, MAPPINGS_DIR: join(dir, 'mappings'), BRIDGE_CONFIG: join(dir, 'bridge.yaml'), ...env }, command: 'start', dotenvPath: false });
+  return () =>
+    loadConfig({
+      env: { ...base, MAPPINGS_DIR: join(dir, 'mappings'), BRIDGE_CONFIG: join(dir, 'bridge.yaml'), ...env },
+      command: 'start',
+      dotenvPath: false,
+    });
 }
 
 function problemsOf(load: () => BridgeConfig): string[] {
@@ -49,7 +54,13 @@ describe('organisations in BRIDGE_CONFIG', () => {
   it('reads each organisation with its secret from the environment, in order', () => {
     const config = withYaml(TWO, { POS_SECRET_CITY: 'city-secret', POS_SECRET_SCHOOL7: 'school-secret' })();
     expect(config.organisations).toEqual([
-      { key: 'city', clientId: '1234567', clientSecret: 'city-secret', mapping: 'city-directum', constants: { businessUnit: 'Администрация города' } },
+      {
+        key: 'city',
+        clientId: '1234567',
+        clientSecret: 'city-secret',
+        mapping: 'city-directum',
+        constants: { businessUnit: 'Администрация города' },
+      },
       { key: 'school-7', clientId: '7654321', clientSecret: 'school-secret', mapping: undefined, constants: {} },
     ]);
     // The first organisation's pair stays where single-organisation code reads it.
@@ -57,7 +68,11 @@ describe('organisations in BRIDGE_CONFIG', () => {
   });
 
   it('keeps a single-organisation setup as the organisation `default`', () => {
-    const config = loadConfig({ env: { ...base, POS_CLIENT_ID: 'org', POS_CLIENT_SECRET: 'org-secret' }, command: 'start', dotenvPath: false });
+    const config = loadConfig({
+      env: { ...base, POS_CLIENT_ID: 'org', POS_CLIENT_SECRET: 'org-secret' },
+      command: 'start',
+      dotenvPath: false,
+    });
     expect(config.organisations).toEqual([{ key: 'default', clientId: 'org', clientSecret: 'org-secret', constants: {} }]);
   });
 
@@ -76,16 +91,18 @@ organisations:
     colour: blue
 `;
     const problems = problemsOf(withYaml(yaml, { POS_SECRET_CITY: 's' }));
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^BRIDGE_CONFIG: organisations\[0\] \(city\)\.mapping: no mapping "nowhere" in .*nowhere\.yaml/),
-      'BRIDGE_CONFIG: organisations[1] (city).key: "city" is also used by city',
-      'BRIDGE_CONFIG: organisations[1] (city).clientId: "1" is also used by city',
-      'BRIDGE_CONFIG: organisations[1] (city).clientSecretEnv: POS_SECRET_OTHER is not set (it must hold the ЛКО\'s SecretKey)',
-      'BRIDGE_CONFIG: organisations[2] (Bad_Key).key: must be 1 to 32 of a-z, 0-9 and -',
-      expect.stringMatching(/^BRIDGE_CONFIG: organisations\[2\] \(Bad_Key\)\.clientId: is required/),
-      'BRIDGE_CONFIG: organisations[2] (Bad_Key).clientSecretEnv: must be an environment variable name like POS_SECRET_CITY',
-      'BRIDGE_CONFIG: organisations[2] (Bad_Key): unknown field colour',
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^BRIDGE_CONFIG: organisations\[0\] \(city\)\.mapping: no mapping "nowhere" in .*nowhere\.yaml/),
+        'BRIDGE_CONFIG: organisations[1] (city).key: "city" is also used by city',
+        'BRIDGE_CONFIG: organisations[1] (city).clientId: "1" is also used by city',
+        "BRIDGE_CONFIG: organisations[1] (city).clientSecretEnv: POS_SECRET_OTHER is not set (it must hold the ЛКО's SecretKey)",
+        'BRIDGE_CONFIG: organisations[2] (Bad_Key).key: must be 1 to 32 of a-z, 0-9 and -',
+        expect.stringMatching(/^BRIDGE_CONFIG: organisations\[2\] \(Bad_Key\)\.clientId: is required/),
+        'BRIDGE_CONFIG: organisations[2] (Bad_Key).clientSecretEnv: must be an environment variable name like POS_SECRET_CITY',
+        'BRIDGE_CONFIG: organisations[2] (Bad_Key): unknown field colour',
+      ]),
+    );
     expect(problems).toHaveLength(8);
   });
 
@@ -95,7 +112,9 @@ organisations:
       expect.stringMatching(/^POS_CLIENT_ID: must not be set when BRIDGE_CONFIG lists organisations:/),
       expect.stringMatching(/^POS_CLIENT_SECRET: must not be set when BRIDGE_CONFIG lists organisations:/),
     ]);
-    expect(problemsOf(withYaml('organisations: []\n'))).toEqual(['BRIDGE_CONFIG: organisations: must be a non-empty list of {key, clientId, clientSecretEnv}']);
+    expect(problemsOf(withYaml('organisations: []\n'))).toEqual([
+      'BRIDGE_CONFIG: organisations: must be a non-empty list of {key, clientId, clientSecretEnv}',
+    ]);
   });
 
   it('stops the CLI with exit 2 and one line per problem', async () => {
@@ -103,9 +122,19 @@ organisations:
     const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-orgs-cli-'));
     writeFileSync(join(dir, 'bridge.yaml'), TWO);
     const err: string[] = [];
-    const code = await runCli(['start'], { env: { ...base, BRIDGE_CONFIG: join(dir, 'bridge.yaml'), POS_SECRET_CITY: 's' }, isTTY: false, stdout: () => undefined, stderr: (text) => err.push(text) });
+    const code = await runCli(['start'], {
+      env: { ...base, BRIDGE_CONFIG: join(dir, 'bridge.yaml'), POS_SECRET_CITY: 's' },
+      isTTY: false,
+      stdout: () => undefined,
+      stderr: (text) => err.push(text),
+    });
     expect(code).toBe(2);
-    const lines = err.join('').trim().split('\n').slice(1).map((line) => line.trim());
+    const lines = err
+      .join('')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
     expect(lines).toEqual([
       expect.stringMatching(/^BRIDGE_CONFIG: organisations\[0\] \(city\)\.mapping: no mapping "city-directum"/),
       "BRIDGE_CONFIG: organisations[1] (school-7).clientSecretEnv: POS_SECRET_SCHOOL7 is not set (it must hold the ЛКО's SecretKey)",

@@ -21,36 +21,45 @@ class LosingTransport extends FolderTransport {
   }
 }
 
-describeEdmsAdapterConformance('ЭОС «Дело» over СЭВ exchange folders', async () => {
-  const dirs = await deloDirs('conformance');
-  const emulator = await startDeloEmulator({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, archiveDir: dirs.archiveDir, pollMs: 50 });
-  const transport = new LosingTransport({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir });
-  const adapter = new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, transport });
-  return {
-    adapter,
-    control: emulator.control,
-    recordFor: recordForAppeal,
-    loseNextWriteResponse: async () => {
-      transport.loseNext = true;
-    },
-    countRecords: () => emulator.countPackages(),
-    // The exchange share is no longer mounted: the outbox folder is gone.
-    makeUnreachable: () => rm(dirs.outboxDir, { recursive: true, force: true }),
-    close: async () => {
-      await adapter.close();
-      await emulator.stop();
-      await dirs.remove();
-    },
-  };
-}, {
-  installation: { directories: 'unreadable', reason: /cannot read «Дело» directories/ },
-  lostWriteResponse: true,
-  countsRecords: true,
-  reportsManager: true,
-  postponementReasons: true,
-  unreachable: true,
-  // The folder exchange has no credentials of its own: the file system's permissions decide.
-  credentials: false,
-  // Nor connections: the adapter holds only files, and close waits for a poll in flight.
-  openConnections: false,
-});
+describeEdmsAdapterConformance(
+  'ЭОС «Дело» over СЭВ exchange folders',
+  async () => {
+    const dirs = await deloDirs('conformance');
+    const emulator = await startDeloEmulator({
+      outboxDir: dirs.outboxDir,
+      inboxDir: dirs.inboxDir,
+      archiveDir: dirs.archiveDir,
+      pollMs: 50,
+    });
+    const transport = new LosingTransport({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir });
+    const adapter = new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, transport });
+    return {
+      adapter,
+      control: emulator.control,
+      recordFor: recordForAppeal,
+      loseNextWriteResponse: async () => {
+        transport.loseNext = true;
+      },
+      countRecords: () => emulator.countPackages(),
+      // The exchange share is no longer mounted: the outbox folder is gone.
+      makeUnreachable: () => rm(dirs.outboxDir, { recursive: true, force: true }),
+      close: async () => {
+        await adapter.close();
+        await emulator.stop();
+        await dirs.remove();
+      },
+    };
+  },
+  {
+    installation: { directories: 'unreadable', reason: /cannot read «Дело» directories/ },
+    lostWriteResponse: true,
+    countsRecords: true,
+    reportsManager: true,
+    postponementReasons: true,
+    unreachable: true,
+    // The folder exchange has no credentials of its own: the file system's permissions decide.
+    credentials: false,
+    // Nor connections: the adapter holds only files, and close waits for a poll in flight.
+    openConnections: false,
+  },
+);

@@ -12,8 +12,12 @@ import type { AdapterCapabilities, ConformanceHarness, InstallationCapabilities 
 function person(p: PosPerson | null | undefined): DirectumPerson | undefined {
   if (!p?.surname || !p.name) return undefined;
   return {
-    LastName: p.surname, FirstName: p.name, MiddleName: p.patronymic ?? undefined,
-    Email: p.email ?? undefined, Phones: p.phone ?? undefined, PostalAddress: p.postAddress ?? undefined,
+    LastName: p.surname,
+    FirstName: p.name,
+    MiddleName: p.patronymic ?? undefined,
+    Email: p.email ?? undefined,
+    Phones: p.phone ?? undefined,
+    PostalAddress: p.postAddress ?? undefined,
   };
 }
 
@@ -45,10 +49,20 @@ export function directumRecordFor(appeal: PosAppeal): DirectumRecord {
 }
 
 /** Ids FOREIGN_INSTALLATION holds for directumRecordFor's values. */
-export const FOREIGN_LINKS = { DeliveryMethod: 401, DocumentKind: 301, Department: 604, BusinessUnit: 501, Addressee: 903, Questions: [7016, 7017] };
+export const FOREIGN_LINKS = {
+  DeliveryMethod: 401,
+  DocumentKind: 301,
+  Department: 604,
+  BusinessUnit: 501,
+  Addressee: 903,
+  Questions: [7016, 7017],
+};
 
 /** An installation unlike the shipped mapping: foreign directories, and an IRequest without NotifyByEmail. */
-export const FOREIGN_EMULATOR: DirectumEmulatorOptions = { installation: FOREIGN_INSTALLATION, undeclare: { IRequests: ['NotifyByEmail'] } };
+export const FOREIGN_EMULATOR: DirectumEmulatorOptions = {
+  installation: FOREIGN_INSTALLATION,
+  undeclare: { IRequests: ['NotifyByEmail'] },
+};
 
 export interface DirectumTestRig {
   emulator: DirectumEmulator;
@@ -73,7 +87,16 @@ export async function startDirectumRig(options: DirectumEmulatorOptions = {}, ti
 export function storedLinks(emulator: DirectumEmulator, edmsId: string): Record<string, number | number[] | null> {
   const row = emulator.state.get('IRequests', Number(edmsId));
   const links: Record<string, number | number[] | null> = {};
-  for (const field of ['DeliveryMethod', 'DocumentKind', 'Department', 'BusinessUnit', 'Addressee', 'Assignee', 'PreparedBy', 'OurSignatory']) {
+  for (const field of [
+    'DeliveryMethod',
+    'DocumentKind',
+    'Department',
+    'BusinessUnit',
+    'Addressee',
+    'Assignee',
+    'PreparedBy',
+    'OurSignatory',
+  ]) {
     links[field] = (row[field] as number | null | undefined) ?? null;
   }
   links.Questions = ((row.Questions as { Question: number }[] | undefined) ?? []).map((question) => question.Question);
@@ -112,13 +135,32 @@ statuses:
 export const DIRECTUM_INSTALLATION: InstallationCapabilities<DirectumRecord> = {
   directories: 'readable',
   expectedLinks: FOREIGN_LINKS,
-  withUnknownReference: (record) => ({ record: { ...record, Department: 'Отдел Петровой И. И.' }, field: 'Department', directoryName: 'IDepartments', value: 'Петровой' }),
+  withUnknownReference: (record) => ({
+    record: { ...record, Department: 'Отдел Петровой И. И.' },
+    field: 'Department',
+    directoryName: 'IDepartments',
+    value: 'Петровой',
+  }),
   preflight: {
     source: PREFLIGHT_MAPPING,
     problems: [
-      { line: 4, column: 17, includes: 'constants.documentKind: DocumentKind: "Обращение гражданина по почте" is not in IDocumentKinds; closest: «обращение гражданина», «Обращение граждан (письменное)»' },
-      { line: 11, column: 12, includes: 'dictionaries.departmentBySubject.entries.102: Department: "Управление благоустройства" is not in IDepartments; closest: «Комитет по благоустройству и озеленению»' },
-      { line: 19, column: 3, includes: 'fields.NotifyByEmail: this installation\'s Sungero.Domain.IRequest does not declare the property NotifyByEmail' },
+      {
+        line: 4,
+        column: 17,
+        includes:
+          'constants.documentKind: DocumentKind: "Обращение гражданина по почте" is not in IDocumentKinds; closest: «обращение гражданина», «Обращение граждан (письменное)»',
+      },
+      {
+        line: 11,
+        column: 12,
+        includes:
+          'dictionaries.departmentBySubject.entries.102: Department: "Управление благоустройства" is not in IDepartments; closest: «Комитет по благоустройству и озеленению»',
+      },
+      {
+        line: 19,
+        column: 3,
+        includes: "fields.NotifyByEmail: this installation's Sungero.Domain.IRequest does not declare the property NotifyByEmail",
+      },
       { line: 20, column: 25, includes: 'fields.Questions: Questions[].Code: "0005.0005.0055.0000" is not in IQuestions' },
     ],
   },
@@ -159,7 +201,8 @@ export async function makeDirectumHarness(): Promise<ConformanceHarness<Directum
     linksOf: async (edmsId) => storedLinks(emulator, edmsId),
     // The Integration Service is gone: connections are refused.
     makeUnreachable: stopEmulator,
-    adapterWithWrongCredentials: () => new DirectumAdapter({ baseUrl: emulator.url, username: 'bridge', password: 'not-the-bridge-secret', timeoutMs: 5_000 }),
+    adapterWithWrongCredentials: () =>
+      new DirectumAdapter({ baseUrl: emulator.url, username: 'bridge', password: 'not-the-bridge-secret', timeoutMs: 5_000 }),
     openConnections: async () => openTcpSockets(),
     async close() {
       await adapter.close();

@@ -14,7 +14,15 @@
 // cases that need it run only where it is declared: a missing capability shows as a skipped case,
 // never as one that passes having checked nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DIRECTORY_KINDS, type AppealFile, type EdmsAdapter, type EdmsControl, type EdmsProgress, type Official, type RegistrationResult } from '../../adapters/contract.js';
+import {
+  DIRECTORY_KINDS,
+  type AppealFile,
+  type EdmsAdapter,
+  type EdmsControl,
+  type EdmsProgress,
+  type Official,
+  type RegistrationResult,
+} from '../../adapters/contract.js';
 import { BridgeError } from '../../src/errors.js';
 import { checkMappingAgainstEdms } from '../../src/mapping/against-edms.js';
 import type { PosAppeal } from '../../src/pos/schemas.js';
@@ -79,7 +87,13 @@ export type InstallationCapabilities<R> =
     }
   | { directories: 'unreadable'; reason: RegExp };
 
-const EXECUTOR: Official = { surname: 'Петрова', name: 'Анна', patronymic: 'Сергеевна', email: 'petrova@adm.example.ru', phone: '+7 342 200-10-20' };
+const EXECUTOR: Official = {
+  surname: 'Петрова',
+  name: 'Анна',
+  patronymic: 'Сергеевна',
+  email: 'petrova@adm.example.ru',
+  phone: '+7 342 200-10-20',
+};
 const MANAGER: Official = { surname: 'Смирнов', name: 'Олег', patronymic: 'Викторович', email: 'smirnov@adm.example.ru' };
 const EVENTUALLY_MS = 10_000;
 
@@ -131,7 +145,11 @@ async function failureOf(call: Promise<unknown>): Promise<BridgeError> {
   return outcome as BridgeError;
 }
 
-export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () => Promise<ConformanceHarness<R>>, capabilities: AdapterCapabilities<R>): void {
+export function describeEdmsAdapterConformance<R>(
+  name: string,
+  makeHarness: () => Promise<ConformanceHarness<R>>,
+  capabilities: AdapterCapabilities<R>,
+): void {
   const { installation } = capabilities;
   describe(`EDMS adapter conformance: ${name}`, () => {
     let h: ConformanceHarness<R>;
@@ -144,14 +162,23 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
     });
 
     const register = (appeal: PosAppeal, files: AppealFile[] = [], firstAttempt?: boolean) =>
-      h.adapter.register({ posId: appeal.id, record: h.adapter.recordSchema.parse(h.recordFor(appeal)), files, ...(firstAttempt !== undefined ? { firstAttempt } : {}) });
+      h.adapter.register({
+        posId: appeal.id,
+        record: h.adapter.recordSchema.parse(h.recordFor(appeal)),
+        files,
+        ...(firstAttempt !== undefined ? { firstAttempt } : {}),
+      });
     const countRecords = () => declared(h.countRecords, 'countsRecords').call(h);
 
     /** Registers and waits until the clerk has registered it and the adapter reports it durable. */
     const registerDurably = async (appeal: PosAppeal, files: AppealFile[] = []) => {
       const result = await register(appeal, files);
       const registration = await h.control.registerNow(result.edmsId);
-      const found = await eventually(() => h.adapter.findByPosId(appeal.id), (f) => f?.durable === true && f.registration !== undefined, `posId ${appeal.id} durable`);
+      const found = await eventually(
+        () => h.adapter.findByPosId(appeal.id),
+        (f) => f?.durable === true && f.registration !== undefined,
+        `posId ${appeal.id} durable`,
+      );
       return { result, registration, found: found as RegistrationResult };
     };
 
@@ -188,7 +215,12 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       expect(result.edmsId).toMatch(/\S/);
       expect(registration.number).toMatch(/\S/);
       expect(Number.isNaN(Date.parse(registration.date))).toBe(false);
-      expect(found).toMatchObject({ posId: appeal.id, edmsId: result.edmsId, durable: true, registration: { number: registration.number } });
+      expect(found).toMatchObject({
+        posId: appeal.id,
+        edmsId: result.edmsId,
+        durable: true,
+        registration: { number: registration.number },
+      });
       expect(Date.parse(found.registration!.date)).toBe(Date.parse(registration.date));
 
       const inspected = await h.control.inspect(result.edmsId);
@@ -236,10 +268,17 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       const first = await register(appeal, files, true);
       expect(first).toMatchObject({ posId: appeal.id, created: true });
       const registration = await h.control.registerNow(first.edmsId);
-      await eventually(() => h.adapter.findByPosId(appeal.id), (found) => found?.durable === true, `posId ${appeal.id} durable`);
+      await eventually(
+        () => h.adapter.findByPosId(appeal.id),
+        (found) => found?.durable === true,
+        `posId ${appeal.id} durable`,
+      );
       // firstAttempt speaks of interrupted attempts only: a record that exists is still found.
       expect(await register(appeal, files, true)).toMatchObject({ posId: appeal.id, edmsId: first.edmsId, created: false });
-      expect(await progressOf(appeal.id, (p) => p.state === 'registered', 'registered')).toMatchObject({ edmsId: first.edmsId, registration: { number: registration.number } });
+      expect(await progressOf(appeal.id, (p) => p.state === 'registered', 'registered')).toMatchObject({
+        edmsId: first.edmsId,
+        registration: { number: registration.number },
+      });
       const { items } = await drainChanges(null, 100);
       expect(occurrences(items, appeal.id)).toBe(1);
       const inspected = await h.control.inspect(first.edmsId);
@@ -251,7 +290,12 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       const { result, registration } = await registerDurably(appeal, sampleFiles(appeal.id));
 
       const registered = await progressOf(appeal.id, (p) => p.state === 'registered', 'registered');
-      expect(registered).toMatchObject({ posId: appeal.id, edmsId: result.edmsId, registration: { number: registration.number }, postponements: [] });
+      expect(registered).toMatchObject({
+        posId: appeal.id,
+        edmsId: result.edmsId,
+        registration: { number: registration.number },
+        postponements: [],
+      });
       expect(Number.isNaN(Date.parse(registered.updatedAt))).toBe(false);
 
       await h.control.assign(result.edmsId, EXECUTOR, MANAGER);
@@ -415,7 +459,7 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       }
     });
 
-    it('close may be called again, and after a case\'s work as well as before any', async () => {
+    it("close may be called again, and after a case's work as well as before any", async () => {
       await registerDurably(sampleAppeal());
       await h.adapter.close();
       await expect(h.adapter.close()).resolves.toBeUndefined();
@@ -450,20 +494,30 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
     describe.runIf(installation.directories === 'readable')('directories readable', () => {
       it('lists every directory of the installation', async () => {
         for (const kind of DIRECTORY_KINDS) {
-          expect(await h.adapter.listDirectory(kind), kind).toMatchObject({ available: true, directory: expect.stringMatching(/\S/), entries: expect.arrayContaining([expect.objectContaining({ id: expect.any(Number), name: expect.any(String) })]) });
+          expect(await h.adapter.listDirectory(kind), kind).toMatchObject({
+            available: true,
+            directory: expect.stringMatching(/\S/),
+            entries: expect.arrayContaining([expect.objectContaining({ id: expect.any(Number), name: expect.any(String) })]),
+          });
         }
       });
 
-      it('writes directory references as links to the installation\'s own entries', async () => {
+      it("writes directory references as links to the installation's own entries", async () => {
         const appeal = sampleAppeal();
         const { result } = await registerDurably(appeal);
-        expect(await declared(h.linksOf, 'directories: readable').call(h, result.edmsId)).toMatchObject(readableInstallation().expectedLinks);
+        expect(await declared(h.linksOf, 'directories: readable').call(h, result.edmsId)).toMatchObject(
+          readableInstallation().expectedLinks,
+        );
       });
 
       it('sets an appeal with a reference the installation lacks aside before writing anything', async () => {
         const appeal = sampleAppeal();
         const unknown = readableInstallation().withUnknownReference(h.recordFor(appeal));
-        const attempt = h.adapter.register({ posId: appeal.id, record: h.adapter.recordSchema.parse(unknown.record), files: sampleFiles(appeal.id) });
+        const attempt = h.adapter.register({
+          posId: appeal.id,
+          record: h.adapter.recordSchema.parse(unknown.record),
+          files: sampleFiles(appeal.id),
+        });
         const error = (await attempt.catch((caught: unknown) => caught)) as { code?: string; retryable?: boolean; message: string };
         expect(error.code).toBe('EDMS_REFERENCE_UNKNOWN');
         expect(error.retryable).toBe(false);
@@ -477,7 +531,9 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
       it('points the pre-flight at the lines that hold the missing values', async () => {
         const readable = readableInstallation();
         const report = await checkMappingAgainstEdms(readable.preflight.source, 'mapping.yaml', h.adapter);
-        expect(report.problems.map(({ line, column }) => ({ line, column }))).toEqual(readable.preflight.problems.map(({ line, column }) => ({ line, column })));
+        expect(report.problems.map(({ line, column }) => ({ line, column }))).toEqual(
+          readable.preflight.problems.map(({ line, column }) => ({ line, column })),
+        );
         readable.preflight.problems.forEach((expected, index) => expect(report.problems[index]!.message).toContain(expected.includes));
       });
 
@@ -495,7 +551,10 @@ export function describeEdmsAdapterConformance<R>(name: string, makeHarness: () 
     describe.runIf(installation.directories === 'unreadable')('directories unreadable', () => {
       it('declares that its directories cannot be read, and says what checks them', async () => {
         for (const kind of DIRECTORY_KINDS) {
-          expect(await h.adapter.listDirectory(kind)).toEqual({ available: false, reason: expect.stringMatching(unreadableInstallation().reason) });
+          expect(await h.adapter.listDirectory(kind)).toEqual({
+            available: false,
+            reason: expect.stringMatching(unreadableInstallation().reason),
+          });
         }
         expect(h.adapter.referenceFields).toEqual([]);
         expect(await h.adapter.checkReferences([])).toEqual([]);

@@ -40,7 +40,10 @@ export function sampleJpeg(seed: number, size = 4096): Buffer {
     x ^= x << 5;
     data[i] = x & 0xff;
   }
-  data[0] = 0xff; data[1] = 0xd8; data[size - 2] = 0xff; data[size - 1] = 0xd9;
+  data[0] = 0xff;
+  data[1] = 0xd8;
+  data[size - 2] = 0xff;
+  data[size - 1] = 0xd9;
   return data;
 }
 

@@ -43,7 +43,10 @@ function render(text: string, paths: { prefix: string; node: string; user: strin
 async function verify(dir: string, units: string[]): Promise<{ code: number; problems: string[] }> {
   const result = await run('systemd-analyze', ['verify', ...units.map((unit) => join(dir, unit))]).then(
     (out) => ({ code: 0, output: out.stdout + out.stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code ?? 1,
+      output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    }),
   );
   const problems = result.output.split('\n').filter((line) => units.some((unit) => line.includes(unit.replace(/\.[a-z]+$/, ''))));
   return { code: result.code, problems: result.code === 0 ? problems : [...problems, result.output] };
@@ -55,7 +58,10 @@ describe('deploy/systemd units', () => {
   });
 
   it('run start and sync as pos-bridge with the install paths and the env file', () => {
-    for (const [unit, command] of [['pos-bridge.service', 'start'], ['pos-bridge-sync.service', 'sync']] as const) {
+    for (const [unit, command] of [
+      ['pos-bridge.service', 'start'],
+      ['pos-bridge-sync.service', 'sync'],
+    ] as const) {
       const text = source(unit);
       expect(text).toContain(`ExecStart=/usr/bin/node /opt/pos-bridge/bin/pos-bridge.js ${command}\n`);
       expect(text).toMatch(/^User=pos-bridge$/m);

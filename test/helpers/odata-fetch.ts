@@ -12,7 +12,11 @@ export interface ODataAnswer {
   json: any;
 }
 
-export type ODataFetch = (method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }) => Promise<ODataAnswer>;
+export type ODataFetch = (
+  method: string,
+  path: string,
+  options?: { body?: unknown; headers?: Record<string, string> },
+) => Promise<ODataAnswer>;
 
 /** Buffers go as they are (version bodies); anything else as JSON. */
 export function odataFetch(baseUrl: () => string): ODataFetch {

@@ -18,7 +18,9 @@ export interface PosHttp {
 export function posHttp(url: () => string): PosHttp {
   const client = (timeout = 5000) => axios.create({ baseURL: url(), validateStatus: () => true, proxy: false, timeout });
   const token = async () => {
-    const response = await client().post('/user-service/oauth/token', TOKEN_FORM, { headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const response = await client().post('/user-service/oauth/token', TOKEN_FORM, {
+      headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(200);
     return response.data.access_token as string;
   };

@@ -9,9 +9,17 @@ export const SCHOOL: EmulatorOrganisation = { clientId: 'school-7', secret: 'sec
 const PLATFORM = 'Basic ' + Buffer.from('pos-bridge:platform-secret').toString('base64');
 
 /** A client with a fresh token of `organisation`; throws with the status when the token call fails. */
-export async function organisationClient(baseURL: string, organisation: Pick<EmulatorOrganisation, 'clientId' | 'secret'>): Promise<AxiosInstance> {
+export async function organisationClient(
+  baseURL: string,
+  organisation: Pick<EmulatorOrganisation, 'clientId' | 'secret'>,
+): Promise<AxiosInstance> {
   const api = axios.create({ baseURL, validateStatus: () => true, proxy: false, timeout: 5000 });
-  const form = new URLSearchParams({ grant_type: 'password', username: organisation.clientId, password: organisation.secret, scope: 'any' });
+  const form = new URLSearchParams({
+    grant_type: 'password',
+    username: organisation.clientId,
+    password: organisation.secret,
+    scope: 'any',
+  });
   const response = await api.post('/user-service/oauth/token', form.toString(), {
     headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' },
   });

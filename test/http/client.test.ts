@@ -22,22 +22,38 @@ describe('read retry', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const http = createHttpClient({ baseURL: `http://127.0.0.1:${port}`, system: 'directum-rx', timeoutMs: 2000, retryReads: { attempts: 2, baseDelayMs: 10 } });
-    const error = await http.get('/x').then(() => null, (e: unknown) => classifyHttpError(e, 'directum-rx', 'GET x'));
+    const http = createHttpClient({
+      baseURL: `http://127.0.0.1:${port}`,
+      system: 'directum-rx',
+      timeoutMs: 2000,
+      retryReads: { attempts: 2, baseDelayMs: 10 },
+    });
+    const error = await http.get('/x').then(
+      () => null,
+      (e: unknown) => classifyHttpError(e, 'directum-rx', 'GET x'),
+    );
     expect(error).toBeInstanceOf(TransientError);
     expect(requests).toBe(3);
   });
 
   it('gives up on a refused connection after the same tries', async () => {
     const port = await freePort();
-    const http = createHttpClient({ baseURL: `http://127.0.0.1:${port}`, system: 'directum-rx', timeoutMs: 2000, retryReads: { attempts: 2, baseDelayMs: 10 } });
+    const http = createHttpClient({
+      baseURL: `http://127.0.0.1:${port}`,
+      system: 'directum-rx',
+      timeoutMs: 2000,
+      retryReads: { attempts: 2, baseDelayMs: 10 },
+    });
     let tries = 0;
     // Every in-call retry passes through the request interceptors again.
     http.interceptors.request.use((config) => {
       tries += 1;
       return config;
     });
-    const error = await http.get('/x').then(() => null, (e: unknown) => classifyHttpError(e, 'directum-rx', 'GET x'));
+    const error = await http.get('/x').then(
+      () => null,
+      (e: unknown) => classifyHttpError(e, 'directum-rx', 'GET x'),
+    );
     expect(error).toBeInstanceOf(TransientError);
     expect(tries).toBe(3);
   });

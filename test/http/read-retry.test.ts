@@ -21,15 +21,27 @@ describe('read retries', () => {
   afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('stops after the configured attempts on dropped connections', async () => {
-    const http = createHttpClient({ baseURL: `http://127.0.0.1:${port}`, system: 'directum-rx', timeoutMs: 2000, retryReads: { attempts: 2, baseDelayMs: 20 } });
+    const http = createHttpClient({
+      baseURL: `http://127.0.0.1:${port}`,
+      system: 'directum-rx',
+      timeoutMs: 2000,
+      retryReads: { attempts: 2, baseDelayMs: 20 },
+    });
     connections = 0;
-    const error = await http.get('/Integration/odata/IRequests').catch((caught: unknown) => classifyHttpError(caught, 'directum-rx', 'Directum GET IRequests'));
+    const error = await http
+      .get('/Integration/odata/IRequests')
+      .catch((caught: unknown) => classifyHttpError(caught, 'directum-rx', 'Directum GET IRequests'));
     expect(error).toMatchObject({ code: 'TRANSIENT' });
     expect(connections).toBe(3);
   });
 
   it('does not retry a POST', async () => {
-    const http = createHttpClient({ baseURL: `http://127.0.0.1:${port}`, system: 'directum-rx', timeoutMs: 2000, retryReads: { attempts: 2, baseDelayMs: 20 } });
+    const http = createHttpClient({
+      baseURL: `http://127.0.0.1:${port}`,
+      system: 'directum-rx',
+      timeoutMs: 2000,
+      retryReads: { attempts: 2, baseDelayMs: 20 },
+    });
     connections = 0;
     await expect(http.post('/Integration/odata/IRequests', '{}')).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(connections).toBe(1);

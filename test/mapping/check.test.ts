@@ -51,7 +51,7 @@ describe('mappings check', () => {
         '  Subject: $truncate(description, 250)', //                        10
         '  FullText: description & & address', //                           11 syntax error
         '  RequestDate: createdAt', //                                      12
-        "  Colour: \"'red'\"", //                                           13 unknown field
+        '  Colour: "\'red\'"', //                                           13 unknown field
         'statuses:', //                                                     14
         '  registered:', //                                                 15
         '    status: Зарегистрировано', //                                  16
@@ -67,7 +67,10 @@ describe('mappings check', () => {
     const { problems } = await checkMappings(file);
     const lines = problems.map(formatProblem);
     const expectAt = (where: string, text: string) =>
-      expect(lines.some((line) => line.startsWith(`${file}:${where} `) && line.includes(text)), `${where} ${text}\n${lines.join('\n')}`).toBe(true);
+      expect(
+        lines.some((line) => line.startsWith(`${file}:${where} `) && line.includes(text)),
+        `${where} ${text}\n${lines.join('\n')}`,
+      ).toBe(true);
     expectAt('8:7', 'key "12a" is not a whole number');
     expectAt('9:1', 'required field "Questions"');
     expectAt('11:27', 'fields.FullText: expression error S0211');

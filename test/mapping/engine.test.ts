@@ -66,11 +66,19 @@ describe('shipped mappings', () => {
 
   it('fill the record as the admin guide says', async () => {
     const anonymous = await directum.map(byId(900005), NOW);
-    expect(anonymous.record).toMatchObject({ RequestType: 'Anonymous', Department: 'Управление дорожного хозяйства', Questions: [{ Code: '0003.0009.0099.0701' }] });
+    expect(anonymous.record).toMatchObject({
+      RequestType: 'Anonymous',
+      Department: 'Управление дорожного хозяйства',
+      Questions: [{ Code: '0003.0009.0099.0701' }],
+    });
     expect(anonymous.record).not.toHaveProperty('Correspondent');
     expect((await delo.map(byId(900005), NOW)).record).not.toHaveProperty('Author');
 
-    const collective = (await directum.map(byId(900006), NOW)).record as { RequestType: string; CoApplicants: unknown[]; Correspondent: { LastName: string } };
+    const collective = (await directum.map(byId(900006), NOW)).record as {
+      RequestType: string;
+      CoApplicants: unknown[];
+      Correspondent: { LastName: string };
+    };
     expect(collective.RequestType).toBe('Collective');
     expect(collective.CoApplicants).toHaveLength(40);
     expect(collective.Correspondent.LastName).toBe('Белова');
@@ -87,9 +95,15 @@ describe('shipped mappings', () => {
       ProblemAddress: 'г. Москва, ул. Профсоюзная, д. 12',
       FastTrack: false,
     });
-    expect(plain.FullText).toBe('Категория: Дороги / Ямы и выбоины на дорогах / Яма на проезжей части\n\nПрилагаю фотографии ямы и акт осмотра.\n\nАдрес проблемы: г. Москва, ул. Профсоюзная, д. 12');
+    expect(plain.FullText).toBe(
+      'Категория: Дороги / Ямы и выбоины на дорогах / Яма на проезжей части\n\nПрилагаю фотографии ямы и акт осмотра.\n\nАдрес проблемы: г. Москва, ул. Профсоюзная, д. 12',
+    );
     const card = (await delo.map(byId(900007), NOW)).record as Record<string, unknown>;
-    expect(card).toMatchObject({ Consists: 'Обращение из ПОС, файлов: 5', Deadline: '2025-03-07', Rubrics: [{ Code: '0003.0009.0099.0700' }] });
+    expect(card).toMatchObject({
+      Consists: 'Обращение из ПОС, файлов: 5',
+      Deadline: '2025-03-07',
+      Rubrics: [{ Code: '0003.0009.0099.0700' }],
+    });
     expect(card.Annotation).toBe(plain.FullText);
   });
 
@@ -192,7 +206,9 @@ describe('failures', () => {
       ['$pad(description, -1000001, "#")', '$pad: argument 2 must be from -1000000 to 1000000'],
     ];
     for (const [expression, message] of refused) {
-      const error = (await compile(directumWith({ Note: expression })).map(byId(900007), NOW).catch((e: unknown) => e)) as BridgeError;
+      const error = (await compile(directumWith({ Note: expression }))
+        .map(byId(900007), NOW)
+        .catch((e: unknown) => e)) as BridgeError;
       expect(error.code, expression).toBe('MAPPING_FAILED');
       expect(error.message).toBe(`mapping "directum-rx" field Note: ${message}`);
     }

@@ -33,7 +33,12 @@ describe('mapping applied without restart', () => {
   it('a dictionary change through the API reaches the next registration in both workers, with history', async () => {
     mappingsDir = mkdtempSync(join(tmpdir(), 'pos-bridge-mappings-'));
     cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
-    world = await startWorld('directum-rx', testRedisUrl(), { MAPPINGS_DIR: mappingsDir, PULL_EVERY: '300ms', WATCH_EVERY: '1h', WORKER_CONCURRENCY: '1' });
+    world = await startWorld('directum-rx', testRedisUrl(), {
+      MAPPINGS_DIR: mappingsDir,
+      PULL_EVERY: '300ms',
+      WATCH_EVERY: '1h',
+      WORKER_CONCURRENCY: '1',
+    });
     const config = loadConfig({ env: world.env, command: 'start', dotenvPath: false });
     // Slow creates and one job at a time per worker: both workers take part in the batch below.
     const edms = world.sandbox.edms;
@@ -48,7 +53,9 @@ describe('mapping applied without restart', () => {
     const api = running[0]!.api!.url;
     const pos = world.sandbox.pos.control;
     const pothole = (count: number, seed: number) =>
-      generateAppeals(count * 20, { seed }).filter((a) => a.factId === 1010101).slice(0, count);
+      generateAppeals(count * 20, { seed })
+        .filter((a) => a.factId === 1010101)
+        .slice(0, count);
 
     const before = pothole(1, 71);
     await pos.seed(before);
@@ -71,10 +78,14 @@ describe('mapping applied without restart', () => {
     await pos.seed(after);
     await waitFor('the rest accepted', async () => (await pos.stats()).acceptedTotal === 1 + after.length, 30_000);
     for (const appeal of after) expect(questionCodes(await inspect(appeal.id))).toEqual([NEW_CODE]);
-    const registeredBy = await Promise.all(running.map(async (r) => (await r.services.ctx.metrics.appealsRegistered.get()).values.reduce((n, v) => n + v.value, 0)));
+    const registeredBy = await Promise.all(
+      running.map(async (r) => (await r.services.ctx.metrics.appealsRegistered.get()).values.reduce((n, v) => n + v.value, 0)),
+    );
     expect(registeredBy.every((n) => n > 0)).toBe(true);
 
-    const history = (await (await fetch(`${api}/api/mappings/directum-rx/history`, { headers: { authorization: `Bearer ${config.adminToken}` } })).json()) as { author: string; diff: string }[];
+    const history = (await (
+      await fetch(`${api}/api/mappings/directum-rx/history`, { headers: { authorization: `Bearer ${config.adminToken}` } })
+    ).json()) as { author: string; diff: string }[];
     const latest = history[0]!.author === 'ivanova' ? history[0]! : history.at(-1)!;
     expect(latest.author).toBe('ivanova');
     expect(latest.diff).toContain(`-      1010101: "${OLD_CODE}"`);

@@ -169,7 +169,11 @@ describe('MappingRegistry across processes', () => {
     const result = await second.preview('delo', appeal);
     expect(result).toMatchObject({ record: { Consists: 'Обращение из ПОС, файлов: 5' }, warnings: [] });
     expect(await second.preview('delo', { id: 'abc', description: 1 })).toEqual({
-      problems: expect.arrayContaining([expect.stringMatching(/^id: /), expect.stringMatching(/^description: /), expect.stringMatching(/^createdAt: /)]),
+      problems: expect.arrayContaining([
+        expect.stringMatching(/^id: /),
+        expect.stringMatching(/^description: /),
+        expect.stringMatching(/^createdAt: /),
+      ]),
     });
     expect(await second.preview('nope', appeal)).toEqual({ problems: [expect.stringContaining('no mapping "nope"')] });
   });

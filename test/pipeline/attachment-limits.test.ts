@@ -31,17 +31,23 @@ describe('attachment origins and caps in the pipeline', () => {
     bridge = await startBridge(world);
     await installSchedules(bridge.ctx, { pull: parseSchedule('300ms')!, watch: parseSchedule('1h')!, reconcile: parseSchedule('1h')! });
     const store = bridge.ctx.store;
-    await waitFor('both set aside and the rest accepted', async () => {
-      const states = await Promise.all([foreign!.id, crowded!.id].map(async (id) => (await store.get(id))?.state));
-      return states.every((state) => state === 'set_aside') && (await pos.stats()).acceptedTotal === appeals.length;
-    }, 30_000, 200);
+    await waitFor(
+      'both set aside and the rest accepted',
+      async () => {
+        const states = await Promise.all([foreign!.id, crowded!.id].map(async (id) => (await store.get(id))?.state));
+        return states.every((state) => state === 'set_aside') && (await pos.stats()).acceptedTotal === appeals.length;
+      },
+      30_000,
+      200,
+    );
 
     expect((await store.get(foreign!.id))!.lastError).toMatchObject({
       code: 'ATTACHMENT_ORIGIN_NOT_ALLOWED',
       message: 'attachment origin http://127.0.0.1:9 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal',
     });
     expect((await store.get(crowded!.id))!.lastError).toMatchObject({
-      code: 'APPEAL_TOO_LARGE', message: 'the appeal has 4 attachments, more than POS_MAX_ATTACHMENTS (3)',
+      code: 'APPEAL_TOO_LARGE',
+      message: 'the appeal has 4 attachments, more than POS_MAX_ATTACHMENTS (3)',
     });
     for (const id of [foreign!.id, crowded!.id]) expect((await pos.appeal(id)).acceptCount).toBe(0);
     const edms = world.sandbox.edms;

@@ -79,7 +79,11 @@ describe.each(PIPELINE_EDMS)('crash safety ($kind)', (edms) => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const acceptedAtKill = (await world.sandbox.pos.control.stats()).acceptedTotal;
     expect(acceptedAtKill).toBeLessThan(appeals.length);
-    const inDoubt = await acceptedButUnrecorded(world, scheduler.ctx.store, appeals.map((a) => a.id));
+    const inDoubt = await acceptedButUnrecorded(
+      world,
+      scheduler.ctx.store,
+      appeals.map((a) => a.id),
+    );
     expect(inDoubt.size).toBeLessThanOrEqual(8); // at most the dead worker's concurrency
 
     const second = spawnBridgeProcess(world, 'worker');
@@ -89,8 +93,18 @@ describe.each(PIPELINE_EDMS)('crash safety ($kind)', (edms) => {
     });
     // «Дело»: the file locks the dead worker held are broken only once stale (30 s the adapter's
     // state lock, 60 s an appeal's), and the durability re-checks back off meanwhile.
-    await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 150_000, 200);
-    await expectExactlyOnce(edms, world, appeals.map((a) => a.id), inDoubt);
+    await waitFor(
+      'every appeal accepted',
+      async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length,
+      150_000,
+      200,
+    );
+    await expectExactlyOnce(
+      edms,
+      world,
+      appeals.map((a) => a.id),
+      inDoubt,
+    );
   }, 240_000);
 
   it('Redis killed and restarted mid-run: each appeal registered once and accepted once', async () => {
@@ -118,7 +132,16 @@ describe.each(PIPELINE_EDMS)('crash safety ($kind)', (edms) => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     redis = await startRedisServer(port, dir, aof);
 
-    await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 120_000, 200);
-    await expectExactlyOnce(edms, world, appeals.map((a) => a.id));
+    await waitFor(
+      'every appeal accepted',
+      async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length,
+      120_000,
+      200,
+    );
+    await expectExactlyOnce(
+      edms,
+      world,
+      appeals.map((a) => a.id),
+    );
   }, 200_000);
 });

@@ -41,7 +41,7 @@ describe('payload encryption', () => {
     }
   });
 
-  it('binds a value to its appeal: A\'s payload does not open as B\'s, nor an appeal as a progress', () => {
+  it("binds a value to its appeal: A's payload does not open as B's, nor an appeal as a progress", () => {
     const cipher = new PayloadCipher(randomBytes(32));
     const sealed = cipher.sealJson(appeal, forA);
     expect(() => cipher.openJson(sealed, forB)).toThrow(expect.objectContaining({ code: 'PAYLOAD_INVALID', retryable: false, posId: 6 }));
@@ -57,7 +57,9 @@ describe('payload encryption', () => {
       for (const bytes of [4, 8, 12, 15]) {
         const truncated = [...parts];
         truncated[3] = Buffer.from(parts[3]!, 'base64').subarray(0, bytes).toString('base64');
-        expect(() => cipher.open(truncated.join('.'), forA), `${parts[0]} with a ${bytes}-byte tag`).toThrow(expect.objectContaining({ code: 'PAYLOAD_INVALID' }));
+        expect(() => cipher.open(truncated.join('.'), forA), `${parts[0]} with a ${bytes}-byte tag`).toThrow(
+          expect.objectContaining({ code: 'PAYLOAD_INVALID' }),
+        );
       }
       const longer = [...parts];
       longer[3] = Buffer.concat([Buffer.from(parts[3]!, 'base64'), Buffer.alloc(1)]).toString('base64');

@@ -84,7 +84,9 @@ const delo: PipelineEdms = {
   },
   async durableAt(world, posId) {
     // DELO_DURABLE_WHEN=registered (the default): durable once «Дело» has registered the card.
-    const card = deloOf(world).emulator.allCards().find((candidate) => candidate.posId === posId);
+    const card = deloOf(world)
+      .emulator.allCards()
+      .find((candidate) => candidate.posId === posId);
     return card?.date ? Date.parse(card.date) : null;
   },
   slowWrites(world, delayMs) {

@@ -20,7 +20,7 @@ describe.each(PIPELINE_EDMS)('pipeline under faults ($kind)', (edms) => {
     await world?.close();
   });
 
-  it('lands everything through 30% 5xx and 429s in ПОС and the EDMS\'s own faults', async () => {
+  it("lands everything through 30% 5xx and 429s in ПОС and the EDMS's own faults", async () => {
     world = await startWorld(edms.kind, testRedisUrl());
     const pos = world.sandbox.pos.control;
     const appeals = generateAppeals(sized(edms, 60), { seed: 21 });
@@ -45,7 +45,12 @@ describe.each(PIPELINE_EDMS)('pipeline under faults ($kind)', (edms) => {
       await world.sandbox.edms.control.assign(edmsId, { surname: 'Белова', name: 'Анна' });
       await world.sandbox.edms.control.answer(edmsId, { text: 'Ответ', file: answerPdf(appeal.id) });
     }
-    await waitFor('every final answer in ПОС', async () => (await pos.appeals()).filter((a) => a.answered).length === appeals.length, 90_000, 500);
+    await waitFor(
+      'every final answer in ПОС',
+      async () => (await pos.appeals()).filter((a) => a.answered).length === appeals.length,
+      90_000,
+      500,
+    );
 
     const stats = await pos.stats();
     expect(stats.faultsInjected.accept + stats.faultsInjected.answer + stats.faultsInjected.pull).toBeGreaterThan(sized(edms, 10));
@@ -54,7 +59,9 @@ describe.each(PIPELINE_EDMS)('pipeline under faults ($kind)', (edms) => {
     for (const appeal of appeals) {
       const view = await pos.appeal(appeal.id);
       expect(view.acceptCount).toBe(1);
-      expect(Date.parse(view.acceptedAt!), 'accepted after the durable registration').toBeGreaterThanOrEqual((await edms.durableAt(world, appeal.id)) ?? Infinity);
+      expect(Date.parse(view.acceptedAt!), 'accepted after the durable registration').toBeGreaterThanOrEqual(
+        (await edms.durableAt(world, appeal.id)) ?? Infinity,
+      );
       const kinds = view.history.map((h) => (h.body.answer ? 'final' : h.body.executorInfo ? 'in_work' : 'registered'));
       expect(kinds).toEqual(['registered', 'in_work', 'final']);
     }

@@ -70,8 +70,15 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('pipeline flow with %s', (kind)
     expect(afterThree.history).toHaveLength(afterTwo.history.length);
     expect(afterThree.answerFiles).toHaveLength(1);
     expect(afterThree.answerFiles[0]!.name).toBe(answerPdf(a!.id).name);
-    expect((await world.sandbox.pos.control.appeal(b!.id)).history.at(-1)!.body).toMatchObject({ answer: true, appealAnswerType: 'FORWARDED' });
-    expect((await world.sandbox.pos.control.appeal(c!.id)).history.at(-1)!.body).toMatchObject({ answer: true, appealAnswerType: 'REJECTED', answerText: 'Нет сути обращения' });
+    expect((await world.sandbox.pos.control.appeal(b!.id)).history.at(-1)!.body).toMatchObject({
+      answer: true,
+      appealAnswerType: 'FORWARDED',
+    });
+    expect((await world.sandbox.pos.control.appeal(c!.id)).history.at(-1)!.body).toMatchObject({
+      answer: true,
+      appealAnswerType: 'REJECTED',
+      answerText: 'Нет сути обращения',
+    });
     for (const appeal of appeals) {
       const keys = (await world.sandbox.pos.control.appeal(appeal.id)).history.map((h) => JSON.stringify(h.body));
       expect(new Set(keys).size).toBe(keys.length);

@@ -34,7 +34,12 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(kind: EdmsKind, redisUrl: string, extraEnv: Record<string, string> = {}, sandboxOptions: SandboxOptions = {}): Promise<World> {
+export async function startWorld(
+  kind: EdmsKind,
+  redisUrl: string,
+  extraEnv: Record<string, string> = {},
+  sandboxOptions: SandboxOptions = {},
+): Promise<World> {
   const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-world-'));
   const sandbox = await startSandbox(kind, workDir, sandboxOptions);
   const prefix = `{t-${randomBytes(4).toString('hex')}}`;
@@ -71,7 +76,10 @@ export interface InProcessBridge {
 }
 
 /** A bridge in this process with its own Redis connections, as a separate process would have. */
-export async function startBridge(world: World, options: { workers?: boolean; settings?: Partial<PipelineSettings>; concurrency?: number; logger?: Logger } = {}): Promise<InProcessBridge> {
+export async function startBridge(
+  world: World,
+  options: { workers?: boolean; settings?: Partial<PipelineSettings>; concurrency?: number; logger?: Logger } = {},
+): Promise<InProcessBridge> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // crash tests kill Redis on purpose
@@ -88,9 +96,19 @@ export async function startBridge(world: World, options: { workers?: boolean; se
     dataKey: world.config.dataKey!,
     logger,
     metrics,
-    settings: { pageSize: world.config.pos.pageSize, retry: FAST_RETRY, durablePollMs: 100, durablePollMaxMs: 500, appealLockMs: 10_000, ...options.settings },
+    settings: {
+      pageSize: world.config.pos.pageSize,
+      retry: FAST_RETRY,
+      durablePollMs: 100,
+      durablePollMaxMs: 500,
+      appealLockMs: 10_000,
+      ...options.settings,
+    },
   });
-  const workers = options.workers === false ? undefined : startPipelineWorkers(ctx, redis, { concurrency: options.concurrency ?? 8, lockDurationMs: 5000, stalledIntervalMs: 1000 });
+  const workers =
+    options.workers === false
+      ? undefined
+      : startPipelineWorkers(ctx, redis, { concurrency: options.concurrency ?? 8, lockDurationMs: 5000, stalledIntervalMs: 1000 });
   return {
     ctx,
     redis,
@@ -106,7 +124,11 @@ export async function startBridge(world: World, options: { workers?: boolean; se
 }
 
 /** The real CLI in a child process (`pos-bridge start --role ROLE`), killable like a real one. */
-export function spawnBridgeProcess(world: World, role: 'worker' | 'scheduler' | 'all', extraEnv: Record<string, string> = {}): ChildProcess {
+export function spawnBridgeProcess(
+  world: World,
+  role: 'worker' | 'scheduler' | 'all',
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'src/cli/entry.ts'), 'start', '--role', role], {
     cwd: packageRoot(),
     env: { PATH: process.env.PATH ?? '', ...world.env, WORKER_CONCURRENCY: '8', ...extraEnv },

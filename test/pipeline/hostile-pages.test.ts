@@ -61,7 +61,12 @@ describe('hostile ПОС pages', () => {
     // The dry run promises exactly what the real run then does.
     const io = capturingIO();
     expect(await runSyncCommand({ ...world.config, logLevel: 'error' }, { dryRun: true, timeout: '30s', json: true }, io)).toBe(1);
-    const dry = JSON.parse(io.out()) as { waiting: number; wouldRegister: number; mappingFailures: unknown[]; malformed: { id: number; code: string; issues: string[] }[] };
+    const dry = JSON.parse(io.out()) as {
+      waiting: number;
+      wouldRegister: number;
+      mappingFailures: unknown[];
+      malformed: { id: number; code: string; issues: string[] }[];
+    };
     expect(dry).toMatchObject({ waiting: good.length + 1, wouldRegister: good.length + 1, mappingFailures: [] });
     expect(dry.malformed.map(({ id, code, issues }) => ({ id, code, issues })).sort((a, b) => a.id - b.id)).toEqual([
       { id: DEEP, code: 'APPEAL_TOO_LARGE', issues: ['customFieldValues: nested deeper than 64 levels'] },
@@ -110,8 +115,14 @@ describe('hostile ПОС pages', () => {
       fetchPage: async () => ({ appeals, malformed: [], pageNumber: 0, last: true, totalElements: 3, pageSize: 20, elementCount: 3 }),
     } as never;
     const ctx = createPipeline({
-      redis, prefix: `{${uniquePrefix('seal')}}`, pos, adapter: {} as never, mappings: {} as never,
-      dataKey: randomBytes(32), logger: pino({ level: 'silent' }), settings: { pageSize: 20 },
+      redis,
+      prefix: `{${uniquePrefix('seal')}}`,
+      pos,
+      adapter: {} as never,
+      mappings: {} as never,
+      dataKey: randomBytes(32),
+      logger: pino({ level: 'silent' }),
+      settings: { pageSize: 20 },
     });
     try {
       const report = await processPull(ctx);
@@ -119,7 +130,13 @@ describe('hostile ПОС pages', () => {
       for (const id of [1, 3]) expect(await ctx.queues.register.getJobState(registerJobId(id))).toBe('waiting');
       expect(await ctx.queues.register.getJobState(registerJobId(2))).toBe('unknown');
       const [entry] = await new FailedJobs(ctx.queues, ctx.store).list();
-      expect(entry).toMatchObject({ posId: 2, error: { code: 'MALFORMED_APPEAL', message: expect.stringMatching(/^\(appeal\): could not be sealed for its job \(Converting circular structure to JSON/) } });
+      expect(entry).toMatchObject({
+        posId: 2,
+        error: {
+          code: 'MALFORMED_APPEAL',
+          message: expect.stringMatching(/^\(appeal\): could not be sealed for its job \(Converting circular structure to JSON/),
+        },
+      });
     } finally {
       await ctx.queues.close();
       redis.disconnect();

@@ -28,7 +28,8 @@ async function recordingServer(handle: (path: string, reply: import('node:http')
   return { server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`, seen };
 }
 
-const close = (recorder: Recorder | undefined) => new Promise<void>((resolve) => (recorder ? recorder.server.close(() => resolve()) : resolve()));
+const close = (recorder: Recorder | undefined) =>
+  new Promise<void>((resolve) => (recorder ? recorder.server.close(() => resolve()) : resolve()));
 
 const IDS = { deep: 980_001, foreign: 980_002, redirect: 980_003, drip: 980_004 };
 
@@ -72,7 +73,9 @@ describe.each(['sync', 'start'] as const)('hostile ПОС pages to pos-bridge %s
     const pos = world.sandbox.pos.control;
     const good = generateAppeals(6, { seed: 1301 });
     await pos.seed(good);
-    await pos.seedRawJson([`${JSON.stringify(bare(IDS.deep, 1302)).slice(0, -1)},"customFieldValues":[${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}]}`]);
+    await pos.seedRawJson([
+      `${JSON.stringify(bare(IDS.deep, 1302)).slice(0, -1)},"customFieldValues":[${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}]}`,
+    ]);
     await pos.seedRaw([
       { ...bare(IDS.foreign, 1303), attachments: [`${foreign.origin}/latest/meta-data/iam`] },
       { ...bare(IDS.redirect, 1304), attachments: [`${files.origin}/redirect/scan.pdf`] },
@@ -86,8 +89,12 @@ describe.each(['sync', 'start'] as const)('hostile ПОС pages to pos-bridge %s
     } else {
       const service = spawnBridgeProcess(world, 'all');
       try {
-        await waitFor('the good appeals to be accepted and the bad ones to fail', async () =>
-          (await pos.stats()).acceptedTotal === good.length && (await failedList(world!)).length >= 4, 60_000, 250);
+        await waitFor(
+          'the good appeals to be accepted and the bad ones to fail',
+          async () => (await pos.stats()).acceptedTotal === good.length && (await failedList(world!)).length >= 4,
+          60_000,
+          250,
+        );
       } finally {
         service.kill('SIGTERM');
         await new Promise((resolve) => service.once('exit', resolve));
@@ -103,20 +110,34 @@ describe.each(['sync', 'start'] as const)('hostile ПОС pages to pos-bridge %s
     for (const id of Object.values(IDS)) expect((await pos.appeal(id)).accepted, `appeal ${id}`).toBe(false);
     const reasons = new Map((await failedList(world)).map((entry) => [entry.posId, entry.error]));
     expect(reasons.get(IDS.deep)).toEqual({ code: 'APPEAL_TOO_LARGE', message: 'customFieldValues: nested deeper than 64 levels' });
-    expect(reasons.get(IDS.foreign)).toMatchObject({ code: 'ATTACHMENT_ORIGIN_NOT_ALLOWED', message: expect.stringContaining(`attachment origin ${foreign.origin} is not in POS_ATTACHMENT_ORIGINS`) });
-    expect(reasons.get(IDS.redirect)).toMatchObject({ code: 'ATTACHMENT_ORIGIN_NOT_ALLOWED', message: expect.stringContaining(foreign.origin) });
+    expect(reasons.get(IDS.foreign)).toMatchObject({
+      code: 'ATTACHMENT_ORIGIN_NOT_ALLOWED',
+      message: expect.stringContaining(`attachment origin ${foreign.origin} is not in POS_ATTACHMENT_ORIGINS`),
+    });
+    expect(reasons.get(IDS.redirect)).toMatchObject({
+      code: 'ATTACHMENT_ORIGIN_NOT_ALLOWED',
+      message: expect.stringContaining(foreign.origin),
+    });
     expect(reasons.get(IDS.drip)).toMatchObject({ code: 'TRANSIENT', message: expect.stringContaining('total deadline') });
     for (const reason of reasons.values()) expect(reason.message).not.toContain('meta-data');
 
     expect(foreign.seen, 'nothing is fetched from a foreign origin').toEqual([]);
     expect(files.seen.length).toBeGreaterThanOrEqual(2);
-    expect(files.seen.every((headers) => headers.authorization === undefined), 'the ПОС token goes to the ПОС origin only').toBe(true);
+    expect(
+      files.seen.every((headers) => headers.authorization === undefined),
+      'the ПОС token goes to the ПОС origin only',
+    ).toBe(true);
   }, 150_000);
 });
 
 async function failedList(world: World): Promise<{ posId?: number; error: { code: string; message: string } }[]> {
   const out: string[] = [];
-  const code = await runCli(['failed', 'list', '--json'], { env: world.env, isTTY: false, stdout: (text) => out.push(text), stderr: () => undefined });
+  const code = await runCli(['failed', 'list', '--json'], {
+    env: world.env,
+    isTTY: false,
+    stdout: (text) => out.push(text),
+    stderr: () => undefined,
+  });
   if (code !== 0) throw new Error(`failed list exited ${code}`);
   return JSON.parse(out.join('')) as { posId?: number; error: { code: string; message: string } }[];
 }

@@ -23,7 +23,6 @@ import { makeFakes } from '../admin/fakes.js';
 import { dumpPrefix, testRedisUrl } from '../helpers/redis.js';
 import { startBridge, startWorld, waitFor, type InProcessBridge, type World } from './harness.js';
 
-
 /** Unique markers for fault path `n`, in every personal field. */
 function markers(n: number) {
   return {
@@ -40,7 +39,9 @@ function markers(n: number) {
 /** What must never be found: each marker, and the phone's digits however they are written. */
 function needles(n: number): string[] {
   const m = markers(n);
-  return [m.surname, m.patronymic, m.email, m.phone, m.phone.replace(/\D/g, ''), m.postAddress, m.address, m.description.slice(0, 28)].map((text) => text.toLowerCase());
+  return [m.surname, m.patronymic, m.email, m.phone, m.phone.replace(/\D/g, ''), m.postAddress, m.address, m.description.slice(0, 28)].map(
+    (text) => text.toLowerCase(),
+  );
 }
 
 function appealWith(n: number, id: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,7 +51,15 @@ function appealWith(n: number, id: number, extra: Record<string, unknown> = {}):
     ...base,
     description: m.description,
     address: m.address,
-    applicant: { surname: m.surname, name: 'Мария', patronymic: m.patronymic, email: m.email, phone: m.phone, postAddress: m.postAddress, sendWithRussiaPost: false },
+    applicant: {
+      surname: m.surname,
+      name: 'Мария',
+      patronymic: m.patronymic,
+      email: m.email,
+      phone: m.phone,
+      postAddress: m.postAddress,
+      sendWithRussiaPost: false,
+    },
     coApplicants: null,
     ...extra,
   };
@@ -73,20 +82,35 @@ describe('personal data in error texts', () => {
     const file = join(mappingsDir, 'directum-rx.yaml');
     // A mapping failure whose own text echoes the applicant (as an admin's $error might).
     const source = readFileSync(file, 'utf8');
-    const failing = source.replace('  Note: >-\n    $truncate(', `  Note: >-\n    applicant.surname = "${markers(5).surname}" ? $error("не удалось: " & applicant.surname & ", " & applicant.email & ", " & applicant.phone & ", " & address) : $truncate(`);
+    const failing = source.replace(
+      '  Note: >-\n    $truncate(',
+      `  Note: >-\n    applicant.surname = "${markers(5).surname}" ? $error("не удалось: " & applicant.surname & ", " & applicant.email & ", " & applicant.phone & ", " & address) : $truncate(`,
+    );
     expect(failing).not.toBe(source);
     writeFileSync(file, failing);
 
     const logLines: string[] = [];
-    const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk: Buffer, _e, done) => { logLines.push(chunk.toString()); done(); } }) });
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          logLines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
     bridge = await startBridge(world, { logger });
     bridge.ctx.mappings = { forTarget: (kind) => loadMappingForTarget(mappingsDir, kind) };
     const pos = world.sandbox.pos.control;
     const control = bridge.ctx.queues.control;
-    const failedPulls = async (count: number) => waitFor(`${count} failed pulls`, async () => (await control.getFailed()).length >= count, 20_000);
+    const failedPulls = async (count: number) =>
+      waitFor(`${count} failed pulls`, async () => (await control.getFailed()).length >= count, 20_000);
 
     // 1. A page that is not JSON, where V8's message would quote the applicant.
-    const notJson = JSON.stringify(appealWith(1, ID.notJson)).replace(`"surname":"${markers(1).surname}"`, `"surname": ${markers(1).surname}`);
+    const notJson = JSON.stringify(appealWith(1, ID.notJson)).replace(
+      `"surname":"${markers(1).surname}"`,
+      `"surname": ${markers(1).surname}`,
+    );
     await pos.seedRawJson([notJson]);
     await triggerControl(bridge.ctx, 'pull');
     await failedPulls(1);
@@ -102,7 +126,9 @@ describe('personal data in error texts', () => {
     const deep = JSON.stringify(appealWith(3, ID.deep)).slice(0, -1);
     await pos.seedRawJson([`${deep},"customFieldValues":[${'{"value":'.repeat(6000)}"${markers(3).address}"${'}'.repeat(6000)}]}`]);
     await pos.seedRaw([
-      appealWith(4, ID.surrogate, { applicant: { ...(appealWith(4, ID.surrogate).applicant as object), surname: `${markers(4).surname}\ud800` } }),
+      appealWith(4, ID.surrogate, {
+        applicant: { ...(appealWith(4, ID.surrogate).applicant as object), surname: `${markers(4).surname}\ud800` },
+      }),
       appealWith(5, ID.mapping),
       appealWith(7, ID.huge, { description: `${markers(7).description} ${'я'.repeat(5 * 1024 * 1024)}` }),
     ]);
@@ -116,11 +142,17 @@ describe('personal data in error texts', () => {
 
     // The paths were taken: two failed pulls, appeals 2 and 4 registered, the rest failed with their codes.
     const pullReasons = (await control.getFailed()).map((job) => job.failedReason);
-    expect(pullReasons).toEqual([expect.stringMatching(/^MALFORMED_RESPONSE: pull page 0: body is not JSON/), expect.stringMatching(/^MALFORMED_RESPONSE: pull page 0: body is not JSON/)]);
+    expect(pullReasons).toEqual([
+      expect.stringMatching(/^MALFORMED_RESPONSE: pull page 0: body is not JSON/),
+      expect.stringMatching(/^MALFORMED_RESPONSE: pull page 0: body is not JSON/),
+    ]);
     for (const id of [ID.cutPage, ID.surrogate]) expect((await pos.appeal(id)).accepted, `appeal ${id}`).toBe(true);
     const failed = await new FailedJobs(bridge.ctx.queues, bridge.ctx.store).list();
     expect(Object.fromEntries(failed.map((entry) => [entry.posId, entry.error.code]))).toEqual({
-      [ID.deep]: 'APPEAL_TOO_LARGE', [ID.huge]: 'APPEAL_TOO_LARGE', [ID.mapping]: 'MAPPING_FAILED', [ID.edms400]: 'PERMANENT',
+      [ID.deep]: 'APPEAL_TOO_LARGE',
+      [ID.huge]: 'APPEAL_TOO_LARGE',
+      [ID.mapping]: 'MAPPING_FAILED',
+      [ID.edms400]: 'PERMANENT',
     });
     expect(failed.find((entry) => entry.posId === ID.edms400)!.error.message).toMatch(/^Directum POST IPersons: HTTP 400: BadRequest/);
     expect(failed.find((entry) => entry.posId === ID.mapping)!.error.message).toMatch(/^mapping "directum-rx" field Note: JSONata D3137/);
@@ -134,9 +166,17 @@ describe('personal data in error texts', () => {
     expect(job!.stacktrace).toEqual([expect.stringMatching(/^UnrecoverableError: PERMANENT: Directum POST IPersons: HTTP 400: [^\n]+$/)]);
 
     // The admin API's answers, its request log going to the same log.
-    const app = await buildAdminApp(adminDeps({
-      ctx: bridge.ctx, redis: bridge.redis, mappings: makeFakes().deps.mappings, adminToken: 'test-admin-token', logger, posPing: async () => undefined,
-    }), { logger: true });
+    const app = await buildAdminApp(
+      adminDeps({
+        ctx: bridge.ctx,
+        redis: bridge.redis,
+        mappings: makeFakes().deps.mappings,
+        adminToken: 'test-admin-token',
+        logger,
+        posPing: async () => undefined,
+      }),
+      { logger: true },
+    );
     const headers = { authorization: 'Bearer test-admin-token' };
     const answers: string[] = [];
     const failedAnswer = await app.inject({ method: 'GET', url: '/api/failed', headers });

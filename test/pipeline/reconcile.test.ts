@@ -40,7 +40,8 @@ describe.each(PIPELINE_EDMS)('reconcile ($kind)', (edms) => {
     // Redis loses everything the bridge knew; meanwhile clerks answer half of the appeals.
     await bridge.stop();
     expect(await wipePrefix(world.prefix)).toBeGreaterThan(0);
-    for (const appeal of appeals.slice(0, 5)) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
+    for (const appeal of appeals.slice(0, 5))
+      await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
     bridge = await startBridge(world);
     const report = await processReconcile(bridge.ctx);
     expect(report.adopted).toBe(10);
@@ -55,15 +56,19 @@ describe.each(PIPELINE_EDMS)('reconcile ($kind)', (edms) => {
     expect(await processReconcile(bridge.ctx)).toMatchObject({ adopted: 0, pushesQueued: 0, missingInEdms: [] });
   }, 90_000);
 
-  it.runIf(edms.capabilities.recordsCanVanish)('reports an accepted appeal whose EDMS record was deleted by hand', async () => {
-    const { appeals, edmsIds } = await registered(3, 53);
-    expect(await processReconcile(bridge.ctx)).toMatchObject({ adopted: 0, missingInEdms: [] });
-    const lost = appeals[2]!;
-    edms.removeRecord(world, edmsIds.get(lost.id)!);
-    const afterLoss = await processReconcile(bridge.ctx);
-    expect(afterLoss.missingInEdms).toEqual([lost.id]);
-    expect((await bridge.ctx.store.get(lost.id))?.lastError?.code).toBe('NOT_FOUND');
-  }, 60_000);
+  it.runIf(edms.capabilities.recordsCanVanish)(
+    'reports an accepted appeal whose EDMS record was deleted by hand',
+    async () => {
+      const { appeals, edmsIds } = await registered(3, 53);
+      expect(await processReconcile(bridge.ctx)).toMatchObject({ adopted: 0, missingInEdms: [] });
+      const lost = appeals[2]!;
+      edms.removeRecord(world, edmsIds.get(lost.id)!);
+      const afterLoss = await processReconcile(bridge.ctx);
+      expect(afterLoss.missingInEdms).toEqual([lost.id]);
+      expect((await bridge.ctx.store.get(lost.id))?.lastError?.code).toBe('NOT_FOUND');
+    },
+    60_000,
+  );
 
   it('a push the watch ran before the adoption (the appeal unknown then) does not swallow the one reconcile queues', async () => {
     const { appeals, pos, edmsIds } = await registered(6, 52);
@@ -71,12 +76,16 @@ describe.each(PIPELINE_EDMS)('reconcile ($kind)', (edms) => {
     await bridge.stop();
     await wipePrefix(world.prefix);
     const answered = appeals.slice(0, 3);
-    for (const appeal of answered) await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
+    for (const appeal of answered)
+      await world.sandbox.edms.control.answer(edmsIds.get(appeal.id)!, { text: 'Ответ', file: answerPdf(appeal.id) });
     bridge = await startBridge(world);
     // The watch gets there first (its checkpoint was lost too): each push finds the appeal unknown
     // and completes having sent nothing, under the job id reconcile's push for the same snapshot gets.
     await processWatch(bridge.ctx);
-    await waitFor('the watch pushes finished', async () => (await bridge.ctx.queues.push.getJobCounts('completed')).completed === appeals.length);
+    await waitFor(
+      'the watch pushes finished',
+      async () => (await bridge.ctx.queues.push.getJobCounts('completed')).completed === appeals.length,
+    );
     const report = await processReconcile(bridge.ctx);
     expect(report).toMatchObject({ adopted: appeals.length, pushesQueued: answered.length, pushesPending: 0 });
     await waitFor('the answers in ПОС', async () => {

@@ -6,7 +6,6 @@ import { runSync } from '../../src/pipeline/sync.js';
 import { dumpPrefix, testRedisUrl } from '../helpers/redis.js';
 import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
 
-
 describe('personal data at rest in Redis', () => {
   let world: World;
   let bridge: InProcessBridge;

@@ -61,21 +61,34 @@ describe('a reference the installation lacks', () => {
 
     writeFileSync(file, readFileSync(file, 'utf8').replace('10101: "0003.0009.0099.0700"', '10101: "0003.0008.0087.0601"'));
     expect(await new FailedJobs(bridge.ctx.queues, bridge.ctx.store).retryAll()).toBe(4);
-    await waitFor('the replays to register', async () => directum!.state.count('IRequests') === 4 && (await world.sandbox.pos.control.stats()).acceptedTotal === 4);
+    await waitFor(
+      'the replays to register',
+      async () => directum!.state.count('IRequests') === 4 && (await world.sandbox.pos.control.stats()).acceptedTotal === 4,
+    );
     const ids = directum!.state.rows('IRequests').map((card) => (card.Questions as { Question: number }[])[0]!.Question);
-    expect(new Set(ids)).toEqual(new Set([directum!.state.directory('questions').find((row) => row.FullCode === '0003.0008.0087.0601')!.Id]));
+    expect(new Set(ids)).toEqual(
+      new Set([directum!.state.directory('questions').find((row) => row.FullCode === '0003.0008.0087.0601')!.Id]),
+    );
   }, 60_000);
 
   it('never echoes a value computed from the appeal', async () => {
     const file = join(mappingsDir, 'directum-rx.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('Department: $dict("departmentBySubject", subjectId)', 'Department: $clean(applicant.surname) & " отдел"'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'Department: $dict("departmentBySubject", subjectId)',
+        'Department: $clean(applicant.surname) & " отдел"',
+      ),
+    );
     const [appeal] = generateAppeals(1, { seed: 1202 });
     await world.sandbox.pos.control.seed([appeal!]);
     await runSync(bridge.ctx, { timeoutMs: 30_000 });
     const [entry] = await new FailedJobs(bridge.ctx.queues, bridge.ctx.store).list();
     expect(entry?.error.code).toBe('EDMS_REFERENCE_UNKNOWN');
     // The department is computed from the appeal: neither it nor closest names; the question code is the mapping's own.
-    expect(entry!.error.message).toMatch(/^Department: no entry of IDepartments matches the mapped value; Questions\[\]\.Code: "[\d.]+" is not in IQuestions/);
+    expect(entry!.error.message).toMatch(
+      /^Department: no entry of IDepartments matches the mapped value; Questions\[\]\.Code: "[\d.]+" is not in IQuestions/,
+    );
     expect(entry!.error.message).not.toContain(appeal!.applicant!.surname!);
   }, 60_000);
 });

@@ -39,10 +39,14 @@ beforeAll(async () => {
   await queues.register.add('register', { posId: 3, sealedAppeal: sealV1(oldKey, appeal(3)) }, { jobId: 'register-3', attempts: 1 });
   await queues.register.add('register', { posId: 4, sealedAppeal: before.sealJson(appeal(4), forAppeal(4)) }, { jobId: 'register-4' });
   const workerConnection = testRedis();
-  const worker = new Worker('register', async (job: Job) => {
-    if (job.data.posId === 3) throw new UnrecoverableError('EDMS_REJECTED: no');
-    return 'accepted';
-  }, { connection: workerConnection as ConnectionOptions, prefix });
+  const worker = new Worker(
+    'register',
+    async (job: Job) => {
+      if (job.data.posId === 3) throw new UnrecoverableError('EDMS_REJECTED: no');
+      return 'accepted';
+    },
+    { connection: workerConnection as ConnectionOptions, prefix },
+  );
   for (let i = 0; i < 100; i += 1) {
     const counts = await queues.register.getJobCounts('failed', 'completed');
     if (counts.failed === 1 && counts.completed === 1) break;
@@ -51,7 +55,11 @@ beforeAll(async () => {
   await worker.close();
   workerConnection.disconnect();
   await queues.register.add('register', { posId: 1, sealedAppeal: sealV1(oldKey, appeal(1)) }, { jobId: 'register-1' });
-  await queues.register.add('register', { posId: 2, sealedAppeal: before.sealJson(appeal(2), forAppeal(2)) }, { jobId: 'register-2', delay: 3_600_000 });
+  await queues.register.add(
+    'register',
+    { posId: 2, sealedAppeal: before.sealJson(appeal(2), forAppeal(2)) },
+    { jobId: 'register-2', delay: 3_600_000 },
+  );
   await queues.register.add('register', { posId: 7, sealedAppeal: '' }, { jobId: 'register-7' }); // re-accept only: nothing sealed
   await queues.push.add('push', { posId: 5, sealedProgress: sealV1(oldKey, { posId: 5, state: 'registered' }) }, { jobId: 'push-5-x' });
 });
@@ -71,7 +79,12 @@ describe('pos-bridge reseal', () => {
     expect(out).toContain('DATA_KEY_PREVIOUS is no longer needed');
 
     const onlyNew = new PayloadCipher(newKey);
-    const expected: [string, string][] = [['register-1', 'waiting'], ['register-2', 'delayed'], ['register-3', 'failed'], ['register-4', 'completed']];
+    const expected: [string, string][] = [
+      ['register-1', 'waiting'],
+      ['register-2', 'delayed'],
+      ['register-3', 'failed'],
+      ['register-4', 'completed'],
+    ];
     for (const [jobId, state] of expected) {
       const job = (await queues.register.getJob(jobId))!;
       expect(await job.getState(), jobId).toBe(state);
@@ -84,11 +97,19 @@ describe('pos-bridge reseal', () => {
 
     const again = io(env);
     expect(await runCli(['reseal', '--json'], again)).toBe(0);
-    expect(JSON.parse(again.out.join(''))).toMatchObject({ done: true, problems: [], queues: { register: { resealed: 0, current: 4 }, push: { resealed: 0, current: 1 } } });
+    expect(JSON.parse(again.out.join(''))).toMatchObject({
+      done: true,
+      problems: [],
+      queues: { register: { resealed: 0, current: 4 }, push: { resealed: 0, current: 1 } },
+    });
   });
 
   it('names a payload no key opens and exits 1; exits 2 without DATA_KEY', async () => {
-    await queues.register.add('register', { posId: 9, sealedAppeal: new PayloadCipher(randomBytes(32)).sealJson(appeal(9), forAppeal(9)) }, { jobId: 'register-9', delay: 3_600_000 });
+    await queues.register.add(
+      'register',
+      { posId: 9, sealedAppeal: new PayloadCipher(randomBytes(32)).sealJson(appeal(9), forAppeal(9)) },
+      { jobId: 'register-9', delay: 3_600_000 },
+    );
     const cli = io(env);
     expect(await runCli(['reseal'], cli)).toBe(1);
     expect(cli.err.join('')).toMatch(/register job register-9 \(appeal 9\): CONFIG_INVALID: payload was sealed with key/);

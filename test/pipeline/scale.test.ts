@@ -12,10 +12,15 @@ describe('scale-out', () => {
   const children: ChildProcess[] = [];
   let world: World | undefined;
   afterEach(async () => {
-    await Promise.all(children.splice(0).map((child) => new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    })));
+    await Promise.all(
+      children.splice(0).map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await world?.close();
   });
 

@@ -39,7 +39,11 @@ describe('schedule guard', () => {
 
     await removeKeys(redis, `${prefix}*`);
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['pull', 'watch', 'reconcile']);
-    expect((await queues.control.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['scheduled-pull', 'scheduled-reconcile', 'scheduled-watch']);
+    expect((await queues.control.getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      'scheduled-pull',
+      'scheduled-reconcile',
+      'scheduled-watch',
+    ]);
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual([]);
 
     // A failover that lost only the job of the watch's next run: the scheduler alone would never fire.
@@ -62,7 +66,12 @@ describe('schedule guard', () => {
     const watch = await queues.control.getJobScheduler('scheduled-watch');
     const nextJob = `repeat:scheduled-watch:${watch!.next}`;
     const queueKey = `${prefix}:control`;
-    await redis.multi().zrem(`${queueKey}:delayed`, nextJob).lrem(`${queueKey}:wait`, 0, nextJob).zadd(`${queueKey}:completed`, Date.now(), nextJob).exec();
+    await redis
+      .multi()
+      .zrem(`${queueKey}:delayed`, nextJob)
+      .lrem(`${queueKey}:wait`, 0, nextJob)
+      .zadd(`${queueKey}:completed`, Date.now(), nextJob)
+      .exec();
     expect(await queues.control.getJobState(nextJob)).toBe('completed');
 
     expect(await restoreSchedules(ctx, SCHEDULES)).toEqual(['watch']);
@@ -76,7 +85,10 @@ describe('schedule guard', () => {
     const retention = { completed: { age: 3600, count: 10 }, failed: { age: 86_400, count: 20 } };
     await installSchedules({ queues, logger, settings: { retention } }, SCHEDULES);
     const scheduler = await queues.control.getJobScheduler('scheduled-pull');
-    expect(scheduler?.template?.opts).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: { age: 86_400, count: 20 } });
+    expect(scheduler?.template?.opts).toMatchObject({
+      removeOnComplete: { age: 3600, count: 10 },
+      removeOnFail: { age: 86_400, count: 20 },
+    });
     expect(jobOptions(DEFAULT_RETRY, retention)).toMatchObject({ removeOnComplete: { age: 3600, count: 10 }, removeOnFail: false });
     expect(jobOptions(DEFAULT_RETRY)).toMatchObject({ removeOnComplete: DEFAULT_RETENTION.completed, removeOnFail: false });
   });

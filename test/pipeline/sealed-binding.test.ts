@@ -10,7 +10,7 @@ import { sealV1 } from '../helpers/legacy-seal.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
 
-describe('a sealed appeal copied into another appeal\'s job', () => {
+describe("a sealed appeal copied into another appeal's job", () => {
   let world: World;
   let bridge: InProcessBridge;
   let a: PosAppeal;
@@ -41,11 +41,15 @@ describe('a sealed appeal copied into another appeal\'s job', () => {
     expect(await bridge.ctx.adapter.findByPosId(b.id)).toBeFalsy();
   });
 
-  it('B\'s own payload, v2 or v1, still registers and accepts B', async () => {
+  it("B's own payload, v2 or v1, still registers and accepts B", async () => {
     const job = await registerB(sealV1(world.config.dataKey!, b));
     await expect(processRegister(bridge.ctx, job)).resolves.toBe('accepted');
     expect((await world.sandbox.pos.control.appeal(b.id)).accepted).toBe(true);
-    const ownV2 = await bridge.ctx.queues.register.add('register', { posId: a.id, sealedAppeal: bridge.ctx.cipher.sealJson(a, { purpose: 'appeal', posId: a.id }) }, { jobId: registerJobId(a.id) });
+    const ownV2 = await bridge.ctx.queues.register.add(
+      'register',
+      { posId: a.id, sealedAppeal: bridge.ctx.cipher.sealJson(a, { purpose: 'appeal', posId: a.id }) },
+      { jobId: registerJobId(a.id) },
+    );
     await expect(processRegister(bridge.ctx, ownV2)).resolves.toBe('accepted');
   });
 });

@@ -34,7 +34,12 @@ describe('service process', () => {
       expect(code).toBe(0);
 
       const second = spawnBridgeProcess(world, 'all');
-      await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 60_000, 200);
+      await waitFor(
+        'every appeal accepted',
+        async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length,
+        60_000,
+        200,
+      );
       second.kill('SIGTERM');
       expect(((await once(second, 'exit')) as [number | null])[0]).toBe(0);
       expect(edms.directum.state.count('IRequests')).toBe(appeals.length);
@@ -49,7 +54,9 @@ describe('service process', () => {
     const port = await freePort();
     const server = await startRedisServer(port, dir, ['--maxmemory-policy', 'allkeys-lru']);
     const lines: string[] = [];
-    const logger = createLogger({ destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }) });
+    const logger = createLogger({
+      destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }),
+    });
     const redis = new Redis(`redis://127.0.0.1:${port}`);
     try {
       await warnOnEvictionPolicy(redis, logger);
@@ -81,16 +88,24 @@ describe('service process', () => {
     const api = running.api!.url;
     const metric = async (name: string) => {
       const text = await (await fetch(`${api}/metrics`)).text();
-      return text.split('\n').filter((line) => line.startsWith(name)).join('\n');
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(name))
+        .join('\n');
     };
     try {
-      for (const [round, fault] of [[0, '401'], [1, '5xx']] as const) {
+      for (const [round, fault] of [
+        [0, '401'],
+        [1, '5xx'],
+      ] as const) {
         const faultId = edms.directum.faults.add({ route: '*', kind: fault, rate: 1 });
         const appeals = generateAppeals(6, { seed: 70 + round, startId: 700_001 + round * 100 });
         await pos.seed(appeals);
         const held = async () => {
           const counts = await ctx.queues.register.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
-          return counts.failed === 0 && counts.completed === 6 * round && counts.waiting! + counts.active! + counts.delayed! === appeals.length;
+          return (
+            counts.failed === 0 && counts.completed === 6 * round && counts.waiting! + counts.active! + counts.delayed! === appeals.length
+          );
         };
         await waitFor('register jobs held for the EDMS', async () => (await ctx.edmsGate.outage(true)) !== null && (await held()), 30_000);
         await new Promise((resolve) => setTimeout(resolve, 2500)); // several probes go by
@@ -103,9 +118,13 @@ describe('service process', () => {
         // Unauthenticated readiness: the code only; the reason is at GET /api/status.
         expect(body.checks.edms).toEqual({ ok: false, code, ms: expect.any(Number) });
         const status = await fetch(`${api}/api/status`, { headers: { authorization: `Bearer ${world.env.ADMIN_TOKEN}` } });
-        expect(((await status.json()) as { checks: { edms: { message?: string } } }).checks.edms.message).toBe('Directum RX is unavailable');
+        expect(((await status.json()) as { checks: { edms: { message?: string } } }).checks.edms.message).toBe(
+          'Directum RX is unavailable',
+        );
         expect(await metric('pos_bridge_edms_available')).toMatch(/^pos_bridge_edms_available 0$/m);
-        expect(await metric('pos_bridge_intake_paused_total')).toMatch(new RegExp(`^pos_bridge_intake_paused_total\\{code="${code}"\\} 1$`, 'm'));
+        expect(await metric('pos_bridge_intake_paused_total')).toMatch(
+          new RegExp(`^pos_bridge_intake_paused_total\\{code="${code}"\\} 1$`, 'm'),
+        );
         expect(await new FailedJobs(ctx.queues, ctx.store).list()).toEqual([]);
         for (const appeal of appeals) expect((await pos.appeal(appeal.id)).accepted).toBe(false);
 

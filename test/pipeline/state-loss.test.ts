@@ -107,10 +107,15 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
   }
 
   async function waitForStep(step: Step, posIds: number[], timeoutMs = 60_000): Promise<void> {
-    await waitFor(`${step} in ПОС for ${posIds.length} appeals`, async () => {
-      for (const posId of posIds) if (!(await steps(posId)).includes(step)) return false;
-      return true;
-    }, timeoutMs, 200);
+    await waitFor(
+      `${step} in ПОС for ${posIds.length} appeals`,
+      async () => {
+        for (const posId of posIds) if (!(await steps(posId)).includes(step)) return false;
+        return true;
+      },
+      timeoutMs,
+      200,
+    );
   }
 
   /** The EDMS ids, read from the store while it still has them. */
@@ -119,7 +124,8 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
   }
 
   async function answer(posIds: number[]): Promise<void> {
-    for (const posId of posIds) await edms().answer(edmsIds.get(posId)!, { text: 'Меры приняты. Благодарим за обращение.', file: answerPdf(posId) });
+    for (const posId of posIds)
+      await edms().answer(edmsIds.get(posId)!, { text: 'Меры приняты. Благодарим за обращение.', file: answerPdf(posId) });
   }
 
   async function assign(posIds: number[]): Promise<void> {
@@ -158,12 +164,18 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
    * loss, which installs them) and reconcile adopted the appeals.
    */
   async function expectHealedItself(schedulesLost = true): Promise<void> {
-    await waitFor('every appeal adopted', async () => {
-      for (const posId of ids) if (!(await reader.ctx.store.has(posId))) return false;
-      return true;
-    }, 30_000, 200);
+    await waitFor(
+      'every appeal adopted',
+      async () => {
+        for (const posId of ids) if (!(await reader.ctx.store.has(posId))) return false;
+        return true;
+      },
+      30_000,
+      200,
+    );
     // A reconcile already running through the wipe may adopt before the guard's next look: wait for it.
-    if (schedulesLost) await waitFor('the schedules put back', async () => serviceLog.includes('schedules were missing in Redis'), 40_000, 200);
+    if (schedulesLost)
+      await waitFor('the schedules put back', async () => serviceLog.includes('schedules were missing in Redis'), 40_000, 200);
     expect(serviceLog).toContain('appeal adopted from the EDMS');
   }
 
@@ -176,10 +188,15 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
     // ПОС refuses every status until the wipe, so none has been sent when the state is lost.
     await pos().addFault({ route: 'answer', kind: 'status', status: 503 });
     startService();
-    await waitFor('every appeal accepted and a status tried', async () => {
-      const stats = await pos().stats();
-      return stats.acceptedTotal === APPEALS && stats.faultsInjected.answer >= APPEALS;
-    }, 60_000, 200);
+    await waitFor(
+      'every appeal accepted and a status tried',
+      async () => {
+        const stats = await pos().stats();
+        return stats.acceptedTotal === APPEALS && stats.faultsInjected.answer >= APPEALS;
+      },
+      60_000,
+      200,
+    );
     await rememberEdmsIds();
     await wipe();
     await pos().clearFaults();
@@ -222,10 +239,17 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
     const before = await pos().stats();
     const answered = ids.slice(0, ANSWERED);
     await answer(answered);
-    await waitFor('every answer file uploaded and its post refused', async () => {
-      const stats = await pos().stats();
-      return stats.filesUploaded - before.filesUploaded >= ANSWERED && stats.faultsInjected.answer - before.faultsInjected.answer >= ANSWERED;
-    }, 60_000, 100);
+    await waitFor(
+      'every answer file uploaded and its post refused',
+      async () => {
+        const stats = await pos().stats();
+        return (
+          stats.filesUploaded - before.filesUploaded >= ANSWERED && stats.faultsInjected.answer - before.faultsInjected.answer >= ANSWERED
+        );
+      },
+      60_000,
+      100,
+    );
     await wipe();
     await pos().clearFaults();
     await expectHealedItself();
@@ -233,7 +257,8 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
     await expectOnce(answered);
-    for (const posId of ids) expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
+    for (const posId of ids)
+      expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
   }, 150_000);
 
   it('(d) the final answer landed but its record was lost (a failover dropping acknowledged writes): not sent again, not failed', async () => {
@@ -246,17 +271,23 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
     await wipe();
     await pos().clearFaults();
     await expectHealedItself();
-    await waitFor('every answer recorded as delivered', async () => {
-      for (const posId of answered) if ((await reader.ctx.store.get(posId))?.state !== 'answered') return false;
-      return true;
-    }, 30_000, 200);
+    await waitFor(
+      'every answer recorded as delivered',
+      async () => {
+        for (const posId of answered) if ((await reader.ctx.store.get(posId))?.state !== 'answered') return false;
+        return true;
+      },
+      30_000,
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
     await expectOnce(answered);
-    for (const posId of ids) expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
+    for (const posId of ids)
+      expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
   }, 150_000);
 
-  it('(e) lost while the service was down, answers given meanwhile (the operator\'s report): every answer arrives once', async () => {
+  it("(e) lost while the service was down, answers given meanwhile (the operator's report): every answer arrives once", async () => {
     await upToInterimStatuses();
     await stopService();
     await wipe();
@@ -268,6 +299,7 @@ describe.each<EdmsKind>(['directum-rx', 'delo'])('state loss: Redis wiped while 
     await new Promise((resolve) => setTimeout(resolve, 3000));
 
     await expectOnce(answered);
-    for (const posId of ids) expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
+    for (const posId of ids)
+      expect(await steps(posId)).toEqual(answered.includes(posId) ? ['registered', 'in_work', 'final'] : ['registered', 'in_work']);
   }, 150_000);
 });

@@ -10,7 +10,12 @@ const adoption: Adoption = {
   edmsId: '42',
   registration: { number: 'ОГ-17', date: '2025-03-01' },
   assumedDelivered: [
-    { step: 'registered', status: 'REGISTERED', statusText: 'assumed delivered (reconciled after state loss)', at: '2025-03-02T10:00:00.000Z' },
+    {
+      step: 'registered',
+      status: 'REGISTERED',
+      statusText: 'assumed delivered (reconciled after state loss)',
+      at: '2025-03-02T10:00:00.000Z',
+    },
     { step: 'in_work', status: 'IN_WORK', statusText: 'assumed delivered (reconciled after state loss)', at: '2025-03-02T10:00:00.000Z' },
   ],
   finalInDoubt: true,

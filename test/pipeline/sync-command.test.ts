@@ -48,7 +48,12 @@ describe('pos-bridge sync', () => {
 
   async function failedList(): Promise<unknown[]> {
     const out: string[] = [];
-    const code = await runCli(['failed', 'list', '--json'], { env: world!.env, isTTY: false, stdout: (t) => out.push(t), stderr: () => undefined });
+    const code = await runCli(['failed', 'list', '--json'], {
+      env: world!.env,
+      isTTY: false,
+      stdout: (t) => out.push(t),
+      stderr: () => undefined,
+    });
     expect(code).toBe(0);
     return JSON.parse(out.join('')) as unknown[];
   }
@@ -70,26 +75,36 @@ describe('pos-bridge sync', () => {
     await world.sandbox.pos.control.seed(generateAppeals(3, { seed: 94 }));
     const nowhere = await freePort();
 
-    const directum = await runSync(world, ['--preflight-timeout', '3s'], { DIRECTUM_BASE_URL: `http://127.0.0.1:${nowhere}/Integration/odata` });
+    const directum = await runSync(world, ['--preflight-timeout', '3s'], {
+      DIRECTUM_BASE_URL: `http://127.0.0.1:${nowhere}/Integration/odata`,
+    });
     expect(directum.code, directum.stderr).toBe(1);
-    expect(syncLines(directum.stderr)).toEqual([expect.stringMatching(/^sync: Directum RX did not answer within 3 s \(TRANSIENT: .*ECONNREFUSED.*\); nothing was pulled$/)]);
+    expect(syncLines(directum.stderr)).toEqual([
+      expect.stringMatching(/^sync: Directum RX did not answer within 3 s \(TRANSIENT: .*ECONNREFUSED.*\); nothing was pulled$/),
+    ]);
 
     await world.sandbox.pos.control.addFault({ route: 'token', kind: 'status', status: 503 });
     const pos = await runSync(world, ['--preflight-timeout', '3s']);
     expect(pos.code, pos.stderr).toBe(1);
-    expect(syncLines(pos.stderr)).toEqual([expect.stringMatching(/^sync: ПОС did not answer within 3 s \(TRANSIENT: token: HTTP 503.*\); nothing was pulled$/)]);
+    expect(syncLines(pos.stderr)).toEqual([
+      expect.stringMatching(/^sync: ПОС did not answer within 3 s \(TRANSIENT: token: HTTP 503.*\); nothing was pulled$/),
+    ]);
     await world.sandbox.pos.control.clearFaults();
 
     const redis = await runSync(world, ['--preflight-timeout', '3s'], { REDIS_URL: `redis://127.0.0.1:${nowhere}` });
     expect(redis.code, redis.stderr).toBe(1);
-    expect(syncLines(redis.stderr)).toEqual([expect.stringMatching(new RegExp(`^sync: Redis at 127\\.0\\.0\\.1:${nowhere} did not answer within 3 s \\(.*\\); nothing was pulled$`))]);
+    expect(syncLines(redis.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^sync: Redis at 127\\.0\\.0\\.1:${nowhere} did not answer within 3 s \\(.*\\); nothing was pulled$`),
+      ),
+    ]);
 
     const stats = await world.sandbox.pos.control.stats();
     expect(stats.requests.pull).toBe(0);
     expect(stats.acceptedTotal).toBe(0);
   }, 120_000);
 
-  it('pre-flight: ПОС refusing the organisation\'s secret is named as such', async () => {
+  it("pre-flight: ПОС refusing the organisation's secret is named as such", async () => {
     world = await startWorld('directum-rx', testRedisUrl());
     const run = await runSync(world, [], { POS_CLIENT_SECRET: 'wrong' });
     expect(run.code, run.stderr).toBe(1);
@@ -118,7 +133,10 @@ describe('pos-bridge sync', () => {
     const mappingsDir = join(world.workDir, 'mappings');
     cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
     const file = join(mappingsDir, 'directum-rx.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n {2}NotifyByEmail: [^\n]+\n/, '\n  NotifyByEmail: $contains(description, /^(a+)+$/)\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/\n {2}NotifyByEmail: [^\n]+\n/, '\n  NotifyByEmail: $contains(description, /^(a+)+$/)\n'),
+    );
     // The runaway takes minutes; the deadline leaves the fields before it ample time on a loaded machine.
     const env = { MAPPINGS_DIR: mappingsDir, MAPPING_TIMEOUT: '2s' };
     const appeals = generateAppeals(3, { seed: 93 });
@@ -130,12 +148,20 @@ describe('pos-bridge sync', () => {
     expect(dry.code, dry.stderr).toBe(1);
     expect(JSON.parse(dry.stdout)).toMatchObject({
       wouldRegister: 2,
-      mappingFailures: [{ posId: runaway.id, code: 'MAPPING_TIMEOUT', message: 'mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms (MAPPING_TIMEOUT)' }],
+      mappingFailures: [
+        {
+          posId: runaway.id,
+          code: 'MAPPING_TIMEOUT',
+          message: 'mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms (MAPPING_TIMEOUT)',
+        },
+      ],
     });
 
     const real = await runSync(world, [], env);
     expect(real.code).toBe(1);
-    expect(real.stderr).toContain(`appeal ${runaway.id}: MAPPING_TIMEOUT: mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms`);
+    expect(real.stderr).toContain(
+      `appeal ${runaway.id}: MAPPING_TIMEOUT: mapping "directum-rx" field NotifyByEmail: stopped after 2000 ms`,
+    );
     expect((await world.sandbox.pos.control.stats()).acceptedTotal).toBe(2);
   }, 90_000);
 });

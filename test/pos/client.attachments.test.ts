@@ -4,7 +4,12 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FileTooLargeError } from '../../src/errors.js';
 import {
-  attachmentName, checkAnnouncedLength, fileNameFromContentDisposition, fileNameFromUrl, multipartFileBody, readLimited,
+  attachmentName,
+  checkAnnouncedLength,
+  fileNameFromContentDisposition,
+  fileNameFromUrl,
+  multipartFileBody,
+  readLimited,
   sanitizeFileName,
 } from '../../src/pos/attachments.js';
 
@@ -93,11 +98,15 @@ describe('size limits', () => {
 describe('multipartFileBody', () => {
   it('keeps the UTF-8 name and escapes quotes and line breaks', () => {
     const { body, contentType } = multipartFileBody('file', {
-      name: 'Ответ "итог"\r\n.pdf', contentType: 'application/pdf', data: Buffer.from([0, 1, 2]),
+      name: 'Ответ "итог"\r\n.pdf',
+      contentType: 'application/pdf',
+      data: Buffer.from([0, 1, 2]),
     });
     const boundary = /boundary=(.+)$/.exec(contentType)![1]!;
     const text = body.toString('utf8');
-    expect(text.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="Ответ %22итог%22%0D%0A.pdf"\r\n`)).toBe(true);
+    expect(text.startsWith(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="Ответ %22итог%22%0D%0A.pdf"\r\n`)).toBe(
+      true,
+    );
     expect(body.subarray(body.length - boundary.length - 8).toString()).toBe(`\r\n--${boundary}--\r\n`);
     expect(body.includes(Buffer.from([0, 1, 2]))).toBe(true);
   });

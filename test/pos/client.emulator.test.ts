@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { usePosEmulator } from '../helpers/pos-emulator.js';
 import type { BridgeConfig } from '../../src/config/load.js';
 import {
-  AuthError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+  AuthError,
+  FileTooLargeError,
+  MalformedResponseError,
+  PermanentError,
+  RateLimitedError,
+  TransientError,
 } from '../../src/errors.js';
 import { PosClient } from '../../src/pos/client.js';
 
@@ -12,9 +17,15 @@ const emulator = usePosEmulator();
 
 function posConfig(overrides: Partial<BridgeConfig['pos']> = {}): BridgeConfig['pos'] {
   return {
-    baseUrl: emulator().url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
-    clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 5000,
-    maxAttachmentBytes: 10 * 1024 * 1024, ...overrides,
+    baseUrl: emulator().url,
+    platformClientId: 'pos-bridge',
+    platformClientSecret: 'platform-secret',
+    clientId: 'demo-org',
+    clientSecret: 'demo-secret',
+    pageSize: 20,
+    timeoutMs: 5000,
+    maxAttachmentBytes: 10 * 1024 * 1024,
+    ...overrides,
   };
 }
 
@@ -23,21 +34,28 @@ function newClient(overrides: Partial<BridgeConfig['pos']> = {}): PosClient {
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => {
-    throw new Error('expected a rejection');
-  }, (error: unknown) => error);
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
 }
 
 const PHOTO = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 0xff, 0xd9]);
 
-
 describe('happy path', () => {
   it('pulls, downloads attachments, accepts, posts a status, uploads a file and posts the final answer', async () => {
-    await emulator().control.seed([{
-      id: 501, description: 'Яма на дороге у дома 5', createdAt: '2024-03-01T09:00:00+03:00',
-      answerAt: '2024-03-31T09:00:00+03:00', applicant: { surname: 'Иванов', name: 'Пётр' },
-      attachments: [{ name: 'Фото ямы №1.jpg', contentType: 'image/jpeg', data: PHOTO }],
-    }]);
+    await emulator().control.seed([
+      {
+        id: 501,
+        description: 'Яма на дороге у дома 5',
+        createdAt: '2024-03-01T09:00:00+03:00',
+        answerAt: '2024-03-31T09:00:00+03:00',
+        applicant: { surname: 'Иванов', name: 'Пётр' },
+        attachments: [{ name: 'Фото ямы №1.jpg', contentType: 'image/jpeg', data: PHOTO }],
+      },
+    ]);
     const ids = await emulator().control.generate(4, 7);
     const client = newClient();
 
@@ -55,15 +73,28 @@ describe('happy path', () => {
     expect(afterAccept.appeals.map((a) => a.id)).toEqual(ids);
 
     await client.postAnswer({
-      id: 501, answer: false, status: 'В работе', statusText: 'Обращение принято в работу',
-      regNumber: 'ОГ-17/2024', regNumberSetAt: '2024-03-02T10:00:00+03:00',
+      id: 501,
+      answer: false,
+      status: 'В работе',
+      statusText: 'Обращение принято в работу',
+      regNumber: 'ОГ-17/2024',
+      regNumberSetAt: '2024-03-02T10:00:00+03:00',
       executorInfo: { surname: 'Сидорова', name: 'Мария' },
     });
-    const uploaded = await client.uploadFile({ name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    const uploaded = await client.uploadFile({
+      name: 'Ответ заявителю.pdf',
+      contentType: 'application/pdf',
+      data: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    });
     expect(uploaded.name).toBe('Ответ заявителю.pdf');
     await client.postAnswer({
-      id: 501, answer: true, status: 'Закрыто', statusText: 'Обращение рассмотрено',
-      answerText: 'Яма заделана', appealAnswerType: 'SOLVED', attachmentIds: [uploaded.id],
+      id: 501,
+      answer: true,
+      status: 'Закрыто',
+      statusText: 'Обращение рассмотрено',
+      answerText: 'Яма заделана',
+      appealAnswerType: 'SOLVED',
+      attachmentIds: [uploaded.id],
     });
 
     const view = await emulator().control.appeal(501);
@@ -193,17 +224,22 @@ describe('faults', () => {
     const client = newClient();
     expect(await caught(client.fetchPage(0, 20))).toBeInstanceOf(MalformedResponseError);
     await emulator().control.addFault({ route: 'upload', kind: 'malformed', times: 1 });
-    expect(await caught(client.uploadFile({ name: 'a.txt', contentType: 'text/plain', data: Buffer.from('a') })))
-      .toBeInstanceOf(MalformedResponseError);
+    expect(await caught(client.uploadFile({ name: 'a.txt', contentType: 'text/plain', data: Buffer.from('a') }))).toBeInstanceOf(
+      MalformedResponseError,
+    );
     await emulator().control.addFault({ route: 'token', kind: 'malformed', times: 1 });
     expect(await caught(newClient().ping())).toBeInstanceOf(MalformedResponseError);
   });
 
   it('a 404 download → PermanentError; an over-limit attachment → FileTooLargeError', async () => {
-    await emulator().control.seed([{
-      id: 601, description: 'с большим вложением', createdAt: '2024-03-01T09:00:00Z',
-      attachments: [{ name: 'скан.pdf', contentType: 'application/pdf', data: Buffer.alloc(5000, 1) }],
-    }]);
+    await emulator().control.seed([
+      {
+        id: 601,
+        description: 'с большим вложением',
+        createdAt: '2024-03-01T09:00:00Z',
+        attachments: [{ name: 'скан.pdf', contentType: 'application/pdf', data: Buffer.alloc(5000, 1) }],
+      },
+    ]);
     const client = newClient({ maxAttachmentBytes: 4096 });
     const [appeal] = (await client.fetchPage(0, 20)).appeals;
     const url = appeal!.attachments![0]!;

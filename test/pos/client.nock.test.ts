@@ -5,7 +5,14 @@ import { Readable } from 'node:stream';
 import nock from 'nock';
 import type { BridgeConfig } from '../../src/config/load.js';
 import {
-  AttachmentOriginError, AuthError, BridgeError, FileTooLargeError, MalformedResponseError, PermanentError, RateLimitedError, TransientError,
+  AttachmentOriginError,
+  AuthError,
+  BridgeError,
+  FileTooLargeError,
+  MalformedResponseError,
+  PermanentError,
+  RateLimitedError,
+  TransientError,
 } from '../../src/errors.js';
 import { createLogger } from '../../src/logging.js';
 import { PosClient, posRouteLabel, type PosClientOptions } from '../../src/pos/client.js';
@@ -17,8 +24,14 @@ const PULL = '/appeal-service/edms';
 
 function posConfig(overrides: Partial<BridgeConfig['pos']> = {}): BridgeConfig['pos'] {
   return {
-    baseUrl: BASE, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
-    clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 2000, maxAttachmentBytes: 1024,
+    baseUrl: BASE,
+    platformClientId: 'pos-bridge',
+    platformClientSecret: 'platform-secret',
+    clientId: 'demo-org',
+    clientSecret: 'demo-secret',
+    pageSize: 20,
+    timeoutMs: 2000,
+    maxAttachmentBytes: 1024,
     ...overrides,
   };
 }
@@ -41,13 +54,26 @@ function tokenEndpoint(times = 1, expiresIn: number | undefined = 3600) {
 
 function appeal(id: number, extra: Record<string, unknown> = {}) {
   return {
-    id, description: `Текст обращения ${id}`, createdAt: '2024-05-01T10:00:00+03:00',
-    applicant: { surname: 'Петрова', name: 'Анна', phone: '+79990001122', email: 'anna@example.ru' }, ...extra,
+    id,
+    description: `Текст обращения ${id}`,
+    createdAt: '2024-05-01T10:00:00+03:00',
+    applicant: { surname: 'Петрова', name: 'Анна', phone: '+79990001122', email: 'anna@example.ru' },
+    ...extra,
   };
 }
 
 function page(content: unknown[], extra: Record<string, unknown> = {}) {
-  return { content, totalElements: content.length, totalPages: 1, number: 0, size: 20, last: true, first: true, empty: content.length === 0, ...extra };
+  return {
+    content,
+    totalElements: content.length,
+    totalPages: 1,
+    number: 0,
+    size: 20,
+    last: true,
+    first: true,
+    empty: content.length === 0,
+    ...extra,
+  };
 }
 
 /** nock only fails the request with a real Error instance; a plain object leaves it hanging. */
@@ -90,7 +116,10 @@ describe('token', () => {
     expect(authorization).toBe(`Basic ${Buffer.from('pos-bridge:platform-secret').toString('base64')}`);
     expect(contentType).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(form))).toEqual({
-      grant_type: 'password', username: 'demo-org', password: 'demo-secret', scope: 'any',
+      grant_type: 'password',
+      username: 'demo-org',
+      password: 'demo-secret',
+      scope: 'any',
     });
   });
 
@@ -150,10 +179,14 @@ describe('re-authentication', () => {
     it(`${status} → one new token → the call is repeated and succeeds`, async () => {
       tokenEndpoint(2);
       const seen: string[] = [];
-      nock(BASE).get(PULL).query(true).times(2).reply(function () {
-        seen.push(String(this.req.headers.authorization));
-        return seen.length === 1 ? [status, { messages: ['token expired'] }] : [200, page([appeal(1)])];
-      });
+      nock(BASE)
+        .get(PULL)
+        .query(true)
+        .times(2)
+        .reply(function () {
+          seen.push(String(this.req.headers.authorization));
+          return seen.length === 1 ? [status, { messages: ['token expired'] }] : [200, page([appeal(1)])];
+        });
       const result = await makeClient().fetchPage(0, 20);
       expect(result.appeals.map((a) => a.id)).toEqual([1]);
       expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-2']);
@@ -161,7 +194,10 @@ describe('re-authentication', () => {
 
     it(`${status} twice → ${status === 401 ? 'AuthError' : 'POS_FORBIDDEN naming the organisation'}, no third attempt`, async () => {
       tokenEndpoint(2);
-      const calls = nock(BASE).post('/appeal-service/edms/7/mark-accepted').times(2).reply(status, { messages: ['denied'] });
+      const calls = nock(BASE)
+        .post('/appeal-service/edms/7/mark-accepted')
+        .times(2)
+        .reply(status, { messages: ['denied'] });
       const third = nock(BASE).post('/appeal-service/edms/7/mark-accepted').reply(200, '');
       const error = await caught(makeClient({}, { organisation: 'school-7' }).markAccepted(7));
       if (status === 401) expect(error).toBeInstanceOf(AuthError);
@@ -191,7 +227,9 @@ describe('error classification', () => {
   it('429 with Retry-After as an HTTP date → the time until then', async () => {
     tokenEndpoint();
     const at = new Date(Date.now() + 30_000).toUTCString();
-    nock(BASE).post('/appeal-service/edms/5').reply(429, { messages: ['slow down'] }, { 'Retry-After': at });
+    nock(BASE)
+      .post('/appeal-service/edms/5')
+      .reply(429, { messages: ['slow down'] }, { 'Retry-After': at });
     const error = await caught(makeClient().postAnswer({ id: 5, answer: false, status: 'В работе' }));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThan(28_000);
@@ -211,9 +249,11 @@ describe('error classification', () => {
   for (const status of [400, 404, 409]) {
     it(`${status} → PermanentError keeping known ПОС phrases only, never free text`, async () => {
       tokenEndpoint();
-      nock(BASE).post('/appeal-service/edms/9').reply(status, {
-        messages: ['Обращение с id 9 не найдено', 'Заявитель Сидорова Мария, тел. +7 912 345-67-89: адрес не совпадает'],
-      });
+      nock(BASE)
+        .post('/appeal-service/edms/9')
+        .reply(status, {
+          messages: ['Обращение с id 9 не найдено', 'Заявитель Сидорова Мария, тел. +7 912 345-67-89: адрес не совпадает'],
+        });
       const error = await caught(makeClient().postAnswer({ id: 9, answer: false, status: 'В работе' }));
       expect(error).toBeInstanceOf(PermanentError);
       expect((error as PermanentError).messages).toEqual(['Обращение с id 9 не найдено']);
@@ -235,12 +275,16 @@ describe('error classification', () => {
     for (const [kind, body] of bodies) {
       it(`${status} with ${kind}: the message holds the status, never the body`, async () => {
         tokenEndpoint();
-        nock(BASE).get(PULL).query(true).reply(status, body as Record<string, unknown>);
+        nock(BASE)
+          .get(PULL)
+          .query(true)
+          .reply(status, body as Record<string, unknown>);
         const error = (await caught(makeClient().fetchPage(0, 20))) as BridgeError;
         expect(error).toBeInstanceOf(status >= 500 ? TransientError : PermanentError);
         expect(error.message).toMatch(new RegExp(`^pull page 0: HTTP ${status}(: invalid_request)?$`));
         const shown = JSON.stringify({ ...error.toJSON(), messages: (error as PermanentError).messages, details: error.details });
-        for (const fragment of ['Сидорова', '912', 'sidorova', 'example.ru', 'Ошибка', 'html', 'не найдено']) expect(shown).not.toContain(fragment);
+        for (const fragment of ['Сидорова', '912', 'sidorova', 'example.ru', 'Ошибка', 'html', 'не найдено'])
+          expect(shown).not.toContain(fragment);
       });
     }
   }
@@ -279,20 +323,36 @@ describe('fetchPage', () => {
   it('sends page and size, returns valid appeals and page facts', async () => {
     tokenEndpoint();
     let query: Record<string, string> = {};
-    nock(BASE).get(PULL).query((q) => ((query = q as Record<string, string>), true))
+    nock(BASE)
+      .get(PULL)
+      .query((q) => ((query = q as Record<string, string>), true))
       .reply(200, page([appeal(11), appeal(12)], { number: 2, size: 2, totalElements: 9, totalPages: 5, last: false }));
     const result = await makeClient().fetchPage(2, 2);
     expect(query).toEqual({ page: '2', size: '2' });
-    expect(result).toMatchObject({ pageNumber: 2, pageSize: 2, last: false, totalElements: 9, totalPages: 5, elementCount: 2, malformed: [] });
+    expect(result).toMatchObject({
+      pageNumber: 2,
+      pageSize: 2,
+      last: false,
+      totalElements: 9,
+      totalPages: 5,
+      elementCount: 2,
+      malformed: [],
+    });
     expect(result.appeals.map((a) => a.id)).toEqual([11, 12]);
   });
 
   it('works out `last` from totalPages or a short page when the flag is missing', async () => {
     tokenEndpoint();
-    nock(BASE).get(PULL).query(true).reply(200, { content: [appeal(1)], number: 3, totalPages: 4, size: 1 });
+    nock(BASE)
+      .get(PULL)
+      .query(true)
+      .reply(200, { content: [appeal(1)], number: 3, totalPages: 4, size: 1 });
     expect((await makeClient().fetchPage(3, 1)).last).toBe(true);
     tokenEndpoint();
-    nock(BASE).get(PULL).query(true).reply(200, { content: [appeal(1)], size: 5 });
+    nock(BASE)
+      .get(PULL)
+      .query(true)
+      .reply(200, { content: [appeal(1)], size: 5 });
     expect((await makeClient().fetchPage(0, 5)).last).toBe(true);
   });
 
@@ -302,7 +362,10 @@ describe('fetchPage', () => {
     tokenEndpoint();
     const broken = { id: 22, createdAt: 'not a date', applicant: { surname: 'Секретова' } };
     const noId = { description: 'без номера', createdAt: '2024-05-01T10:00:00Z' };
-    nock(BASE).get(PULL).query(true).reply(200, page([appeal(21), broken, noId, appeal(23)]));
+    nock(BASE)
+      .get(PULL)
+      .query(true)
+      .reply(200, page([appeal(21), broken, noId, appeal(23)]));
     const result = await makeClient({}, { logger }).fetchPage(0, 20);
     expect(result.appeals.map((a) => a.id)).toEqual([21, 23]);
     expect(result.elementCount).toBe(4);
@@ -327,7 +390,10 @@ describe('fetchPage', () => {
 
   it('a page of the wrong shape → MalformedResponseError', async () => {
     tokenEndpoint();
-    nock(BASE).get(PULL).query(true).reply(200, { items: [appeal(1)] });
+    nock(BASE)
+      .get(PULL)
+      .query(true)
+      .reply(200, { items: [appeal(1)] });
     const error = await caught(makeClient().fetchPage(0, 20));
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect((error as MalformedResponseError).details?.issues).toEqual([expect.stringMatching(/^content:/)]);
@@ -339,11 +405,13 @@ describe('mark-accepted and answers', () => {
     tokenEndpoint();
     let length: string | undefined = 'unset';
     let body: unknown = 'unset';
-    const scope = nock(BASE).post('/appeal-service/edms/42/mark-accepted').reply(function (_uri, requestBody) {
-      length = this.req.headers['content-length'] as string | undefined;
-      body = requestBody;
-      return [200, ''];
-    });
+    const scope = nock(BASE)
+      .post('/appeal-service/edms/42/mark-accepted')
+      .reply(function (_uri, requestBody) {
+        length = this.req.headers['content-length'] as string | undefined;
+        body = requestBody;
+        return [200, ''];
+      });
     await makeClient().markAccepted(42);
     expect(scope.isDone()).toBe(true);
     expect(length === undefined || length === '0').toBe(true);
@@ -359,10 +427,18 @@ describe('mark-accepted and answers', () => {
   it('postAnswer sends the JSON body with the bearer token', async () => {
     tokenEndpoint();
     let sent: unknown;
-    nock(BASE).post('/appeal-service/edms/8', (b) => ((sent = b), true)).matchHeader('authorization', 'Bearer tok-1').reply(200, '');
+    nock(BASE)
+      .post('/appeal-service/edms/8', (b) => ((sent = b), true))
+      .matchHeader('authorization', 'Bearer tok-1')
+      .reply(200, '');
     const answer = {
-      id: 8, answer: true, status: 'Закрыто', statusText: 'Обращение рассмотрено', answerText: 'Яма заделана',
-      appealAnswerType: 'SOLVED' as const, attachmentIds: ['f-1'],
+      id: 8,
+      answer: true,
+      status: 'Закрыто',
+      statusText: 'Обращение рассмотрено',
+      answerText: 'Яма заделана',
+      appealAnswerType: 'SOLVED' as const,
+      attachmentIds: ['f-1'],
     };
     await makeClient().postAnswer(answer);
     expect(sent).toEqual(answer);
@@ -391,7 +467,11 @@ describe('uploadFile', () => {
         raw = Buffer.from(body as string, typeof body === 'string' && /^[0-9a-f]+$/.test(body) ? 'hex' : 'utf8');
         return [200, { id: 'file-77', name: 'Ответ заявителю.pdf', size: 9, contentType: 'application/pdf', temporary: true }];
       });
-    const uploaded = await makeClient().uploadFile({ name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4\n') });
+    const uploaded = await makeClient().uploadFile({
+      name: 'Ответ заявителю.pdf',
+      contentType: 'application/pdf',
+      data: Buffer.from('%PDF-1.4\n'),
+    });
     expect(uploaded.id).toBe('file-77');
     const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
     expect(contentType.startsWith('multipart/form-data')).toBe(true);
@@ -415,10 +495,13 @@ describe('downloadAttachment', () => {
 
   it('takes the RFC 5987 filename* over filename, with the bearer token', async () => {
     tokenEndpoint();
-    nock(BASE).get(FILE).matchHeader('authorization', 'Bearer tok-1').reply(200, Buffer.from('photo-bytes'), {
-      'Content-Type': 'image/jpeg',
-      'Content-Disposition': `attachment; filename="photo.jpg"; filename*=UTF-8''${encodeURIComponent('Фото ямы.jpg')}`,
-    });
+    nock(BASE)
+      .get(FILE)
+      .matchHeader('authorization', 'Bearer tok-1')
+      .reply(200, Buffer.from('photo-bytes'), {
+        'Content-Type': 'image/jpeg',
+        'Content-Disposition': `attachment; filename="photo.jpg"; filename*=UTF-8''${encodeURIComponent('Фото ямы.jpg')}`,
+      });
     const file = await makeClient().downloadAttachment(`${BASE}${FILE}`);
     expect(file).toEqual({ name: 'Фото ямы.jpg', contentType: 'image/jpeg', data: Buffer.from('photo-bytes') });
   });
@@ -453,7 +536,9 @@ describe('downloadAttachment', () => {
   it('refuses a body without Content-Length once the streamed bytes pass the limit', async () => {
     tokenEndpoint();
     const chunks = Array.from({ length: 64 }, () => Buffer.alloc(256, 1));
-    nock(BASE).get(FILE).reply(200, () => Readable.from(chunks));
+    nock(BASE)
+      .get(FILE)
+      .reply(200, () => Readable.from(chunks));
     const error = await caught(makeClient().downloadAttachment(`${BASE}${FILE}`, { maxBytes: 600 }));
     expect(error).toBeInstanceOf(FileTooLargeError);
     expect((error as FileTooLargeError).details?.maxBytes).toBe(600);
@@ -463,7 +548,9 @@ describe('downloadAttachment', () => {
 
   it('accepts a streamed body without Content-Length that stays within the limit', async () => {
     tokenEndpoint();
-    nock(BASE).get(FILE).reply(200, () => Readable.from([Buffer.alloc(500, 2), Buffer.alloc(524, 3)]));
+    nock(BASE)
+      .get(FILE)
+      .reply(200, () => Readable.from([Buffer.alloc(500, 2), Buffer.alloc(524, 3)]));
     const file = await makeClient().downloadAttachment(`${BASE}${FILE}`);
     expect(file.data.length).toBe(1024);
   });
@@ -471,7 +558,9 @@ describe('downloadAttachment', () => {
   it('a 404 download keeps the status, not the body; a 401 re-authenticates once', async () => {
     tokenEndpoint(2);
     const client = makeClient();
-    nock(BASE).get(FILE).reply(404, { messages: ['Файл паспорт_Иванов_И_И.pdf не найден'] });
+    nock(BASE)
+      .get(FILE)
+      .reply(404, { messages: ['Файл паспорт_Иванов_И_И.pdf не найден'] });
     const error = await caught(client.downloadAttachment(`${BASE}${FILE}`));
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).messages).toEqual([]);
@@ -495,11 +584,23 @@ describe('downloadAttachment', () => {
     const token = tokenEndpoint();
     const client = makeClient({ attachmentOrigins: [BASE, 'http://pos.test'] }); // http beside an https ПОС: still refused
     const expected: [string, string][] = [
-      ['https://pos.test:8443/f/1', 'attachment origin https://pos.test:8443 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      [
+        'https://pos.test:8443/f/1',
+        'attachment origin https://pos.test:8443 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal',
+      ],
       ['http://pos.test/f/1', 'attachment origin http://pos.test is plain http while POS_BASE_URL is https; refused'],
-      ['https://files.pos.test/f/1', 'attachment origin https://files.pos.test is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
-      ['http://169.254.169.254/latest/meta-data/', 'attachment origin http://169.254.169.254 is plain http while POS_BASE_URL is https; refused'],
-      ['https://10.0.0.5/admin?user=ivanov', 'attachment origin https://10.0.0.5 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal'],
+      [
+        'https://files.pos.test/f/1',
+        'attachment origin https://files.pos.test is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal',
+      ],
+      [
+        'http://169.254.169.254/latest/meta-data/',
+        'attachment origin http://169.254.169.254 is plain http while POS_BASE_URL is https; refused',
+      ],
+      [
+        'https://10.0.0.5/admin?user=ivanov',
+        'attachment origin https://10.0.0.5 is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal',
+      ],
     ];
     for (const [url, message] of expected) {
       const error = await caught(client.downloadAttachment(url));
@@ -512,10 +613,12 @@ describe('downloadAttachment', () => {
 
   it('never sends the bearer token to an allowed origin other than ПОС', async () => {
     let authorization: string | undefined = 'unset';
-    nock('https://cdn.example.org').get('/f/doc.pdf').reply(function () {
-      authorization = this.req.headers.authorization as string | undefined;
-      return [200, 'pdf'];
-    });
+    nock('https://cdn.example.org')
+      .get('/f/doc.pdf')
+      .reply(function () {
+        authorization = this.req.headers.authorization as string | undefined;
+        return [200, 'pdf'];
+      });
     const client = makeClient({ attachmentOrigins: [BASE, 'https://cdn.example.org'] });
     const file = await client.downloadAttachment('https://cdn.example.org/f/doc.pdf');
     expect(file.name).toBe('doc.pdf');

@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeConfig } from '../../src/config/load.js';
 import {
-  AppealTooLargeError, AttachmentOriginError, FileTooLargeError, MalformedResponseError, PermanentError, TransientError,
+  AppealTooLargeError,
+  AttachmentOriginError,
+  FileTooLargeError,
+  MalformedResponseError,
+  PermanentError,
+  TransientError,
   type BridgeError,
 } from '../../src/errors.js';
 import { PosClient } from '../../src/pos/client.js';
@@ -85,7 +90,11 @@ beforeAll(async () => {
     if (url.startsWith('/appeal-service/edms?') && url.includes('size=7')) return drip(res, self, 'application/json');
     if (url.startsWith('/appeal-service/edms?') && url.includes('size=8')) {
       res.setHeader('Content-Type', 'application/json');
-      const content = Array.from({ length: 200 }, (_, i) => ({ id: i + 1, description: 'я'.repeat(500), createdAt: '2024-01-01T00:00:00Z' }));
+      const content = Array.from({ length: 200 }, (_, i) => ({
+        id: i + 1,
+        description: 'я'.repeat(500),
+        createdAt: '2024-01-01T00:00:00Z',
+      }));
       return res.end(JSON.stringify({ content, last: true }));
     }
     if (url === '/files/a.txt') return file(res, 'a.txt', 'from pos');
@@ -124,8 +133,14 @@ beforeEach(() => {
 
 function posConfig(overrides: Partial<BridgeConfig['pos']> = {}): BridgeConfig['pos'] {
   return {
-    baseUrl: pos.origin, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret', clientId: 'demo-org',
-    clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 2000, maxAttachmentBytes: 64 * 1024,
+    baseUrl: pos.origin,
+    platformClientId: 'pos-bridge',
+    platformClientSecret: 'platform-secret',
+    clientId: 'demo-org',
+    clientSecret: 'demo-secret',
+    pageSize: 20,
+    timeoutMs: 2000,
+    maxAttachmentBytes: 64 * 1024,
     attachmentOrigins: [pos.origin, storage.origin],
     ...overrides,
   };
@@ -189,7 +204,10 @@ describe('redirects', () => {
   it('drop the token when hopping to an allowed file storage, which may redirect again (302 within it)', async () => {
     const got = await client().downloadAttachment(`${pos.origin}/redirect/storage`);
     expect(got.data.toString()).toBe('from storage');
-    expect(storage.seen).toEqual([{ path: '/signed/b', authorization: undefined }, { path: '/blob/b.txt', authorization: undefined }]);
+    expect(storage.seen).toEqual([
+      { path: '/signed/b', authorization: undefined },
+      { path: '/blob/b.txt', authorization: undefined },
+    ]);
   });
 
   it('a 302 from file storage to itself is followed, not a failure', async () => {
@@ -206,7 +224,9 @@ describe('redirects', () => {
     for (const path of ['/redirect/other', '/redirect/storage-then-other']) {
       const error = await caught(client().downloadAttachment(`${pos.origin}${path}`));
       expect(error).toBeInstanceOf(AttachmentOriginError);
-      expect(error.message).toBe(`attachment redirected to origin ${other.origin}, which is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`);
+      expect(error.message).toBe(
+        `attachment redirected to origin ${other.origin}, which is not in POS_ATTACHMENT_ORIGINS; allow it and retry the appeal`,
+      );
     }
     expect(other.seen).toEqual([]);
   });

@@ -20,7 +20,9 @@ let pos: Served;
 let proxy: { server: http.Server; url: string; tunnels: string[] };
 
 function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 /** A minimal ПОС: token, one page, and a download that never ends unless the client hangs up. */
@@ -38,7 +40,10 @@ async function startPos(): Promise<Served> {
       const content = [{ id: 5, description: 'Текст', createdAt: '2024-01-01T00:00:00Z' }];
       res.end(JSON.stringify({ content, totalElements: 1, totalPages: 1, number: 0, size: 20, last: true }));
     } else if (req.url === '/files/endless') {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': "attachment; filename*=UTF-8''%D0%B1%D0%BE%D0%BB%D1%8C%D1%88%D0%BE%D0%B9.bin" });
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Disposition': "attachment; filename*=UTF-8''%D0%B1%D0%BE%D0%BB%D1%8C%D1%88%D0%BE%D0%B9.bin",
+      });
       const chunk = Buffer.alloc(16 * 1024, 7);
       const pump = () => {
         while (!res.destroyed && endless.written < 64 * 1024 * 1024) {
@@ -81,8 +86,14 @@ async function startProxy(): Promise<{ server: http.Server; url: string; tunnels
 
 function posConfig(baseUrl: string): BridgeConfig['pos'] {
   return {
-    baseUrl, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret', clientId: 'demo-org',
-    clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 5000, maxAttachmentBytes: 64 * 1024,
+    baseUrl,
+    platformClientId: 'pos-bridge',
+    platformClientSecret: 'platform-secret',
+    clientId: 'demo-org',
+    clientSecret: 'demo-secret',
+    pageSize: 20,
+    timeoutMs: 5000,
+    maxAttachmentBytes: 64 * 1024,
   };
 }
 
@@ -135,7 +146,10 @@ describe('outbound proxy', () => {
 describe('streamed download over a socket', () => {
   it('hangs up as soon as the limit is passed instead of reading an endless body', async () => {
     const client = new PosClient({ pos: posConfig(pos.url) });
-    const error = await client.downloadAttachment(`${pos.url}/files/endless`).then(() => undefined, (e: unknown) => e);
+    const error = await client.downloadAttachment(`${pos.url}/files/endless`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FileTooLargeError);
     await pos.endless.closed;
     // The server could have sent 64 MiB; it was stopped after little more than the 64 KiB limit

@@ -56,7 +56,9 @@ describe('file storage', () => {
     expect(Buffer.from(download.data).equals(bytes)).toBe(true);
     expect(download.headers['content-type']).toBe('application/pdf');
     expect(download.headers['content-length']).toBe('5000');
-    expect(download.headers['content-disposition']).toMatch(/^attachment; filename="[\x20-\x7e]+"; filename\*=UTF-8''[A-Za-z0-9%!#$&+.^_`|~-]+$/);
+    expect(download.headers['content-disposition']).toMatch(
+      /^attachment; filename="[\x20-\x7e]+"; filename\*=UTF-8''[A-Za-z0-9%!#$&+.^_`|~-]+$/,
+    );
     expect(dispositionName(download.headers['content-disposition'])).toBe(name);
     expect((await http.get(uploaded.data.url)).status).toBe(401);
     expect((await api.get('/file-storage-service/filestorage/missing')).status).toBe(404);
@@ -80,7 +82,9 @@ describe('file storage', () => {
     await em.control.seed(seeds);
     const withFiles = seeds.find((s) => s.id === 900007)!;
     const api = await authed();
-    const listed = (await api.get('/appeal-service/edms', { params: { size: 100 } })).data.content.find((a: { id: number }) => a.id === 900007);
+    const listed = (await api.get('/appeal-service/edms', { params: { size: 100 } })).data.content.find(
+      (a: { id: number }) => a.id === 900007,
+    );
     expect(listed.attachments).toHaveLength(withFiles.attachments!.length);
     for (const [index, link] of (listed.attachments as string[]).entries()) {
       expect(link.startsWith(`${em.url}/file-storage-service/filestorage/`)).toBe(true);
@@ -89,7 +93,9 @@ describe('file storage', () => {
       expect(dispositionName(response.headers['content-disposition'])).toBe(expected.name);
       expect(Buffer.from(response.data).equals(expected.data)).toBe(true);
     }
-    const long = (await api.get('/appeal-service/edms', { params: { size: 100 } })).data.content.find((a: { id: number }) => a.id === 900002);
+    const long = (await api.get('/appeal-service/edms', { params: { size: 100 } })).data.content.find(
+      (a: { id: number }) => a.id === 900002,
+    );
     expect(long.description).toHaveLength(60_000);
   });
 });
@@ -114,7 +120,13 @@ describe('faults', () => {
     for (let i = 0; i < 3; i += 1) statuses.push((await api.post(`/appeal-service/edms/${id}/mark-accepted`)).status);
     expect(statuses).toEqual([503, 503, 200]);
     expect((await em.control.appeal(id!)).acceptCount).toBe(1);
-    expect((await http.post('/user-service/oauth/token', FORM, { headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' } })).status).toBe(502);
+    expect(
+      (
+        await http.post('/user-service/oauth/token', FORM, {
+          headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+    ).toBe(502);
     expect(await em.control.faults()).toEqual([]);
   });
 
@@ -181,7 +193,9 @@ describe('faults', () => {
   it('rate limiter answers 429 with Retry-After past the limit and counts it', async () => {
     const api = await authed();
     await em.control.settings({ rateLimit: { perSecond: 5 } });
-    const statuses = await Promise.all(Array.from({ length: 12 }, () => api.get('/appeal-service/edms').then((r) => [r.status, r.headers['retry-after']] as const)));
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () => api.get('/appeal-service/edms').then((r) => [r.status, r.headers['retry-after']] as const)),
+    );
     const limited = statuses.filter(([status]) => status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(6);
     expect(limited.every(([, retryAfter]) => Number(retryAfter) >= 1)).toBe(true);
@@ -226,11 +240,16 @@ describe('control API', () => {
     const stored = await em.control.file(view.attachments[0]!.id);
     expect(stored.name).toBe(withFile.attachments![0]!.name);
     expect(stored.data.equals(withFile.attachments![0]!.data)).toBe(true);
-    expect((await em.control.appeals())).toHaveLength(20);
+    expect(await em.control.appeals()).toHaveLength(20);
     const more = await em.control.generate(3, 1);
     expect(more[0]).toBe(Math.max(...seeds.map((s) => s.id)) + 1);
     await (await authed()).get('/appeal-service/edms');
-    expect((await em.control.stats())).toMatchObject({ pendingTotal: 23, acceptedTotal: 0, tokensIssued: 1, requests: { pull: 1, token: 1 } });
+    expect(await em.control.stats()).toMatchObject({
+      pendingTotal: 23,
+      acceptedTotal: 0,
+      tokensIssued: 1,
+      requests: { pull: 1, token: 1 },
+    });
     await expect(em.control.seed([{ id: 1, description: 5 } as unknown as SeedAppeal])).rejects.toThrow(/HTTP 400/);
     await expect(em.control.appeal(123)).rejects.toThrow(/HTTP 404/);
     await em.control.reset();

@@ -31,8 +31,22 @@ afterEach(async () => {
   await em.control.reset();
 });
 
-const inWork = { id: ID, answer: false, status: 'В работе', statusText: 'Обращение принято в работу', regNumber: 'ГОР-1', executorInfo: { surname: 'Петров', name: 'Иван' } };
-const forwardTo = (reassignmentInfo: string) => ({ id: ID, answer: true, status: 'Закрыто', appealAnswerType: 'FORWARDED', reassignmentInfo, answerText: 'Направлено по компетенции' });
+const inWork = {
+  id: ID,
+  answer: false,
+  status: 'В работе',
+  statusText: 'Обращение принято в работу',
+  regNumber: 'ГОР-1',
+  executorInfo: { surname: 'Петров', name: 'Иван' },
+};
+const forwardTo = (reassignmentInfo: string) => ({
+  id: ID,
+  answer: true,
+  status: 'Закрыто',
+  appealAnswerType: 'FORWARDED',
+  reassignmentInfo,
+  answerText: 'Направлено по компетенции',
+});
 const pulledIds = async (api: AxiosInstance) => ((await api.get('/appeal-service/edms')).data.content as { id: number }[]).map((a) => a.id);
 
 describe('forwarding between organisations', () => {
@@ -67,17 +81,37 @@ describe('forwarding between organisations', () => {
     expect(view.appeal).toMatchObject({ regNumber: 'ШК-9', opaName: SCHOOL.opaName });
     // One history over both owners; the new owner's first post is TAKE_TO_WORK, not SET_EXECUTOR.
     expect(view.history.map((h) => [h.createdBy.clientId, h.status])).toEqual([
-      ['city', 'TAKE_TO_WORK'], ['city', 'FORWARD_TO_PARENT'], ['school-7', 'TAKE_TO_WORK'], ['school-7', 'SEND_RESPONSE'],
+      ['city', 'TAKE_TO_WORK'],
+      ['city', 'FORWARD_TO_PARENT'],
+      ['school-7', 'TAKE_TO_WORK'],
+      ['school-7', 'SEND_RESPONSE'],
     ]);
     expect(view.history[1]!.forwardedTo).toBe('school-7');
     expect(view.history[2]!.forwardedTo).toBeUndefined();
     expect(view.custody).toEqual([
-      expect.objectContaining({ organisation: 'city', accepted: true, acceptCount: 1, forwardedTo: 'school-7', finalAnswerAt: view.history[1]!.createdAt, until: view.history[1]!.createdAt }),
-      expect.objectContaining({ organisation: 'school-7', accepted: true, acceptCount: 1, forwardedTo: null, until: null, finalAnswerAt: view.finalAnswerAt }),
+      expect.objectContaining({
+        organisation: 'city',
+        accepted: true,
+        acceptCount: 1,
+        forwardedTo: 'school-7',
+        finalAnswerAt: view.history[1]!.createdAt,
+        until: view.history[1]!.createdAt,
+      }),
+      expect.objectContaining({
+        organisation: 'school-7',
+        accepted: true,
+        acceptCount: 1,
+        forwardedTo: null,
+        until: null,
+        finalAnswerAt: view.finalAnswerAt,
+      }),
     ]);
     const [summary] = await em.control.appeals();
     expect(summary).toMatchObject({ organisation: 'school-7', accepted: true, answered: true, historyLength: 4 });
-    expect(summary!.custody.map((c) => [c.organisation, c.acceptedAt !== null])).toEqual([['city', true], ['school-7', true]]);
+    expect(summary!.custody.map((c) => [c.organisation, c.acceptedAt !== null])).toEqual([
+      ['city', true],
+      ['school-7', true],
+    ]);
     expect(await em.control.stats()).toMatchObject({ acceptedTotal: 1, pendingTotal: 0, duplicatesAccepted: 0 });
   });
 

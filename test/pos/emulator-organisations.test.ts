@@ -37,11 +37,18 @@ describe('tokens and pull lists', () => {
   it('binds a token to the organisation of its ClientID/SecretKey; a mixed pair gets 401', async () => {
     const city = await organisationClient(em.url, CITY);
     expect((await city.get('/appeal-service/edms')).status).toBe(200);
-    const mixed = await axios.post(`${em.url}/user-service/oauth/token`, `grant_type=password&username=city&password=${SCHOOL.secret}&scope=any`, {
-      headers: { Authorization: 'Basic ' + Buffer.from('pos-bridge:platform-secret').toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
-      validateStatus: () => true,
-      proxy: false,
-    });
+    const mixed = await axios.post(
+      `${em.url}/user-service/oauth/token`,
+      `grant_type=password&username=city&password=${SCHOOL.secret}&scope=any`,
+      {
+        headers: {
+          Authorization: 'Basic ' + Buffer.from('pos-bridge:platform-secret').toString('base64'),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        validateStatus: () => true,
+        proxy: false,
+      },
+    );
     expect(mixed.status).toBe(401);
     expect(mixed.data.error).toBe('invalid_grant');
   });
@@ -111,7 +118,13 @@ describe('another organisation’s appeal', () => {
     const school = await organisationClient(em.url, SCHOOL);
     await city.post('/appeal-service/edms/500003/mark-accepted');
     const schoolFile = await uploadFile(school, 'Чужой ответ.pdf');
-    const final = (fileId: string) => ({ id: 500_003, answer: true, appealAnswerType: 'SOLVED', answerText: 'Сделано', attachmentIds: [fileId] });
+    const final = (fileId: string) => ({
+      id: 500_003,
+      answer: true,
+      appealAnswerType: 'SOLVED',
+      answerText: 'Сделано',
+      attachmentIds: [fileId],
+    });
 
     const foreign = await city.post('/appeal-service/edms/500003', final(schoolFile.id));
     expect(foreign.status).toBe(400);
@@ -138,7 +151,12 @@ describe('seeds per organisation', () => {
     await em.control.seedRawJson(['{"id": 600010, "createdAt": "2025-01-01T00:00:00Z"}']);
     const owners = Object.fromEntries((await em.control.appeals()).map((a) => [a.key, a.organisation]));
     expect(owners).toEqual({
-      600001: 'city', 600002: 'school-7', [generated[0]!]: 'school-7', [generated[1]!]: 'school-7', 'raw-a': 'school-7', 600010: 'city',
+      600001: 'city',
+      600002: 'school-7',
+      [generated[0]!]: 'school-7',
+      [generated[1]!]: 'school-7',
+      'raw-a': 'school-7',
+      600010: 'city',
     });
     // Raw records stay exactly as given, opaName included.
     expect((await em.control.appeal('raw-a')).appeal.opaName).toBe('Чужое имя');

@@ -26,21 +26,36 @@ afterEach(async () => {
 
 describe('token', () => {
   it('issues a Spring OAuth token for the platform pair and the organisation credentials', async () => {
-    const response = await http.post('/user-service/oauth/token', FORM, { headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const response = await http.post('/user-service/oauth/token', FORM, {
+      headers: { Authorization: PLATFORM, 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(200);
-    expect(response.data).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'any', jti: expect.any(String), userId: expect.any(Number), surname: expect.any(String) });
+    expect(response.data).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 3600,
+      scope: 'any',
+      jti: expect.any(String),
+      userId: expect.any(Number),
+      surname: expect.any(String),
+    });
     expect(response.data.access_token).toMatch(/\S{16,}/);
   });
 
   it('refuses bad organisation credentials with 401 invalid_grant, and a bad or missing Basic pair with 401', async () => {
     const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
-    const badGrant = await http.post('/user-service/oauth/token', FORM.replace('demo-secret', 'wrong'), { headers: { Authorization: PLATFORM, ...form } });
+    const badGrant = await http.post('/user-service/oauth/token', FORM.replace('demo-secret', 'wrong'), {
+      headers: { Authorization: PLATFORM, ...form },
+    });
     expect(badGrant.status).toBe(401);
     expect(badGrant.data).toMatchObject({ error: 'invalid_grant', error_description: expect.any(String) });
-    const badBasic = await http.post('/user-service/oauth/token', FORM, { headers: { Authorization: 'Basic ' + Buffer.from('pos-bridge:nope').toString('base64'), ...form } });
+    const badBasic = await http.post('/user-service/oauth/token', FORM, {
+      headers: { Authorization: 'Basic ' + Buffer.from('pos-bridge:nope').toString('base64'), ...form },
+    });
     expect(badBasic.status).toBe(401);
     expect((await http.post('/user-service/oauth/token', FORM, { headers: form })).status).toBe(401);
-    const badType = await http.post('/user-service/oauth/token', FORM.replace('password&', 'client_credentials&'), { headers: { Authorization: PLATFORM, ...form } });
+    const badType = await http.post('/user-service/oauth/token', FORM.replace('password&', 'client_credentials&'), {
+      headers: { Authorization: PLATFORM, ...form },
+    });
     expect(badType.status).toBe(400);
     expect(badType.data.error).toBe('unsupported_grant_type');
   });
@@ -79,11 +94,23 @@ describe('pull queue', () => {
     await em.control.generate(45, 3, { now: NOW });
     const tie = '2024-12-01T10:00:00.000+03:00';
     const base = { description: 'Одинаковое время', createdAt: tie } as const;
-    await em.control.seed([{ id: 7_000_002, ...base }, { id: 7_000_001, ...base }]);
+    await em.control.seed([
+      { id: 7_000_002, ...base },
+      { id: 7_000_001, ...base },
+    ]);
     const api = await authed();
     const first = await api.get('/appeal-service/edms', { params: { page: 0, size: 20 } });
     expect(first.status).toBe(200);
-    expect(first.data).toMatchObject({ totalElements: 47, totalPages: 3, number: 0, size: 20, numberOfElements: 20, first: true, last: false, empty: false });
+    expect(first.data).toMatchObject({
+      totalElements: 47,
+      totalPages: 3,
+      number: 0,
+      size: 20,
+      numberOfElements: 20,
+      first: true,
+      last: false,
+      empty: false,
+    });
     expect(first.data.pageable).toMatchObject({ pageNumber: 0, pageSize: 20, offset: 0, paged: true });
     expect(first.data.content.slice(0, 2).map((a: { id: number }) => a.id)).toEqual([7_000_001, 7_000_002]);
     const all = [...first.data.content];
@@ -132,7 +159,9 @@ describe('pull queue', () => {
     const once = await api.post(`/appeal-service/edms/${id}/mark-accepted`, undefined, { responseType: 'text' });
     expect(once.status).toBe(200);
     expect(once.data).toBe('');
-    const twice = await api.post(`/appeal-service/edms/${id}/mark-accepted`, undefined, { headers: { 'Content-Type': 'application/json' } });
+    const twice = await api.post(`/appeal-service/edms/${id}/mark-accepted`, undefined, {
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(twice.status).toBe(200);
     expect((await em.control.appeal(id!)).acceptCount).toBe(2);
     expect((await em.control.stats()).duplicatesAccepted).toBe(1);
@@ -142,7 +171,10 @@ describe('pull queue', () => {
   });
 
   it('serves raw, schema-breaking records exactly as injected', async () => {
-    const keys = await em.control.seedRaw([{ id: 'abc', description: 1, createdAt: 'вчера' }, { description: 'без id', createdAt: '2020-01-01T00:00:00Z' }]);
+    const keys = await em.control.seedRaw([
+      { id: 'abc', description: 1, createdAt: 'вчера' },
+      { description: 'без id', createdAt: '2020-01-01T00:00:00Z' },
+    ]);
     expect(keys[0]).toBe('abc');
     const api = await authed();
     const content = (await api.get('/appeal-service/edms')).data.content;
@@ -159,7 +191,12 @@ const seedAccepted = async (api: AxiosInstance, id = 800_001): Promise<number> =
 
 describe('status and answer', () => {
   const inWork = (id: number) => ({
-    id, answer: false, status: 'В работе', statusText: 'Обращение принято в работу', regNumber: 'ОГ-15/2025', regNumberSetAt: '2025-03-02T10:00:00+03:00',
+    id,
+    answer: false,
+    status: 'В работе',
+    statusText: 'Обращение принято в работу',
+    regNumber: 'ОГ-15/2025',
+    regNumberSetAt: '2025-03-02T10:00:00+03:00',
     executorInfo: { surname: 'Петров', name: 'Пётр', patronymic: 'Петрович', email: 'petrov@adm.example', phone: '+7 495 000-00-00' },
     managerInfo: { surname: 'Смирнова', name: 'Ольга' },
   });
@@ -198,7 +235,9 @@ describe('status and answer', () => {
     expect(broken.status).toBe(400);
     const view = await em.control.appeal(id);
     expect(view.history).toEqual([]);
-    expect((await api.post(`/appeal-service/edms/${id}`, { id, answer: false, appealAnswerType: 'POSTPONED', postponedDate: future })).status).toBe(200);
+    expect(
+      (await api.post(`/appeal-service/edms/${id}`, { id, answer: false, appealAnswerType: 'POSTPONED', postponedDate: future })).status,
+    ).toBe(200);
   });
 
   it('keeps the history in order, moves answerAt on POSTPONED and closes the appeal after the final answer', async () => {
@@ -207,11 +246,32 @@ describe('status and answer', () => {
     const before = (await em.control.appeal(id)).appeal.answerAt;
     const postponedDate = new Date(Date.now() + 20 * 86_400_000).toISOString();
     expect((await api.post(`/appeal-service/edms/${id}`, inWork(id))).status).toBe(200);
-    expect((await api.post(`/appeal-service/edms/${id}`, { id, answer: false, appealAnswerType: 'POSTPONED', postponedDate, status: 'В работе', statusText: 'Срок продлён' })).status).toBe(200);
+    expect(
+      (
+        await api.post(`/appeal-service/edms/${id}`, {
+          id,
+          answer: false,
+          appealAnswerType: 'POSTPONED',
+          postponedDate,
+          status: 'В работе',
+          statusText: 'Срок продлён',
+        })
+      ).status,
+    ).toBe(200);
     const upload = new FormData();
     upload.append('file', new Blob([Buffer.from('%PDF-1.4 ответ')], { type: 'application/pdf' }), 'Ответ заявителю.pdf');
     const file = (await api.post('/file-storage-service/filestorage', upload)).data;
-    const final = { id, answer: true, status: 'Закрыто', statusText: 'Обращение рассмотрено', appealAnswerType: 'SOLVED', answerText: 'Яма заделана.', attachmentIds: [file.id], outgoingNumber: 'ИСХ-77', outgoingNumberSetAt: '2025-03-10T12:00:00+03:00' };
+    const final = {
+      id,
+      answer: true,
+      status: 'Закрыто',
+      statusText: 'Обращение рассмотрено',
+      appealAnswerType: 'SOLVED',
+      answerText: 'Яма заделана.',
+      attachmentIds: [file.id],
+      outgoingNumber: 'ИСХ-77',
+      outgoingNumberSetAt: '2025-03-10T12:00:00+03:00',
+    };
     const closed = await api.post(`/appeal-service/edms/${id}`, final, { responseType: 'text' });
     expect(closed.status).toBe(200);
     expect(closed.data).toBe('');
@@ -236,7 +296,13 @@ describe('status and answer', () => {
     const id = await seedAccepted(api);
     await api.post(`/appeal-service/edms/${id}`, inWork(id));
     await api.post(`/appeal-service/edms/${id}`, { ...inWork(id), executorInfo: { surname: 'Иванова', name: 'Анна' } });
-    const forwarded = await api.post(`/appeal-service/edms/${id}`, { id, answer: true, appealAnswerType: 'FORWARDED', reassignmentInfo: 'Министерство транспорта области', answerText: 'Направлено по компетенции' });
+    const forwarded = await api.post(`/appeal-service/edms/${id}`, {
+      id,
+      answer: true,
+      appealAnswerType: 'FORWARDED',
+      reassignmentInfo: 'Министерство транспорта области',
+      answerText: 'Направлено по компетенции',
+    });
     expect(forwarded.status).toBe(200);
     expect((await em.control.appeal(id)).history.map((h) => h.status)).toEqual(['TAKE_TO_WORK', 'SET_EXECUTOR', 'FORWARD_TO_PARENT']);
   });

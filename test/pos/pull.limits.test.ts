@@ -14,8 +14,14 @@ const emulator = usePosEmulator();
 function newClient(): PosClient {
   return new PosClient({
     pos: {
-      baseUrl: emulator().url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
-      clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 10_000, maxAttachmentBytes: 1024 * 1024,
+      baseUrl: emulator().url,
+      platformClientId: 'pos-bridge',
+      platformClientSecret: 'platform-secret',
+      clientId: 'demo-org',
+      clientSecret: 'demo-secret',
+      pageSize: 20,
+      timeoutMs: 10_000,
+      maxAttachmentBytes: 1024 * 1024,
     },
   });
 }
@@ -24,8 +30,11 @@ const MARK = 'Тестпд1';
 
 function appeal(id: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    id, description: `Обращение ${id}`, createdAt: new Date(Date.UTC(2024, 4, 1, 10, 0, id % 60)).toISOString(),
-    applicant: { surname: 'Петрова', name: 'Анна', email: 'anna@example.test' }, ...extra,
+    id,
+    description: `Обращение ${id}`,
+    createdAt: new Date(Date.UTC(2024, 4, 1, 10, 0, id % 60)).toISOString(),
+    applicant: { surname: 'Петрова', name: 'Анна', email: 'anna@example.test' },
+    ...extra,
   };
 }
 
@@ -35,7 +44,6 @@ function deepAppealJson(id: number, depth: number): string {
   return `${head},"customFieldValues":[${'{"a":'.repeat(depth)}"${MARK}"${'}'.repeat(depth)}]}`;
 }
 
-
 describe('one list element at a time', () => {
   it('sets aside every element past a limit with the limit and the field named, and hands on the rest', async () => {
     const big = 'я'.repeat(5 * 1024 * 1024);
@@ -43,8 +51,15 @@ describe('one list element at a time', () => {
     await emulator().control.seedRawJson([deepAppealJson(2, 6000)]);
     await emulator().control.seedRaw([
       appeal(3, { description: `${MARK} ${big}` }),
-      appeal(4, { customFieldValues: Array.from({ length: APPEAL_LIMITS.maxCustomFields + 1 }, (_, i) => ({ name: `f${i}`, value: MARK })) }),
-      appeal(5, { attachments: Array.from({ length: APPEAL_LIMITS.maxAttachments + 1 }, (_, i) => `${emulator().url}/file-storage-service/filestorage/${i}`) }),
+      appeal(4, {
+        customFieldValues: Array.from({ length: APPEAL_LIMITS.maxCustomFields + 1 }, (_, i) => ({ name: `f${i}`, value: MARK })),
+      }),
+      appeal(5, {
+        attachments: Array.from(
+          { length: APPEAL_LIMITS.maxAttachments + 1 },
+          (_, i) => `${emulator().url}/file-storage-service/filestorage/${i}`,
+        ),
+      }),
       appeal(6, { applicant: { surname: MARK.repeat(2000) } }),
       appeal(7, { surprise: { list: Array.from({ length: APPEAL_LIMITS.maxEntries + 1 }, () => MARK) } }),
       appeal(8, { locationAddress: { fullAddress: `${MARK} `.repeat(150_000) } }),
@@ -72,15 +87,27 @@ describe('one list element at a time', () => {
     expect(checkAppealLimits(deep)?.message).toBe('customFieldValues: nested deeper than 64 levels');
     expect(checkAppealLimits(appeal(3))).toBeUndefined();
     // A hostile key is never echoed in the path either.
-    expect(checkAppealLimits({ ...appeal(4), extra: { [MARK]: 'x'.repeat(20_000) } })?.message).toBe('extra.[key]: text longer than 10,000 characters');
+    expect(checkAppealLimits({ ...appeal(4), extra: { [MARK]: 'x'.repeat(20_000) } })?.message).toBe(
+      'extra.[key]: text longer than 10,000 characters',
+    );
   });
 
   it('repairs lone surrogates to U+FFFD at intake and says which fields', async () => {
-    await emulator().control.seedRaw([appeal(11, { applicant: { surname: 'Ив\ud800анов', name: '\udc00' }, customFieldValues: [{ v: 'a\ud83d' }] })]);
+    await emulator().control.seedRaw([
+      appeal(11, { applicant: { surname: 'Ив\ud800анов', name: '\udc00' }, customFieldValues: [{ v: 'a\ud83d' }] }),
+    ]);
     const lines: string[] = [];
     const { createLogger } = await import('../../src/logging.js');
     const { Writable } = await import('node:stream');
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }) });
+    const logger = createLogger({
+      level: 'warn',
+      destination: new Writable({
+        write: (chunk: Buffer, _e, done) => {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
     const client = new PosClient({ pos: (newClient() as unknown as { pos: never }).pos, logger });
     const page = await client.fetchPage(0, 20);
     expect(page.malformed).toEqual([]);
@@ -104,14 +131,18 @@ describe('a page that is not JSON', () => {
     }
     expect(error).toBeInstanceOf(MalformedResponseError);
     const message = (error as Error).message;
-    expect(message).toBe(`pull page 0: body is not JSON (unexpected character near position ${body.indexOf(MARK)}, ${body.length} characters)`);
+    expect(message).toBe(
+      `pull page 0: body is not JSON (unexpected character near position ${body.indexOf(MARK)}, ${body.length} characters)`,
+    );
     expect(message).not.toContain(MARK);
     expect(String((error as Error).cause ?? '')).not.toContain(MARK);
   });
 
   it('a raw element that is not JSON fails its page with a MalformedResponseError that holds no data', async () => {
     await emulator().control.seedRawJson([`{"id": 5, "createdAt": "2024-05-01T10:00:00Z", "applicant": {"surname": ${MARK}}}`]);
-    const error = await newClient().fetchPage(0, 20).catch((caught: unknown) => caught);
+    const error = await newClient()
+      .fetchPage(0, 20)
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect((error as Error).message).toMatch(/^pull page 0: body is not JSON \(unexpected character near position \d+, \d+ characters\)$/);
   });

@@ -80,10 +80,14 @@ describe('drainAppeals on a queue model', () => {
     it(`page size ${size}, caller accepts each appeal at once: every appeal handed on exactly once`, async () => {
       const list = new ListModel(range(1, 50));
       const handed: number[] = [];
-      const report = await drainAppeals(list, async (a) => {
-        handed.push(a.id);
-        list.accept(a.id);
-      }, { pageSize: size });
+      const report = await drainAppeals(
+        list,
+        async (a) => {
+          handed.push(a.id);
+          list.accept(a.id);
+        },
+        { pageSize: size },
+      );
       expect([...handed].sort((x, y) => x - y)).toEqual(range(1, 50));
       expect(report).toMatchObject({ handedOn: 50, seen: 50, complete: true });
       expect(list.items).toHaveLength(0);
@@ -161,10 +165,14 @@ describe('drainAppeals on a queue model', () => {
       if (n === 3) list.forcedSize = 7;
     };
     const handed: number[] = [];
-    const report = await drainAppeals(list, async (a) => {
-      handed.push(a.id);
-      list.accept(a.id);
-    }, { pageSize: 20 });
+    const report = await drainAppeals(
+      list,
+      async (a) => {
+        handed.push(a.id);
+        list.accept(a.id);
+      },
+      { pageSize: 20 },
+    );
     expect([...handed].sort((x, y) => x - y)).toEqual(range(1, 30));
     expect(list.items).toHaveLength(0);
     expect(report.complete).toBe(true);
@@ -204,12 +212,16 @@ describe('drainAppeals on a queue model', () => {
     const list = new ListModel(range(1, 12));
     let inFlight = 0;
     let maxInFlight = 0;
-    await drainAppeals(list, async () => {
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      inFlight -= 1;
-    }, { pageSize: 5 });
+    await drainAppeals(
+      list,
+      async () => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight -= 1;
+      },
+      { pageSize: 5 },
+    );
     expect(maxInFlight).toBe(1);
   });
 
@@ -226,10 +238,14 @@ describe('drainAppeals on a queue model', () => {
     const list = new ListModel(range(1, 40));
     const controller = new AbortController();
     const { handed } = recorder();
-    const run = drainAppeals(list, async (a) => {
-      handed.push(a.id);
-      if (handed.length === 3) controller.abort(new Error('shutting down'));
-    }, { pageSize: 2, signal: controller.signal });
+    const run = drainAppeals(
+      list,
+      async (a) => {
+        handed.push(a.id);
+        if (handed.length === 3) controller.abort(new Error('shutting down'));
+      },
+      { pageSize: 2, signal: controller.signal },
+    );
     await expect(run).rejects.toThrow('shutting down');
     expect(handed).toHaveLength(3);
     expect(list.reads).toBe(2);
@@ -270,11 +286,15 @@ describe('drainAppeals on a queue model', () => {
         }
       };
       const handed: number[] = [];
-      const report = await drainAppeals(list, async (a) => {
-        handed.push(a.id);
-        if (acceptNow) list.accept(a.id);
-        else if (random() < 0.8) pendingAccepts.push({ id: a.id, due: list.reads + 1 + Math.floor(random() * 4) });
-      }, { pageSize, maxPasses: 500 });
+      const report = await drainAppeals(
+        list,
+        async (a) => {
+          handed.push(a.id);
+          if (acceptNow) list.accept(a.id);
+          else if (random() < 0.8) pendingAccepts.push({ id: a.id, due: list.reads + 1 + Math.floor(random() * 4) });
+        },
+        { pageSize, maxPasses: 500 },
+      );
       const context = `seed ${seed}, page size ${pageSize}`;
       expect(report.complete, context).toBe(true);
       expect(new Set(handed).size, context).toBe(handed.length);

@@ -12,8 +12,14 @@ const emulator = usePosEmulator();
 function newClient(): PosClient {
   return new PosClient({
     pos: {
-      baseUrl: emulator().url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret',
-      clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 5000, maxAttachmentBytes: 1024 * 1024,
+      baseUrl: emulator().url,
+      platformClientId: 'pos-bridge',
+      platformClientSecret: 'platform-secret',
+      clientId: 'demo-org',
+      clientSecret: 'demo-secret',
+      pageSize: 20,
+      timeoutMs: 5000,
+      maxAttachmentBytes: 1024 * 1024,
     },
   });
 }
@@ -26,7 +32,6 @@ function duplicatesOf(ids: number[]): number[] {
   return ids.filter((id, index) => ids.indexOf(id) !== index);
 }
 
-
 describe('drain against the emulator', () => {
   for (const forced of [1, 3, 7, 20]) {
     it(`forced page size ${forced}, each appeal accepted the moment it is handed on: all of them, once`, async () => {
@@ -34,10 +39,14 @@ describe('drain against the emulator', () => {
       await emulator().control.settings({ forcePageSize: forced });
       const client = newClient();
       const handed: number[] = [];
-      const report = await drainAppeals(client, async (appeal) => {
-        handed.push(appeal.id);
-        await client.markAccepted(appeal.id);
-      }, { pageSize: 20 });
+      const report = await drainAppeals(
+        client,
+        async (appeal) => {
+          handed.push(appeal.id);
+          await client.markAccepted(appeal.id);
+        },
+        { pageSize: 20 },
+      );
 
       expect(duplicatesOf(handed)).toEqual([]);
       expect(sorted(handed)).toEqual(sorted(ids));
@@ -55,12 +64,16 @@ describe('drain against the emulator', () => {
     const client = newClient();
     const handed: number[] = [];
     const accepts: Promise<void>[] = [];
-    const report = await drainAppeals(client, async (appeal) => {
-      handed.push(appeal.id);
-      // Registration takes a while; acceptance lands whenever it is done, while paging goes on.
-      const delay = (appeal.id * 7) % 25;
-      accepts.push(new Promise((resolve) => setTimeout(resolve, delay)).then(() => client.markAccepted(appeal.id)));
-    }, { pageSize: 20 });
+    const report = await drainAppeals(
+      client,
+      async (appeal) => {
+        handed.push(appeal.id);
+        // Registration takes a while; acceptance lands whenever it is done, while paging goes on.
+        const delay = (appeal.id * 7) % 25;
+        accepts.push(new Promise((resolve) => setTimeout(resolve, delay)).then(() => client.markAccepted(appeal.id)));
+      },
+      { pageSize: 20 },
+    );
     await Promise.all(accepts);
     expect(duplicatesOf(handed)).toEqual([]);
     expect(sorted(handed)).toEqual(sorted(ids));
@@ -74,10 +87,14 @@ describe('drain against the emulator', () => {
     const client = newClient();
     const handed: number[] = [];
     let later: number[] = [];
-    await drainAppeals(client, async (appeal) => {
-      handed.push(appeal.id);
-      if (handed.length === 4) later = await emulator().control.generate(6, 32);
-    }, { pageSize: 5 });
+    await drainAppeals(
+      client,
+      async (appeal) => {
+        handed.push(appeal.id);
+        if (handed.length === 4) later = await emulator().control.generate(6, 32);
+      },
+      { pageSize: 5 },
+    );
     expect(later).toHaveLength(6);
     expect(sorted(handed)).toEqual(sorted([...first, ...later]));
     expect(duplicatesOf(handed)).toEqual([]);
@@ -96,12 +113,16 @@ describe('drain against the emulator', () => {
         return result;
       },
     };
-    await drainAppeals(watching, async (appeal) => {
-      handed.push(appeal.id);
-      if (handed.length === 2) {
-        await emulator().control.seed([{ id: 90_001, description: 'опубликовано с задержкой', createdAt: '2000-01-01T00:00:00Z' }]);
-      }
-    }, { pageSize: 3 });
+    await drainAppeals(
+      watching,
+      async (appeal) => {
+        handed.push(appeal.id);
+        if (handed.length === 2) {
+          await emulator().control.seed([{ id: 90_001, description: 'опубликовано с задержкой', createdAt: '2000-01-01T00:00:00Z' }]);
+        }
+      },
+      { pageSize: 3 },
+    );
     // Within the first pass the last appeal of page 0 moved to page 1 and was listed again.
     expect(duplicatesOf(listedPerPass[0]!)).toEqual([ids[2]]);
     expect(duplicatesOf(handed)).toEqual([]);
@@ -119,10 +140,14 @@ describe('drain against the emulator', () => {
     const client = newClient();
     const handed: number[] = [];
     const reported: MalformedAppeal[] = [];
-    const report = await drainAppeals(client, async (appeal) => {
-      handed.push(appeal.id);
-      await client.markAccepted(appeal.id);
-    }, { pageSize: 2, onMalformed: (m) => void reported.push(m) });
+    const report = await drainAppeals(
+      client,
+      async (appeal) => {
+        handed.push(appeal.id);
+        await client.markAccepted(appeal.id);
+      },
+      { pageSize: 2, onMalformed: (m) => void reported.push(m) },
+    );
     expect(sorted(handed)).toEqual(sorted(ids));
     expect(reported.map((m) => m.id).sort()).toEqual([880, 881, 'abc'].sort());
     expect(report.malformed).toHaveLength(3);
@@ -139,7 +164,8 @@ describe('drain against the emulator', () => {
     expect(sorted([...inHand])).toEqual(sorted(ids));
     const again: number[] = [];
     const report = await drainAppeals(client, async (appeal) => void again.push(appeal.id), {
-      pageSize: 3, isInHand: (id) => inHand.has(id),
+      pageSize: 3,
+      isInHand: (id) => inHand.has(id),
     });
     expect(again).toEqual([]);
     expect(report).toMatchObject({ handedOn: 0, inHand: 8, complete: true });
@@ -180,11 +206,15 @@ describe('drain against the emulator', () => {
     await emulator().control.settings({ forcePageSize: 4 });
     const client = newClient();
     const handed: number[] = [];
-    const report = await drainAppeals(client, async (appeal) => {
-      handed.push(appeal.id);
-      if (handed.length === 5 || handed.length === 11) await emulator().control.expireTokens();
-      await client.markAccepted(appeal.id);
-    }, { pageSize: 4 });
+    const report = await drainAppeals(
+      client,
+      async (appeal) => {
+        handed.push(appeal.id);
+        if (handed.length === 5 || handed.length === 11) await emulator().control.expireTokens();
+        await client.markAccepted(appeal.id);
+      },
+      { pageSize: 4 },
+    );
     expect(sorted(handed)).toEqual(sorted(ids));
     expect(report.complete).toBe(true);
     const stats = await emulator().control.stats();

@@ -20,7 +20,16 @@ describe('ПОС request rate limit', () => {
     const key = `${uniquePrefix('rate')}:pos-rate`;
     const redisA = testRedis();
     const redisB = testRedis();
-    const pos = { baseUrl: emulator.url, platformClientId: 'pos-bridge', platformClientSecret: 'platform-secret', clientId: 'demo-org', clientSecret: 'demo-secret', pageSize: 20, timeoutMs: 5000, maxAttachmentBytes: 1 << 20 };
+    const pos = {
+      baseUrl: emulator.url,
+      platformClientId: 'pos-bridge',
+      platformClientSecret: 'platform-secret',
+      clientId: 'demo-org',
+      clientSecret: 'demo-secret',
+      pageSize: 20,
+      timeoutMs: 5000,
+      maxAttachmentBytes: 1 << 20,
+    };
     const clients = [redisA, redisB].map((redis) => new PosClient({ pos, limiter: new RedisRateLimiter(redis, key, rate) }));
     const requests = 120;
     const started = Date.now();

@@ -57,9 +57,17 @@ describe('PUT /api/mappings checked against the EDMS', () => {
     expect(response.statusCode).toBe(400);
     const body = response.json() as { error: string; message: string; problems: { file: string; line: number; message: string }[] };
     expect(body.error).toBe('mapping_references_unknown');
-    expect(body.message).toMatch(/^the EDMS lacks \d+ value\(s\) of this mapping: directum-rx\.yaml:\d+:\d+ .*; fix them or send \?force=true$/);
+    expect(body.message).toMatch(
+      /^the EDMS lacks \d+ value\(s\) of this mapping: directum-rx\.yaml:\d+:\d+ .*; fix them or send \?force=true$/,
+    );
     const line = SHIPPED.split('\n').findIndex((text) => text.includes('101: Управление дорожного хозяйства')) + 1;
-    expect(body.problems).toContainEqual(expect.objectContaining({ file: 'directum-rx.yaml', line, message: expect.stringContaining('"Управление дорожного хозяйства" is not in IDepartments') }));
+    expect(body.problems).toContainEqual(
+      expect.objectContaining({
+        file: 'directum-rx.yaml',
+        line,
+        message: expect.stringContaining('"Управление дорожного хозяйства" is not in IDepartments'),
+      }),
+    );
     expect((await registry.get('directum-rx'))!.version).toBe(before);
   });
 
@@ -69,21 +77,31 @@ describe('PUT /api/mappings checked against the EDMS', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().warnings).toEqual([expect.stringMatching(/^applied with \d+ value\(s\) the EDMS lacks \(force=true\)$/)]);
     const status = await app.inject({ url: '/api/status', headers: { authorization: auth.authorization } });
-    expect(status.json().mapping).toMatchObject({ mapping: 'directum-rx', checked: true, problems: expect.arrayContaining([expect.objectContaining({ file: 'directum-rx.yaml' })]) });
+    expect(status.json().mapping).toMatchObject({
+      mapping: 'directum-rx',
+      checked: true,
+      problems: expect.arrayContaining([expect.objectContaining({ file: 'directum-rx.yaml' })]),
+    });
   });
 
   it('applies with a warning when the EDMS cannot be reached', async () => {
     await emulator.close();
     // A process that has not read the directories yet (a warm one would still resolve from its cache).
     const fresh = new DirectumAdapter({ baseUrl: emulator.url, username: 'bridge', password: 'bridge-secret', timeoutMs: 2000 });
-    const cold = await buildAdminApp(makeFakes({ mappings: new EdmsMappingCheck(fresh, registry, createLogger({ level: 'silent' })).service() }).deps);
+    const cold = await buildAdminApp(
+      makeFakes({ mappings: new EdmsMappingCheck(fresh, registry, createLogger({ level: 'silent' })).service() }).deps,
+    );
     const edited = SHIPPED.replace('statutoryDays: 30', 'statutoryDays: 33');
-    const response = await cold.inject({ method: 'PUT', url: '/api/mappings/directum-rx', headers: auth, payload: edited }).finally(async () => {
-      await cold.close();
-      await fresh.close();
-    });
+    const response = await cold
+      .inject({ method: 'PUT', url: '/api/mappings/directum-rx', headers: auth, payload: edited })
+      .finally(async () => {
+        await cold.close();
+        await fresh.close();
+      });
     expect(response.statusCode).toBe(200);
-    expect(response.json().warnings).toEqual([expect.stringMatching(/^not checked against the EDMS \(TRANSIENT\): it could not be reached/)]);
+    expect(response.json().warnings).toEqual([
+      expect.stringMatching(/^not checked against the EDMS \(TRANSIENT\): it could not be reached/),
+    ]);
     expect((await registry.get('directum-rx'))!.source).toContain('statutoryDays: 33');
   });
 });

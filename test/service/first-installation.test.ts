@@ -45,9 +45,25 @@ describe('first installation against a Directum RX with its own directories', ()
     const lines = check.stdout.trim().split('\n');
     const source = readFileSync(mappingFile, 'utf8').split('\n');
     const lineOf = (text: string) => source.findIndex((line) => line.includes(text)) + 1;
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`directum-rx\\.yaml:${lineOf('101: Управление дорожного хозяйства')}:\\d+ dictionaries\\.departmentBySubject\\.entries\\.101: Department: "Управление дорожного хозяйства" is not in IDepartments`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`directum-rx\\.yaml:${lineOf('1020101:')}:\\d+ dictionaries\\.questionByFact\\.entries\\.1020101: Questions\\[\\]\\.Code: "0005\\.0005\\.0056\\.1153" is not in IQuestions`)));
-    expect(lines.some((line) => line.includes('Управление благоустройства') && line.includes('closest: «Комитет по благоустройству и озеленению»'))).toBe(true);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `directum-rx\\.yaml:${lineOf('101: Управление дорожного хозяйства')}:\\d+ dictionaries\\.departmentBySubject\\.entries\\.101: Department: "Управление дорожного хозяйства" is not in IDepartments`,
+        ),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `directum-rx\\.yaml:${lineOf('1020101:')}:\\d+ dictionaries\\.questionByFact\\.entries\\.1020101: Questions\\[\\]\\.Code: "0005\\.0005\\.0056\\.1153" is not in IQuestions`,
+        ),
+      ),
+    );
+    expect(
+      lines.some(
+        (line) => line.includes('Управление благоустройства') && line.includes('closest: «Комитет по благоустройству и озеленению»'),
+      ),
+    ).toBe(true);
     // Found although written differently in the installation (case, double spaces): not reported.
     expect(check.stdout).not.toMatch(/constants\.(deliveryMethod|documentKind)/);
     expect(check.stdout).not.toContain('departmentBySubject.default');
@@ -74,10 +90,13 @@ describe('first installation against a Directum RX with its own directories', ()
 
     const doc = parseDocument(readFileSync(mappingFile, 'utf8'));
     for (const dictionary of ['questionByFact', 'questionBySubsubject', 'questionBySubject']) {
-      for (const pair of (doc.getIn(['dictionaries', dictionary, 'entries'], true) as { items: { value: { value: unknown } }[] }).items) pair.value.value = question.codes.FullCode;
+      for (const pair of (doc.getIn(['dictionaries', dictionary, 'entries'], true) as { items: { value: { value: unknown } }[] }).items)
+        pair.value.value = question.codes.FullCode;
     }
     doc.setIn(['dictionaries', 'questionBySubject', 'default'], question.codes.FullCode);
-    for (const pair of (doc.getIn(['dictionaries', 'departmentBySubject', 'entries'], true) as { items: { value: { value: unknown } }[] }).items) pair.value.value = department.name;
+    for (const pair of (doc.getIn(['dictionaries', 'departmentBySubject', 'entries'], true) as { items: { value: { value: unknown } }[] })
+      .items)
+      pair.value.value = department.name;
     writeFileSync(mappingFile, doc.toString());
 
     const fixed = await cli(world, ['mappings', 'check', '--against-edms', mappingFile]);
@@ -90,7 +109,10 @@ describe('first installation against a Directum RX with its own directories', ()
 
     const cards = directum().state.rows('IRequests');
     expect(cards).toHaveLength(APPEALS);
-    const id = (kind: string, name: string) => directum().state.directory(kind).find((row) => row.Name === name)!.Id;
+    const id = (kind: string, name: string) =>
+      directum()
+        .state.directory(kind)
+        .find((row) => row.Name === name)!.Id;
     for (const card of cards) {
       expect(card.DeliveryMethod).toBe(id('delivery-methods', 'Портал госуслуг  (ПОС)'));
       expect(card.DocumentKind).toBe(id('document-kinds', 'обращение гражданина'));

@@ -16,7 +16,7 @@ async function overIpc(metrics: BridgeMetrics) {
 }
 
 describe('merged metrics of several processes', () => {
-  it('sums counters and histograms, keeps the supervisor\'s gauges and one series per process', async () => {
+  it("sums counters and histograms, keeps the supervisor's gauges and one series per process", async () => {
     const supervisor = new BridgeMetrics({ process: 'supervisor' });
     const one = new BridgeMetrics({ process: 'worker-1' });
     const two = new BridgeMetrics({ process: 'worker-2' });
@@ -31,10 +31,17 @@ describe('merged metrics of several processes', () => {
     two.organisationUp.set({ organisation: 'default' }, 0);
 
     const merged = new MergedMetrics(supervisor.registry);
-    const text = await (await merged.registry([{ pid: 11, metrics: await overIpc(one) }, { pid: 12, metrics: await overIpc(two) }])).metrics();
+    const text = await (
+      await merged.registry([
+        { pid: 11, metrics: await overIpc(one) },
+        { pid: 12, metrics: await overIpc(two) },
+      ])
+    ).metrics();
     expect(value(text, 'pos_bridge_appeals_accepted_total{organisation="default"}')).toBe(7);
     expect(value(text, 'pos_bridge_http_request_duration_seconds_count{system="pos",method="GET",route="x",status="200"}')).toBe(2);
-    expect(value(text, 'pos_bridge_http_request_duration_seconds_bucket{le="0.025",system="pos",method="GET",route="x",status="200"}')).toBe(2);
+    expect(
+      value(text, 'pos_bridge_http_request_duration_seconds_bucket{le="0.025",system="pos",method="GET",route="x",status="200"}'),
+    ).toBe(2);
     expect(value(text, 'pos_bridge_queue_jobs{queue="register",state="waiting"}')).toBe(5);
     expect(value(text, 'pos_bridge_edms_available')).toBe(0);
     expect(value(text, 'pos_bridge_mapping_info{name="directum-rx",version="abc"}')).toBe(1);
@@ -56,13 +63,23 @@ describe('merged metrics of several processes', () => {
     const accepted = async (workers: Parameters<MergedMetrics['registry']>[0]) =>
       value(await (await merged.registry(workers)).metrics(), 'pos_bridge_appeals_accepted_total{organisation="default"}');
 
-    expect(await accepted([{ pid: 1, metrics: await overIpc(first) }, { pid: 2, metrics: await overIpc(other) }])).toBe(15);
+    expect(
+      await accepted([
+        { pid: 1, metrics: await overIpc(first) },
+        { pid: 2, metrics: await overIpc(other) },
+      ]),
+    ).toBe(15);
     // pid 2 too slow this time: its last answer stands in.
     expect(await accepted([{ pid: 1, metrics: await overIpc(first) }, { pid: 2 }])).toBe(15);
     merged.retire(1);
     const restarted = new BridgeMetrics({ defaultMetrics: false });
     restarted.appealsAccepted.inc({ organisation: 'default' }, 1);
-    expect(await accepted([{ pid: 3, metrics: await overIpc(restarted) }, { pid: 2, metrics: await overIpc(other) }])).toBe(16);
+    expect(
+      await accepted([
+        { pid: 3, metrics: await overIpc(restarted) },
+        { pid: 2, metrics: await overIpc(other) },
+      ]),
+    ).toBe(16);
     // An answer of the dead process that arrives after its exit is not counted a second time.
     expect(await accepted([{ pid: 1, metrics: await overIpc(first) }, { pid: 3, metrics: await overIpc(restarted) }, { pid: 2 }])).toBe(16);
     merged.retire(3);

@@ -13,13 +13,16 @@ import { waitFor } from '../pipeline/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-supervisor-'));
 const script = join(dir, 'stand-in.mjs');
-writeFileSync(script, `
+writeFileSync(
+  script,
+  `
 const mode = process.env.MODE;
 if (mode === 'crash') process.exit(3);
 if (mode === 'stubborn') process.on('SIGTERM', () => undefined);
 if (mode === 'short') setTimeout(() => process.exit(4), Number(process.env.UP_MS));
 setInterval(() => undefined, 1000);
-`);
+`,
+);
 
 interface Line {
   msg: string;
@@ -31,7 +34,10 @@ interface Line {
 
 function supervise(mode: string, backoff: Backoff, extra: { stopGraceMs?: number; env?: Record<string, string>; count?: number } = {}) {
   const lines: Line[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as Line), done()) }) });
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as Line), done()) }),
+  });
   const registry = new Registry();
   const exits: number[] = [];
   const supervisor = new WorkerSupervisor({
@@ -43,7 +49,13 @@ function supervise(mode: string, backoff: Backoff, extra: { stopGraceMs?: number
     registry,
     onExit: (pid) => exits.push(pid),
   });
-  return { supervisor, lines, registry, exits, restarts: () => lines.filter((line) => line.msg === 'worker process exited; restarting it') };
+  return {
+    supervisor,
+    lines,
+    registry,
+    exits,
+    restarts: () => lines.filter((line) => line.msg === 'worker process exited; restarting it'),
+  };
 }
 
 describe('worker supervisor', () => {
@@ -54,7 +66,9 @@ describe('worker supervisor', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('doubles the wait from 1 s to 30 s', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 40, 5000].map((failures) => restartDelay(failures))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 40, 5000].map((failures) => restartDelay(failures))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000,
+    ]);
   });
 
   it('restarts a process that keeps dying, at a capped backoff, and counts every restart', async () => {
@@ -62,7 +76,11 @@ describe('worker supervisor', () => {
     running.push(supervisor);
     supervisor.start();
     await waitFor('six restarts', async () => restarts().length >= 6, 10_000, 10);
-    expect(restarts().slice(0, 6).map((line) => line.restartInMs)).toEqual([20, 40, 80, 80, 80, 80]);
+    expect(
+      restarts()
+        .slice(0, 6)
+        .map((line) => line.restartInMs),
+    ).toEqual([20, 40, 80, 80, 80, 80]);
     expect(restarts()[0]).toMatchObject({ worker: 1, code: 3, signal: null });
     expect(exits.length).toBeGreaterThanOrEqual(6);
     const counted = (await registry.getSingleMetricAsString('pos_bridge_worker_restarts_total')).match(/\{worker="1"\} (\d+)/)?.[1];
@@ -74,7 +92,15 @@ describe('worker supervisor', () => {
     running.push(supervisor);
     supervisor.start();
     await waitFor('three restarts', async () => restarts().length >= 3, 10_000, 10);
-    expect(restarts().slice(0, 3).map((line) => [line.code, line.restartInMs])).toEqual([[4, 20], [4, 20], [4, 20]]);
+    expect(
+      restarts()
+        .slice(0, 3)
+        .map((line) => [line.code, line.restartInMs]),
+    ).toEqual([
+      [4, 20],
+      [4, 20],
+      [4, 20],
+    ]);
   });
 
   it('stop: SIGTERM to every process, no restart; one that ignores it is killed after the grace', async () => {

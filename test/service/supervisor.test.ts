@@ -59,7 +59,10 @@ function startSupervisor(world: World, args: string[]): Supervisor {
     child,
     logs,
     workerPids: () => new Set(ready().map((line) => line.pid!)),
-    readyPid: (worker) => ready().filter((line) => line.worker === worker).at(-1)?.pid,
+    readyPid: (worker) =>
+      ready()
+        .filter((line) => line.worker === worker)
+        .at(-1)?.pid,
   };
 }
 
@@ -96,7 +99,11 @@ describe.sequential('start --workers 2', () => {
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     world = await startWorld('directum-rx', testRedisUrl(), {
-      HTTP_PORT: String(port), JOB_LOCK_TIMEOUT: `${LOCK_MS}ms`, PULL_EVERY: '300ms', POS_PAGE_SIZE: '50', LOG_LEVEL: 'info',
+      HTTP_PORT: String(port),
+      JOB_LOCK_TIMEOUT: `${LOCK_MS}ms`,
+      PULL_EVERY: '300ms',
+      POS_PAGE_SIZE: '50',
+      LOG_LEVEL: 'info',
     });
     supervisor = startSupervisor(world, ['--workers', '2']);
     await waitFor('two worker processes ready', async () => supervisor.workerPids().size === 2, 40_000);
@@ -122,7 +129,8 @@ describe.sequential('start --workers 2', () => {
     for (const appeal of appeals) expect((await world.sandbox.pos.control.appeal(appeal.id)).acceptCount).toBe(1);
 
     // Both forked processes did part of the work; the supervisor runs no workers at all.
-    const doneBy = (worker: number) => supervisor.logs.filter((line) => line.msg === 'appeal registered and accepted' && line.worker === worker).length;
+    const doneBy = (worker: number) =>
+      supervisor.logs.filter((line) => line.msg === 'appeal registered and accepted' && line.worker === worker).length;
     expect(doneBy(1)).toBeGreaterThan(0);
     expect(doneBy(2)).toBeGreaterThan(0);
     expect(doneBy(1) + doneBy(2)).toBe(appeals.length);
@@ -188,7 +196,10 @@ describe.sequential('start --workers 2', () => {
     for (const pid of supervisor.workerPids()) expect(alive(pid)).toBe(false);
     const stopped = supervisor.logs.filter((line) => line.msg === 'worker process stopped');
     expect(stopped.map((line) => line.pid).sort()).toEqual([...workers].sort());
-    expect(stopped.map((line) => [line.code, line.signal])).toEqual([[0, null], [0, null]]);
+    expect(stopped.map((line) => [line.code, line.signal])).toEqual([
+      [0, null],
+      [0, null],
+    ]);
     // Within the bound (the workers' JOB_LOCK_TIMEOUT and the supervisor's margin): past it, the supervisor would have killed them.
     expect(supervisor.logs.some((line) => line.msg === 'worker process did not stop in time; killing it')).toBe(false);
     // Each registration under way at the signal went on to its acceptance; the rest wait in Redis, untouched.
@@ -201,16 +212,34 @@ describe.sequential('start --workers 2', () => {
 describe('start --role worker --workers 2', () => {
   it('only supervises: two worker processes drain the queue that another process schedules; no API', async () => {
     const port = await freePort();
-    const world = await startWorld('directum-rx', testRedisUrl(), { HTTP_PORT: String(port), JOB_LOCK_TIMEOUT: `${LOCK_MS}ms`, LOG_LEVEL: 'info' });
+    const world = await startWorld('directum-rx', testRedisUrl(), {
+      HTTP_PORT: String(port),
+      JOB_LOCK_TIMEOUT: `${LOCK_MS}ms`,
+      LOG_LEVEL: 'info',
+    });
     const scheduler = await startBridge(world, { workers: false });
     const supervisor = startSupervisor(world, ['--role', 'worker', '--workers', '2']);
     try {
-      await installSchedules(scheduler.ctx, { pull: parseSchedule('300ms')!, watch: parseSchedule('1h')!, reconcile: parseSchedule('1h')! });
+      await installSchedules(scheduler.ctx, {
+        pull: parseSchedule('300ms')!,
+        watch: parseSchedule('1h')!,
+        reconcile: parseSchedule('1h')!,
+      });
       const appeals = generateAppeals(20, { seed: 84 });
       await world.sandbox.pos.control.seed(appeals);
-      await waitFor('every appeal accepted', async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length, 40_000, 100);
+      await waitFor(
+        'every appeal accepted',
+        async () => (await world.sandbox.pos.control.stats()).acceptedTotal === appeals.length,
+        40_000,
+        100,
+      );
       expect(supervisor.workerPids().size).toBe(2);
-      expect(await fetch(`http://127.0.0.1:${port}/health/live`).then(() => 'answered', () => 'refused')).toBe('refused');
+      expect(
+        await fetch(`http://127.0.0.1:${port}/health/live`).then(
+          () => 'answered',
+          () => 'refused',
+        ),
+      ).toBe('refused');
       supervisor.child.kill('SIGTERM');
       expect(((await once(supervisor.child, 'exit')) as [number | null])[0]).toBe(0);
       for (const pid of supervisor.workerPids()) expect(alive(pid)).toBe(false);

@@ -9,7 +9,10 @@ import { metricsRequest, parseWorkerMessage, type WorkerMessage } from '../../sr
 
 describe('worker side of the IPC channel', () => {
   it('is ready, answers a metrics request, and exits when its supervisor is gone', async () => {
-    const child = fork(join(import.meta.dirname, 'ipc-worker.fixture.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'ipc-worker.fixture.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     try {
       const messages: WorkerMessage[] = [];
       child.on('message', (message: unknown) => {
@@ -25,7 +28,10 @@ describe('worker side of the IPC channel', () => {
       child.send(metricsRequest(41));
       const reply = await next();
       expect(reply).toMatchObject({ type: 'pos-bridge:metrics-reply', id: 41 });
-      const accepted = reply?.type === 'pos-bridge:metrics-reply' ? reply.metrics.find((metric) => metric.name === 'pos_bridge_appeals_accepted_total') : undefined;
+      const accepted =
+        reply?.type === 'pos-bridge:metrics-reply'
+          ? reply.metrics.find((metric) => metric.name === 'pos_bridge_appeals_accepted_total')
+          : undefined;
       expect(accepted?.values).toEqual([{ value: 2, labels: { organisation: 'default' } }]);
 
       const exit = once(child, 'exit');

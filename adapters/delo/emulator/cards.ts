@@ -25,7 +25,16 @@ export interface EmulatorCard {
   manager?: Official;
   postponements: { until: string; reason: string }[];
   forwardedTo?: string;
-  answer?: { documentId: string; messageId?: string; packageName?: string; number: string; date: string; text: string; resolution?: string; fileNames: string[] };
+  answer?: {
+    documentId: string;
+    messageId?: string;
+    packageName?: string;
+    number: string;
+    date: string;
+    text: string;
+    resolution?: string;
+    fileNames: string[];
+  };
   rejection?: string;
   /** Same MessageID delivered again after this card was made (a bridge bug the tests look for). */
   duplicateDeliveries: number;
@@ -60,7 +69,10 @@ export async function loadCards(archiveDir: string): Promise<EmulatorCard[]> {
 export class Numbering {
   private next = new Map<string, number>();
 
-  constructor(private readonly prefix: string, private readonly first: number) {}
+  constructor(
+    private readonly prefix: string,
+    private readonly first: number,
+  ) {}
 
   /** Continues after numbers already issued (after a restart). */
   seen(number: string | undefined): void {

@@ -75,25 +75,51 @@ export class DeloClerk implements EdmsControl {
       const documentId = newUuid();
       const now = new Date();
       const number = this.emulator.outgoingNumbers.issue(now);
-      const file = answer.file ?? { name: `Ответ на ${card.number ?? card.messageId}.pdf`, contentType: 'application/pdf', data: onePagePdf(`Answer ${number}`) };
+      const file = answer.file ?? {
+        name: `Ответ на ${card.number ?? card.messageId}.pdf`,
+        contentType: 'application/pdf',
+        data: onePagePdf(`Answer ${number}`),
+      };
       const entry: PackageFileEntry = {
-        resourceId: uuidV5('file:0', documentId), uniqueName: uniqueFileName(0, file.name), description: file.name, extension: extensionOf(file.name), size: file.data.length,
+        resourceId: uuidV5('file:0', documentId),
+        uniqueName: uniqueFileName(0, file.name),
+        description: file.name,
+        extension: extensionOf(file.name),
+        size: file.data.length,
       };
       const xml = buildAnswerDocInfo({
-        messageId, documentId, time: now, initialMessageId: card.messageId, ...(card.documentId ? { initialDocumentId: card.documentId } : {}),
-        number, date: now.toISOString(), text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}),
-        files: [entry], sender: DELO_PARTY, recipient: BRIDGE_PARTY,
+        messageId,
+        documentId,
+        time: now,
+        initialMessageId: card.messageId,
+        ...(card.documentId ? { initialDocumentId: card.documentId } : {}),
+        number,
+        date: now.toISOString(),
+        text: answer.text,
+        ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}),
+        files: [entry],
+        sender: DELO_PARTY,
+        recipient: BRIDGE_PARTY,
       });
       const naming = this.emulator.answerPackageNaming;
       const packageName = answerPackageName(naming, messageId, documentId, number);
       const files = [{ uniqueName: entry.uniqueName, data: file.data }];
       const writePackage = () =>
-        naming === 'zip' ? this.emulator.writer.writeAnswerZip(packageName, xml, files) : this.emulator.writer.writeAnswerPackage(packageName, xml, files);
+        naming === 'zip'
+          ? this.emulator.writer.writeAnswerZip(packageName, xml, files)
+          : this.emulator.writer.writeAnswerPackage(packageName, xml, files);
       const delayMs = this.emulator.answerPackageDelayMs;
       if (delayMs <= 0) await writePackage();
       card.state = 'answered';
       card.answer = {
-        documentId, messageId, packageName, number, date: now.toISOString(), text: answer.text, ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}), fileNames: [file.name],
+        documentId,
+        messageId,
+        packageName,
+        number,
+        date: now.toISOString(),
+        text: answer.text,
+        ...(answer.resolution !== undefined ? { resolution: answer.resolution } : {}),
+        fileNames: [file.name],
       };
       await this.emulator.send(card, { kind: 'answer', documentId, date: now.toISOString(), type: 'Ответ заявителю' });
       if (delayMs > 0) this.emulator.writer.writeLater(delayMs, writePackage);

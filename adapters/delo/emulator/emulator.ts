@@ -66,7 +66,9 @@ export class DeloEmulator {
     this.autoRegister = options.autoRegister ?? true;
     this.answerPackageNaming = options.answerPackageNaming ?? 'message-id';
     this.answerPackageDelayMs = options.answerPackageDelayMs ?? 0;
-    this.writer = new InboxWriter(this.inboxDir, this.faults, (error) => options.logger?.error({ err: error }, 'delo emulator: late answer package not written'));
+    this.writer = new InboxWriter(this.inboxDir, this.faults, (error) =>
+      options.logger?.error({ err: error }, 'delo emulator: late answer package not written'),
+    );
   }
 
   async start(): Promise<void> {
@@ -125,7 +127,9 @@ export class DeloEmulator {
 
   /** Packages «Дело» holds or has waiting, counting repeated deliveries of one MessageID. */
   async countPackages(): Promise<number> {
-    const waiting = (await readdir(this.outboxDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).length;
+    const waiting = (await readdir(this.outboxDir, { withFileTypes: true })).filter(
+      (e) => e.isDirectory() && !e.name.startsWith('.'),
+    ).length;
     return waiting + [...this.cards.values()].reduce((sum, card) => sum + 1 + card.duplicateDeliveries, 0);
   }
 
@@ -148,7 +152,13 @@ export class DeloEmulator {
     }
     const checked = await checkPackageFolder(target, name);
     const card: EmulatorCard = {
-      messageId: name.toLowerCase(), folder: target, receivedAt: new Date().toISOString(), state: 'received', postponements: [], duplicateDeliveries: 0, reports: [],
+      messageId: name.toLowerCase(),
+      folder: target,
+      receivedAt: new Date().toISOString(),
+      state: 'received',
+      postponements: [],
+      duplicateDeliveries: 0,
+      reports: [],
     };
     if (checked.ok) {
       card.documentId = checked.pkg.documentId;
@@ -184,7 +194,12 @@ export class DeloEmulator {
     card.number = this.numbers.issue(now);
     card.date = now.toISOString();
     card.state = 'registered';
-    await this.send(card, { kind: 'registration', ...(card.documentId ? { documentId: card.documentId } : {}), number: card.number, date: card.date });
+    await this.send(card, {
+      kind: 'registration',
+      ...(card.documentId ? { documentId: card.documentId } : {}),
+      number: card.number,
+      date: card.date,
+    });
     return { number: card.number, date: card.date };
   }
 
@@ -211,7 +226,9 @@ export class DeloEmulator {
     const id = edmsId.toLowerCase();
     const started = Date.now();
     for (;;) {
-      const card = await this.exclusive(async () => this.cards.get(id) ?? (await exists(join(this.outboxDir, id)) ? this.pickUp(id) : null));
+      const card = await this.exclusive(
+        async () => this.cards.get(id) ?? ((await exists(join(this.outboxDir, id))) ? this.pickUp(id) : null),
+      );
       if (card) return card;
       const beingWritten = await exists(join(this.outboxDir, `.tmp-${id}`));
       const waited = Date.now() - started;
@@ -227,7 +244,9 @@ export class DeloEmulator {
     const card = await this.takeNow(edmsId);
     return this.exclusive(async () => {
       if (!card.number && card.state === 'rejected') {
-        throw new BridgeError('EDMS_REJECTED', `«Дело» emulator refused package ${edmsId}: ${card.refusal?.text ?? card.rejection ?? ''}`, { system: 'delo' });
+        throw new BridgeError('EDMS_REJECTED', `«Дело» emulator refused package ${edmsId}: ${card.refusal?.text ?? card.rejection ?? ''}`, {
+          system: 'delo',
+        });
       }
       return this.registerCard(card);
     });
@@ -245,4 +264,3 @@ export class DeloEmulator {
     await this.exclusive(() => step(card));
   }
 }
-

@@ -37,7 +37,10 @@ export function noFaults(): DeloFaults {
 }
 
 /** Takes one from a counter; true when the fault fires now. */
-export function consume(faults: DeloFaults, key: 'duplicateReports' | 'truncatedReports' | 'malformedReports' | 'unknownInitialDocReports' | 'refusePackages'): boolean {
+export function consume(
+  faults: DeloFaults,
+  key: 'duplicateReports' | 'truncatedReports' | 'malformedReports' | 'unknownInitialDocReports' | 'refusePackages',
+): boolean {
   if (faults[key] <= 0) return false;
   faults[key] -= 1;
   return true;

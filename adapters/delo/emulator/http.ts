@@ -13,29 +13,48 @@ import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
-const official = z.object({ surname: z.string().min(1), name: z.string().optional(), patronymic: z.string().optional(), email: z.string().optional(), phone: z.string().optional() }).strict();
+const official = z
+  .object({
+    surname: z.string().min(1),
+    name: z.string().optional(),
+    patronymic: z.string().optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+  })
+  .strict();
 const bodies = {
   assign: z.object({ executor: official, manager: official.optional() }).strict(),
   postpone: z.object({ until: z.string().min(1), reason: z.string() }).strict(),
   forward: z.object({ to: z.string().min(1) }).strict(),
-  answer: z.object({
-    text: z.string(),
-    resolution: z.string().optional(),
-    file: z.object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() }).strict().optional(),
-  }).strict(),
+  answer: z
+    .object({
+      text: z.string(),
+      resolution: z.string().optional(),
+      file: z
+        .object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() })
+        .strict()
+        .optional(),
+    })
+    .strict(),
   reject: z.object({ reason: z.string().min(1) }).strict(),
-  settings: z.object({
-    autoRegister: z.boolean().optional(),
-    answerPackageNaming: z.enum(ANSWER_PACKAGE_NAMINGS).optional(),
-    answerPackageDelayMs: z.number().int().min(0).optional(),
-  }).strict(),
+  settings: z
+    .object({
+      autoRegister: z.boolean().optional(),
+      answerPackageNaming: z.enum(ANSWER_PACKAGE_NAMINGS).optional(),
+      answerPackageDelayMs: z.number().int().min(0).optional(),
+    })
+    .strict(),
 };
 
 /** The emulator's live settings (GET/PUT /_emulator/settings). */
 export type DeloEmulatorSettings = Required<z.infer<typeof bodies.settings>>;
 
 function settingsOf(emulator: DeloEmulator): DeloEmulatorSettings {
-  return { autoRegister: emulator.autoRegister, answerPackageNaming: emulator.answerPackageNaming, answerPackageDelayMs: emulator.answerPackageDelayMs };
+  return {
+    autoRegister: emulator.autoRegister,
+    answerPackageNaming: emulator.answerPackageNaming,
+    answerPackageDelayMs: emulator.answerPackageDelayMs,
+  };
 }
 
 /** JSON-safe copy: Buffers become base64 strings. */
@@ -48,7 +67,8 @@ function jsonSafe(value: unknown): unknown {
 
 function fail(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof z.ZodError) return reply.code(400).send({ error: 'BAD_REQUEST', message: issueLines(error).join('; ') });
-  if (error instanceof BridgeError) return reply.code(error.code === 'NOT_FOUND' ? 404 : 409).send({ error: error.code, message: error.message });
+  if (error instanceof BridgeError)
+    return reply.code(error.code === 'NOT_FOUND' ? 404 : 409).send({ error: error.code, message: error.message });
   throw error;
 }
 
@@ -66,7 +86,16 @@ export function buildControlServer(emulator: DeloEmulator): FastifyInstance {
 
   app.get(`${CONTROL_BASE}/health`, async () => ({ ok: true }));
   app.get(`${CONTROL_BASE}/cards`, async () =>
-    emulator.allCards().map((c) => ({ messageId: c.messageId, posId: c.posId ?? null, state: c.state, number: c.number ?? null, reports: c.reports.length })));
+    emulator
+      .allCards()
+      .map((c) => ({
+        messageId: c.messageId,
+        posId: c.posId ?? null,
+        state: c.state,
+        number: c.number ?? null,
+        reports: c.reports.length,
+      })),
+  );
   app.get(`${CONTROL_BASE}/cards/:id`, async (req, reply) => {
     try {
       return jsonSafe(await clerk.inspect((req.params as { id: string }).id));

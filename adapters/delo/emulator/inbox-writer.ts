@@ -28,7 +28,11 @@ export class InboxWriter {
   private readonly pending = new Set<{ handle: FileHandle; rest: string; timer: NodeJS.Timeout }>();
   private readonly later = new Set<{ run: () => Promise<void>; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly inboxDir: string, private readonly faults: DeloFaults, private readonly onError: (error: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly inboxDir: string,
+    private readonly faults: DeloFaults,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
 
   private async writeAtomically(name: string, content: string): Promise<void> {
     const temp = join(this.inboxDir, `${TEMP_PREFIX}${name}`);
@@ -71,7 +75,14 @@ export class InboxWriter {
       const stranger = newUuid();
       await this.writeAtomically(
         `Report-${newUuid()}.xml`,
-        buildReportXml({ messageId: newUuid(), initialMessageId: stranger, time: new Date().toISOString(), notification: { kind: 'reception' }, sender: DELO_PARTY, recipient: BRIDGE_PARTY }),
+        buildReportXml({
+          messageId: newUuid(),
+          initialMessageId: stranger,
+          time: new Date().toISOString(),
+          notification: { kind: 'reception' },
+          sender: DELO_PARTY,
+          recipient: BRIDGE_PARTY,
+        }),
       );
     }
     return { messageId: report.messageId, file, kind: report.notification.kind, time: report.time };

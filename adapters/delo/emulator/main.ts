@@ -12,9 +12,11 @@ const logger = createLogger({ level: env.LOG_LEVEL ?? 'info', base: { service: '
 const missing = ['DELO_OUTBOX_DIR', 'DELO_INBOX_DIR'].filter((name) => !env[name]);
 const problems = missing.map((name) => `${name}: required (the «Дело» exchange folder)`);
 const naming = env.DELO_EMULATOR_ANSWER_NAMING ?? 'message-id';
-if (!(ANSWER_PACKAGE_NAMINGS as readonly string[]).includes(naming)) problems.push(`DELO_EMULATOR_ANSWER_NAMING: must be one of ${ANSWER_PACKAGE_NAMINGS.join(', ')}`);
+if (!(ANSWER_PACKAGE_NAMINGS as readonly string[]).includes(naming))
+  problems.push(`DELO_EMULATOR_ANSWER_NAMING: must be one of ${ANSWER_PACKAGE_NAMINGS.join(', ')}`);
 const answerDelayMs = Number(env.DELO_EMULATOR_ANSWER_DELAY_MS ?? 0);
-if (!Number.isInteger(answerDelayMs) || answerDelayMs < 0) problems.push('DELO_EMULATOR_ANSWER_DELAY_MS: must be a whole number of milliseconds');
+if (!Number.isInteger(answerDelayMs) || answerDelayMs < 0)
+  problems.push('DELO_EMULATOR_ANSWER_DELAY_MS: must be a whole number of milliseconds');
 if (problems.length > 0) {
   for (const problem of problems) process.stderr.write(`${problem}\n`);
   process.exit(2);
@@ -35,7 +37,10 @@ const emulator = await startDeloEmulator({
 logger.info({ control: `${emulator.url}/_emulator`, outbox: env.DELO_OUTBOX_DIR, inbox: env.DELO_INBOX_DIR }, '«Дело» emulator running');
 
 const stop = () => {
-  emulator.stop().then(() => process.exit(0), () => process.exit(1));
+  emulator.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

@@ -33,7 +33,8 @@ export async function checkPackageFolder(folder: string, folderName: string): Pr
   const messageId = attr(header, 'MessageID')!.toLowerCase();
   if (messageId !== folderName.toLowerCase()) issues.push(`Header@MessageID ${messageId} differs from the folder name ${folderName}`);
   const uniqueNames = new Map<string, string>();
-  for (const resource of children(child(header, 'ResourceList'), 'Resource')) uniqueNames.set(attr(resource, 'UID')!.toLowerCase(), attr(resource, 'UniqueName')!);
+  for (const resource of children(child(header, 'ResourceList'), 'Resource'))
+    uniqueNames.set(attr(resource, 'UID')!.toLowerCase(), attr(resource, 'UniqueName')!);
   const document = children(child(checked.root, 'DocumentList'), 'Document').find((d) => attr(d, 'MainDocument') === 'true')!;
   const files: CheckedPackage['files'] = [];
   for (const file of children(document, 'File')) {

@@ -79,7 +79,12 @@ export class AnswerIndex {
       listed.add(original);
       const summary = await this.summarise(entry.name, original, kind);
       if (summary === null || summary === 'incomplete') continue;
-      const pkg: InboxPackage = { name: entry.name, original, kind, busy: claim !== null && Date.now() - claim.claimedAt < this.options.claimStaleMs };
+      const pkg: InboxPackage = {
+        name: entry.name,
+        original,
+        kind,
+        busy: claim !== null && Date.now() - claim.claimedAt < this.options.claimStaleMs,
+      };
       if ('identity' in summary) pkg.identity = summary.identity;
       else pkg.unreadable = summary.unreadable;
       out.push(pkg);
@@ -100,7 +105,11 @@ export class AnswerIndex {
       if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return kind === 'folder' ? 'incomplete' : null;
       throw error;
     }
-    if (!info.isFile()) return { unreadable: kind === 'folder' ? `its ${DOCINFO_FILE} is ${kindOf(info)}, not a regular file` : `it is ${kindOf(info)}, not a regular file` };
+    if (!info.isFile())
+      return {
+        unreadable:
+          kind === 'folder' ? `its ${DOCINFO_FILE} is ${kindOf(info)}, not a regular file` : `it is ${kindOf(info)}, not a regular file`,
+      };
     const key = `${kind}:${info.ino}:${info.mtimeMs}:${info.size}`;
     const cached = this.cache.get(original);
     if (cached?.key === key) return cached.summary;
@@ -108,7 +117,11 @@ export class AnswerIndex {
     const { limits } = this.options;
     const read = await readRegularFile(described, kind === 'folder' ? limits.maxDocInfoBytes : maxZipBytes(limits));
     if (!read.ok && read.missing) return kind === 'folder' ? 'incomplete' : null;
-    const summary: Summary = !read.ok ? { unreadable: refusal(kind, read) } : kind === 'folder' ? await this.identify(read.data.toString('utf8'), fresh) : await this.summariseZip(read.data, fresh);
+    const summary: Summary = !read.ok
+      ? { unreadable: refusal(kind, read) }
+      : kind === 'folder'
+        ? await this.identify(read.data.toString('utf8'), fresh)
+        : await this.summariseZip(read.data, fresh);
     if (summary !== 'incomplete') this.cache.set(original, { key, summary });
     return summary;
   }

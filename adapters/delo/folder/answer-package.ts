@@ -31,13 +31,19 @@ export type DocInfoParseResult = { ok: true; info: AnswerDocInfo } | { ok: false
 
 function linkIds(link: XmlNode): string[] {
   if (typeof link === 'string') return isUuid(link.trim()) ? [link.trim().toLowerCase()] : [];
-  const values = [...Object.values(link.$ ?? {}), ...Object.entries(link).filter(([k]) => k !== '$' && k !== '_').flatMap(([k]) => children(link, k).map(textOf))];
+  const values = [
+    ...Object.values(link.$ ?? {}),
+    ...Object.entries(link)
+      .filter(([k]) => k !== '$' && k !== '_')
+      .flatMap(([k]) => children(link, k).map(textOf)),
+  ];
   return [...new Set(values.map((v) => v.trim().toLowerCase()).filter(isUuid))];
 }
 
 export async function parseAnswerDocInfo(xml: string): Promise<DocInfoParseResult> {
   const checked = await checkDocInfo(xml);
-  if (!checked.ok) return { ok: false, wellFormed: checked.wellFormed, reason: `its ${DOCINFO_FILE} is invalid: ${checked.issues.join('; ')}` };
+  if (!checked.ok)
+    return { ok: false, wellFormed: checked.wellFormed, reason: `its ${DOCINFO_FILE} is invalid: ${checked.issues.join('; ')}` };
   const header = child(checked.root, 'Header');
   const uniqueNames = new Map<string, string>();
   for (const resource of children(child(header, 'ResourceList'), 'Resource')) {
@@ -46,12 +52,19 @@ export async function parseAnswerDocInfo(xml: string): Promise<DocInfoParseResul
   const document = children(child(checked.root, 'DocumentList'), 'Document').find((d) => attr(d, 'MainDocument') === 'true')!;
   const files = children(document, 'File').map((file) => {
     const uniqueName = uniqueNames.get(attr(file, 'ResourceID')!.toLowerCase())!;
-    return { uniqueName, name: childText(file, 'Description') ?? uniqueName, extension: childText(file, 'Extension') ?? extensionOf(uniqueName), size: Number(attr(file, 'Size')) };
+    return {
+      uniqueName,
+      name: childText(file, 'Description') ?? uniqueName,
+      extension: childText(file, 'Extension') ?? extensionOf(uniqueName),
+      size: Number(attr(file, 'Size')),
+    };
   });
   const info: AnswerDocInfo = {
     messageId: attr(header, 'MessageID')!.toLowerCase(),
     documentId: attr(document, 'DocumentID')!.toLowerCase(),
-    links: children(document, 'Link').map(linkIds).filter((ids) => ids.length > 0),
+    links: children(document, 'Link')
+      .map(linkIds)
+      .filter((ids) => ids.length > 0),
     files,
   };
   const registration = child(document, 'RegistrationInfo');
@@ -102,7 +115,8 @@ export function zipSource(entries: Map<string, Uint8Array>): PackageSource {
     read: async (name, maxBytes) => {
       const data = entries.get(name);
       if (!data) return { ok: false, missing: true };
-      if (data.length > maxBytes) return { ok: false, tooLarge: true, size: data.length, reason: `has ${data.length} bytes, more than the ${maxBytes} allowed` };
+      if (data.length > maxBytes)
+        return { ok: false, tooLarge: true, size: data.length, reason: `has ${data.length} bytes, more than the ${maxBytes} allowed` };
       return { ok: true, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
     },
   };
@@ -117,20 +131,27 @@ export async function readAnswerPackage(source: PackageSource, limits: AnswerPac
   const parsed = await parseAnswerDocInfo(docInfo.data.toString('utf8'));
   if (!parsed.ok) return parsed;
   const { info } = parsed;
-  if (info.files.length + 1 > limits.maxFiles) return { ok: false, reason: `it lists ${info.files.length} files, more than the ${limits.maxFiles - 1} allowed` };
+  if (info.files.length + 1 > limits.maxFiles)
+    return { ok: false, reason: `it lists ${info.files.length} files, more than the ${limits.maxFiles - 1} allowed` };
   const declaredTotal = info.files.reduce((sum, f) => sum + f.size, docInfo.data.length);
-  if (declaredTotal > limits.maxTotalBytes) return { ok: false, reason: `its files add up to ${declaredTotal} bytes, more than the ${limits.maxTotalBytes} allowed` };
+  if (declaredTotal > limits.maxTotalBytes)
+    return { ok: false, reason: `its files add up to ${declaredTotal} bytes, more than the ${limits.maxTotalBytes} allowed` };
   const files: InboundAnswerFile[] = [];
   for (const file of info.files) {
-    if (file.size > limits.maxFileBytes) return { ok: false, reason: `answer file ${file.uniqueName} has ${file.size} bytes, more than the ${limits.maxFileBytes} allowed` };
+    if (file.size > limits.maxFileBytes)
+      return { ok: false, reason: `answer file ${file.uniqueName} has ${file.size} bytes, more than the ${limits.maxFileBytes} allowed` };
     // Never more than the card's size is read.
     const read = await source.read(file.uniqueName, file.size);
     if (!read.ok) {
       if (read.missing) return { ok: false, reason: `answer file ${file.uniqueName} is missing` };
       if (!read.tooLarge) return { ok: false, reason: `answer file ${file.uniqueName} ${read.reason}` };
-      return { ok: false, reason: `answer file ${file.uniqueName} has ${read.size ?? `more than ${file.size}`} bytes, the card says ${file.size}` };
+      return {
+        ok: false,
+        reason: `answer file ${file.uniqueName} has ${read.size ?? `more than ${file.size}`} bytes, the card says ${file.size}`,
+      };
     }
-    if (read.data.length !== file.size) return { ok: false, reason: `answer file ${file.uniqueName} has ${read.data.length} bytes, the card says ${file.size}` };
+    if (read.data.length !== file.size)
+      return { ok: false, reason: `answer file ${file.uniqueName} has ${read.data.length} bytes, the card says ${file.size}` };
     files.push({ uniqueName: file.uniqueName, name: file.name, contentType: contentTypeOf(file.extension), data: read.data });
   }
   const answer: InboundAnswer = { documentId: info.documentId, files };

@@ -35,8 +35,7 @@ export function maxZipBytes(limits: AnswerPackageLimits): number {
 }
 
 export type ZipReadResult =
-  | { ok: true; entries: Map<string, Uint8Array>; names: string[] }
-  | { ok: false; reason: string; unreadable: boolean };
+  { ok: true; entries: Map<string, Uint8Array>; names: string[] } | { ok: false; reason: string; unreadable: boolean };
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -83,8 +82,10 @@ function nameProblem(name: string): string | null {
   const parts = name.split(/[\\/]/);
   if (parts.includes('..')) return `entry ${JSON.stringify(name)} points outside the package (..)`;
   if (/^([\\/]|[A-Za-z]:)/.test(name)) return `entry ${JSON.stringify(name)} is an absolute path`;
-  if (name.endsWith('/') || name.endsWith('\\')) return `entry ${JSON.stringify(name)} is a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
-  if (parts.length > 1) return `entry ${JSON.stringify(name)} is inside a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
+  if (name.endsWith('/') || name.endsWith('\\'))
+    return `entry ${JSON.stringify(name)} is a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
+  if (parts.length > 1)
+    return `entry ${JSON.stringify(name)} is inside a folder (an answer zip holds DocInfo.xml and its files at the top level)`;
   // eslint-disable-next-line no-control-regex -- a control character makes the entry no file name
   if (name === '' || name === '.' || /[\u0000-\u001f]/.test(name)) return `entry ${JSON.stringify(name)} is not a file name`;
   return null;
@@ -120,8 +121,12 @@ export function readAnswerZip(data: Uint8Array, limits: AnswerPackageLimits, wan
       (Math.max(file.originalSize, file.size) > limits.maxFileBytes
         ? `entry ${JSON.stringify(file.name)} has ${file.originalSize} bytes, more than the ${limits.maxFileBytes} allowed for one file`
         : null) ??
-      (total + file.originalSize > limits.maxTotalBytes ? `zip files add up to more than the ${limits.maxTotalBytes} bytes allowed` : null) ??
-      (file.compression !== 0 && file.compression !== 8 ? `entry ${JSON.stringify(file.name)} uses compression method ${file.compression} (only stored and deflate are read)` : null);
+      (total + file.originalSize > limits.maxTotalBytes
+        ? `zip files add up to more than the ${limits.maxTotalBytes} bytes allowed`
+        : null) ??
+      (file.compression !== 0 && file.compression !== 8
+        ? `entry ${JSON.stringify(file.name)} uses compression method ${file.compression} (only stored and deflate are read)`
+        : null);
     if (problem) problems.push(problem);
     seen.add(file.name.toLowerCase());
     total += file.originalSize;
@@ -144,7 +149,11 @@ export function readAnswerZip(data: Uint8Array, limits: AnswerPackageLimits, wan
  * know which Report the package belongs to, so that a refusal of the whole zip reaches that Report.
  * `notZip`: the file is not (yet) a readable zip.
  */
-export function readZipDocInfo(data: Uint8Array, limits: AnswerPackageLimits, name: string): { ok: true; data: Uint8Array } | { ok: false; reason: string; notZip: boolean } {
+export function readZipDocInfo(
+  data: Uint8Array,
+  limits: AnswerPackageLimits,
+  name: string,
+): { ok: true; data: Uint8Array } | { ok: false; reason: string; notZip: boolean } {
   if (data.length > maxZipBytes(limits)) {
     return { ok: false, notZip: false, reason: `zip has ${data.length} bytes, more than the ${maxZipBytes(limits)} allowed` };
   }
@@ -164,5 +173,9 @@ export function readZipDocInfo(data: Uint8Array, limits: AnswerPackageLimits, na
   const docInfo = found[name];
   if (docInfo) return { ok: true, data: docInfo };
   if (!declared) return { ok: false, notZip: false, reason: `the zip has no ${name} at its top level` };
-  return { ok: false, notZip: false, reason: `its ${name} has ${declared.originalSize} bytes, more than the ${limits.maxDocInfoBytes} allowed` };
+  return {
+    ok: false,
+    notZip: false,
+    reason: `its ${name} has ${declared.originalSize} bytes, more than the ${limits.maxDocInfoBytes} allowed`,
+  };
 }

@@ -66,7 +66,12 @@ export class InboxReader {
     this.claimStaleMs = options.claimStaleMs ?? 60_000;
     this.answerGraceMs = options.answerGraceMs ?? DEFAULT_ANSWER_GRACE_MS;
     this.limits = { ...ANSWER_PACKAGE_LIMITS, ...options.answerLimits };
-    this.index = new AnswerIndex({ inboxDir: options.inboxDir, limits: this.limits, partialGraceMs: this.partialGraceMs, claimStaleMs: this.claimStaleMs });
+    this.index = new AnswerIndex({
+      inboxDir: options.inboxDir,
+      limits: this.limits,
+      partialGraceMs: this.partialGraceMs,
+      claimStaleMs: this.claimStaleMs,
+    });
   }
 
   async poll(sink: ReportSink): Promise<PollCounts> {
@@ -84,7 +89,9 @@ export class InboxReader {
       // Answer packages (subfolders, `.zip`s) are found by content when a Report names them.
       const special = !entry.isFile() && !entry.isDirectory();
       if (!special && (entry.isDirectory() || isZipName(original))) continue;
-      const outcome = await (special ? this.refuse(entry.name, original, `is ${kindOf(entry)}`) : this.handle(entry.name, sink, poll)).catch((error: unknown) => {
+      const outcome = await (
+        special ? this.refuse(entry.name, original, `is ${kindOf(entry)}`) : this.handle(entry.name, sink, poll)
+      ).catch((error: unknown) => {
         this.options.logger?.error({ err: error, file: entry.name }, 'delo inbox: file left for the next poll');
         return 'deferred' as const;
       });
@@ -118,7 +125,11 @@ export class InboxReader {
     const claim = parseClaimName(name);
     if (claim && Date.now() - claim.claimedAt < this.claimStaleMs) return 'gone';
     if (!claim && isInProgressName(name)) return 'deferred';
-    return this.claimAndQuarantine(name, original, `${original} ${what}, not a regular file or folder: the «Дело» inbox reads only those, so it was not read`);
+    return this.claimAndQuarantine(
+      name,
+      original,
+      `${original} ${what}, not a regular file or folder: the «Дело» inbox reads only those, so it was not read`,
+    );
   }
 
   private async handle(name: string, sink: ReportSink, poll: Poll): Promise<Outcome> {
@@ -128,7 +139,12 @@ export class InboxReader {
       return this.claimAndProcess(name, claim.original, sink, poll);
     }
     if (isInProgressName(name)) return 'deferred';
-    if (!REPORT_NAME.test(name)) return this.claimAndQuarantine(name, name, 'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)');
+    if (!REPORT_NAME.test(name))
+      return this.claimAndQuarantine(
+        name,
+        name,
+        'unexpected file in the «Дело» inbox (expected Report-*.xml, an answer package folder or .zip)',
+      );
     // A fresh file may still be being written: look before claiming, so a slow writer keeps its name.
     const info = await lstatOrNull(this.path(name));
     if (info === null) return 'gone';
@@ -162,7 +178,13 @@ export class InboxReader {
     return claimed === null ? 'gone' : this.quarantine(claimed, original, reason);
   }
 
-  private async claimAndProcess(current: string, original: string, sink: ReportSink, poll: Poll, parsed?: ReportParseResult): Promise<Outcome> {
+  private async claimAndProcess(
+    current: string,
+    original: string,
+    sink: ReportSink,
+    poll: Poll,
+    parsed?: ReportParseResult,
+  ): Promise<Outcome> {
     const claimed = await this.claim(current, original);
     if (claimed === null) return 'gone'; // another reader won the race
     try {
@@ -191,7 +213,12 @@ export class InboxReader {
     }
     const report = parsed.report;
     const posId = await sink.resolve(report.initialMessageId);
-    if (posId === null) return this.quarantine(claimed, original, `unknown InitialDoc ${report.initialMessageId}: no package of this bridge has that MessageID`);
+    if (posId === null)
+      return this.quarantine(
+        claimed,
+        original,
+        `unknown InitialDoc ${report.initialMessageId}: no package of this bridge has that MessageID`,
+      );
     if (await sink.isDuplicate(posId, report)) {
       // A copy of an answer already applied (or left behind by a reader that crashed after applying) is consumed too.
       if (report.notification.kind === 'answer') await this.consumeCopies(report.notification.documentId, await poll.packages());
@@ -212,7 +239,14 @@ export class InboxReader {
    * after a reader first waited for it; the package, once found, is claimed like a Report, so
    * exactly one reader reads it and moves it on.
    */
-  private async processAnswer(claimed: string, original: string, report: ReportMessage, posId: number, sink: ReportSink, poll: Poll): Promise<Outcome> {
+  private async processAnswer(
+    claimed: string,
+    original: string,
+    report: ReportMessage,
+    posId: number,
+    sink: ReportSink,
+    poll: Poll,
+  ): Promise<Outcome> {
     const packages = await poll.packages();
     const documentId = (report.notification as { documentId: string }).documentId.toLowerCase();
     const found = packages.find(documentId);
@@ -221,7 +255,11 @@ export class InboxReader {
     if (found.free.length > 0 && linked.length === 0) {
       // The package stays: it names another appeal, whose own Report may still come for it.
       const pkg = found.free[0]!;
-      const outcome = await this.quarantine(claimed, original, `Report ${original} (MessageID ${report.messageId}) announces answer ${documentId}, but answer package ${pkg.original} with that DocumentID does not answer this appeal: ${linkProblem(pkg.identity!, appeal)}`);
+      const outcome = await this.quarantine(
+        claimed,
+        original,
+        `Report ${original} (MessageID ${report.messageId}) announces answer ${documentId}, but answer package ${pkg.original} with that DocumentID does not answer this appeal: ${linkProblem(pkg.identity!, appeal)}`,
+      );
       await sink.stopWaiting(report.messageId);
       return outcome;
     }
@@ -230,7 +268,11 @@ export class InboxReader {
       if (found.busy) return this.giveBack(claimed, original); // another reader is applying it
       const waited = Date.now() - (await sink.waitingSince(report.messageId));
       if (waited < this.answerGraceMs) return this.giveBack(claimed, original);
-      const outcome = await this.quarantine(claimed, original, `answer package with Document@DocumentID ${documentId} not found in the inbox within ${formatMs(this.answerGraceMs)} (Report ${original}, MessageID ${report.messageId}, waited ${formatMs(waited)})`);
+      const outcome = await this.quarantine(
+        claimed,
+        original,
+        `answer package with Document@DocumentID ${documentId} not found in the inbox within ${formatMs(this.answerGraceMs)} (Report ${original}, MessageID ${report.messageId}, waited ${formatMs(waited)})`,
+      );
       await sink.stopWaiting(report.messageId);
       return outcome;
     }
@@ -248,7 +290,11 @@ export class InboxReader {
       }
       if (!read.ok) {
         await this.quarantinePackage(poll, held, pkg.original, `answer package ${pkg.original}: ${read.reason}`);
-        const quarantined = await this.quarantine(claimed, original, `answer package ${pkg.original} (Document@DocumentID ${documentId}) refused: ${read.reason}`);
+        const quarantined = await this.quarantine(
+          claimed,
+          original,
+          `answer package ${pkg.original} (Document@DocumentID ${documentId}) refused: ${read.reason}`,
+        );
         await sink.stopWaiting(report.messageId);
         return quarantined;
       }
@@ -298,7 +344,8 @@ export class InboxReader {
       if (!before.isDirectory()) return { ok: false, reason: `it is ${kindOf(before)}, not a folder` };
       const read = await readAnswerPackage(folderSource(this.path(held)), this.limits);
       const after = await lstatOrNull(this.path(held));
-      if (!after?.isDirectory() || after.ino !== before.ino || after.dev !== before.dev) return { ok: false, reason: 'the folder was replaced while it was being read' };
+      if (!after?.isDirectory() || after.ino !== before.ino || after.dev !== before.dev)
+        return { ok: false, reason: 'the folder was replaced while it was being read' };
       return read;
     }
     const data = await readRegularFile(this.path(held), maxZipBytes(this.limits));

@@ -11,7 +11,10 @@ export const DOCINFO_FILE = 'DocInfo.xml';
 
 export class OutboxWriter {
   /** `modes`: of the package folders and files (DELO_FILE_MODE); unset, the umask decides. */
-  constructor(readonly outboxDir: string, private readonly modes: Modes = {}) {}
+  constructor(
+    readonly outboxDir: string,
+    private readonly modes: Modes = {},
+  ) {}
 
   private finalPath(messageId: string): string {
     return join(this.outboxDir, messageId);

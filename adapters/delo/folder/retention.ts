@@ -51,7 +51,11 @@ export class RetentionSweeper {
   private nextPassAt = 0;
   private running: Promise<SweepCounts | null> | null = null;
 
-  constructor(dirs: string[], options: RetentionOptions, private readonly logger?: Logger) {
+  constructor(
+    dirs: string[],
+    options: RetentionOptions,
+    private readonly logger?: Logger,
+  ) {
     this.maxAgeMs = options.maxAgeMs;
     this.everyMs = options.everyMs ?? 3_600_000;
     this.continueEveryMs = options.continueEveryMs ?? 60_000;
@@ -93,7 +97,10 @@ export class RetentionSweeper {
     const counts: SweepCounts = { removed, complete: !this.folders.some((f) => f.pending) };
     const total = Object.values(removed).reduce((a, b) => a + b, 0);
     if (total > 0 || counts.complete) {
-      this.logger?.info({ ...removed, complete: counts.complete, olderThanDays: Math.round((this.maxAgeMs / 86_400_000) * 10) / 10 }, 'delo retention: removed old entries from processed and quarantine');
+      this.logger?.info(
+        { ...removed, complete: counts.complete, olderThanDays: Math.round((this.maxAgeMs / 86_400_000) * 10) / 10 },
+        'delo retention: removed old entries from processed and quarantine',
+      );
     }
     return counts;
   }

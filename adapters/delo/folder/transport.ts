@@ -61,7 +61,11 @@ export class FolderTransport implements DeloTransport {
       modes: this.modes,
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    this.sweeper = new RetentionSweeper([this.processedDir, this.quarantineDir], { maxAgeMs: DEFAULT_RETENTION_MS, ...options.retention }, options.logger);
+    this.sweeper = new RetentionSweeper(
+      [this.processedDir, this.quarantineDir],
+      { maxAgeMs: DEFAULT_RETENTION_MS, ...options.retention },
+      options.logger,
+    );
   }
 
   async init(): Promise<void> {

@@ -125,9 +125,13 @@ async function acquire(path: string, staleMs: number, timeoutMs: number): Promis
 }
 
 function compromisedError(lock: HeldLock): Error {
-  return new TransientError(`lock ${lock.path} was broken by another process while this one held it (it stalled longer than the stale time); the work may have overlapped`, {
-    system: 'delo', details: { lock: basename(lock.path) },
-  });
+  return new TransientError(
+    `lock ${lock.path} was broken by another process while this one held it (it stalled longer than the stale time); the work may have overlapped`,
+    {
+      system: 'delo',
+      details: { lock: basename(lock.path) },
+    },
+  );
 }
 
 /** Releases our lock: our token, then the folder if it is empty. Never touches another holder's lock. */
@@ -147,38 +151,43 @@ export async function withLock<T>(path: string, work: () => Promise<T>, options:
   const staleMs = options.staleMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const previous = localQueues.get(path) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(async () => {
-    const lock = await acquire(path, staleMs, timeoutMs);
-    const compromise = () => {
-      if (lock.compromised) return;
-      lock.compromised = compromisedError(lock);
-      options.onCompromised?.(lock.compromised);
-    };
-    const heartbeat = setInterval(() => {
-      if (lock.compromised) return;
-      const now = new Date();
-      // Our own token: if it is gone, our lock was broken; touching it never refreshes another's.
-      // The folder's mtime too, which is what a bridge of an older version looks at.
-      utimes(lock.ownerFile, now, now).then(
-        () => utimes(lock.path, now, now).catch(() => undefined),
-        (error: unknown) => {
-          if (errorCode(error) === 'ENOENT') compromise();
+  const run = previous
+    .catch(() => undefined)
+    .then(async () => {
+      const lock = await acquire(path, staleMs, timeoutMs);
+      const compromise = () => {
+        if (lock.compromised) return;
+        lock.compromised = compromisedError(lock);
+        options.onCompromised?.(lock.compromised);
+      };
+      const heartbeat = setInterval(
+        () => {
+          if (lock.compromised) return;
+          const now = new Date();
+          // Our own token: if it is gone, our lock was broken; touching it never refreshes another's.
+          // The folder's mtime too, which is what a bridge of an older version looks at.
+          utimes(lock.ownerFile, now, now).then(
+            () => utimes(lock.path, now, now).catch(() => undefined),
+            (error: unknown) => {
+              if (errorCode(error) === 'ENOENT') compromise();
+            },
+          );
         },
+        Math.max(50, Math.floor(staleMs / 3)),
       );
-    }, Math.max(50, Math.floor(staleMs / 3)));
-    heartbeat.unref();
-    let result: T;
-    try {
-      result = await work();
-    } finally {
-      clearInterval(heartbeat);
-      const known = lock.compromised;
-      await release(lock).catch(() => undefined);
-      if (!known && lock.compromised) options.onCompromised?.(lock.compromised);
-    }
-    if (lock.compromised) throw lock.compromised;
-    return result;
-  });
+      heartbeat.unref();
+      let result: T;
+      try {
+        result = await work();
+      } finally {
+        clearInterval(heartbeat);
+        const known = lock.compromised;
+        await release(lock).catch(() => undefined);
+        if (!known && lock.compromised) options.onCompromised?.(lock.compromised);
+      }
+      if (lock.compromised) throw lock.compromised;
+      return result;
+    });
   localQueues.set(path, run);
   try {
     return await run;

@@ -49,7 +49,8 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
 /** Why `entry` is not a regular file of at most `maxBytes`, or null. */
 export function regularProblem(entry: Stats, maxBytes: number): Extract<RegularRead, { reason: string }> | null {
   if (!entry.isFile()) return { ok: false, reason: `is ${kindOf(entry)}, not a regular file` };
-  if (entry.size > maxBytes) return { ok: false, tooLarge: true, size: entry.size, reason: `has ${entry.size} bytes, more than the ${maxBytes} allowed` };
+  if (entry.size > maxBytes)
+    return { ok: false, tooLarge: true, size: entry.size, reason: `has ${entry.size} bytes, more than the ${maxBytes} allowed` };
   return null;
 }
 

@@ -58,7 +58,11 @@ export function extensionOf(fileName: string): string {
   const base = fileName.split(/[\\/]/).pop() ?? '';
   const dot = base.lastIndexOf('.');
   if (dot <= 0 || dot === base.length - 1) return '';
-  return base.slice(dot + 1).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 16);
+  return base
+    .slice(dot + 1)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 16);
 }
 
 /** Folder-safe unique name for the n-th file: the original name may hold anything, even `../`. */
@@ -109,7 +113,10 @@ function privatePerson(person: NonNullable<DeloRecord['Author']>): XmlElement {
 
 function additionalFields(input: AppealPackageInput): XmlElement[] {
   const { record } = input;
-  const fields = [element(String(input.posId), { Name: 'POS_ID', Type: 'Integer' }), element(record.DocumentDate, { Name: 'DOC_DATE', Type: 'Date' })];
+  const fields = [
+    element(String(input.posId), { Name: 'POS_ID', Type: 'Integer' }),
+    element(record.DocumentDate, { Name: 'DOC_DATE', Type: 'Date' }),
+  ];
   if (record.DeliveryType !== undefined) fields.push(element(record.DeliveryType, { Name: 'DELIVERY', Type: 'String' }));
   if (record.Note !== undefined) fields.push(element(record.Note, { Name: 'NOTE', Type: 'String' }));
   for (const field of record.AdditionalFields ?? []) fields.push(element(field.Value, { Name: field.Name, Type: field.Type }));

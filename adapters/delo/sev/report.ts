@@ -4,7 +4,19 @@
 import type { Official } from '../../contract.js';
 import { checkReport } from './schema.js';
 import type { SevParty } from './docinfo.js';
-import { SEV_NAMESPACE, SEV_VERSION, attr, buildXml, child, childText, children, element, textOf, type XmlElement, type XmlNode } from './xml.js';
+import {
+  SEV_NAMESPACE,
+  SEV_VERSION,
+  attr,
+  buildXml,
+  child,
+  childText,
+  children,
+  element,
+  textOf,
+  type XmlElement,
+  type XmlNode,
+} from './xml.js';
 
 export type ReportNotification =
   | { kind: 'reception' }
@@ -69,7 +81,10 @@ function notificationElement(n: ReportNotification): [string, XmlElement | strin
     case 'reception':
       return ['Reception', ''];
     case 'registration':
-      return ['Registration', { ...element(undefined, { DocumentID: n.documentId, SystemDate: new Date().toISOString() }), Number: n.number, Date: n.date }];
+      return [
+        'Registration',
+        { ...element(undefined, { DocumentID: n.documentId, SystemDate: new Date().toISOString() }), Number: n.number, Date: n.date },
+      ];
     case 'failure':
       return ['Failure', element(n.text, { Code: n.code })];
     case 'forwarding': {
@@ -115,7 +130,12 @@ function readNotification(n: XmlNode): ReportNotification {
   const registration = child(n, 'Registration');
   if (registration !== undefined) {
     const documentId = attr(registration, 'DocumentID');
-    return { kind: 'registration', ...(documentId ? { documentId } : {}), number: childText(registration, 'Number') ?? '', date: childText(registration, 'Date') ?? '' };
+    return {
+      kind: 'registration',
+      ...(documentId ? { documentId } : {}),
+      number: childText(registration, 'Number') ?? '',
+      date: childText(registration, 'Date') ?? '',
+    };
   }
   const failure = child(n, 'Failure');
   if (failure !== undefined) return { kind: 'failure', code: attr(failure, 'Code') ?? '', text: textOf(failure) };
@@ -123,7 +143,12 @@ function readNotification(n: XmlNode): ReportNotification {
     const fwd = child(n, name);
     if (fwd !== undefined) {
       const comment = childText(fwd, 'Comment');
-      return { kind: 'forwarding', to: childText(fwd, 'Addressee') ?? '', redirection: name === 'Redirection', ...(comment ? { comment } : {}) };
+      return {
+        kind: 'forwarding',
+        to: childText(fwd, 'Addressee') ?? '',
+        redirection: name === 'Redirection',
+        ...(comment ? { comment } : {}),
+      };
     }
   }
   const consideration = child(n, 'Consideration');

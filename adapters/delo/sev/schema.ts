@@ -13,13 +13,20 @@ const attributes = <S extends z.ZodRawShape>(shape: S) => z.looseObject(shape);
 const oneOrMany = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(schema));
 
 /** A leaf element's text, whether it has attributes or not; an element with child elements is not text. */
-const leafText = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => k === '_' || k === '$') ? ((v as { _?: unknown })._ ?? '') : v);
+const leafText = (v: unknown) =>
+  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => k === '_' || k === '$')
+    ? ((v as { _?: unknown })._ ?? '')
+    : v;
 const text = z.preprocess(leafText, z.string({ error: 'must be a text element' }));
 const nonEmptyText = z.preprocess(leafText, z.string({ error: 'must be a text element' }).min(1, 'must not be empty'));
 const dateText = z.preprocess(leafText, isoDate);
 /** A file name inside a package folder: no path separators, no dot-names. */
 // eslint-disable-next-line no-control-regex -- control characters are what a plain file name must not hold
-const folderFileName = z.string().regex(/^[^/\\:*?"<>|\u0000-\u001f]+$/, 'must be a plain file name').refine((n) => !n.startsWith('.'), 'must not start with a dot');
+const PLAIN_FILE_NAME = /^[^/\\:*?"<>|\u0000-\u001f]+$/;
+const folderFileName = z
+  .string()
+  .regex(PLAIN_FILE_NAME, 'must be a plain file name')
+  .refine((n) => !n.startsWith('.'), 'must not start with a dot');
 
 const party = z.looseObject({ Contact: z.unknown(), EDMS: z.unknown().optional() });
 
@@ -32,20 +39,31 @@ const header = z.looseObject({
   }),
   Sender: party,
   Recipient: party,
-  ResourceList: z.looseObject({ Resource: oneOrMany(z.looseObject({ $: attributes({ UID: uuid, UniqueName: folderFileName }) })) }).optional(),
+  ResourceList: z
+    .looseObject({ Resource: oneOrMany(z.looseObject({ $: attributes({ UID: uuid, UniqueName: folderFileName }) })) })
+    .optional(),
 });
 
 const econtact = z.looseObject({ _: z.string().min(1), $: attributes({ Type: z.string().min(1) }) });
 const privatePerson = z.looseObject({
   FIO: nonEmptyText,
-  Address: z.union([z.literal(''), z.looseObject({ ZipCode: text.optional(), Region: text.optional(), Settlement: text.optional(), Text: text.optional() })]).optional(),
+  Address: z
+    .union([
+      z.literal(''),
+      z.looseObject({ ZipCode: text.optional(), Region: text.optional(), Settlement: text.optional(), Text: text.optional() }),
+    ])
+    .optional(),
   Econtact: oneOrMany(econtact).optional(),
 });
-const author = z.looseObject({ PrivatePerson: privatePerson.optional(), Organization: z.unknown().optional() })
+const author = z
+  .looseObject({ PrivatePerson: privatePerson.optional(), Organization: z.unknown().optional() })
   .refine((a) => a.PrivatePerson !== undefined || a.Organization !== undefined, 'Author needs PrivatePerson or Organization');
 
 const rubric = z.union([nonEmptyText, z.looseObject({ Code: nonEmptyText, Name: text.optional() })]);
-const additionalField = z.looseObject({ $: attributes({ Name: z.string().min(1), Type: z.string().optional() }), _: z.string().optional() });
+const additionalField = z.looseObject({
+  $: attributes({ Name: z.string().min(1), Type: z.string().optional() }),
+  _: z.string().optional(),
+});
 const file = z.looseObject({
   $: attributes({ ResourceID: uuid, Size: z.string().regex(/^\d+$/, 'must be a byte count') }),
   Description: text.optional(),
@@ -59,7 +77,9 @@ const document = z.looseObject({
     MainDocument: z.enum(['true', 'false']).optional(),
   }),
   RegistrationInfo: z.union([z.literal(''), z.looseObject({ Number: text.optional(), Date: dateText.optional() })]).optional(),
-  Control: z.union([z.literal(''), z.looseObject({ Deadline: dateText.optional(), FactDate: dateText.optional(), State: text.optional() })]).optional(),
+  Control: z
+    .union([z.literal(''), z.looseObject({ Deadline: dateText.optional(), FactDate: dateText.optional(), State: text.optional() })])
+    .optional(),
   Consists: text.optional(),
   Annotation: nonEmptyText,
   Rubric: oneOrMany(rubric).optional(),
@@ -78,15 +98,19 @@ export const docInfoTreeSchema = z
     const resources = children(child0(root, 'Header'), 'ResourceList').flatMap((list) => children(list, 'Resource'));
     const uids = resources.map((r) => attr(r, 'UID') ?? '');
     const names = resources.map((r) => attr(r, 'UniqueName') ?? '');
-    if (new Set(uids).size !== uids.length) ctx.addIssue({ code: 'custom', path: ['Header', 'ResourceList'], message: 'Resource@UID repeats' });
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['Header', 'ResourceList'], message: 'Resource@UniqueName repeats' });
+    if (new Set(uids).size !== uids.length)
+      ctx.addIssue({ code: 'custom', path: ['Header', 'ResourceList'], message: 'Resource@UID repeats' });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', path: ['Header', 'ResourceList'], message: 'Resource@UniqueName repeats' });
     const documents = children(child0(root, 'DocumentList'), 'Document');
     const main = documents.filter((d) => attr(d, 'MainDocument') === 'true');
-    if (main.length !== 1) ctx.addIssue({ code: 'custom', path: ['DocumentList'], message: `exactly one MainDocument expected, found ${main.length}` });
+    if (main.length !== 1)
+      ctx.addIssue({ code: 'custom', path: ['DocumentList'], message: `exactly one MainDocument expected, found ${main.length}` });
     for (const doc of documents) {
       for (const f of children(doc, 'File')) {
         const id = attr(f, 'ResourceID') ?? '';
-        if (!uids.includes(id)) ctx.addIssue({ code: 'custom', path: ['DocumentList', 'Document', 'File'], message: `File@ResourceID ${id} has no Resource` });
+        if (!uids.includes(id))
+          ctx.addIssue({ code: 'custom', path: ['DocumentList', 'Document', 'File'], message: `File@ResourceID ${id} has no Resource` });
       }
     }
   });
@@ -106,29 +130,37 @@ const notification = z
   .looseObject({
     InitialDoc: z.looseObject({ $: attributes({ UID: uuid }), Number: text.optional(), Date: text.optional() }),
     Reception: text.optional(),
-    Registration: z.looseObject({
-      $: attributes({ DocumentID: uuid.optional(), SystemDate: isoDate.optional() }).optional(),
-      Number: nonEmptyText,
-      Date: dateText,
-    }).optional(),
+    Registration: z
+      .looseObject({
+        $: attributes({ DocumentID: uuid.optional(), SystemDate: isoDate.optional() }).optional(),
+        Number: nonEmptyText,
+        Date: dateText,
+      })
+      .optional(),
     Failure: z.looseObject({ $: attributes({ Code: z.string().min(1) }), _: z.string().optional() }).optional(),
     Forwarding: forwarding.optional(),
     Redirection: forwarding.optional(),
-    Consideration: z.union([
-      z.literal(''),
-      z.looseObject({
-        Executor: official.optional(),
-        Manager: official.optional(),
-        Control: z.looseObject({ Deadline: dateText }).optional(),
-        Comment: text.optional(),
-      }),
-    ]).optional(),
+    Consideration: z
+      .union([
+        z.literal(''),
+        z.looseObject({
+          Executor: official.optional(),
+          Manager: official.optional(),
+          Control: z.looseObject({ Deadline: dateText }).optional(),
+          Comment: text.optional(),
+        }),
+      ])
+      .optional(),
     Answer: z.looseObject({ $: attributes({ DocumentID: uuid }), Date: dateText.optional(), Type: text.optional() }).optional(),
   })
   .superRefine((n, ctx) => {
     const present = NOTIFICATION_KINDS.filter((kind) => n[kind] !== undefined);
     if (present.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['Notification'], message: `exactly one of ${NOTIFICATION_KINDS.join('|')} expected, found ${present.length ? present.join(', ') : 'none'}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['Notification'],
+        message: `exactly one of ${NOTIFICATION_KINDS.join('|')} expected, found ${present.length ? present.join(', ') : 'none'}`,
+      });
     }
   });
 
@@ -142,7 +174,11 @@ export const reportTreeSchema = z
     const returnId = tree.Header.$.ReturnID;
     const initial = tree.Notification.InitialDoc.$.UID;
     if (returnId.toLowerCase() !== initial.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['Header', 'ReturnID'], message: `ReturnID ${returnId} differs from InitialDoc@UID ${initial}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['Header', 'ReturnID'],
+        message: `ReturnID ${returnId} differs from InitialDoc@UID ${initial}`,
+      });
     }
   });
 
@@ -160,7 +196,8 @@ async function check(xmlText: string, rootName: 'DocInfo' | 'Report', schema: z.
   } catch (error) {
     return { ok: false, wellFormed: false, issues: [`not well-formed XML: ${(error as Error).message.split('\n')[0]}`] };
   }
-  if (parsed.rootName !== rootName) return { ok: false, wellFormed: true, issues: [`root element is ${parsed.rootName}, expected ${rootName}`] };
+  if (parsed.rootName !== rootName)
+    return { ok: false, wellFormed: true, issues: [`root element is ${parsed.rootName}, expected ${rootName}`] };
   const result = schema.safeParse(parsed.root);
   return result.success ? { ok: true, root: parsed.root } : { ok: false, wellFormed: true, issues: describeIssues(result.error) };
 }

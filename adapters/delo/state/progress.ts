@@ -16,7 +16,10 @@ const RANK: Record<StoredNotification['kind'], number> = {
 
 export function orderedEvents(events: AppliedEvent[]): AppliedEvent[] {
   return [...events].sort(
-    (a, b) => Date.parse(a.time) - Date.parse(b.time) || RANK[a.notification.kind] - RANK[b.notification.kind] || a.reportId.localeCompare(b.reportId),
+    (a, b) =>
+      Date.parse(a.time) - Date.parse(b.time) ||
+      RANK[a.notification.kind] - RANK[b.notification.kind] ||
+      a.reportId.localeCompare(b.reportId),
   );
 }
 
@@ -44,7 +47,11 @@ export function fingerprintOf(n: ReportNotification | StoredNotification): strin
  * an earlier executor), so for those only the same fact with the same Report time counts (a re-send
  * under a new MessageID). Arrival order never matters: the rule looks at facts, not at what came last.
  */
-export function isDuplicate(state: DeloRecordState, report: { messageId: string; time: string; notification: ReportNotification }, fingerprint: string): boolean {
+export function isDuplicate(
+  state: DeloRecordState,
+  report: { messageId: string; time: string; notification: ReportNotification },
+  fingerprint: string,
+): boolean {
   if (state.events.some((e) => e.reportId === report.messageId)) return true;
   const same = state.events.filter((e) => e.fingerprint === fingerprint);
   if (same.length === 0) return false;
@@ -71,7 +78,9 @@ function stateOf(n: StoredNotification): ProgressState {
 }
 
 export function registrationOf(events: AppliedEvent[]): Registration | undefined {
-  const last = orderedEvents(events).filter((e) => e.notification.kind === 'registration').at(-1)?.notification;
+  const last = orderedEvents(events)
+    .filter((e) => e.notification.kind === 'registration')
+    .at(-1)?.notification;
   return last?.kind === 'registration' ? { number: last.number, date: last.date } : undefined;
 }
 
@@ -109,7 +118,8 @@ export function progressOf(state: DeloRecordState): EdmsProgress {
         const manager = withoutEmpty(n.manager);
         if (executor) progress.executor = executor;
         if (manager) progress.manager = manager;
-        if (n.deadline !== undefined) progress.postponements.push(n.comment !== undefined ? { until: n.deadline, reason: n.comment } : { until: n.deadline });
+        if (n.deadline !== undefined)
+          progress.postponements.push(n.comment !== undefined ? { until: n.deadline, reason: n.comment } : { until: n.deadline });
         break;
       }
       case 'forwarding':

@@ -51,7 +51,11 @@ export class DeloStateStore {
   private readonly logPath: string;
   private readonly lockOptions: LockOptions;
 
-  constructor(dir: string, lockOptions: LockOptions = {}, private readonly logger?: Logger) {
+  constructor(
+    dir: string,
+    lockOptions: LockOptions = {},
+    private readonly logger?: Logger,
+  ) {
     this.dir = resolve(dir);
     this.recordsDir = join(this.dir, 'records');
     this.indexDir = join(this.dir, 'by-message');
@@ -64,7 +68,8 @@ export class DeloStateStore {
 
   /** Creates the folders 0700, and tightens those an earlier version left 0755 (the files inside then need no change). */
   async init(): Promise<void> {
-    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) await makeDir(dir, PRIVATE_MODES.dir);
+    for (const dir of [this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir])
+      await makeDir(dir, PRIVATE_MODES.dir);
     for (const dir of [this.dir, this.recordsDir, this.indexDir, this.filesDir, this.locksDir, this.waitingDir]) {
       await chmod(dir, PRIVATE_MODES.dir).catch((error: unknown) => {
         // Not ours to change (another user's folder, a share without modes): say so, and go on.
@@ -85,7 +90,9 @@ export class DeloStateStore {
   private refused(path: string, reason: string, posId?: number): BridgeError {
     const file = relative(this.dir, path).split(sep).join('/');
     return new PermanentError(`«Дело» adapter state file ${file} ${reason}; it is not read`, [], {
-      system: 'delo', ...(posId !== undefined ? { posId } : {}), details: { file, refused: 'not-a-regular-file' },
+      system: 'delo',
+      ...(posId !== undefined ? { posId } : {}),
+      details: { file, refused: 'not-a-regular-file' },
     });
   }
 
@@ -123,7 +130,10 @@ export class DeloStateStore {
    * Read-modify-write of one record under the state lock. `change` gets the current record (or
    * null) and returns the next one, or null to leave it as it is.
    */
-  async update(posId: number, change: (current: DeloRecordState | null) => DeloRecordState | null): Promise<{ state: DeloRecordState | null; changed: boolean }> {
+  async update(
+    posId: number,
+    change: (current: DeloRecordState | null) => DeloRecordState | null,
+  ): Promise<{ state: DeloRecordState | null; changed: boolean }> {
     return this.withStateLock(async () => {
       const current = await this.read(posId);
       const next = change(current === null ? null : structuredClone(current));

@@ -12,7 +12,10 @@ export interface ClerkSettings {
 }
 
 const FINAL_STATES = new Set(['Executed', 'WithoutExecut', 'Aborted']);
-const EMPLOYEE_EXPAND = [{ name: 'Person', expand: [] }, { name: 'Department', expand: [] }];
+const EMPLOYEE_EXPAND = [
+  { name: 'Person', expand: [] },
+  { name: 'Department', expand: [] },
+];
 const FULL_REQUEST_EXPAND = [
   { name: 'Correspondent', expand: [] },
   { name: 'DocumentKind', expand: [] },
@@ -94,7 +97,8 @@ export class DirectumClerk {
   answer(id: number, answer: { text: string; file?: AppealFile; resolution?: string }): Row {
     const request = this.open(id);
     const resolution = answer.resolution ?? 'Explained';
-    if (!(REVIEW_RESULTS as readonly string[]).includes(resolution)) throw new ODataError(400, 'BadRequest', `resolution must be one of ${REVIEW_RESULTS.join(', ')}`);
+    if (!(REVIEW_RESULTS as readonly string[]).includes(resolution))
+      throw new ODataError(400, 'BadRequest', `resolution must be one of ${REVIEW_RESULTS.join(', ')}`);
     this.register(id);
     const letter = this.store.create('IOutgoingLetters', {
       Subject: answer.text.slice(0, 250) || `Ответ на обращение ${String(request.RegistrationNumber)}`,
@@ -108,7 +112,10 @@ export class DirectumClerk {
     if (answer.file) {
       const extension = /\.([^.]+)$/.exec(answer.file.name)?.[1] ?? 'bin';
       const app = this.store.applicationFor(extension) ?? this.store.applicationFor('bin')!;
-      const version = this.store.addChild('IOutgoingLetters', letter.Id, 'Versions', { Note: answer.file.name, AssociatedApplication: { Id: app.Id } });
+      const version = this.store.addChild('IOutgoingLetters', letter.Id, 'Versions', {
+        Note: answer.file.name,
+        AssociatedApplication: { Id: app.Id },
+      });
       this.store.setBody('IOutgoingLetters', letter.Id, version.Id, answer.file.data);
     }
     request.AnswerLetter = letter.Id;
@@ -147,13 +154,22 @@ export class DirectumClerk {
       (row.Versions as Row[]).map((version) => {
         const body = this.store.body(set, row.Id, version.Id);
         const app = this.store.find('IAssociatedApplications', version.AssociatedApplication as number);
-        return { Id: version.Id, Number: version.Number, Note: version.Note, Extension: app?.Extension ?? null, size: body?.length ?? null, body: body ? encode(body) : null };
+        return {
+          Id: version.Id,
+          Number: version.Number,
+          Note: version.Note,
+          Extension: app?.Extension ?? null,
+          size: body?.length ?? null,
+          body: body ? encode(body) : null,
+        };
       });
     const letterRow = request.AnswerLetter === null ? undefined : this.store.find('IOutgoingLetters', request.AnswerLetter as number);
     return {
       request: serialize(this.store, this.store.typeOf('IRequests'), request, declared(this.store.typeOf('IRequests'))),
       versions: versions('IRequests', request),
-      answerLetter: letterRow ? { ...serialize(this.store, this.store.typeOf('IOutgoingLetters'), letterRow), versions: versions('IOutgoingLetters', letterRow) } : null,
+      answerLetter: letterRow
+        ? { ...serialize(this.store, this.store.typeOf('IOutgoingLetters'), letterRow), versions: versions('IOutgoingLetters', letterRow) }
+        : null,
       links: this.store.rows('IExternalEntityLinks').filter((link) => link.EntityId === id),
     };
   }
@@ -183,16 +199,33 @@ export class DirectumClerk {
     const same = (a: unknown, b: string | undefined) => (typeof a === 'string' ? a : '').toLowerCase() === (b ?? '').toLowerCase();
     for (const employee of this.store.rows('IEmployees')) {
       const person = this.store.find('IPersons', employee.Person as number);
-      if (person && same(person.LastName, official.surname) && same(person.FirstName, official.name) && same(person.MiddleName, official.patronymic)) {
+      if (
+        person &&
+        same(person.LastName, official.surname) &&
+        same(person.FirstName, official.name) &&
+        same(person.MiddleName, official.patronymic)
+      ) {
         return employee;
       }
     }
-    const person = this.store.createPerson({ LastName: official.surname, FirstName: official.name || '-', MiddleName: official.patronymic ?? null });
+    const person = this.store.createPerson({
+      LastName: official.surname,
+      FirstName: official.name || '-',
+      MiddleName: official.patronymic ?? null,
+    });
     const departments = this.store.rows('IDepartments').filter((d) => d.Status !== 'Closed');
     const department = departments.find((d) => NEW_EMPLOYEE_DEPARTMENT.test(String(d.Name))) ?? departments[0];
-    return this.store.create('IEmployees', this.store.declaredOnly('IEmployees', {
-      Name: person.Name, JobTitle: 'Специалист', Department: department ? { Id: department.Id } : null,
-      Email: official.email ?? null, Phone: official.phone ?? null, Status: 'Active', Person: { Id: person.Id },
-    }));
+    return this.store.create(
+      'IEmployees',
+      this.store.declaredOnly('IEmployees', {
+        Name: person.Name,
+        JobTitle: 'Специалист',
+        Department: department ? { Id: department.Id } : null,
+        Email: official.email ?? null,
+        Phone: official.phone ?? null,
+        Status: 'Active',
+        Person: { Id: person.Id },
+      }),
+    );
   }
 }

@@ -14,7 +14,13 @@ import { issueLines } from '../../../src/zod-issues.js';
 export const CONTROL_BASE = '/_emulator';
 
 const officialSchema = z
-  .object({ surname: z.string().min(1), name: z.string().optional(), patronymic: z.string().optional(), email: z.string().optional(), phone: z.string().optional() })
+  .object({
+    surname: z.string().min(1),
+    name: z.string().optional(),
+    patronymic: z.string().optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+  })
   .strict();
 const bodies = {
   assign: z.object({ executor: officialSchema, manager: officialSchema.optional() }).strict(),
@@ -23,7 +29,10 @@ const bodies = {
     .object({
       text: z.string(),
       resolution: z.string().optional(),
-      file: z.object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() }).strict().optional(),
+      file: z
+        .object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() })
+        .strict()
+        .optional(),
     })
     .strict(),
   transfer: z.object({ to: z.string().min(1) }).strict(),
@@ -77,9 +86,18 @@ export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): 
   });
 
   app.get(`${CONTROL_BASE}/requests`, async () => {
-    const links = new Map(store.rows('IExternalEntityLinks').filter((l) => l.ExtSystemId === 'POS').map((l) => [l.EntityId, l.ExtEntityId]));
+    const links = new Map(
+      store
+        .rows('IExternalEntityLinks')
+        .filter((l) => l.ExtSystemId === 'POS')
+        .map((l) => [l.EntityId, l.ExtEntityId]),
+    );
     return store.rows('IRequests').map((r) => ({
-      Id: r.Id, posId: links.get(r.Id) ?? null, RegistrationNumber: r.RegistrationNumber ?? null, ExecutionState: r.ExecutionState ?? null, Modified: r.Modified,
+      Id: r.Id,
+      posId: links.get(r.Id) ?? null,
+      RegistrationNumber: r.RegistrationNumber ?? null,
+      ExecutionState: r.ExecutionState ?? null,
+      Modified: r.Modified,
     }));
   });
   app.get(`${CONTROL_BASE}/requests/:id`, async (req, reply) => {
@@ -102,7 +120,9 @@ export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): 
   action('answer', (id, body) => {
     const { text, resolution, file } = bodies.answer.parse(body);
     const letter = clerk.answer(id, {
-      text, resolution, file: file && { name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64') },
+      text,
+      resolution,
+      file: file && { name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64') },
     });
     return { answerLetterId: letter.Id, outgoingNumber: letter.RegistrationNumber };
   });
@@ -110,27 +130,44 @@ export async function controlRoutes(app: FastifyInstance, ctx: ControlContext): 
   action('deny', (id, body) => clerk.deny(id, bodies.deny.parse(body).reason));
 
   const kindOf = (params: unknown) => (params as { kind: string }).kind;
-  const handle = (run: (req: { params: unknown; body: unknown }) => unknown, status = 200) => async (req: { params: unknown; body: unknown }, reply: FastifyReply) => {
-    try {
-      return reply.code(status).send(run(req));
-    } catch (error) {
-      return fail(reply, error);
-    }
-  };
+  const handle =
+    (run: (req: { params: unknown; body: unknown }) => unknown, status = 200) =>
+    async (req: { params: unknown; body: unknown }, reply: FastifyReply) => {
+      try {
+        return reply.code(status).send(run(req));
+      } catch (error) {
+        return fail(reply, error);
+      }
+    };
   app.get(`${CONTROL_BASE}/directories`, async () => ({
     installation: store.installation,
     directories: Object.fromEntries(Object.keys(DIRECTORY_SETS).map((kind) => [kind, store.directory(kind)])),
   }));
-  app.get(`${CONTROL_BASE}/directories/:kind`, handle((req) => store.directory(kindOf(req.params))));
-  app.post(`${CONTROL_BASE}/directories/:kind`, handle((req) => store.addDirectoryEntry(kindOf(req.params), bodies.entry.parse(req.body ?? {})), 201));
-  app.patch(`${CONTROL_BASE}/directories/:kind/:id`, handle((req) => store.patchDirectoryEntry(kindOf(req.params), requestId(req.params), bodies.entry.parse(req.body ?? {}))));
-  app.post(`${CONTROL_BASE}/directories/:kind/:id/close`, handle((req) => store.closeDirectoryEntry(kindOf(req.params), requestId(req.params))));
-  app.post(`${CONTROL_BASE}/reseed`, handle((req) => {
-    const { installation } = bodies.reseed.parse(req.body ?? {});
-    clerk.close();
-    store.reseed(installation && INSTALLATIONS[installation]);
-    return { installation: store.installation, stats: stats() };
-  }));
+  app.get(
+    `${CONTROL_BASE}/directories/:kind`,
+    handle((req) => store.directory(kindOf(req.params))),
+  );
+  app.post(
+    `${CONTROL_BASE}/directories/:kind`,
+    handle((req) => store.addDirectoryEntry(kindOf(req.params), bodies.entry.parse(req.body ?? {})), 201),
+  );
+  app.patch(
+    `${CONTROL_BASE}/directories/:kind/:id`,
+    handle((req) => store.patchDirectoryEntry(kindOf(req.params), requestId(req.params), bodies.entry.parse(req.body ?? {}))),
+  );
+  app.post(
+    `${CONTROL_BASE}/directories/:kind/:id/close`,
+    handle((req) => store.closeDirectoryEntry(kindOf(req.params), requestId(req.params))),
+  );
+  app.post(
+    `${CONTROL_BASE}/reseed`,
+    handle((req) => {
+      const { installation } = bodies.reseed.parse(req.body ?? {});
+      clerk.close();
+      store.reseed(installation && INSTALLATIONS[installation]);
+      return { installation: store.installation, stats: stats() };
+    }),
+  );
 
   app.get(`${CONTROL_BASE}/faults`, async () => faults.list());
   app.post(`${CONTROL_BASE}/faults`, async (req, reply) => {

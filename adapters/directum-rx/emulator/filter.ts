@@ -223,7 +223,9 @@ export function evaluateFilter(node: FilterNode, resolve: (segments: string[]) =
     case 'not':
       return value(node.operand) !== true;
     case 'logical':
-      return node.op === 'and' ? value(node.left) === true && value(node.right) === true : value(node.left) === true || value(node.right) === true;
+      return node.op === 'and'
+        ? value(node.left) === true && value(node.right) === true
+        : value(node.left) === true || value(node.right) === true;
     case 'compare': {
       const left = value(node.left);
       const right = value(node.right);

@@ -26,10 +26,16 @@ const emulator = await startDirectumEmulator({
   installation,
   logger,
 });
-logger.info({ url: emulator.url, control: `${emulator.origin}/_emulator`, installation: installation.name }, 'Directum RX emulator listening');
+logger.info(
+  { url: emulator.url, control: `${emulator.origin}/_emulator`, installation: installation.name },
+  'Directum RX emulator listening',
+);
 
 const stop = () => {
-  emulator.close().then(() => process.exit(0), () => process.exit(1));
+  emulator.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

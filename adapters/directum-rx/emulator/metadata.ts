@@ -66,7 +66,9 @@ export function metadataXml(model: EntityModel): string {
   for (const def of types) entityType(def, model, lines);
   lines.push('      <EntityContainer Name="Container">');
   for (const [set, def] of Object.entries(model)) {
-    const bindings = Object.entries(def.navs).map(([name, target]) => `          <NavigationPropertyBinding Path="${attr(name)}" Target="${attr(target)}"/>`);
+    const bindings = Object.entries(def.navs).map(
+      ([name, target]) => `          <NavigationPropertyBinding Path="${attr(name)}" Target="${attr(target)}"/>`,
+    );
     if (!bindings.length) {
       lines.push(`        <EntitySet Name="${attr(set)}" EntityType="${attr(qualifiedName(def))}"/>`);
       continue;

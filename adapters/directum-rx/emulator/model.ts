@@ -44,9 +44,28 @@ export type EntityModel = Record<string, EntityTypeDef>;
 export const NAMESPACE = 'Sungero.Domain';
 export const qualifiedName = (def: EntityTypeDef): string => `${NAMESPACE}.${def.typeName}`;
 
-export const EXECUTION_STATES = ['OnReview', 'OnExecution', 'Executed', 'WithoutExecut', 'Aborted', 'Sending', 'OnControl', 'ControlRemoved'] as const;
+export const EXECUTION_STATES = [
+  'OnReview',
+  'OnExecution',
+  'Executed',
+  'WithoutExecut',
+  'Aborted',
+  'Sending',
+  'OnControl',
+  'ControlRemoved',
+] as const;
 export const REVIEW_RESULTS = [
-  'Draft', 'Active', 'InWorkExtended', 'Supported', 'NotSupported', 'Explained', 'ActionsTaken', 'Transferred', 'Denied', 'Obsolete', 'Outdated',
+  'Draft',
+  'Active',
+  'InWorkExtended',
+  'Supported',
+  'NotSupported',
+  'Explained',
+  'ActionsTaken',
+  'Transferred',
+  'Denied',
+  'Obsolete',
+  'Outdated',
 ] as const;
 export const REQUEST_TYPES = ['Individual', 'Collective', 'Anonymous'] as const;
 export const REGISTRATION_STATES = ['NotRegistered', 'Registered', 'Reserved'] as const;
@@ -135,8 +154,13 @@ export const ENTITY_SETS: EntityModel = {
   IOutgoingLetters: {
     typeName: 'IOutgoingLetter',
     scalars: {
-      Id: id, Name: text(500), Subject: text(250), Note: text(),
-      RegistrationNumber: { type: 'string', readOnly: true }, RegistrationDate: systemDate, ...documentDates,
+      Id: id,
+      Name: text(500),
+      Subject: text(250),
+      Note: text(),
+      RegistrationNumber: { type: 'string', readOnly: true },
+      RegistrationDate: systemDate,
+      ...documentDates,
     },
     navs: { Correspondent: 'IPersons', InResponseTo: 'IRequests' },
     collections: { Versions: versionType },
@@ -145,9 +169,18 @@ export const ENTITY_SETS: EntityModel = {
   IPersons: {
     typeName: 'IPerson',
     scalars: {
-      Id: id, Name: { type: 'string', readOnly: true }, LastName: text(250), FirstName: text(250), MiddleName: text(250),
-      Email: text(250), Phones: text(250), PostalAddress: text(1000), DateOfBirth: date, INILA: text(14),
-      Sex: oneOf(['Male', 'Female']), Status: status,
+      Id: id,
+      Name: { type: 'string', readOnly: true },
+      LastName: text(250),
+      FirstName: text(250),
+      MiddleName: text(250),
+      Email: text(250),
+      Phones: text(250),
+      PostalAddress: text(1000),
+      DateOfBirth: date,
+      INILA: text(14),
+      Sex: oneOf(['Male', 'Female']),
+      Status: status,
     },
     navs: {},
     collections: {},
@@ -185,7 +218,14 @@ export const ENTITY_SETS: EntityModel = {
   },
   IExternalEntityLinks: {
     typeName: 'IExternalEntityLink',
-    scalars: { Id: id, EntityId: { type: 'int' }, EntityType: text(100), ExtEntityId: text(250), ExtEntityType: text(250), ExtSystemId: text(250) },
+    scalars: {
+      Id: id,
+      EntityId: { type: 'int' },
+      EntityType: text(100),
+      ExtEntityId: text(250),
+      ExtEntityType: text(250),
+      ExtSystemId: text(250),
+    },
     navs: {},
     collections: {},
     required: ['EntityId', 'EntityType', 'ExtEntityId', 'ExtSystemId'],
@@ -230,7 +270,8 @@ export function buildModel(options: ModelOptions = {}): EntityModel {
     for (const def of defs) {
       for (const name of names) {
         if (name === 'Id') throw new Error(`undeclare: '${key}.Id' is the key and cannot be removed`);
-        if (!(name in def.scalars) && !(name in def.navs) && !(name in def.collections)) throw new Error(`undeclare: '${key}' declares no property '${name}'`);
+        if (!(name in def.scalars) && !(name in def.navs) && !(name in def.collections))
+          throw new Error(`undeclare: '${key}' declares no property '${name}'`);
         delete def.scalars[name];
         delete def.navs[name];
         delete def.collections[name];
@@ -251,7 +292,11 @@ export interface Row {
 }
 
 export class ODataError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -61,12 +61,17 @@ function routeClass(method: string, target: Target): Exclude<FaultRoute, '*'> {
   return 'patch';
 }
 
-const wantsMinimal = (req: FastifyRequest) => /minimal/i.test(String(req.headers.return ?? '')) || /return=minimal/i.test(String(req.headers.prefer ?? ''));
+const wantsMinimal = (req: FastifyRequest) =>
+  /minimal/i.test(String(req.headers.return ?? '')) || /return=minimal/i.test(String(req.headers.prefer ?? ''));
 const wantsRepresentation = (req: FastifyRequest) =>
   /representation/i.test(String(req.headers.return ?? '')) || /return=representation/i.test(String(req.headers.prefer ?? ''));
 
 function sendError(reply: FastifyReply, error: ODataError, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(error.status).headers(headers).type('application/json; charset=utf-8').send({ error: { code: error.code, message: error.message } });
+  return reply
+    .code(error.status)
+    .headers(headers)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: error.code, message: error.message } });
 }
 
 function destroy(req: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -111,7 +116,8 @@ function jsonBody(req: FastifyRequest): Record<string, unknown> {
   } catch {
     throw new ODataError(400, 'BadRequest', 'The request body is not valid JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ODataError(400, 'BadRequest', 'The request body must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ODataError(400, 'BadRequest', 'The request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -127,12 +133,20 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
     return options;
   };
   const created = (location: string, entity: Record<string, unknown>): Outcome =>
-    wantsMinimal(req) ? { status: 204, headers: { Location: location, 'OData-EntityId': location } } : { status: 201, body: entity, headers: { Location: location } };
+    wantsMinimal(req)
+      ? { status: 204, headers: { Location: location, 'OData-EntityId': location } }
+      : { status: 201, body: entity, headers: { Location: location } };
 
   switch (target.kind) {
     case 'service':
       if (method !== 'GET') throw notAllowed();
-      return { status: 200, body: { '@odata.context': `${base}/$metadata`, value: Object.keys(store.model).map((name) => ({ name, kind: 'EntitySet', url: name })) } };
+      return {
+        status: 200,
+        body: {
+          '@odata.context': `${base}/$metadata`,
+          value: Object.keys(store.model).map((name) => ({ name, kind: 'EntitySet', url: name })),
+        },
+      };
     case 'metadata':
       if (method !== 'GET') throw notAllowed();
       return { status: 200, body: metadataXml(store.model), headers: { 'Content-Type': 'application/xml; charset=utf-8' } };
@@ -141,7 +155,14 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       if (method === 'GET') {
         const options = parseQueryOptions(def, params, store.model);
         const result = runQuery(store, def, store.rowsFor(target.set, options.filter), options);
-        return { status: 200, body: { '@odata.context': `${base}/$metadata#${target.set}`, ...(result.count !== undefined ? { '@odata.count': result.count } : {}), value: result.value } };
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${base}/$metadata#${target.set}`,
+            ...(result.count !== undefined ? { '@odata.count': result.count } : {}),
+            value: result.value,
+          },
+        };
       }
       if (method !== 'POST') throw notAllowed();
       const row = store.create(target.set, jsonBody(req));
@@ -152,7 +173,13 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       const def = store.typeOf(target.set);
       if (method === 'GET') {
         const options = singleOptions(def);
-        return { status: 200, body: { '@odata.context': `${base}/$metadata#${target.set}/$entity`, ...serialize(store, def, store.get(target.set, target.id), options.expand, options.select) } };
+        return {
+          status: 200,
+          body: {
+            '@odata.context': `${base}/$metadata#${target.set}/$entity`,
+            ...serialize(store, def, store.get(target.set, target.id), options.expand, options.select),
+          },
+        };
       }
       if (method === 'PATCH') {
         const row = store.patch(target.set, target.id, jsonBody(req));
@@ -179,7 +206,10 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       if (method !== 'GET') throw notAllowed();
       const def = store.childType(target.set, target.collection);
       const options = singleOptions(def);
-      return { status: 200, body: serialize(store, def, store.child(target.set, target.id, target.collection, target.childId), options.expand, options.select) };
+      return {
+        status: 200,
+        body: serialize(store, def, store.child(target.set, target.id, target.collection, target.childId), options.expand, options.select),
+      };
     }
     case 'body': {
       if (method === 'GET') {
@@ -193,7 +223,8 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
       }
       if (!target.raw && (method === 'POST' || method === 'PATCH' || method === 'PUT')) {
         const value = jsonBody(req).Value;
-        if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new ODataError(400, 'BadRequest', 'Body needs {"Value": "<base64>"}');
+        if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+          throw new ODataError(400, 'BadRequest', 'Body needs {"Value": "<base64>"}');
         store.setBody(target.set, target.id, target.versionId, Buffer.from(value, 'base64'));
         return { status: 204 };
       }
@@ -206,7 +237,9 @@ function execute(req: FastifyRequest, ctx: ODataContext, target: Target, params:
 function quotedValues(body: unknown): string {
   try {
     const parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : '') as Record<string, unknown>;
-    const shown = Object.entries(parsed).filter(([, value]) => typeof value === 'string').map(([key, value]) => `${key} '${String(value)}'`);
+    const shown = Object.entries(parsed)
+      .filter(([, value]) => typeof value === 'string')
+      .map(([key, value]) => `${key} '${String(value)}'`);
     return shown.join(', ') || 'no values';
   } catch {
     return 'the body is not JSON';
@@ -234,7 +267,9 @@ export async function odataRoutes(scope: FastifyInstance, ctx: ODataContext): Pr
       case '5xx':
         return sendError(reply, new ODataError(fault.status ?? 503, 'ServiceUnavailable', 'Injected failure: the service is unavailable'));
       case '429':
-        return sendError(reply, new ODataError(429, 'TooManyRequests', 'Injected failure: too many requests'), { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
+        return sendError(reply, new ODataError(429, 'TooManyRequests', 'Injected failure: too many requests'), {
+          'Retry-After': String(fault.retryAfterSeconds ?? 1),
+        });
       case '401':
         return sendError(reply, new ODataError(401, 'Unauthorized', 'Injected failure: authentication failed'));
       case '400':
@@ -258,7 +293,10 @@ export async function odataRoutes(scope: FastifyInstance, ctx: ODataContext): Pr
     }
     if (fault?.kind === 'drop-after') return destroy(req, reply);
     if (fault?.kind === 'malformed') {
-      return reply.code(outcome.status === 204 ? 200 : outcome.status).type('application/json; charset=utf-8').send('{"value":[{"Id":1,"Subject":"Обращ');
+      return reply
+        .code(outcome.status === 204 ? 200 : outcome.status)
+        .type('application/json; charset=utf-8')
+        .send('{"value":[{"Id":1,"Subject":"Обращ');
     }
     reply.code(outcome.status).headers(outcome.headers ?? {});
     if (outcome.body === undefined) return reply.send();

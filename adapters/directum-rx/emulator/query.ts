@@ -127,7 +127,8 @@ export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams, m
   if (orderby) {
     options.orderby = splitTopLevel(orderby, ',').map((part) => {
       const [path, direction, extra] = part.split(/\s+/);
-      if (extra !== undefined || (direction !== undefined && direction !== 'asc' && direction !== 'desc')) throw bad(`Invalid $orderby item '${part}'`);
+      if (extra !== undefined || (direction !== undefined && direction !== 'asc' && direction !== 'desc'))
+        throw bad(`Invalid $orderby item '${part}'`);
       const segments = path!.split('/');
       checkPath(def, segments, model);
       return { segments, descending: direction === 'desc' };
@@ -152,7 +153,13 @@ export function parseQueryOptions(def: EntityTypeDef, params: URLSearchParams, m
 }
 
 /** The JSON of one row: scalars (or the $select), expanded links and collections. */
-export function serialize(store: DirectumStore, def: EntityTypeDef, row: Row, expand: ExpandItem[] = [], select?: string[]): Record<string, unknown> {
+export function serialize(
+  store: DirectumStore,
+  def: EntityTypeDef,
+  row: Row,
+  expand: ExpandItem[] = [],
+  select?: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(def.scalars)) {
     if (!select || name === 'Id' || select.includes(name)) out[name] = row[name] ?? null;
@@ -170,8 +177,15 @@ export function serialize(store: DirectumStore, def: EntityTypeDef, row: Row, ex
   return out;
 }
 
-export function runQuery(store: DirectumStore, def: EntityTypeDef, rows: Row[], options: QueryOptions): { value: Record<string, unknown>[]; count?: number } {
-  let selected = options.filter ? rows.filter((row) => evaluateFilter(options.filter!, (path) => resolvePath(store, def, row, path)) === true) : [...rows];
+export function runQuery(
+  store: DirectumStore,
+  def: EntityTypeDef,
+  rows: Row[],
+  options: QueryOptions,
+): { value: Record<string, unknown>[]; count?: number } {
+  let selected = options.filter
+    ? rows.filter((row) => evaluateFilter(options.filter!, (path) => resolvePath(store, def, row, path)) === true)
+    : [...rows];
   const total = selected.length;
   const keys = options.orderby.length ? options.orderby : [{ segments: ['Id'], descending: false }];
   selected.sort((a, b) => {

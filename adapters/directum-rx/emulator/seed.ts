@@ -142,7 +142,6 @@ const APPLICATIONS: SeedApplication[] = [
   { Name: 'Двоичный файл', Extension: 'bin' },
 ];
 
-
 const CITY = 'Администрация города';
 
 export const SHIPPED_INSTALLATION: InstallationSeed = {
@@ -179,9 +178,33 @@ export const SHIPPED_INSTALLATION: InstallationSeed = {
     { Name: 'Руководство', Code: '00' },
   ].map((department) => ({ ...department, businessUnit: CITY })),
   employees: [
-    { LastName: 'Белова', FirstName: 'Елена', MiddleName: 'Андреевна', JobTitle: 'Главный специалист', department: 'Отдел по работе с обращениями граждан', Email: 'belova@adm.example.ru', Phone: '+7 342 200-10-01' },
-    { LastName: 'Козлов', FirstName: 'Игорь', MiddleName: 'Николаевич', JobTitle: 'Начальник отдела', department: 'Управление благоустройства', Email: 'kozlov@adm.example.ru', Phone: '+7 342 200-10-02' },
-    { LastName: 'Орлова', FirstName: 'Татьяна', MiddleName: 'Павловна', JobTitle: 'Заместитель главы администрации', department: 'Руководство', Email: 'orlova@adm.example.ru', Phone: '+7 342 200-10-03' },
+    {
+      LastName: 'Белова',
+      FirstName: 'Елена',
+      MiddleName: 'Андреевна',
+      JobTitle: 'Главный специалист',
+      department: 'Отдел по работе с обращениями граждан',
+      Email: 'belova@adm.example.ru',
+      Phone: '+7 342 200-10-01',
+    },
+    {
+      LastName: 'Козлов',
+      FirstName: 'Игорь',
+      MiddleName: 'Николаевич',
+      JobTitle: 'Начальник отдела',
+      department: 'Управление благоустройства',
+      Email: 'kozlov@adm.example.ru',
+      Phone: '+7 342 200-10-02',
+    },
+    {
+      LastName: 'Орлова',
+      FirstName: 'Татьяна',
+      MiddleName: 'Павловна',
+      JobTitle: 'Заместитель главы администрации',
+      department: 'Руководство',
+      Email: 'orlova@adm.example.ru',
+      Phone: '+7 342 200-10-03',
+    },
   ],
   applications: APPLICATIONS,
 };
@@ -201,8 +224,17 @@ const CITY_DISTRICT = 'Администрация городского окру�
 export const FOREIGN_INSTALLATION: InstallationSeed = {
   name: 'foreign',
   firstIds: {
-    IQuestions: 7001, IDocumentKinds: 301, IMailDeliveryMethods: 401, IBusinessUnits: 501, IDepartments: 601, IEmployees: 901,
-    IPersons: 20001, IAssociatedApplications: 801, IRequests: 150001, IOutgoingLetters: 60001, IExternalEntityLinks: 90001,
+    IQuestions: 7001,
+    IDocumentKinds: 301,
+    IMailDeliveryMethods: 401,
+    IBusinessUnits: 501,
+    IDepartments: 601,
+    IEmployees: 901,
+    IPersons: 20001,
+    IAssociatedApplications: 801,
+    IRequests: 150001,
+    IOutgoingLetters: 60001,
+    IExternalEntityLinks: 90001,
   },
   questions: [
     { FullCode: '0001.0002.0025.0131', Name: 'Деятельность органов местного самоуправления' },
@@ -262,12 +294,39 @@ export const FOREIGN_INSTALLATION: InstallationSeed = {
     { Name: 'Отдел дорог и транспорта', Code: 'СР-ОДТ', businessUnit: DISTRICT_NORTH },
   ],
   employees: [
-    { LastName: 'Семёнова', FirstName: 'Алёна', MiddleName: 'Викторовна', JobTitle: 'Ведущий специалист', department: 'Сектор по работе с обращениями граждан', Email: 'semenova@zarechny.example.ru', Phone: '+7 34215 2-11-01' },
-    { LastName: 'Громов', FirstName: 'Сергей', MiddleName: 'Петрович', JobTitle: 'Начальник отдела', department: { name: 'Отдел дорог и транспорта', businessUnit: DISTRICT_CENTRAL }, Email: 'gromov@zarechny.example.ru', Phone: '+7 34215 2-11-02' },
-    { LastName: 'Ким', FirstName: 'Виктор', MiddleName: 'Алексеевич', JobTitle: 'Председатель комитета', department: 'Комитет ЖКХ', Email: 'kim@zarechny.example.ru', Phone: '+7 34215 2-11-03' },
+    {
+      LastName: 'Семёнова',
+      FirstName: 'Алёна',
+      MiddleName: 'Викторовна',
+      JobTitle: 'Ведущий специалист',
+      department: 'Сектор по работе с обращениями граждан',
+      Email: 'semenova@zarechny.example.ru',
+      Phone: '+7 34215 2-11-01',
+    },
+    {
+      LastName: 'Громов',
+      FirstName: 'Сергей',
+      MiddleName: 'Петрович',
+      JobTitle: 'Начальник отдела',
+      department: { name: 'Отдел дорог и транспорта', businessUnit: DISTRICT_CENTRAL },
+      Email: 'gromov@zarechny.example.ru',
+      Phone: '+7 34215 2-11-02',
+    },
+    {
+      LastName: 'Ким',
+      FirstName: 'Виктор',
+      MiddleName: 'Алексеевич',
+      JobTitle: 'Председатель комитета',
+      department: 'Комитет ЖКХ',
+      Email: 'kim@zarechny.example.ru',
+      Phone: '+7 34215 2-11-03',
+    },
   ],
   applications: APPLICATIONS,
 };
 
-export const INSTALLATIONS = { shipped: SHIPPED_INSTALLATION, foreign: FOREIGN_INSTALLATION } as const satisfies Record<string, InstallationSeed>;
+export const INSTALLATIONS = { shipped: SHIPPED_INSTALLATION, foreign: FOREIGN_INSTALLATION } as const satisfies Record<
+  string,
+  InstallationSeed
+>;
 export type InstallationName = keyof typeof INSTALLATIONS;

@@ -47,12 +47,25 @@ export async function startDirectumEmulator(options: DirectumEmulatorOptions = {
   const clerk = new DirectumClerk(state, settings);
   const faults = new FaultInjector();
   // Request logging is off: OData filters carry citizens' names; the emulator logs only its own failures.
-  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 256 * 1024 * 1024, forceCloseConnections: true });
-  await app.register(async (scope) => odataRoutes(scope, { store: state, clerk, faults, username: options.username ?? 'bridge', password: options.password ?? 'bridge-secret' }));
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  await app.register(async (scope) =>
+    odataRoutes(scope, {
+      store: state,
+      clerk,
+      faults,
+      username: options.username ?? 'bridge',
+      password: options.password ?? 'bridge-secret',
+    }),
+  );
   await app.register(async (scope) => controlRoutes(scope, { store: state, clerk, faults }));
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port ?? 0;
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
   return {
     url: `${origin}${ODATA_BASE}`,

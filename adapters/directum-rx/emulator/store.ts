@@ -4,7 +4,17 @@
 // refuses them. The directories come from an InstallationSeed and can be read, extended, closed
 // and reseeded by the control API.
 import type { FilterNode } from './filter.js';
-import { buildModel, DOCUMENT_SETS, ODataError, qualifiedName, type EntityModel, type EntityTypeDef, type ModelOptions, type PropDef, type Row } from './model.js';
+import {
+  buildModel,
+  DOCUMENT_SETS,
+  ODataError,
+  qualifiedName,
+  type EntityModel,
+  type EntityTypeDef,
+  type ModelOptions,
+  type PropDef,
+  type Row,
+} from './model.js';
 import { SHIPPED_INSTALLATION, type InstallationSeed, type SeedDepartmentRef } from './seed.js';
 import { TermIndex } from './term-index.js';
 
@@ -216,7 +226,8 @@ export class DirectumStore {
     }
     if (mode === 'create') {
       for (const name of def.required) {
-        if (row[name] === undefined || row[name] === null || row[name] === '') throw bad(`The property '${name}' of '${def.typeName}' is required`);
+        if (row[name] === undefined || row[name] === null || row[name] === '')
+          throw bad(`The property '${name}' of '${def.typeName}' is required`);
       }
     }
   }
@@ -232,7 +243,8 @@ export class DirectumStore {
   private linkTarget(target: string, nav: string, value: unknown): number | null {
     if (value === null) return null;
     const linkedId = value && typeof value === 'object' && !Array.isArray(value) ? (value as Json).Id : undefined;
-    if (typeof linkedId !== 'number' || !Number.isInteger(linkedId)) throw bad(`Navigation property ${nav} must be an object like {"Id": n}`);
+    if (typeof linkedId !== 'number' || !Number.isInteger(linkedId))
+      throw bad(`Navigation property ${nav} must be an object like {"Id": n}`);
     return this.existing(target, nav, linkedId);
   }
 
@@ -268,7 +280,9 @@ export class DirectumStore {
   /** `body` without what the set's type does not declare: an installation lacking a property has no value for it. */
   declaredOnly(set: string, body: Json): Json {
     const def = this.typeOf(set);
-    return Object.fromEntries(Object.entries(body).filter(([key, value]) => value !== undefined && (key in def.scalars || key in def.navs)));
+    return Object.fromEntries(
+      Object.entries(body).filter(([key, value]) => value !== undefined && (key in def.scalars || key in def.navs)),
+    );
   }
 
   private seed(seed: InstallationSeed): void {
@@ -283,7 +297,8 @@ export class DirectumStore {
       const given = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
       return this.create(set, declared(set, { Status: 'Active', ...given }));
     };
-    for (const { Code, ...question } of seed.questions) add('IQuestions', { ...question, Code: Code ?? question.FullCode.split('.').at(-1) });
+    for (const { Code, ...question } of seed.questions)
+      add('IQuestions', { ...question, Code: Code ?? question.FullCode.split('.').at(-1) });
     for (const app of seed.applications) add('IAssociatedApplications', { ...app });
     for (const kind of seed.documentKinds) add('IDocumentKinds', { ...kind });
     for (const method of seed.deliveryMethods) add('IMailDeliveryMethods', { ...method });
@@ -302,12 +317,20 @@ export class DirectumStore {
     const departmentId = (ref: SeedDepartmentRef) => {
       const [name, unit] = typeof ref === 'string' ? [ref, undefined] : [ref.name, ref.businessUnit];
       const found = departments.filter((d) => d.name === name && (unit === undefined || d.unit === unit));
-      if (found.length !== 1) throw new Error(`seed ${seed.name}: ${found.length ? 'more than one department' : 'no department'} named '${name}'${unit ? ` in '${unit}'` : ''}`);
+      if (found.length !== 1)
+        throw new Error(
+          `seed ${seed.name}: ${found.length ? 'more than one department' : 'no department'} named '${name}'${unit ? ` in '${unit}'` : ''}`,
+        );
       return found[0]!.id;
     };
     for (const { LastName, FirstName, MiddleName, department, ...employee } of seed.employees) {
       const person = this.createPerson(declared('IPersons', { LastName, FirstName, MiddleName }));
-      add('IEmployees', { ...employee, Name: person.Name, Person: { Id: person.Id }, Department: department === undefined ? null : { Id: departmentId(department) } });
+      add('IEmployees', {
+        ...employee,
+        Name: person.Name,
+        Person: { Id: person.Id },
+        Department: department === undefined ? null : { Id: departmentId(department) },
+      });
     }
   }
 
@@ -328,7 +351,8 @@ function undeclared(property: string, def: EntityTypeDef): ODataError {
 
 /** Properties Directum computes: a person's Name is "Фамилия Имя Отчество", a request's from its subject. */
 function derive(set: string, row: Row): void {
-  if (set === 'IRequests' && !row.Name) row.Name = `Обращение гражданина «${(typeof row.Subject === 'string' ? row.Subject : '').slice(0, 200)}»`;
+  if (set === 'IRequests' && !row.Name)
+    row.Name = `Обращение гражданина «${(typeof row.Subject === 'string' ? row.Subject : '').slice(0, 200)}»`;
   if (set !== 'IPersons') return;
   row.Name = [row.LastName, row.FirstName, row.MiddleName].filter(Boolean).join(' ');
   row.Status ??= 'Active';

@@ -31,9 +31,12 @@ function termsOf(value: unknown): string[] {
 type Lookup = { property: string; term: string };
 
 const literalText = (node: FilterNode): string | undefined =>
-  node.kind === 'literal' && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value).toLowerCase() : undefined;
+  node.kind === 'literal' && (typeof node.value === 'string' || typeof node.value === 'number')
+    ? String(node.value).toLowerCase()
+    : undefined;
 
-const propertyOf = (node: FilterNode): string | undefined => (node.kind === 'path' && node.segments.length === 1 ? node.segments[0] : undefined);
+const propertyOf = (node: FilterNode): string | undefined =>
+  node.kind === 'path' && node.segments.length === 1 ? node.segments[0] : undefined;
 
 /** `P eq v`, `tolower(P) eq v` (either way round): the rows whose P has the term v. */
 function comparison(left: FilterNode, right: FilterNode): Lookup | undefined {

@@ -66,7 +66,13 @@ export async function checkReadiness(health: HealthChecks, timeoutMs: number) {
     health.organisations ? checkOrganisations(health.organisations, timeoutMs) : undefined,
   ]);
   const pos = posAlone ?? everyOrganisation(organisations!);
-  const checks: ReadinessChecks<CheckDetail> = { redis, pos, edms, ...(mapping ? { mapping } : {}), ...(organisations ? { organisations } : {}) };
+  const checks: ReadinessChecks<CheckDetail> = {
+    redis,
+    pos,
+    edms,
+    ...(mapping ? { mapping } : {}),
+    ...(organisations ? { organisations } : {}),
+  };
   const ready = [redis, pos, edms, ...(mapping ? [mapping] : [])].every((check) => check.ok);
   return { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
 }
@@ -76,61 +82,93 @@ function everyOrganisation(organisations: Record<string, CheckDetail>): CheckDet
   const down = Object.entries(organisations).filter(([, check]) => !check.ok);
   const ms = Math.max(0, ...Object.values(organisations).map((check) => check.ms));
   if (down.length === 0) return { ok: true, ms };
-  return { ok: false, code: down[0]![1].code, message: `ПОС refused or did not answer for organisation(s) ${down.map(([key]) => key).join(', ')}`, ms };
+  return {
+    ok: false,
+    code: down[0]![1].code,
+    message: `ПОС refused or did not answer for organisation(s) ${down.map(([key]) => key).join(', ')}`,
+    ms,
+  };
 }
 
 /** Readiness without messages: an upstream's or the mapping's text never reaches an unauthenticated caller. */
 function publicView(checks: ReadinessChecks<CheckDetail>): ReadinessChecks<CheckResult> {
   const hide = ({ message: _hidden, ...shown }: CheckDetail): CheckResult => shown;
-  const organisations = checks.organisations && Object.fromEntries(Object.entries(checks.organisations).map(([key, check]) => [key, hide(check)]));
-  return { redis: hide(checks.redis), pos: hide(checks.pos), edms: hide(checks.edms), ...(checks.mapping ? { mapping: hide(checks.mapping) } : {}), ...(organisations ? { organisations } : {}) };
+  const organisations =
+    checks.organisations && Object.fromEntries(Object.entries(checks.organisations).map(([key, check]) => [key, hide(check)]));
+  return {
+    redis: hide(checks.redis),
+    pos: hide(checks.pos),
+    edms: hide(checks.edms),
+    ...(checks.mapping ? { mapping: hide(checks.mapping) } : {}),
+    ...(organisations ? { organisations } : {}),
+  };
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: AdminDeps, readyTimeoutMs: number): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  typed.get('/health/live', {
-    schema: { tags: ['health'], summary: 'Liveness: 200 while the process serves', response: { 200: liveSchema } },
-  }, async () => ({ status: 'live' as const }));
-
-  typed.get('/health/ready', {
-    schema: {
-      tags: ['health'],
-      summary: 'Readiness: Redis, ПОС and the EDMS answer, and the mapping\'s values are in the EDMS; which is not, with a code (details: GET /api/status)',
-      response: { 200: readinessSchema, 503: readinessSchema },
+  typed.get(
+    '/health/live',
+    {
+      schema: { tags: ['health'], summary: 'Liveness: 200 while the process serves', response: { 200: liveSchema } },
     },
-  }, async (_request, reply) => {
-    const result = await checkReadiness(deps.health, readyTimeoutMs);
-    return reply.code(result.status === 'ready' ? 200 : 503).send({ status: result.status, checks: publicView(result.checks) });
-  });
+    async () => ({ status: 'live' as const }),
+  );
 
-  typed.get('/metrics', {
-    schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
-  }, async (_request, reply) => {
-    if (deps.refreshGauges) {
-      try {
-        await deps.refreshGauges();
-      } catch (error) {
-        // Stale gauges beat no metrics at all: a Redis hiccup must not blind the monitoring.
-        deps.logger.warn({ err: describeError(error) }, 'could not refresh queue gauges for /metrics');
+  typed.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary:
+          "Readiness: Redis, ПОС and the EDMS answer, and the mapping's values are in the EDMS; which is not, with a code (details: GET /api/status)",
+        response: { 200: readinessSchema, 503: readinessSchema },
+      },
+    },
+    async (_request, reply) => {
+      const result = await checkReadiness(deps.health, readyTimeoutMs);
+      return reply.code(result.status === 'ready' ? 200 : 503).send({ status: result.status, checks: publicView(result.checks) });
+    },
+  );
+
+  typed.get(
+    '/metrics',
+    {
+      schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
+    },
+    async (_request, reply) => {
+      if (deps.refreshGauges) {
+        try {
+          await deps.refreshGauges();
+        } catch (error) {
+          // Stale gauges beat no metrics at all: a Redis hiccup must not blind the monitoring.
+          deps.logger.warn({ err: describeError(error) }, 'could not refresh queue gauges for /metrics');
+        }
       }
-    }
-    const text = deps.exposition ? await deps.exposition() : await deps.metrics.registry.metrics();
-    return reply.type(deps.metrics.registry.contentType).send(text);
-  });
+      const text = deps.exposition ? await deps.exposition() : await deps.metrics.registry.metrics();
+      return reply.type(deps.metrics.registry.contentType).send(text);
+    },
+  );
 }
 
 /** GET /api/status (authenticated): readiness with the bridge's messages, and the mapping's EDMS check. */
 export function registerStatusRoute(api: FastifyInstance, deps: AdminDeps, readyTimeoutMs: number): void {
-  api.withTypeProvider<ZodTypeProvider>().get('/status', {
-    schema: {
-      tags: ['health'],
-      summary: 'Readiness with reasons, and which mapping values the EDMS lacks (file:line:col)',
-      security: [{ bearerAuth: [] }],
-      response: { 200: statusSchema, ...authErrors },
+  api.withTypeProvider<ZodTypeProvider>().get(
+    '/status',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness with reasons, and which mapping values the EDMS lacks (file:line:col)',
+        security: [{ bearerAuth: [] }],
+        response: { 200: statusSchema, ...authErrors },
+      },
     },
-  }, async () => {
-    const [readiness, mapping] = await Promise.all([checkReadiness(deps.health, readyTimeoutMs), deps.mappingCheck ? deps.mappingCheck() : null]);
-    return { status: readiness.status, checks: readiness.checks, mapping };
-  });
+    async () => {
+      const [readiness, mapping] = await Promise.all([
+        checkReadiness(deps.health, readyTimeoutMs),
+        deps.mappingCheck ? deps.mappingCheck() : null,
+      ]);
+      return { status: readiness.status, checks: readiness.checks, mapping };
+    },
+  );
 }

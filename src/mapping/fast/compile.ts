@@ -8,7 +8,18 @@ import { customFunctions } from '../functions.js';
 import { fastBuiltins } from './builtins.js';
 import { argumentsOf, arithmetic, compare, customCall, evaluateStep, namesOnly, type FastEnv, type Fn, type Frame } from './runtime.js';
 import {
-  Deopt, FAST_WORK_BUDGET, budget, createSequence, deepEqual, isNumeric, lookup, normalize, spend, spendOn, toBoolean, toJsonataString,
+  Deopt,
+  FAST_WORK_BUDGET,
+  budget,
+  createSequence,
+  deepEqual,
+  isNumeric,
+  lookup,
+  normalize,
+  spend,
+  spendOn,
+  toBoolean,
+  toJsonataString,
 } from './semantics.js';
 
 /** The parts of a JSONata AST node the fast path reads. */
@@ -168,7 +179,8 @@ class Compiler {
     const normalized: Fn = (input, env) => normalize(general(input, env));
     // `a.b.c` and `$var.b.c` (e.g. $const.name) get the shortcut over plain objects.
     const [head, ...rest] = stepNodes;
-    const keysOf = (nodes: AstNode[]) => (nodes.every((step) => step.type === 'name') ? nodes.map((step) => String(step.value)) : undefined);
+    const keysOf = (nodes: AstNode[]) =>
+      nodes.every((step) => step.type === 'name') ? nodes.map((step) => String(step.value)) : undefined;
     const keys = keysOf(stepNodes);
     if (keys) return namesOnly(keys, normalized);
     const restKeys = keysOf(rest);

@@ -29,7 +29,8 @@ export function customCall(fn: CustomFunction, args: Fn[]): Fn {
   if (args.length === 0) return (_input, env) => fn.call(env.call);
   if (args.length === 1 && a) return (input, env) => fn.call(env.call, paid(a, input, env));
   if (args.length === 2 && a && b) return (input, env) => fn.call(env.call, paid(a, input, env), paid(b, input, env));
-  if (args.length === 3 && a && b && c) return (input, env) => fn.call(env.call, paid(a, input, env), paid(b, input, env), paid(c, input, env));
+  if (args.length === 3 && a && b && c)
+    return (input, env) => fn.call(env.call, paid(a, input, env), paid(b, input, env), paid(c, input, env));
   return (input, env) => fn.call(env.call, ...args.map((arg) => paid(arg, input, env)));
 }
 
@@ -109,4 +110,3 @@ export function arithmetic(left: unknown, right: unknown, op: string): number | 
   if (op === '/') return left / right;
   return left % right;
 }
-

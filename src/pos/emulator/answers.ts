@@ -10,9 +10,7 @@ import { issueLines } from '../../zod-issues.js';
 
 type RefusalStatus = 400 | 403 | 404 | 409;
 
-export type AnswerOutcome =
-  | { ok: true; entry: HistoryEntry }
-  | { ok: false; status: RefusalStatus; messages: string[] };
+export type AnswerOutcome = { ok: true; entry: HistoryEntry } | { ok: false; status: RefusalStatus; messages: string[] };
 
 const refuse = (status: RefusalStatus, ...messages: string[]): AnswerOutcome => ({ ok: false, status, messages });
 
@@ -84,7 +82,10 @@ export function applyAnswer(
     if (file) file.temporary = false;
   }
   if (body.answer) appeal.finalAnswerAt = entry.createdAt;
-  const target = body.answer && body.appealAnswerType === 'FORWARDED' ? state.organisations.addressedBy(body.reassignmentInfo ?? '', by.clientId) : undefined;
+  const target =
+    body.answer && body.appealAnswerType === 'FORWARDED'
+      ? state.organisations.addressedBy(body.reassignmentInfo ?? '', by.clientId)
+      : undefined;
   if (target) {
     entry.forwardedTo = target.clientId;
     forwardAppeal(appeal, target, now);

@@ -40,29 +40,35 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     }
     const form = formValues(request);
     if (form.grant_type !== 'password') {
-      return reply.code(400).send({ error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${form.grant_type ?? ''}` });
+      return reply
+        .code(400)
+        .send({ error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${form.grant_type ?? ''}` });
     }
     const { username = '', password = '' } = form;
     const organisation = ctx.state.organisations.authenticate(username, password);
     if (!organisation) return reply.code(401).send({ error: 'invalid_grant', error_description: 'Bad credentials' });
     const { token, expiresIn } = ctx.state.issueToken(organisation.clientId);
-    return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send({
-      access_token: token,
-      token_type: 'bearer',
-      expires_in: expiresIn,
-      scope: form.scope || 'any',
-      jti: randomUUID(),
-      surname: 'Интеграция',
-      name: 'СЭД',
-      patronymic: null,
-      email: `${username}@edms.example`,
-      userId: EMULATED_USER_ID,
-      clientId: username,
-    });
+    return reply
+      .header('Cache-Control', 'no-store')
+      .header('Pragma', 'no-cache')
+      .send({
+        access_token: token,
+        token_type: 'bearer',
+        expires_in: expiresIn,
+        scope: form.scope || 'any',
+        jti: randomUUID(),
+        surname: 'Интеграция',
+        name: 'СЭД',
+        patronymic: null,
+        email: `${username}@edms.example`,
+        userId: EMULATED_USER_ID,
+        clientId: username,
+      });
   });
 }
 
-export type BearerCheck = { ok: true; holder: IssuedToken; userId: number } | { ok: false; body: { error: string; error_description: string } };
+export type BearerCheck =
+  { ok: true; holder: IssuedToken; userId: number } | { ok: false; body: { error: string; error_description: string } };
 
 /** Spring resource-server semantics: a missing, unknown or expired bearer token is a 401. */
 export function checkBearer(ctx: EmulatorContext, request: FastifyRequest): BearerCheck {
@@ -81,6 +87,7 @@ export function checkBearer(ctx: EmulatorContext, request: FastifyRequest): Bear
 /** The caller the bearer guard recorded; answers 401 itself if the guard somehow did not run. */
 export function requireCaller(ctx: EmulatorContext, request: FastifyRequest, reply: FastifyReply): Caller | undefined {
   const caller = ctx.callers.get(request);
-  if (!caller) void reply.code(401).send({ error: 'unauthorized', error_description: 'Full authentication is required to access this resource' });
+  if (!caller)
+    void reply.code(401).send({ error: 'unauthorized', error_description: 'Full authentication is required to access this resource' });
   return caller;
 }

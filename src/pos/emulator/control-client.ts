@@ -3,7 +3,15 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import type { SeedAppeal } from '../../../fixtures/generator.js';
 import type { OrganisationView } from './organisations.js';
-import type { ActiveFault, CustodyRecord, EmulatorOrganisation, EmulatorSettings, EmulatorStats, FaultSpec, HistoryEntry } from './types.js';
+import type {
+  ActiveFault,
+  CustodyRecord,
+  EmulatorOrganisation,
+  EmulatorSettings,
+  EmulatorStats,
+  FaultSpec,
+  HistoryEntry,
+} from './types.js';
 
 export type { OrganisationView } from './organisations.js';
 
@@ -92,7 +100,11 @@ export class PosEmulatorControl {
   async seed(appeals: readonly SeedAppeal[], target: SeedTarget = {}): Promise<number[]> {
     const json = appeals.map((appeal) => ({
       ...appeal,
-      attachments: appeal.attachments?.map((file) => ({ name: file.name, contentType: file.contentType, data: file.data.toString('base64') })),
+      attachments: appeal.attachments?.map((file) => ({
+        name: file.name,
+        contentType: file.contentType,
+        data: file.data.toString('base64'),
+      })),
     }));
     const data = { appeals: json, organisation: target.organisation };
     return (await this.call<{ ids: number[] }>('seed', { method: 'POST', url: '/appeals', data })).data.ids;
@@ -129,7 +141,11 @@ export class PosEmulatorControl {
 
   /** Bytes and metadata of any stored file (seeded attachment or uploaded answer file). */
   async file(id: string): Promise<{ name: string; contentType: string; data: Buffer }> {
-    const response = await this.call<ArrayBuffer>('file', { method: 'GET', url: `/files/${encodeURIComponent(id)}`, responseType: 'arraybuffer' });
+    const response = await this.call<ArrayBuffer>('file', {
+      method: 'GET',
+      url: `/files/${encodeURIComponent(id)}`,
+      responseType: 'arraybuffer',
+    });
     return {
       name: decodeURIComponent(String(response.headers['x-file-name'] ?? '')),
       contentType: String(response.headers['content-type'] ?? ''),

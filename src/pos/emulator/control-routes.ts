@@ -13,18 +13,33 @@ import { issueLines } from '../../zod-issues.js';
 /** Seeds name their organisation by clientId; absent means the first one. */
 const organisationField = z.string().min(1).optional();
 const organisationBody = z
-  .object({ clientId: z.string().min(1), secret: z.string().min(1), opaId: z.number().int().positive().optional(), opaName: z.string().min(1).optional() })
+  .object({
+    clientId: z.string().min(1),
+    secret: z.string().min(1),
+    opaId: z.number().int().positive().optional(),
+    opaName: z.string().min(1).optional(),
+  })
   .strict();
 const seedFileJson = z.object({ name: z.string().min(1), contentType: z.string().optional(), data: z.string() });
 const seedAppealJson = z.object({ id: z.number().int().positive(), attachments: z.array(seedFileJson).nullish() }).passthrough();
 const seedBody = z.union([
   z.object({ appeals: z.array(seedAppealJson), organisation: organisationField }).strict(),
-  z.object({
-    generate: z.object({
-      count: z.number().int().min(0).max(100_000), seed: z.number().int().optional(), startId: z.number().int().positive().optional(),
-      now: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date').optional(), organisation: organisationField,
-    }).strict(),
-  }).strict(),
+  z
+    .object({
+      generate: z
+        .object({
+          count: z.number().int().min(0).max(100_000),
+          seed: z.number().int().optional(),
+          startId: z.number().int().positive().optional(),
+          now: z
+            .string()
+            .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date')
+            .optional(),
+          organisation: organisationField,
+        })
+        .strict(),
+    })
+    .strict(),
 ]);
 const rawBody = z.union([
   z.object({ appeals: z.array(z.record(z.string(), z.unknown())), organisation: organisationField }).strict(),
@@ -60,7 +75,11 @@ function toSeeds(appeals: z.infer<typeof seedAppealJson>[]): { seeds: SeedAppeal
     const { attachments: _none, ...fields } = checked.data;
     const seed: SeedAppeal = { ...fields };
     if (attachments) {
-      seed.attachments = attachments.map((file) => ({ name: file.name, contentType: file.contentType ?? 'application/octet-stream', data: Buffer.from(file.data, 'base64') }));
+      seed.attachments = attachments.map((file) => ({
+        name: file.name,
+        contentType: file.contentType ?? 'application/octet-stream',
+        data: Buffer.from(file.data, 'base64'),
+      }));
     }
     seeds.push(seed);
   }

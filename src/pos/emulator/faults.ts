@@ -5,11 +5,23 @@ import { mulberry32, type Random } from '../../../fixtures/prng.js';
 import { POS_ROUTES, type ActiveFault, type FaultSpec, type PosRoute, type RateLimit } from './types.js';
 
 const routeSchema = z.enum([...POS_ROUTES, '*']);
-const selection = { route: routeSchema, times: z.number().int().positive().optional(), rate: z.number().min(0).max(1).optional(), seed: z.number().int().optional() };
+const selection = {
+  route: routeSchema,
+  times: z.number().int().positive().optional(),
+  rate: z.number().min(0).max(1).optional(),
+  seed: z.number().int().optional(),
+};
 
 /** Control-API validation of a fault, so a typo is refused instead of silently never firing. */
 export const faultSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), retryAfter: z.number().min(0).optional(), ...selection }).strict(),
+  z
+    .object({
+      kind: z.literal('status'),
+      status: z.number().int().min(400).max(599),
+      retryAfter: z.number().min(0).optional(),
+      ...selection,
+    })
+    .strict(),
   z.object({ kind: z.literal('slow'), delayMs: z.number().int().min(0).max(600_000), ...selection }).strict(),
   z.object({ kind: z.literal('drop'), ...selection }).strict(),
   z.object({ kind: z.literal('drop-after'), ...selection }).strict(),
@@ -72,7 +84,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly limit: RateLimit, now = Date.now()) {
+  constructor(
+    private readonly limit: RateLimit,
+    now = Date.now(),
+  ) {
     this.tokens = this.capacity;
     this.last = now;
   }

@@ -14,7 +14,10 @@ function rfc5987(value: string): string {
 
 /** A plain-ASCII stand-in for old clients: non-ASCII, quotes and backslashes become `_`. */
 function asciiFallback(name: string): string {
-  const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const ascii = name
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/["\\]/g, '_');
   return ascii.trim() || 'file';
 }
 
@@ -32,7 +35,9 @@ export function registerFileRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     const part = await request.file({ limits: { fileSize: ctx.state.settings.maxUploadBytes, files: 1 } });
     if (!part || part.fieldname !== 'file') return reply.code(400).send(messages('multipart field "file" is required'));
     const data = await part.toBuffer(); // throws FST_REQ_FILE_TOO_LARGE (413) past the limit
-    const file = ctx.state.addFile(part.filename || 'file', part.mimetype || 'application/octet-stream', data, true, { uploadedBy: caller.clientId });
+    const file = ctx.state.addFile(part.filename || 'file', part.mimetype || 'application/octet-stream', data, true, {
+      uploadedBy: caller.clientId,
+    });
     ctx.state.filesUploaded += 1;
     return {
       id: file.id,

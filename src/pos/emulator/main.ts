@@ -30,7 +30,10 @@ function organisationsFromEnv(): EmulatorOrganisation[] {
   }
   const explicit = process.env.POS_EMULATOR_CLIENT_ID || process.env.POS_EMULATOR_CLIENT_SECRET;
   if (listed.length > 0 && !explicit) return listed;
-  const single = { clientId: process.env.POS_EMULATOR_CLIENT_ID || DEFAULT_ORGANISATION.clientId, secret: process.env.POS_EMULATOR_CLIENT_SECRET || DEFAULT_ORGANISATION.secret };
+  const single = {
+    clientId: process.env.POS_EMULATOR_CLIENT_ID || DEFAULT_ORGANISATION.clientId,
+    secret: process.env.POS_EMULATOR_CLIENT_SECRET || DEFAULT_ORGANISATION.secret,
+  };
   return [single, ...listed];
 }
 
@@ -38,7 +41,10 @@ async function main(): Promise<void> {
   const port = intFromEnv('POS_EMULATOR_PORT', 8090);
   const seedCount = intFromEnv('POS_EMULATOR_SEED_COUNT', 50);
   const seed = intFromEnv('POS_EMULATOR_SEED', 1);
-  const platformClient = { id: process.env.POS_EMULATOR_PLATFORM_ID || 'pos-bridge', secret: process.env.POS_EMULATOR_PLATFORM_SECRET || 'platform-secret' };
+  const platformClient = {
+    id: process.env.POS_EMULATOR_PLATFORM_ID || 'pos-bridge',
+    secret: process.env.POS_EMULATOR_PLATFORM_SECRET || 'platform-secret',
+  };
   const organisations = organisationsFromEnv();
   const emulator = await startPosEmulator({
     port,
@@ -68,7 +74,10 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const stop = () => {
-    emulator.close().then(() => process.exit(0), () => process.exit(1));
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

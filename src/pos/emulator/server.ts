@@ -118,13 +118,16 @@ function installGuards(app: FastifyInstance, ctx: EmulatorContext, closing: Abor
 
 export async function startPosEmulator(options: PosEmulatorOptions = {}): Promise<PosEmulator> {
   const organisations = options.organisations ?? [options.organisation ?? DEFAULT_ORGANISATION];
-  const state = new PosEmulatorState({
-    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
-    maxPageSize: options.maxPageSize ?? 100,
-    forcePageSize: options.forcePageSize ?? null,
-    rateLimit: null,
-    maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
-  }, organisations);
+  const state = new PosEmulatorState(
+    {
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+      maxPageSize: options.maxPageSize ?? 100,
+      forcePageSize: options.forcePageSize ?? null,
+      rateLimit: null,
+      maxUploadBytes: options.maxUploadBytes ?? 50 * 1024 * 1024,
+    },
+    organisations,
+  );
   let url = '';
   const ctx: EmulatorContext = {
     state,

@@ -6,7 +6,13 @@ import { opaFields } from './custody.js';
 import { TokenBucket } from './faults.js';
 import { DEFAULT_ORGANISATION, OrganisationRegistry } from './organisations.js';
 import {
-  POS_ROUTES, type EmulatorOrganisation, type EmulatorSettings, type EmulatorStats, type IssuedToken, type PosRoute, type StoredAppeal,
+  POS_ROUTES,
+  type EmulatorOrganisation,
+  type EmulatorSettings,
+  type EmulatorStats,
+  type IssuedToken,
+  type PosRoute,
+  type StoredAppeal,
   type StoredFile,
 } from './types.js';
 
@@ -39,7 +45,10 @@ export class PosEmulatorState {
   /** Every appeal in pull order, sorted once per change of the set rather than once per page read. */
   private pullOrder: StoredAppeal[] | null = null;
 
-  constructor(private readonly defaults: EmulatorSettings, organisations: readonly EmulatorOrganisation[] = [DEFAULT_ORGANISATION]) {
+  constructor(
+    private readonly defaults: EmulatorSettings,
+    organisations: readonly EmulatorOrganisation[] = [DEFAULT_ORGANISATION],
+  ) {
     this.organisations = new OrganisationRegistry(organisations);
     this.settings = { ...defaults };
     this.limiter = defaults.rateLimit ? new TokenBucket(defaults.rateLimit) : null;
@@ -112,13 +121,34 @@ export class PosEmulatorState {
     });
   }
 
-  private store(key: string, record: Record<string, unknown>, fileIds: string[] | null, raw: boolean, owner: string, rawJson?: string): void {
+  private store(
+    key: string,
+    record: Record<string, unknown>,
+    fileIds: string[] | null,
+    raw: boolean,
+    owner: string,
+    rawJson?: string,
+  ): void {
     this.seq += 1;
     const seededAt = Date.now();
     this.appeals.set(key, {
-      key, record, fileIds, raw, ...(rawJson === undefined ? {} : { rawJson }), seq: this.seq, seededAt, owner,
-      ownedSince: new Date(seededAt).toISOString(), ownerHistoryStart: 0, previousOwners: [], accepted: false,
-      acceptCount: 0, acceptedAt: null, firstServedAt: null, finalAnswerAt: null, history: [],
+      key,
+      record,
+      fileIds,
+      raw,
+      ...(rawJson === undefined ? {} : { rawJson }),
+      seq: this.seq,
+      seededAt,
+      owner,
+      ownedSince: new Date(seededAt).toISOString(),
+      ownerHistoryStart: 0,
+      previousOwners: [],
+      accepted: false,
+      acceptCount: 0,
+      acceptedAt: null,
+      firstServedAt: null,
+      finalAnswerAt: null,
+      history: [],
     });
     this.pullOrder = null;
   }

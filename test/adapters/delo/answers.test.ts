@@ -20,7 +20,13 @@ let emulator: RunningDeloEmulator | undefined;
 const adapters: DeloAdapter[] = [];
 
 const adapterWith = (extra: Partial<DeloAdapterOptions> = {}): DeloAdapter => {
-  const adapter = new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, partialGraceMs: 300, ...extra });
+  const adapter = new DeloAdapter({
+    outboxDir: dirs.outboxDir,
+    inboxDir: dirs.inboxDir,
+    stateDir: dirs.stateDir,
+    partialGraceMs: 300,
+    ...extra,
+  });
   adapters.push(adapter);
   return adapter;
 };
@@ -28,7 +34,11 @@ const start = (extra: Partial<Parameters<typeof startDeloEmulator>[0]> = {}) =>
   startDeloEmulator({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, archiveDir: dirs.archiveDir, pollMs: 30, ...extra });
 const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
 const progressOf = async (adapter: DeloAdapter, posId: number) => (await adapter.readProgress([posId]))[0];
-const answerFile = () => ({ name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000), Buffer.from('\n%%EOF\n')]) });
+const answerFile = () => ({
+  name: 'Ответ заявителю.pdf',
+  contentType: 'application/pdf',
+  data: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3000), Buffer.from('\n%%EOF\n')]),
+});
 
 async function register(adapter: DeloAdapter, posId: number): Promise<void> {
   await adapter.register({ posId, record: sampleRecord(), files: [] });
@@ -60,8 +70,15 @@ describe('answer packages named as the transport likes', () => {
     checkName(sent.packageName!, { messageId: sent.messageId!, documentId: sent.documentId });
     expect(sent.messageId).not.toBe(sent.documentId);
 
-    const answered = await waitFor(() => progressOf(adapter, 101), (p) => p?.state === 'answered');
-    expect(answered!.answer).toMatchObject({ text: 'Двор убран, спасибо за обращение.', resolution: 'Supported', outgoingNumber: sent.number });
+    const answered = await waitFor(
+      () => progressOf(adapter, 101),
+      (p) => p?.state === 'answered',
+    );
+    expect(answered!.answer).toMatchObject({
+      text: 'Двор убран, спасибо за обращение.',
+      resolution: 'Supported',
+      outgoingNumber: sent.number,
+    });
     const read = await adapter.readFile(answered!.answer!.files[0]!);
     expect(read).toMatchObject({ name: file.name, contentType: 'application/pdf' });
     expect(read.data.equals(file.data)).toBe(true);
@@ -75,12 +92,21 @@ describe('answer packages named as the transport likes', () => {
     const { DeloControlClient } = await import('../../../adapters/delo/emulator/index.js');
     const client = new DeloControlClient(emulator.url!);
     expect(await client.getSettings()).toEqual({ autoRegister: true, answerPackageNaming: 'message-id', answerPackageDelayMs: 0 });
-    expect(await client.setSettings({ answerPackageNaming: 'zip', answerPackageDelayMs: 50 })).toEqual({ autoRegister: true, answerPackageNaming: 'zip', answerPackageDelayMs: 50 });
+    expect(await client.setSettings({ answerPackageNaming: 'zip', answerPackageDelayMs: 50 })).toEqual({
+      autoRegister: true,
+      answerPackageNaming: 'zip',
+      answerPackageDelayMs: 50,
+    });
     await expect(client.setSettings({ answerPackageNaming: 'by-hand' as AnswerPackageNaming })).rejects.toThrow(/HTTP 400/);
     const adapter = adapterWith();
     await register(adapter, 102);
     await client.answer(messageIdFor(102), { text: 'Ответ' });
-    expect(await waitFor(() => progressOf(adapter, 102), (p) => p?.state === 'answered')).toMatchObject({ answer: { text: 'Ответ' } });
+    expect(
+      await waitFor(
+        () => progressOf(adapter, 102),
+        (p) => p?.state === 'answered',
+      ),
+    ).toMatchObject({ answer: { text: 'Ответ' } });
     expect((await list(dirs.processedDir)).filter((n) => n.endsWith('.zip'))).toHaveLength(1);
   });
 });
@@ -91,7 +117,10 @@ describe('a Report that comes before its answer package', () => {
     const first = adapterWith({ answerGraceMs: 30_000 });
     const second = adapterWith({ answerGraceMs: 30_000 });
     await register(first, 111);
-    await waitFor(() => first.findByPosId(111), (r) => r?.durable === true);
+    await waitFor(
+      () => first.findByPosId(111),
+      (r) => r?.durable === true,
+    );
     await emulator.control.answer(messageIdFor(111), { text: 'Ответ по существу', file: answerFile() });
     const card = emulator.emulator.card(messageIdFor(111))!;
     const reportFile = card.reports.at(-1)!.file;
@@ -102,16 +131,19 @@ describe('a Report that comes before its answer package', () => {
     const restarted = adapterWith({ answerGraceMs: 30_000 });
     const readers = [first, second, restarted];
     const totals = { applied: 0, duplicates: 0, quarantined: 0 };
-    await waitFor(async () => {
-      const results = await Promise.all(readers.map((r) => r.pollInbox()));
-      for (const r of results) {
-        totals.applied += r.applied;
-        totals.duplicates += r.duplicates;
-        totals.quarantined += r.quarantined;
-      }
-      // Read the state directly: progressOf would poll once more, outside the counted polls.
-      return restarted.store.read(111);
-    }, (state) => state?.events.some((e) => e.notification.kind === 'answer') === true);
+    await waitFor(
+      async () => {
+        const results = await Promise.all(readers.map((r) => r.pollInbox()));
+        for (const r of results) {
+          totals.applied += r.applied;
+          totals.duplicates += r.duplicates;
+          totals.quarantined += r.quarantined;
+        }
+        // Read the state directly: progressOf would poll once more, outside the counted polls.
+        return restarted.store.read(111);
+      },
+      (state) => state?.events.some((e) => e.notification.kind === 'answer') === true,
+    );
     expect(await progressOf(restarted, 111)).toMatchObject({ state: 'answered' });
     expect(totals).toEqual({ applied: 1, duplicates: 0, quarantined: 0 });
     const events = (await first.store.read(111))!.events.filter((e) => e.notification.kind === 'answer');
@@ -127,7 +159,10 @@ describe('a Report that comes before its answer package', () => {
     emulator = await start({ answerPackageDelayMs: 60_000 });
     const before = adapterWith({ answerGraceMs: 400 });
     await register(before, 112);
-    await waitFor(() => before.findByPosId(112), (r) => r?.durable === true);
+    await waitFor(
+      () => before.findByPosId(112),
+      (r) => r?.durable === true,
+    );
     await emulator.control.answer(messageIdFor(112), { text: 'Ответ' });
     const card = emulator.emulator.card(messageIdFor(112))!;
     const reportFile = card.reports.at(-1)!.file;
@@ -150,14 +185,26 @@ describe('packages that do not answer, or cannot be read', () => {
   const bridge = { organization: 'ПОС', system: 'pos-bridge' };
   const pdf = Buffer.from('%PDF-1.4\nответ\n%%EOF\n');
 
-  function answerPackage(linkedTo: number, data = pdf): { documentId: string; messageId: string; xml: string; files: Record<string, Buffer> } {
+  function answerPackage(
+    linkedTo: number,
+    data = pdf,
+  ): { documentId: string; messageId: string; xml: string; files: Record<string, Buffer> } {
     const documentId = randomUUID();
     const messageId = randomUUID();
     const xml = buildAnswerDocInfo({
-      messageId, documentId, time: new Date(), initialMessageId: messageIdFor(linkedTo), initialDocumentId: documentIdFor(linkedTo),
-      number: 'Исх-9/26', date: '2026-04-01T10:00:00.000Z', text: 'Ответ',
-      files: [{ resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: 'Ответ.pdf', extension: 'pdf', size: data.length }],
-      sender: party, recipient: bridge,
+      messageId,
+      documentId,
+      time: new Date(),
+      initialMessageId: messageIdFor(linkedTo),
+      initialDocumentId: documentIdFor(linkedTo),
+      number: 'Исх-9/26',
+      date: '2026-04-01T10:00:00.000Z',
+      text: 'Ответ',
+      files: [
+        { resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: 'Ответ.pdf', extension: 'pdf', size: data.length },
+      ],
+      sender: party,
+      recipient: bridge,
     });
     return { documentId, messageId, xml, files: { 'file-001.pdf': data } };
   }
@@ -171,7 +218,12 @@ describe('packages that do not answer, or cannot be read', () => {
   async function dropReport(posId: number, documentId: string): Promise<string> {
     const name = `Report-${randomUUID()}.xml`;
     const xml = buildReportXml({
-      messageId: randomUUID(), initialMessageId: messageIdFor(posId), time: new Date().toISOString(), notification: { kind: 'answer', documentId }, sender: party, recipient: bridge,
+      messageId: randomUUID(),
+      initialMessageId: messageIdFor(posId),
+      time: new Date().toISOString(),
+      notification: { kind: 'answer', documentId },
+      sender: party,
+      recipient: bridge,
     });
     await writeFile(join(dirs.inboxDir, name), xml);
     return name;
@@ -230,11 +282,36 @@ describe('packages that do not answer, or cannot be read', () => {
   it('a zip with a ../ entry, a symlink, a file over the cap, or too many files: Report and zip quarantined with the reason', async () => {
     const adapter = adapterWith({ answerLimits: { maxFileBytes: 4096, maxFiles: 3 } });
     const cases: [number, (pkg: ReturnType<typeof answerPackage>) => Uint8Array, RegExp][] = [
-      [131, (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, '../evil.txt': Buffer.from('x') }), /entry "\.\.\/evil\.txt" points outside the package/],
-      [132, (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, link: [Buffer.from('/etc/passwd'), { os: 3, attrs: 0o120777 << 16 }] }), /entry "link" is a symlink/],
-      [133, (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files }), /entry "file-001\.pdf" has 8192 bytes, more than the 4096 allowed/],
-      [134, (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, a: Buffer.from('a'), b: Buffer.from('b') }), /more than 3 files/],
-      [135, (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, '/abs.txt': Buffer.from('a') }), /entry "\/abs\.txt" is an absolute path/],
+      [
+        131,
+        (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, '../evil.txt': Buffer.from('x') }),
+        /entry "\.\.\/evil\.txt" points outside the package/,
+      ],
+      [
+        132,
+        (pkg) =>
+          zipSync({
+            'DocInfo.xml': Buffer.from(pkg.xml),
+            ...pkg.files,
+            link: [Buffer.from('/etc/passwd'), { os: 3, attrs: 0o120777 << 16 }],
+          }),
+        /entry "link" is a symlink/,
+      ],
+      [
+        133,
+        (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files }),
+        /entry "file-001\.pdf" has 8192 bytes, more than the 4096 allowed/,
+      ],
+      [
+        134,
+        (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, a: Buffer.from('a'), b: Buffer.from('b') }),
+        /more than 3 files/,
+      ],
+      [
+        135,
+        (pkg) => zipSync({ 'DocInfo.xml': Buffer.from(pkg.xml), ...pkg.files, '/abs.txt': Buffer.from('a') }),
+        /entry "\/abs\.txt" is an absolute path/,
+      ],
     ];
     const dropped: { report: string; zip: string; reason: RegExp; posId: number }[] = [];
     for (const [posId] of cases) await register(adapter, posId);

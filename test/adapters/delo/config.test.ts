@@ -10,8 +10,14 @@ import { createAdapter } from '../../../src/service/edms.js';
 import { deloDirs, sampleRecord } from './helpers.js';
 
 const delo = {
-  POS_PLATFORM_CLIENT: 'platform:secret', POS_CLIENT_ID: 'org', POS_CLIENT_SECRET: 'org-secret', DATA_KEY: 'a'.repeat(64), ADMIN_TOKEN: 'x'.repeat(32),
-  EDMS: 'delo', DELO_OUTBOX_DIR: '/exchange/delo/in', DELO_INBOX_DIR: '/exchange/delo/out',
+  POS_PLATFORM_CLIENT: 'platform:secret',
+  POS_CLIENT_ID: 'org',
+  POS_CLIENT_SECRET: 'org-secret',
+  DATA_KEY: 'a'.repeat(64),
+  ADMIN_TOKEN: 'x'.repeat(32),
+  EDMS: 'delo',
+  DELO_OUTBOX_DIR: '/exchange/delo/in',
+  DELO_INBOX_DIR: '/exchange/delo/out',
 };
 const edmsOf = (env: Record<string, string>) => loadConfig({ env: { ...delo, ...env }, command: 'start', dotenvPath: false }).edms;
 
@@ -60,7 +66,18 @@ describe('DELO_FILE_MODE and DELO_RETENTION', () => {
   it('reach the adapter: DELO_FILE_MODE=0640 gives the package files 0640', async () => {
     const dirs = await deloDirs('config');
     try {
-      const config = loadConfig({ env: { ...delo, DELO_OUTBOX_DIR: dirs.outboxDir, DELO_INBOX_DIR: dirs.inboxDir, DELO_STATE_DIR: dirs.stateDir, DELO_FILE_MODE: '0640', DELO_RETENTION: '30d' }, command: 'start', dotenvPath: false });
+      const config = loadConfig({
+        env: {
+          ...delo,
+          DELO_OUTBOX_DIR: dirs.outboxDir,
+          DELO_INBOX_DIR: dirs.inboxDir,
+          DELO_STATE_DIR: dirs.stateDir,
+          DELO_FILE_MODE: '0640',
+          DELO_RETENTION: '30d',
+        },
+        command: 'start',
+        dotenvPath: false,
+      });
       const adapter = await createAdapter(config, { logger: pino({ level: 'silent' }) });
       try {
         await adapter.register({ posId: 401, record: sampleRecord(), files: [] });

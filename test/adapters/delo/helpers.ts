@@ -32,7 +32,12 @@ export async function deloDirs(label: string): Promise<DeloDirs> {
 }
 
 type AppealLike = Pick<PosAppeal, 'id' | 'description' | 'createdAt'> &
-  Partial<Pick<PosAppeal, 'answerAt' | 'subjectId' | 'subjectName' | 'subsubjectId' | 'subsubjectName' | 'regionName' | 'applicant' | 'coApplicants' | 'opaName'>>;
+  Partial<
+    Pick<
+      PosAppeal,
+      'answerAt' | 'subjectId' | 'subjectName' | 'subsubjectId' | 'subsubjectName' | 'regionName' | 'applicant' | 'coApplicants' | 'opaName'
+    >
+  >;
 
 /** The card a simple mapping would make of a ПОС appeal. */
 export function recordForAppeal(appeal: AppealLike): DeloRecord {
@@ -48,7 +53,9 @@ export function recordForAppeal(appeal: AppealLike): DeloRecord {
   const record: DeloRecord = {
     Annotation: appeal.description,
     DocumentDate: appeal.createdAt,
-    Rubrics: [{ Code: String(appeal.subsubjectId ?? appeal.subjectId ?? '0'), Name: appeal.subsubjectName ?? appeal.subjectName ?? 'Без рубрики' }],
+    Rubrics: [
+      { Code: String(appeal.subsubjectId ?? appeal.subjectId ?? '0'), Name: appeal.subsubjectName ?? appeal.subjectName ?? 'Без рубрики' },
+    ],
     DeliveryType: 'Портал Госуслуг (ПОС)',
     AdditionalFields: [{ Name: 'REGION', Value: appeal.regionName ?? '' }],
   };

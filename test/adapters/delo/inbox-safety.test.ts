@@ -22,7 +22,14 @@ let dirs: DeloDirs;
 let secretPath: string;
 const adapters: DeloAdapter[] = [];
 const adapterWith = (extra: Partial<DeloAdapterOptions> = {}): DeloAdapter => {
-  const adapter = new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, partialGraceMs: 0, answerGraceMs: 0, ...extra });
+  const adapter = new DeloAdapter({
+    outboxDir: dirs.outboxDir,
+    inboxDir: dirs.inboxDir,
+    stateDir: dirs.stateDir,
+    partialGraceMs: 0,
+    answerGraceMs: 0,
+    ...extra,
+  });
   adapters.push(adapter);
   return adapter;
 };
@@ -31,17 +38,31 @@ const reasonOf = (name: string) => readFile(join(dirs.quarantineDir, `${name}.re
 const progressOf = async (adapter: DeloAdapter, posId: number) => (await adapter.readProgress([posId]))[0];
 
 function reportXml(posId: number, notification: ReportNotification): string {
-  return buildReportXml({ messageId: randomUUID(), initialMessageId: messageIdFor(posId), time: new Date().toISOString(), notification, sender: party, recipient: bridge });
+  return buildReportXml({
+    messageId: randomUUID(),
+    initialMessageId: messageIdFor(posId),
+    time: new Date().toISOString(),
+    notification,
+    sender: party,
+    recipient: bridge,
+  });
 }
 
 /** An answer package for `posId` whose one file has `size` bytes on the card. */
 function answerDocInfo(posId: number, size: number): { documentId: string; xml: string } {
   const documentId = randomUUID();
   const xml = buildAnswerDocInfo({
-    messageId: randomUUID(), documentId, time: new Date(), initialMessageId: messageIdFor(posId), initialDocumentId: documentIdFor(posId),
-    number: 'Исх-1/26', date: '2026-04-01T10:00:00.000Z', text: 'Ответ',
+    messageId: randomUUID(),
+    documentId,
+    time: new Date(),
+    initialMessageId: messageIdFor(posId),
+    initialDocumentId: documentIdFor(posId),
+    number: 'Исх-1/26',
+    date: '2026-04-01T10:00:00.000Z',
+    text: 'Ответ',
     files: [{ resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: 'Ответ.pdf', extension: 'pdf', size }],
-    sender: party, recipient: bridge,
+    sender: party,
+    recipient: bridge,
   });
   return { documentId, xml };
 }
@@ -133,7 +154,7 @@ describe('symbolic links are quarantined, never followed', () => {
     expect((await adapter.store.read(211))!.events).toEqual([]);
     for (const posId of [212, 213, 214]) expect(await progressOf(adapter, posId)).not.toMatchObject({ state: 'answered' });
     // The links were moved as links; what they point at is untouched.
-    expect((await list(join(outside)))).toEqual(expect.arrayContaining(['report.xml', 'pkg', 'answer.zip', 'DocInfo.xml']));
+    expect(await list(join(outside))).toEqual(expect.arrayContaining(['report.xml', 'pkg', 'answer.zip', 'DocInfo.xml']));
     expect(await readFile(secretPath, 'utf8')).toBe(SECRET);
     expect(await list(dirs.inboxDir)).toEqual([]);
   });
@@ -192,17 +213,27 @@ describe("the bridge's own state", () => {
     const kept = join(dirs.stateDir, 'files', answered!.answer!.files[0]!.ref);
     await rm(kept);
     await symlink(secretPath, kept);
-    await expect(adapter.readFile(answered!.answer!.files[0]!)).rejects.toMatchObject({ code: 'PERMANENT', message: expect.stringMatching(/is a symbolic link, not a regular file; it is not read/) });
+    await expect(adapter.readFile(answered!.answer!.files[0]!)).rejects.toMatchObject({
+      code: 'PERMANENT',
+      message: expect.stringMatching(/is a symbolic link, not a regular file; it is not read/),
+    });
 
     const record = join(dirs.stateDir, 'records', '241.json');
     await writeFile(join(dirs.root, 'forged.json'), await readFile(record));
     await rm(record);
     await symlink(join(dirs.root, 'forged.json'), record);
-    await expect(adapter.findByPosId(241)).rejects.toMatchObject({ code: 'PERMANENT', posId: 241, message: expect.stringMatching(/records\/241\.json is a symbolic link/) });
+    await expect(adapter.findByPosId(241)).rejects.toMatchObject({
+      code: 'PERMANENT',
+      posId: 241,
+      message: expect.stringMatching(/records\/241\.json is a symbolic link/),
+    });
 
     await rm(join(dirs.stateDir, 'changes.log'));
     await symlink(secretPath, join(dirs.stateDir, 'changes.log'));
-    await expect(adapter.store.listChanged(null, 10)).rejects.toMatchObject({ code: 'PERMANENT', message: expect.stringMatching(/changes\.log is a symbolic link/) });
+    await expect(adapter.store.listChanged(null, 10)).rejects.toMatchObject({
+      code: 'PERMANENT',
+      message: expect.stringMatching(/changes\.log is a symbolic link/),
+    });
     expect(await readFile(secretPath, 'utf8')).toBe(SECRET);
   });
 });

@@ -77,10 +77,16 @@ async function deadHolder(who: string): Promise<{ result: Promise<void>; wake: (
   const held = deferred();
   const wake = deferred();
   const compromised: Error[] = [];
-  const result = hooks.als.run(who, () => lock.withLock(lockPath, async () => {
-    held.resolve();
-    await wake.promise;
-  }, { staleMs: STALE, onCompromised: (error) => compromised.push(error) }));
+  const result = hooks.als.run(who, () =>
+    lock.withLock(
+      lockPath,
+      async () => {
+        held.resolve();
+        await wake.promise;
+      },
+      { staleMs: STALE, onCompromised: (error) => compromised.push(error) },
+    ),
+  );
   result.catch(() => undefined);
   await held.promise;
   return { result, wake: wake.resolve, compromised };
@@ -118,10 +124,17 @@ describe('breaking a stale lock', () => {
     };
     const bDone = hooks.als.run('B', () => b.withLock(lockPath, () => critical('B', () => sleep(50)), { staleMs: STALE }));
     await bLooked.promise;
-    const aDone = hooks.als.run('A', () => a.withLock(lockPath, () => critical('A', async () => {
-      aHolds.resolve();
-      await sleep(300);
-    }), { staleMs: STALE }));
+    const aDone = hooks.als.run('A', () =>
+      a.withLock(
+        lockPath,
+        () =>
+          critical('A', async () => {
+            aHolds.resolve();
+            await sleep(300);
+          }),
+        { staleMs: STALE },
+      ),
+    );
     await Promise.all([aDone, bDone]);
     expect(most).toBe(1);
     expect(order).toEqual(['A+', 'A-', 'B+', 'B-']);
@@ -144,7 +157,11 @@ describe('breaking a stale lock', () => {
       if (looked.size === names.length) all.resolve();
       await Promise.race([all.promise, sleep(500)]);
     };
-    await Promise.all(names.map((who, i) => hooks.als.run(who, () => modules[i]!.withLock(lockPath, () => critical(who, () => sleep(40)), { staleMs: STALE }))));
+    await Promise.all(
+      names.map((who, i) =>
+        hooks.als.run(who, () => modules[i]!.withLock(lockPath, () => critical(who, () => sleep(40)), { staleMs: STALE })),
+      ),
+    );
     expect(most).toBe(1);
     expect(order).toHaveLength(2 * names.length);
   });
@@ -154,10 +171,17 @@ describe('a fresh lock', () => {
   it('is never stolen: a live holder keeps it for three times the stale time', async () => {
     const [holder, other] = [await contender(), await contender()];
     const held = deferred();
-    const holding = hooks.als.run('H', () => holder.withLock(lockPath, () => critical('H', async () => {
-      held.resolve();
-      await sleep(3 * STALE);
-    }), { staleMs: STALE }));
+    const holding = hooks.als.run('H', () =>
+      holder.withLock(
+        lockPath,
+        () =>
+          critical('H', async () => {
+            held.resolve();
+            await sleep(3 * STALE);
+          }),
+        { staleMs: STALE },
+      ),
+    );
     await held.promise;
     const waiting = hooks.als.run('C', () => other.withLock(lockPath, () => critical('C', () => sleep(10)), { staleMs: STALE }));
     await expect(holding).resolves.toBeUndefined();
@@ -172,10 +196,17 @@ describe('a fresh lock', () => {
     const [a, d] = [await contender(), await contender()];
     const aHolds = deferred();
     const aMayGo = deferred();
-    const aDone = hooks.als.run('A', () => a.withLock(lockPath, () => critical('A', async () => {
-      aHolds.resolve();
-      await aMayGo.promise;
-    }), { staleMs: STALE }));
+    const aDone = hooks.als.run('A', () =>
+      a.withLock(
+        lockPath,
+        () =>
+          critical('A', async () => {
+            aHolds.resolve();
+            await aMayGo.promise;
+          }),
+        { staleMs: STALE },
+      ),
+    );
     await aHolds.promise;
 
     dead.wake();
@@ -184,7 +215,9 @@ describe('a fresh lock', () => {
     const compromised: Error[] = [];
 
     // D arrives after the stalled holder released what it thought was its lock: A still holds it.
-    const dDone = hooks.als.run('D', () => d.withLock(lockPath, () => critical('D', () => sleep(10)), { staleMs: STALE, onCompromised: (e) => compromised.push(e) }));
+    const dDone = hooks.als.run('D', () =>
+      d.withLock(lockPath, () => critical('D', () => sleep(10)), { staleMs: STALE, onCompromised: (e) => compromised.push(e) }),
+    );
     await sleep(2 * STALE);
     expect(order).toEqual(['A+']);
     aMayGo.resolve();

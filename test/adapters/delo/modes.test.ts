@@ -19,7 +19,13 @@ let dirs: DeloDirs;
 let umask: number;
 const adapters: DeloAdapter[] = [];
 const adapterWith = (extra: Partial<DeloAdapterOptions> = {}): DeloAdapter => {
-  const adapter = new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, partialGraceMs: 0, ...extra });
+  const adapter = new DeloAdapter({
+    outboxDir: dirs.outboxDir,
+    inboxDir: dirs.inboxDir,
+    stateDir: dirs.stateDir,
+    partialGraceMs: 0,
+    ...extra,
+  });
   adapters.push(adapter);
   return adapter;
 };
@@ -38,17 +44,32 @@ async function modesUnder(root: string): Promise<Record<string, string>> {
 async function answer(posId: number): Promise<void> {
   const documentId = randomUUID();
   const xml = buildAnswerDocInfo({
-    messageId: randomUUID(), documentId, time: new Date(), initialMessageId: messageIdFor(posId), initialDocumentId: documentIdFor(posId),
-    number: 'Исх-1/26', date: '2026-04-01T10:00:00.000Z', text: 'Ответ',
+    messageId: randomUUID(),
+    documentId,
+    time: new Date(),
+    initialMessageId: messageIdFor(posId),
+    initialDocumentId: documentIdFor(posId),
+    number: 'Исх-1/26',
+    date: '2026-04-01T10:00:00.000Z',
+    text: 'Ответ',
     files: [{ resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: 'Ответ.pdf', extension: 'pdf', size: 4 }],
-    sender: party, recipient: bridge,
+    sender: party,
+    recipient: bridge,
   });
   await mkdir(join(dirs.inboxDir, documentId), { recursive: true });
   await writeFile(join(dirs.inboxDir, documentId, 'file-001.pdf'), 'ansr');
   await writeFile(join(dirs.inboxDir, documentId, 'DocInfo.xml'), xml);
-  await writeFile(join(dirs.inboxDir, `Report-${randomUUID()}.xml`), buildReportXml({
-    messageId: randomUUID(), initialMessageId: messageIdFor(posId), time: new Date().toISOString(), notification: { kind: 'answer', documentId }, sender: party, recipient: bridge,
-  }));
+  await writeFile(
+    join(dirs.inboxDir, `Report-${randomUUID()}.xml`),
+    buildReportXml({
+      messageId: randomUUID(),
+      initialMessageId: messageIdFor(posId),
+      time: new Date().toISOString(),
+      notification: { kind: 'answer', documentId },
+      sender: party,
+      recipient: bridge,
+    }),
+  );
 }
 
 beforeAll(() => {
@@ -71,9 +92,17 @@ describe("the bridge's own state", () => {
     const adapter = adapterWith({ answerGraceMs: 60_000 });
     await adapter.register({ posId: 301, record: sampleRecord(), files });
     // A Report whose package has not come yet: a wait record is written.
-    await writeFile(join(dirs.inboxDir, `Report-${randomUUID()}.xml`), buildReportXml({
-      messageId: randomUUID(), initialMessageId: messageIdFor(301), time: new Date().toISOString(), notification: { kind: 'answer', documentId: randomUUID() }, sender: party, recipient: bridge,
-    }));
+    await writeFile(
+      join(dirs.inboxDir, `Report-${randomUUID()}.xml`),
+      buildReportXml({
+        messageId: randomUUID(),
+        initialMessageId: messageIdFor(301),
+        time: new Date().toISOString(),
+        notification: { kind: 'answer', documentId: randomUUID() },
+        sender: party,
+        recipient: bridge,
+      }),
+    );
     await adapter.pollInbox();
     await adapter.register({ posId: 302, record: sampleRecord(), files: [] });
     await answer(302);
@@ -84,17 +113,24 @@ describe("the bridge's own state", () => {
     expect(Object.keys(modes)).toEqual(expect.arrayContaining(['records/301.json', 'changes.log', `by-message/${messageIdFor(301)}`]));
     expect(Object.keys(modes).some((p) => p.startsWith('waiting/'))).toBe(true);
     expect(Object.keys(modes).some((p) => p.endsWith('file-001.pdf'))).toBe(true);
-    const dirsInState = new Set((await readdir(dirs.stateDir, { recursive: true, withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(dirs.stateDir.length + 1)));
-    for (const [path, mode] of Object.entries(modes)) expect([path, mode]).toEqual([path, path === '.' || dirsInState.has(path) ? '700' : '600']);
+    const dirsInState = new Set(
+      (await readdir(dirs.stateDir, { recursive: true, withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => join(e.parentPath, e.name).slice(dirs.stateDir.length + 1)),
+    );
+    for (const [path, mode] of Object.entries(modes))
+      expect([path, mode]).toEqual([path, path === '.' || dirsInState.has(path) ? '700' : '600']);
   });
 
   it('left 0755/0644 by an earlier version, is made private on start', async () => {
-    for (const sub of ['records', 'by-message', 'files', 'locks', 'waiting']) await mkdir(join(dirs.stateDir, sub), { recursive: true, mode: 0o755 });
+    for (const sub of ['records', 'by-message', 'files', 'locks', 'waiting'])
+      await mkdir(join(dirs.stateDir, sub), { recursive: true, mode: 0o755 });
     await chmod(dirs.stateDir, 0o755);
     await writeFile(join(dirs.stateDir, 'changes.log'), '', { mode: 0o644 });
     const adapter = adapterWith();
     await adapter.ping();
-    for (const sub of ['.', 'records', 'by-message', 'files', 'locks', 'waiting']) expect([sub, (await modeOf(join(dirs.stateDir, sub))).toString(8)]).toEqual([sub, '700']);
+    for (const sub of ['.', 'records', 'by-message', 'files', 'locks', 'waiting'])
+      expect([sub, (await modeOf(join(dirs.stateDir, sub))).toString(8)]).toEqual([sub, '700']);
     expect(await modeOf(join(dirs.stateDir, 'changes.log'))).toBe(0o600);
   });
 });

@@ -25,7 +25,15 @@ function packageInput(overrides: Partial<AppealPackageInput> = {}): AppealPackag
     posId: 101,
     time: new Date('2025-03-02T10:00:00.000Z'),
     record: sampleRecord(),
-    files: [{ resourceId: uuidV5('file:0', messageIdFor(101)), uniqueName: 'file-001.pdf', description: 'Фото двора.pdf', extension: 'pdf', size: 42 }],
+    files: [
+      {
+        resourceId: uuidV5('file:0', messageIdFor(101)),
+        uniqueName: 'file-001.pdf',
+        description: 'Фото двора.pdf',
+        extension: 'pdf',
+        size: 42,
+      },
+    ],
     sender: party,
     recipient: { organization: 'Администрация', system: 'ЭОС «Дело»' },
     ...overrides,
@@ -63,7 +71,10 @@ describe('DocInfo writer', () => {
     expect(root.$?.xmlns).toBe(SEV_NAMESPACE);
     const header = child(root, 'Header');
     expect(header && typeof header === 'object' ? header.$ : undefined).toEqual({
-      MessageID: messageIdFor(101), Version: '1.0', Time: '2025-03-02T10:00:00.000Z', MessageType: 'MainDoc',
+      MessageID: messageIdFor(101),
+      Version: '1.0',
+      Time: '2025-03-02T10:00:00.000Z',
+      MessageType: 'MainDoc',
     });
     expect(childText(child(child(header, 'Sender'), 'Contact'), 'Organization')).toBe('Отправитель');
     expect(childText(child(header, 'Sender'), 'EDMS')).toBe('pos-bridge');
@@ -78,16 +89,24 @@ describe('DocInfo writer', () => {
     expect(childText(doc, 'Consists')).toBe('Обращение, 2 файла');
     expect(childText(doc, 'Annotation')).toBe(sampleRecord().Annotation);
     expect(children(doc, 'Rubric').map((r) => [childText(r, 'Code'), childText(r, 'Name')])).toEqual([
-      ['0003.0009.0097.0685', 'Уборка территории'], ['0003.0009.0097.0686', undefined],
+      ['0003.0009.0097.0685', 'Уборка территории'],
+      ['0003.0009.0097.0686', undefined],
     ]);
     const [applicant, coApplicant] = children(doc, 'Author');
     expect(attr(applicant, 'Role')).toBe('Applicant');
     const person = child(applicant, 'PrivatePerson');
     expect(childText(person, 'FIO')).toBe('Иванова Мария Ивановна');
     const address = child(person, 'Address');
-    expect([childText(address, 'ZipCode'), childText(address, 'Region'), childText(address, 'Settlement'), childText(address, 'Text')])
-      .toEqual(['614000', 'Пермский край', 'г. Пермь', 'ул. Ленина, д. 5, кв. 12']);
-    expect(children(person, 'Econtact').map((c) => [attr(c, 'Type'), textOf(c)])).toEqual([['email', 'ivanova@example.ru'], ['phone', '+7 (912) 555-12-34']]);
+    expect([
+      childText(address, 'ZipCode'),
+      childText(address, 'Region'),
+      childText(address, 'Settlement'),
+      childText(address, 'Text'),
+    ]).toEqual(['614000', 'Пермский край', 'г. Пермь', 'ул. Ленина, д. 5, кв. 12']);
+    expect(children(person, 'Econtact').map((c) => [attr(c, 'Type'), textOf(c)])).toEqual([
+      ['email', 'ivanova@example.ru'],
+      ['phone', '+7 (912) 555-12-34'],
+    ]);
     expect(attr(coApplicant, 'Role')).toBe('CoApplicant');
     expect(childText(child(coApplicant, 'PrivatePerson'), 'FIO')).toBe('Петров Пётр');
     expect(childText(doc, 'Addressee')).toBe('Администрация города Перми');
@@ -99,8 +118,12 @@ describe('DocInfo writer', () => {
       ['REGION', 'String', 'Пермский край'],
     ]);
     const file = child(doc, 'File');
-    expect([attr(file, 'ResourceID'), attr(file, 'Size'), childText(file, 'Description'), childText(file, 'Extension')])
-      .toEqual([uuidV5('file:0', messageIdFor(101)), '42', 'Фото двора.pdf', 'pdf']);
+    expect([attr(file, 'ResourceID'), attr(file, 'Size'), childText(file, 'Description'), childText(file, 'Extension')]).toEqual([
+      uuidV5('file:0', messageIdFor(101)),
+      '42',
+      'Фото двора.pdf',
+      'pdf',
+    ]);
   });
 
   it('writes an anonymous appeal without files or Author', async () => {
@@ -116,9 +139,11 @@ describe('DocInfo writer', () => {
 
   it('escapes any Unicode: emoji, combining marks, markup characters, edge whitespace', async () => {
     const text = '  Жалоба 😡👩‍👩‍👧 на «УК» & <ООО "Ромашка"> — e\u0301 ё\u0308 \'кавычки\' ]]> \r\nвторая\tстрока  ';
-    const xml = buildAppealDocInfo(packageInput({
-      record: sampleRecord({ Annotation: text, AdditionalFields: [{ Name: 'Поле <&"\'>', Value: 'a&b<c>"d\'' }] }),
-    }));
+    const xml = buildAppealDocInfo(
+      packageInput({
+        record: sampleRecord({ Annotation: text, AdditionalFields: [{ Name: 'Поле <&"\'>', Value: 'a&b<c>"d\'' }] }),
+      }),
+    );
     expect(xml).toContain('&amp; &lt;ООО');
     const doc = await documentOf(xml);
     expect(textOf(child(doc, 'Annotation'))).toBe(text);
@@ -133,9 +158,13 @@ describe('DocInfo writer', () => {
   });
 
   it('keeps a whitespace-only annotation and a 60,000-character one whole', async () => {
-    expect(textOf(child(await documentOf(buildAppealDocInfo(packageInput({ record: sampleRecord({ Annotation: '   ' }) }))), 'Annotation'))).toBe('   ');
+    expect(
+      textOf(child(await documentOf(buildAppealDocInfo(packageInput({ record: sampleRecord({ Annotation: '   ' }) }))), 'Annotation')),
+    ).toBe('   ');
     const long = 'Текст обращения. '.repeat(3600).slice(0, 60_000);
-    expect(textOf(child(await documentOf(buildAppealDocInfo(packageInput({ record: sampleRecord({ Annotation: long }) }))), 'Annotation'))).toBe(long);
+    expect(
+      textOf(child(await documentOf(buildAppealDocInfo(packageInput({ record: sampleRecord({ Annotation: long }) }))), 'Annotation')),
+    ).toBe(long);
   });
 });
 
@@ -229,7 +258,9 @@ describe('outbox write through the adapter', () => {
       transport.crash = crash;
       await expect(adapter.register({ posId: 503, record: sampleRecord(), files: files() })).rejects.toThrow(/crash/);
       expect(await outbox()).toEqual([`.tmp-${messageIdFor(503)}`]);
-      expect(await adapter.findByPosId(503)).toEqual(crash === 'before-state' ? null : { posId: 503, edmsId: messageIdFor(503), durable: false, created: false });
+      expect(await adapter.findByPosId(503)).toEqual(
+        crash === 'before-state' ? null : { posId: 503, edmsId: messageIdFor(503), durable: false, created: false },
+      );
       expect(await adapter.readProgress([503])).toEqual([]);
 
       const replay = await adapter.register({ posId: 503, record: sampleRecord(), files: files() });
@@ -278,9 +309,13 @@ describe('outbox write through the adapter', () => {
   });
 
   it('refuses a card that breaks the schema or uses a reserved AdditionalField', async () => {
-    await expect(adapter.register({ posId: 508, record: sampleRecord({ Rubrics: [] }), files: [] })).rejects.toMatchObject({ code: 'RECORD_INVALID', retryable: false });
-    await expect(adapter.register({ posId: 508, record: sampleRecord({ AdditionalFields: [{ Name: 'POS_ID', Value: '1' }] }), files: [] }))
-      .rejects.toMatchObject({ code: 'RECORD_INVALID' });
+    await expect(adapter.register({ posId: 508, record: sampleRecord({ Rubrics: [] }), files: [] })).rejects.toMatchObject({
+      code: 'RECORD_INVALID',
+      retryable: false,
+    });
+    await expect(
+      adapter.register({ posId: 508, record: sampleRecord({ AdditionalFields: [{ Name: 'POS_ID', Value: '1' }] }), files: [] }),
+    ).rejects.toMatchObject({ code: 'RECORD_INVALID' });
     expect(await outbox()).toEqual([]);
   });
 
@@ -302,13 +337,25 @@ describe('Header and ids from the configuration', () => {
   const headerOf = async (posId: number, namespace?: string) => {
     const xml = await readFile(join(dirs.outboxDir, messageIdFor(posId, namespace), 'DocInfo.xml'), 'utf8');
     const header = child((await parseXml(xml)).root, 'Header');
-    return { messageId: attr(header, 'MessageID'), sender: childText(child(child(header, 'Sender'), 'Contact'), 'Organization'), recipient: childText(child(child(header, 'Recipient'), 'Contact'), 'Organization') };
+    return {
+      messageId: attr(header, 'MessageID'),
+      sender: childText(child(child(header, 'Sender'), 'Contact'), 'Organization'),
+      recipient: childText(child(child(header, 'Recipient'), 'Contact'), 'Organization'),
+    };
   };
   const configured = (env: Record<string, string>) =>
     loadConfig({
       env: {
-        POS_PLATFORM_CLIENT: 'p:s', POS_CLIENT_ID: 'org', POS_CLIENT_SECRET: 's', DATA_KEY: 'a'.repeat(64), ADMIN_TOKEN: 'x'.repeat(32),
-        EDMS: 'delo', DELO_OUTBOX_DIR: dirs.outboxDir, DELO_INBOX_DIR: dirs.inboxDir, DELO_STATE_DIR: dirs.stateDir, ...env,
+        POS_PLATFORM_CLIENT: 'p:s',
+        POS_CLIENT_ID: 'org',
+        POS_CLIENT_SECRET: 's',
+        DATA_KEY: 'a'.repeat(64),
+        ADMIN_TOKEN: 'x'.repeat(32),
+        EDMS: 'delo',
+        DELO_OUTBOX_DIR: dirs.outboxDir,
+        DELO_INBOX_DIR: dirs.inboxDir,
+        DELO_STATE_DIR: dirs.stateDir,
+        ...env,
       },
       command: 'start',
       dotenvPath: false,
@@ -324,26 +371,50 @@ describe('Header and ids from the configuration', () => {
 
   it('DELO_SENDER, DELO_RECIPIENT and DELO_ID_NAMESPACE reach the package', async () => {
     const namespace = '0f4a2c1e-9b8d-4e7f-a6b5-c4d3e2f1a0b9';
-    const adapter = (await createAdapter(configured({ DELO_SENDER: 'Администрация города', DELO_RECIPIENT: 'Общий отдел', DELO_ID_NAMESPACE: namespace }), { logger: createLogger({ level: 'silent' }) })) as DeloAdapter;
+    const adapter = (await createAdapter(
+      configured({ DELO_SENDER: 'Администрация города', DELO_RECIPIENT: 'Общий отдел', DELO_ID_NAMESPACE: namespace }),
+      { logger: createLogger({ level: 'silent' }) },
+    )) as DeloAdapter;
     const result = await adapter.register({ posId: 602, record: sampleRecord(), files: [] });
     expect(result.edmsId).toBe(messageIdFor(602, namespace));
     expect(result.edmsId).not.toBe(messageIdFor(602));
-    expect(await headerOf(602, namespace)).toEqual({ messageId: messageIdFor(602, namespace), sender: 'Администрация города', recipient: 'Общий отдел' });
+    expect(await headerOf(602, namespace)).toEqual({
+      messageId: messageIdFor(602, namespace),
+      sender: 'Администрация города',
+      recipient: 'Общий отдел',
+    });
     await adapter.close();
-    expect(() => new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, idNamespace: 'pos-bridge' })).toThrow(/must be a UUID/);
+    expect(
+      () => new DeloAdapter({ outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, idNamespace: 'pos-bridge' }),
+    ).toThrow(/must be a UUID/);
   });
 
-  it('an organisation\'s constants.recipient is its packages\' recipient; its record and progress carry it; another organisation cannot send the same appeal', async () => {
-    const adapter = (await createAdapter(configured({ DELO_RECIPIENT: 'Общий отдел' }), { logger: createLogger({ level: 'silent' }) })) as DeloAdapter;
-    await adapter.register({ posId: 603, record: sampleRecord(), files: [], organisation: { key: 'school-7', constants: { recipient: 'МБОУ «Школа № 7»' } } });
-    expect(await headerOf(603)).toEqual({ messageId: messageIdFor(603, DEFAULT_ID_NAMESPACE), sender: DEFAULT_ORGANISATION.sender, recipient: 'МБОУ «Школа № 7»' });
+  it("an organisation's constants.recipient is its packages' recipient; its record and progress carry it; another organisation cannot send the same appeal", async () => {
+    const adapter = (await createAdapter(configured({ DELO_RECIPIENT: 'Общий отдел' }), {
+      logger: createLogger({ level: 'silent' }),
+    })) as DeloAdapter;
+    await adapter.register({
+      posId: 603,
+      record: sampleRecord(),
+      files: [],
+      organisation: { key: 'school-7', constants: { recipient: 'МБОУ «Школа № 7»' } },
+    });
+    expect(await headerOf(603)).toEqual({
+      messageId: messageIdFor(603, DEFAULT_ID_NAMESPACE),
+      sender: DEFAULT_ORGANISATION.sender,
+      recipient: 'МБОУ «Школа № 7»',
+    });
     // Without a recipient of its own, the organisation's packages keep DELO_RECIPIENT.
     await adapter.register({ posId: 604, record: sampleRecord(), files: [], organisation: { key: 'city', constants: {} } });
     expect((await headerOf(604)).recipient).toBe('Общий отдел');
     const [progress] = await adapter.readProgress([603]);
     expect(progress?.organisation).toBe('school-7');
     const forwarded = adapter.register({ posId: 603, record: sampleRecord(), files: [], organisation: { key: 'city', constants: {} } });
-    await expect(forwarded).rejects.toMatchObject({ code: 'CONFLICT', retryable: false, message: expect.stringContaining('for organisation school-7') });
+    await expect(forwarded).rejects.toMatchObject({
+      code: 'CONFLICT',
+      retryable: false,
+      message: expect.stringContaining('for organisation school-7'),
+    });
     await adapter.close();
   });
 });

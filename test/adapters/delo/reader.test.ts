@@ -17,10 +17,18 @@ const bridge = { organization: 'ПОС', system: 'pos-bridge' };
 let dirs: DeloDirs;
 let adapter: DeloAdapter;
 const options = (extra: Partial<DeloAdapterOptions> = {}): DeloAdapterOptions => ({
-  outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir, partialGraceMs: 400, ...extra,
+  outboxDir: dirs.outboxDir,
+  inboxDir: dirs.inboxDir,
+  stateDir: dirs.stateDir,
+  partialGraceMs: 400,
+  ...extra,
 });
 
-function reportXml(posId: number, notification: ReportNotification, extra: { time?: string; messageId?: string; initial?: string } = {}): string {
+function reportXml(
+  posId: number,
+  notification: ReportNotification,
+  extra: { time?: string; messageId?: string; initial?: string } = {},
+): string {
   return buildReportXml({
     messageId: extra.messageId ?? randomUUID(),
     initialMessageId: extra.initial ?? messageIdFor(posId),
@@ -46,10 +54,20 @@ async function registerPackage(posId: number): Promise<void> {
 async function dropAnswer(posId: number, text: string, file: { name: string; data: Buffer }): Promise<string> {
   const documentId = randomUUID();
   const xml = buildAnswerDocInfo({
-    messageId: documentId, documentId, time: new Date(), initialMessageId: messageIdFor(posId), initialDocumentId: documentIdFor(posId),
-    number: 'Исх-7/25', date: '2025-04-01T10:00:00.000Z', text, resolution: 'Supported',
-    files: [{ resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: file.name, extension: 'pdf', size: file.data.length }],
-    sender: party, recipient: bridge,
+    messageId: documentId,
+    documentId,
+    time: new Date(),
+    initialMessageId: messageIdFor(posId),
+    initialDocumentId: documentIdFor(posId),
+    number: 'Исх-7/25',
+    date: '2025-04-01T10:00:00.000Z',
+    text,
+    resolution: 'Supported',
+    files: [
+      { resourceId: uuidV5('f', documentId), uniqueName: 'file-001.pdf', description: file.name, extension: 'pdf', size: file.data.length },
+    ],
+    sender: party,
+    recipient: bridge,
   });
   const folder = join(dirs.inboxDir, documentId);
   await mkdir(folder);
@@ -76,9 +94,19 @@ describe('Report kinds', () => {
     expect(await progress(11)).toMatchObject({ state: 'received', edmsId: messageIdFor(11) });
     expect(await adapter.findByPosId(11)).toMatchObject({ durable: false });
 
-    await drop(reportXml(11, { kind: 'registration', documentId: documentIdFor(11), number: 'ОГ-101/25', date: '2025-04-01T10:00:02.000Z' }, { time: t(2) }));
+    await drop(
+      reportXml(
+        11,
+        { kind: 'registration', documentId: documentIdFor(11), number: 'ОГ-101/25', date: '2025-04-01T10:00:02.000Z' },
+        { time: t(2) },
+      ),
+    );
     expect(await adapter.findByPosId(11)).toEqual({
-      posId: 11, edmsId: messageIdFor(11), durable: true, created: false, registration: { number: 'ОГ-101/25', date: '2025-04-01T10:00:02.000Z' },
+      posId: 11,
+      edmsId: messageIdFor(11),
+      durable: true,
+      created: false,
+      registration: { number: 'ОГ-101/25', date: '2025-04-01T10:00:02.000Z' },
     });
     expect(await progress(11)).toMatchObject({ state: 'registered', registration: { number: 'ОГ-101/25' }, updatedAt: t(2) });
 
@@ -87,7 +115,11 @@ describe('Report kinds', () => {
     expect(await progress(11)).toMatchObject({ state: 'in_work', executor, manager: { surname: 'Смирнов', name: 'Олег' } });
 
     await drop(reportXml(11, { kind: 'consideration', deadline: '2025-05-20', comment: 'Запрос в подрядную организацию' }, { time: t(4) }));
-    expect(await progress(11)).toMatchObject({ state: 'postponed', executor, postponements: [{ until: '2025-05-20', reason: 'Запрос в подрядную организацию' }] });
+    expect(await progress(11)).toMatchObject({
+      state: 'postponed',
+      executor,
+      postponements: [{ until: '2025-05-20', reason: 'Запрос в подрядную организацию' }],
+    });
 
     await drop(reportXml(11, { kind: 'forwarding', to: 'Министерство транспорта', redirection: false }, { time: t(5) }));
     expect(await progress(11)).toMatchObject({ state: 'forwarded', forwardedTo: 'Министерство транспорта' });
@@ -100,7 +132,12 @@ describe('Report kinds', () => {
     const answered = await progress(11);
     expect(answered).toMatchObject({
       state: 'answered',
-      answer: { text: 'Уважаемая Мария Ивановна! Двор убран.', resolution: 'Supported', outgoingNumber: 'Исх-7/25', outgoingDate: '2025-04-01T10:00:00.000Z' },
+      answer: {
+        text: 'Уважаемая Мария Ивановна! Двор убран.',
+        resolution: 'Supported',
+        outgoingNumber: 'Исх-7/25',
+        outgoingDate: '2025-04-01T10:00:00.000Z',
+      },
       postponements: [{ until: '2025-05-20' }],
     });
     expect(answered!.answer!.files).toHaveLength(1);
@@ -111,20 +148,35 @@ describe('Report kinds', () => {
     expect(read.data.equals(pdf)).toBe(true);
 
     await drop(reportXml(11, { kind: 'failure', code: 'DECLINED', text: 'Отозвано заявителем' }, { time: t(8) }));
-    expect(await progress(11)).toMatchObject({ state: 'rejected', rejection: { reason: 'Отозвано заявителем' }, registration: { number: 'ОГ-101/25' } });
+    expect(await progress(11)).toMatchObject({
+      state: 'rejected',
+      rejection: { reason: 'Отозвано заявителем' },
+      registration: { number: 'ОГ-101/25' },
+    });
     expect(await adapter.findByPosId(11)).toMatchObject({ durable: true });
     expect((await list(dirs.processedDir)).filter((n) => n.startsWith('Report-'))).toHaveLength(8);
-    await expect(adapter.readFile({ ref: '../../etc/passwd', name: 'x', contentType: 'text/plain' })).rejects.toMatchObject({ code: 'PERMANENT' });
+    await expect(adapter.readFile({ ref: '../../etc/passwd', name: 'x', contentType: 'text/plain' })).rejects.toMatchObject({
+      code: 'PERMANENT',
+    });
   });
 
   it('a Failure before registration keeps the result non-durable and is visible', async () => {
     await registerPackage(12);
     await drop(reportXml(12, { kind: 'reception' }));
-    await drop(reportXml(12, { kind: 'failure', code: 'INVALID_PACKAGE', text: 'Пакет не прошёл проверку' }, { time: new Date(Date.now() + 5).toISOString() }));
+    await drop(
+      reportXml(
+        12,
+        { kind: 'failure', code: 'INVALID_PACKAGE', text: 'Пакет не прошёл проверку' },
+        { time: new Date(Date.now() + 5).toISOString() },
+      ),
+    );
     expect(await adapter.findByPosId(12)).toEqual({ posId: 12, edmsId: messageIdFor(12), durable: false, created: false });
     expect(await progress(12)).toMatchObject({ state: 'rejected', rejection: { reason: 'Пакет не прошёл проверку' } });
     await expect(adapter.register({ posId: 12, record: sampleRecord(), files: [] })).rejects.toMatchObject({
-      code: 'EDMS_REJECTED', retryable: false, posId: 12, details: { code: 'INVALID_PACKAGE' },
+      code: 'EDMS_REJECTED',
+      retryable: false,
+      posId: 12,
+      details: { code: 'INVALID_PACKAGE' },
     });
     const written = new DeloAdapter(options({ durableWhen: 'written' }));
     expect(await written.register({ posId: 12, record: sampleRecord(), files: [] })).toMatchObject({ durable: true, created: false });
@@ -153,7 +205,10 @@ describe('duplicates', () => {
 
     // A reader died after applying but before moving: the file comes back as a stale claim.
     const processed = (await list(dirs.processedDir)).filter((n) => n.startsWith('Report-'));
-    await copyFile(join(dirs.processedDir, processed[0]!), join(dirs.inboxDir, `.claimed-1.deadbeef-${(Date.now() - 3_600_000).toString(36)}-${processed[0]}`));
+    await copyFile(
+      join(dirs.processedDir, processed[0]!),
+      join(dirs.inboxDir, `.claimed-1.deadbeef-${(Date.now() - 3_600_000).toString(36)}-${processed[0]}`),
+    );
     expect(await adapter.pollInbox()).toEqual({ applied: 0, duplicates: 1, quarantined: 0, deferred: 0 });
 
     const changes = await adapter.listChanged(null, 100);
@@ -164,7 +219,8 @@ describe('duplicates', () => {
 
   it('keeps two different postponements and a re-assignment back to an earlier executor', async () => {
     await registerPackage(22);
-    const a = { surname: 'Ан' }, b = { surname: 'Бе' };
+    const a = { surname: 'Ан' },
+      b = { surname: 'Бе' };
     const at = (s: number) => new Date(Date.UTC(2025, 3, 1, 10, 0, s)).toISOString();
     await drop(reportXml(22, { kind: 'consideration', executor: a }, { time: at(1) }));
     await drop(reportXml(22, { kind: 'consideration', executor: b }, { time: at(2) }));
@@ -172,13 +228,22 @@ describe('duplicates', () => {
     await drop(reportXml(22, { kind: 'consideration', deadline: '2025-05-01', comment: 'x' }, { time: at(4) }));
     await drop(reportXml(22, { kind: 'consideration', deadline: '2025-06-01', comment: 'y' }, { time: at(5) }));
     await adapter.pollInbox();
-    expect(await progress(22)).toMatchObject({ state: 'postponed', executor: a, postponements: [{ until: '2025-05-01' }, { until: '2025-06-01' }] });
+    expect(await progress(22)).toMatchObject({
+      state: 'postponed',
+      executor: a,
+      postponements: [{ until: '2025-05-01' }, { until: '2025-06-01' }],
+    });
   });
   it('a re-assignment arriving before the assignment it replaced still wins by time', async () => {
     await registerPackage(23);
-    const a = { surname: 'Ан' }, b = { surname: 'Бе' };
+    const a = { surname: 'Ан' },
+      b = { surname: 'Бе' };
     const at = (s: number) => new Date(Date.UTC(2025, 3, 1, 10, 0, s)).toISOString();
-    for (const [executor, second] of [[a, 1], [a, 3], [b, 2]] as const) {
+    for (const [executor, second] of [
+      [a, 1],
+      [a, 3],
+      [b, 2],
+    ] as const) {
       await drop(reportXml(23, { kind: 'consideration', executor }, { time: at(second) }));
       await adapter.pollInbox();
     }
@@ -259,7 +324,10 @@ describe('several readers', () => {
     for (const posId of posIds) {
       await drop(reportXml(posId, { kind: 'reception' }));
       await drop(reportXml(posId, { kind: 'registration', number: `ОГ-${posId}/25`, date: '2025-04-01' }));
-      for (let k = 0; k < 3; k++) await drop(reportXml(posId, { kind: 'consideration', deadline: `2025-0${5 + k}-01` }, { time: new Date(Date.now() + k).toISOString() }));
+      for (let k = 0; k < 3; k++)
+        await drop(
+          reportXml(posId, { kind: 'consideration', deadline: `2025-0${5 + k}-01` }, { time: new Date(Date.now() + k).toISOString() }),
+        );
       expected += 5;
     }
     const totals = { applied: 0, duplicates: 0, quarantined: 0 };
@@ -304,7 +372,10 @@ describe('listChanged', () => {
     await drop(reportXml(61, { kind: 'reception' }));
     const restarted = new DeloAdapter(options());
     const second = await restarted.listChanged(first.checkpoint, 2);
-    expect(second.items.map((p) => [p.posId, p.state])).toEqual([[63, 'received'], [61, 'received']]);
+    expect(second.items.map((p) => [p.posId, p.state])).toEqual([
+      [63, 'received'],
+      [61, 'received'],
+    ]);
     expect(second.done).toBe(true);
     const idle = await restarted.listChanged(second.checkpoint, 2);
     expect(idle).toEqual({ items: [], checkpoint: second.checkpoint, done: true });

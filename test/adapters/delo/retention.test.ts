@@ -23,8 +23,11 @@ function adapterWith(retention: NonNullable<DeloAdapterOptions['retention']> = {
     },
   });
   const adapter = new DeloAdapter({
-    outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, stateDir: dirs.stateDir,
-    retention: { now: () => clock, ...retention }, logger: pino({ level: 'info' }, stream),
+    outboxDir: dirs.outboxDir,
+    inboxDir: dirs.inboxDir,
+    stateDir: dirs.stateDir,
+    retention: { now: () => clock, ...retention },
+    logger: pino({ level: 'info' }, stream),
   });
   adapters.push(adapter);
   return adapter;

@@ -22,7 +22,10 @@ let emulator: RunningDeloEmulator;
 beforeAll(async () => {
   dirs = await deloDirs('volume');
   emulator = await startDeloEmulator({
-    outboxDir: dirs.outboxDir, inboxDir: dirs.inboxDir, archiveDir: dirs.archiveDir, pollMs: 50,
+    outboxDir: dirs.outboxDir,
+    inboxDir: dirs.inboxDir,
+    archiveDir: dirs.archiveDir,
+    pollMs: 50,
     faults: { duplicateReports: DUPLICATES, truncatedReports: TRUNCATED, truncatedForMs: 150 },
   });
 });
@@ -51,10 +54,14 @@ it(`registers ${COUNT} appeals exactly once across a reader restart`, { timeout:
   for (let i = COUNT / 2; i < COUNT; i++) expect((await register(second, i)).created).toBe(true);
   for (let i = 0; i < COUNT; i += 50) expect((await register(second, i)).created).toBe(false);
 
-  await waitFor(async () => {
-    await emulator.pollOnce();
-    return second.readProgress(appeals.map((a) => a.id));
-  }, (items) => items.length === COUNT && items.every((p) => p.state === 'registered'), 60_000);
+  await waitFor(
+    async () => {
+      await emulator.pollOnce();
+      return second.readProgress(appeals.map((a) => a.id));
+    },
+    (items) => items.length === COUNT && items.every((p) => p.state === 'registered'),
+    60_000,
+  );
 
   // «Дело» holds 500 well-formed packages, each once, each registered under its own number.
   expect(await emulator.countPackages()).toBe(COUNT);

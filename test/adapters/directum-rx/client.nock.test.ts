@@ -10,7 +10,8 @@ const HOST = 'https://rx.agency.test';
 const BASE = `${HOST}/Integration/odata`;
 const AUTH = `Basic ${Buffer.from('bridge:s3cret:with-colon').toString('base64')}`;
 
-const client = (timeoutMs = 2000) => new DirectumClient({ baseUrl: `${BASE}/`, username: 'bridge', password: 's3cret:with-colon', timeoutMs });
+const client = (timeoutMs = 2000) =>
+  new DirectumClient({ baseUrl: `${BASE}/`, username: 'bridge', password: 's3cret:with-colon', timeoutMs });
 const adapter = (timeoutMs = 2000) => new DirectumAdapter({ baseUrl: BASE, username: 'bridge', password: 's3cret:with-colon', timeoutMs });
 
 async function caught(promise: Promise<unknown>): Promise<BridgeError> {
@@ -76,7 +77,10 @@ describe('failures become coded errors', () => {
   });
 
   it.each([500, 502, 503, 504])('HTTP %i → TransientError keeping the OData code, never its free text', async (status) => {
-    nock(BASE).get('/IRequests').query(true).reply(status, { error: { code: 'InternalServerError', message: 'Иванова Анна, +7 999 000-11-22: база данных недоступна' } });
+    nock(BASE)
+      .get('/IRequests')
+      .query(true)
+      .reply(status, { error: { code: 'InternalServerError', message: 'Иванова Анна, +7 999 000-11-22: база данных недоступна' } });
     const error = await caught(adapter().ping());
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ status, retryable: true });
@@ -85,37 +89,54 @@ describe('failures become coded errors', () => {
   });
 
   it('429 with Retry-After → RateLimitedError with the wait', async () => {
-    nock(BASE).post('/IPersons').reply(429, { error: { code: 'TooManyRequests', message: 'slow down' } }, { 'Retry-After': '12' });
+    nock(BASE)
+      .post('/IPersons')
+      .reply(429, { error: { code: 'TooManyRequests', message: 'slow down' } }, { 'Retry-After': '12' });
     const error = await caught(client().create('IPersons', { LastName: 'А', FirstName: 'Б' }));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(12_000);
   });
 
   it('401 → AuthError, not retryable', async () => {
-    nock(BASE).get('/IExternalEntityLinks').query(true).reply(401, { error: { code: 'Unauthorized', message: 'Authentication failed' } });
+    nock(BASE)
+      .get('/IExternalEntityLinks')
+      .query(true)
+      .reply(401, { error: { code: 'Unauthorized', message: 'Authentication failed' } });
     const error = await caught(adapter().findByPosId(5));
     expect(error).toBeInstanceOf(AuthError);
     expect(error).toMatchObject({ code: 'AUTH_FAILED', retryable: false, status: 401 });
   });
 
   it('400 → PermanentError with the OData code only', async () => {
-    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: "The value 'Петров Пётр, 89161234567' of 'Colour' is invalid" } });
+    nock(BASE)
+      .post('/IRequests')
+      .reply(400, { error: { code: 'BadRequest', message: "The value 'Петров Пётр, 89161234567' of 'Colour' is invalid" } });
     const error = await caught(client().create('IRequests', { Colour: 'red' }));
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).messages).toEqual(['BadRequest']);
     expect(error.message).toBe('Directum POST IRequests: HTTP 400: BadRequest');
   });
 
-  it('400 about the request\'s structure keeps the message: it names properties and types, never values', async () => {
-    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: "The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'" } });
+  it("400 about the request's structure keeps the message: it names properties and types, never values", async () => {
+    nock(BASE)
+      .post('/IRequests')
+      .reply(400, { error: { code: 'BadRequest', message: "The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'" } });
     const error = await caught(client().create('IRequests', { FastTrack: true }));
-    expect(error.message).toBe("Directum POST IRequests: HTTP 400: BadRequest; The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'");
-    nock(BASE).post('/IRequests').reply(400, { error: { code: 'BadRequest', message: 'Navigation property DeliveryMethod must be an object like {"Id": n}' } });
-    expect((await caught(client().create('IRequests', { DeliveryMethod: 'x' }))).message).toContain('Navigation property DeliveryMethod must be an object like {"Id": n}');
+    expect(error.message).toBe(
+      "Directum POST IRequests: HTTP 400: BadRequest; The property 'FastTrack' does not exist on type 'Sungero.Domain.IRequest'",
+    );
+    nock(BASE)
+      .post('/IRequests')
+      .reply(400, { error: { code: 'BadRequest', message: 'Navigation property DeliveryMethod must be an object like {"Id": n}' } });
+    expect((await caught(client().create('IRequests', { DeliveryMethod: 'x' }))).message).toContain(
+      'Navigation property DeliveryMethod must be an object like {"Id": n}',
+    );
   });
 
   it('a dropped connection → TransientError', async () => {
-    nock(BASE).post('/IExternalEntityLinks').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    nock(BASE)
+      .post('/IExternalEntityLinks')
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     const error = await caught(client().create('IExternalEntityLinks', { EntityId: 1 }));
     expect(error).toBeInstanceOf(TransientError);
     expect(error.message).toMatch(/ECONNRESET/);
@@ -139,11 +160,17 @@ describe('failures become coded errors', () => {
 
   it('a filter value that is not valid Unicode (a lone surrogate) sets the record aside instead of retrying', async () => {
     const error = await caught(client().list('IPersons', { filter: "tolower(LastName) eq 'ив\ud800анова'" }));
-    expect(error).toMatchObject({ code: 'RECORD_INVALID', retryable: false, message: 'Directum query $filter: a value holds text that is not valid Unicode' });
+    expect(error).toMatchObject({
+      code: 'RECORD_INVALID',
+      retryable: false,
+      message: 'Directum query $filter: a value holds text that is not valid Unicode',
+    });
   });
 
   it('a bad file reference or checkpoint is refused before any call', async () => {
-    expect(await caught(adapter().readFile({ ref: '../../etc/passwd', name: 'x', contentType: 'text/plain' }))).toBeInstanceOf(PermanentError);
+    expect(await caught(adapter().readFile({ ref: '../../etc/passwd', name: 'x', contentType: 'text/plain' }))).toBeInstanceOf(
+      PermanentError,
+    );
     expect(await caught(adapter().listChanged('yesterday', 10))).toBeInstanceOf(PermanentError);
   });
 });

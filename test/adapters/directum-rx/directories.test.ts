@@ -5,7 +5,12 @@ import { parseMetadata } from '../../../adapters/directum-rx/metadata.js';
 import { recordReferences } from '../../../adapters/record-references.js';
 import { DIRECTUM_REFERENCE_FIELDS } from '../../../adapters/directum-rx/record.js';
 
-const entry = (id: number, name: string, codes: Record<string, string> = {}, active = true): DirectoryEntry => ({ id, name, codes, active });
+const entry = (id: number, name: string, codes: Record<string, string> = {}, active = true): DirectoryEntry => ({
+  id,
+  name,
+  codes,
+  active,
+});
 const DEPARTMENTS = [
   entry(11, 'Управление  жилищно-коммунального хозяйства', { Code: 'УЖКХ' }),
   entry(12, 'Комитет по благоустройству'),
@@ -46,7 +51,7 @@ describe('finding a directory entry by name, code or id', () => {
   });
 });
 
-describe('a record\'s references', () => {
+describe("a record's references", () => {
   it('reads top-level links and each question, by code or id', () => {
     const record = { DocumentKind: 'Обращение', Department: { Id: 3 }, Subject: 'x', Questions: [{ Code: '0001' }, { Id: 9 }] };
     expect(recordReferences(record, DIRECTUM_REFERENCE_FIELDS)).toEqual([
@@ -79,7 +84,7 @@ describe('$metadata (CSDL)', () => {
   </edmx:DataServices>
 </edmx:Edmx>`;
 
-  it('lists each set\'s properties and navigations, inherited ones included', async () => {
+  it("lists each set's properties and navigations, inherited ones included", async () => {
     const metadata = await parseMetadata(CSDL);
     expect(metadata.setNames.sort()).toEqual(['IDocumentKinds', 'IRequests']);
     expect(metadata.declares('IRequests', 'Id')).toBe(true);

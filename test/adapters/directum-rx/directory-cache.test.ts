@@ -14,7 +14,12 @@ describe('Directum directory cache', () => {
 
   beforeEach(async () => {
     rig = await startDirectumRig();
-    adapter = new DirectumAdapter({ baseUrl: rig.emulator.url, username: 'bridge', password: 'bridge-secret', directories: { ttlMs: 600_000, missRefreshMs: 30_000, now: () => now } });
+    adapter = new DirectumAdapter({
+      baseUrl: rig.emulator.url,
+      username: 'bridge',
+      password: 'bridge-secret',
+      directories: { ttlMs: 600_000, missRefreshMs: 30_000, now: () => now },
+    });
   });
   afterEach(async () => {
     await adapter.close();
@@ -23,7 +28,12 @@ describe('Directum directory cache', () => {
 
   const register = (record?: Partial<DirectumRecord>) => {
     const appeal = sampleAppeal();
-    return adapter.register({ posId: appeal.id, record: adapter.recordSchema.parse({ ...directumRecordFor(appeal), ...record }), files: [], firstAttempt: true });
+    return adapter.register({
+      posId: appeal.id,
+      record: adapter.recordSchema.parse({ ...directumRecordFor(appeal), ...record }),
+      files: [],
+      firstAttempt: true,
+    });
   };
   const directoryReads = () => adapter.directories.reads;
 

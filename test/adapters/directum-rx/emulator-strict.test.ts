@@ -9,14 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROGRESS_EXPAND, PROGRESS_SELECT, progressRequestSchema, toProgress } from '../../../adapters/directum-rx/progress.js';
 import { DirectumControlClient } from '../../../adapters/directum-rx/emulator/control.js';
 import { FOREIGN_INSTALLATION, SHIPPED_INSTALLATION } from '../../../adapters/directum-rx/emulator/seed.js';
-import { startDirectumEmulator, type DirectumEmulator, type DirectumEmulatorOptions } from '../../../adapters/directum-rx/emulator/server.js';
+import {
+  startDirectumEmulator,
+  type DirectumEmulator,
+  type DirectumEmulatorOptions,
+} from '../../../adapters/directum-rx/emulator/server.js';
 import type { Row } from '../../../adapters/directum-rx/emulator/model.js';
 import { ODATA_AUTH, odataFetch } from '../../helpers/odata-fetch.js';
 
 const AUTH = ODATA_AUTH;
 const client = (em: DirectumEmulator) => odataFetch(() => em.url);
 
-async function withEmulator<T>(options: DirectumEmulatorOptions, run: (em: DirectumEmulator, odata: ReturnType<typeof client>) => Promise<T>): Promise<T> {
+async function withEmulator<T>(
+  options: DirectumEmulatorOptions,
+  run: (em: DirectumEmulator, odata: ReturnType<typeof client>) => Promise<T>,
+): Promise<T> {
   const em = await startDirectumEmulator(options);
   try {
     return await run(em, client(em));
@@ -45,13 +52,24 @@ afterAll(async () => {
 describe('directory references are links', () => {
   it('refuses a text or a number in a navigation property with the OData message', async () => {
     for (const [property, value] of [
-      ['DocumentKind', 'Обращение гражданина'], ['DeliveryMethod', 'Портал Госуслуг (ПОС)'], ['Department', 'Общий отдел'],
-      ['BusinessUnit', 'Администрация города'], ['Addressee', 'Орлова Татьяна Павловна'], ['Assignee', 2], ['PreparedBy', true],
-      ['OurSignatory', 'Орлова'], ['Correspondent', 'Иванов'], ['AnswerLetter', 1], ['DocumentKind', { Name: 'Обращение гражданина' }],
+      ['DocumentKind', 'Обращение гражданина'],
+      ['DeliveryMethod', 'Портал Госуслуг (ПОС)'],
+      ['Department', 'Общий отдел'],
+      ['BusinessUnit', 'Администрация города'],
+      ['Addressee', 'Орлова Татьяна Павловна'],
+      ['Assignee', 2],
+      ['PreparedBy', true],
+      ['OurSignatory', 'Орлова'],
+      ['Correspondent', 'Иванов'],
+      ['AnswerLetter', 1],
+      ['DocumentKind', { Name: 'Обращение гражданина' }],
     ] as const) {
       const answer = await odata('POST', 'IRequests', { body: { Subject: 'Яма', [property]: value } });
       expect(answer.status, property).toBe(400);
-      expect(answer.json.error).toEqual({ code: 'BadRequest', message: `Navigation property ${property} must be an object like {"Id": n}` });
+      expect(answer.json.error).toEqual({
+        code: 'BadRequest',
+        message: `Navigation property ${property} must be an object like {"Id": n}`,
+      });
     }
     const card = (await odata('POST', 'IRequests', { body: { Subject: 'Яма' } })).json;
     const patched = await odata('PATCH', `IRequests(${card.Id})`, { body: { Department: 'Общий отдел' } });
@@ -80,14 +98,23 @@ describe('directory references are links', () => {
     const [executor, , manager] = dirs.employees!;
     const created = await odata('POST', 'IRequests', {
       body: {
-        Subject: 'Яма', DocumentKind: { Id: kind.Id }, 'DeliveryMethod@odata.bind': `IMailDeliveryMethods(${method.Id})`, Department: { Id: department.Id },
-        'BusinessUnit@odata.bind': `IBusinessUnits(${unit.Id})`, Assignee: { Id: executor!.Id }, Addressee: { Id: manager!.Id },
-        PreparedBy: { Id: executor!.Id }, OurSignatory: { Id: manager!.Id },
+        Subject: 'Яма',
+        DocumentKind: { Id: kind.Id },
+        'DeliveryMethod@odata.bind': `IMailDeliveryMethods(${method.Id})`,
+        Department: { Id: department.Id },
+        'BusinessUnit@odata.bind': `IBusinessUnits(${unit.Id})`,
+        Assignee: { Id: executor!.Id },
+        Addressee: { Id: manager!.Id },
+        PreparedBy: { Id: executor!.Id },
+        OurSignatory: { Id: manager!.Id },
       },
     });
     expect(created.status, created.text).toBe(201);
     expect(created.json.DocumentKind).toBeUndefined();
-    const read = await odata('GET', `IRequests(${created.json.Id})?$expand=DocumentKind,DeliveryMethod,Department($expand=BusinessUnit($select=Id,TIN)),BusinessUnit,OurSignatory($select=Id,Name)`);
+    const read = await odata(
+      'GET',
+      `IRequests(${created.json.Id})?$expand=DocumentKind,DeliveryMethod,Department($expand=BusinessUnit($select=Id,TIN)),BusinessUnit,OurSignatory($select=Id,Name)`,
+    );
     expect(read.json).toMatchObject({
       DocumentKind: { Id: kind.Id, Name: 'Обращение гражданина', Status: 'Active' },
       DeliveryMethod: { Name: 'Портал Госуслуг (ПОС)' },
@@ -96,45 +123,62 @@ describe('directory references are links', () => {
       OurSignatory: { Id: manager!.Id, Name: 'Орлова Татьяна Павловна' },
     });
     expect(read.json.OurSignatory.JobTitle).toBeUndefined();
-    const byLink = await odata('GET', `IRequests?$filter=${encodeURIComponent(`Department/Name eq 'Общий отдел' and DocumentKind/Id eq ${kind.Id}`)}`);
+    const byLink = await odata(
+      'GET',
+      `IRequests?$filter=${encodeURIComponent(`Department/Name eq 'Общий отдел' and DocumentKind/Id eq ${kind.Id}`)}`,
+    );
     expect(byLink.json.value.map((r: Row) => r.Id)).toContain(created.json.Id);
   });
 });
 
 describe('only declared properties may be written', () => {
   it('refuses FastTrack, ProblemAddress and CoApplicants, and undeclared properties in collection rows', async () => {
-    for (const [property, value] of [['FastTrack', true], ['ProblemAddress', 'ул. Ленина, 1'], ['CoApplicants', [{ Person: { Id: 1 } }]], ['Colour', 'red']] as const) {
+    for (const [property, value] of [
+      ['FastTrack', true],
+      ['ProblemAddress', 'ул. Ленина, 1'],
+      ['CoApplicants', [{ Person: { Id: 1 } }]],
+      ['Colour', 'red'],
+    ] as const) {
       const answer = await odata('POST', 'IRequests', { body: { Subject: 'Яма', [property]: value } });
       expect(answer.status, property).toBe(400);
       expect(answer.json.error.message).toBe(`The property '${property}' does not exist on type 'Sungero.Domain.IRequest'`);
     }
     const bind = await odata('POST', 'IRequests', { body: { Subject: 'Яма', 'Executor@odata.bind': 'IEmployees(1)' } });
     expect(bind.json.error.message).toBe("The property 'Executor' does not exist on type 'Sungero.Domain.IRequest'");
-    const nested = await odata('POST', 'IRequests', { body: { Subject: 'Яма', Questions: [{ Question: { Id: 1 }, Code: '0003.0009.0099.0700' }] } });
+    const nested = await odata('POST', 'IRequests', {
+      body: { Subject: 'Яма', Questions: [{ Question: { Id: 1 }, Code: '0003.0009.0099.0700' }] },
+    });
     expect(nested.json.error.message).toBe("The property 'Code' does not exist on type 'Sungero.Domain.IRequestQuestions'");
     const card = (await odata('POST', 'IRequests', { body: { Subject: 'Яма' } })).json;
-    const version = await odata('POST', `IRequests(${card.Id})/Versions`, { body: { Note: 'a.pdf', AssociatedApplication: { Id: 1 }, Size: 5 } });
+    const version = await odata('POST', `IRequests(${card.Id})/Versions`, {
+      body: { Note: 'a.pdf', AssociatedApplication: { Id: 1 }, Size: 5 },
+    });
     expect(version.json.error.message).toBe("The property 'Size' does not exist on type 'Sungero.Domain.IElectronicDocumentVersions'");
     const employee = await odata('PATCH', 'IEmployees(1)', { body: { Department: 'Общий отдел' } });
     expect(employee.json.error.message).toBe('Navigation property Department must be an object like {"Id": n}');
   });
 
   it('undeclare removes a property from writes, queries and $metadata of that installation only', async () => {
-    await withEmulator({ undeclare: { IRequests: ['NotifyByEmail', 'OurSignatory'], IRequestQuestions: ['ReviewResult'] } }, async (custom, request) => {
-      const refused = await request('POST', 'IRequests', { body: { Subject: 'Яма', NotifyByEmail: true } });
-      expect(refused.json.error.message).toBe("The property 'NotifyByEmail' does not exist on type 'Sungero.Domain.IRequest'");
-      expect((await request('POST', 'IRequests', { body: { Subject: 'Яма', OurSignatory: { Id: 1 } } })).json.error.message).toMatch(/'OurSignatory' does not exist/);
-      expect((await request('GET', 'IRequests?$select=NotifyByEmail')).status).toBe(400);
-      expect((await request('GET', 'IRequests?$expand=OurSignatory')).status).toBe(400);
-      const created = await request('POST', 'IRequests', { body: { Subject: 'Яма', Questions: [{ Question: { Id: 1 } }] } });
-      expect(created.status, created.text).toBe(201);
-      expect(created.json).not.toHaveProperty('NotifyByEmail');
-      const metadata = await parseMetadata(await (await fetch(`${custom.url}/$metadata`, { headers: { authorization: AUTH } })).text());
-      expect(metadata.type('IRequests').properties).not.toContain('NotifyByEmail');
-      expect(metadata.type('IRequests').navs).not.toHaveProperty('OurSignatory');
-      expect(metadata.types.get('Sungero.Domain.IRequestQuestions')!.properties).toEqual(['Id']);
-      expect(custom.state.installation).toBe('shipped');
-    });
+    await withEmulator(
+      { undeclare: { IRequests: ['NotifyByEmail', 'OurSignatory'], IRequestQuestions: ['ReviewResult'] } },
+      async (custom, request) => {
+        const refused = await request('POST', 'IRequests', { body: { Subject: 'Яма', NotifyByEmail: true } });
+        expect(refused.json.error.message).toBe("The property 'NotifyByEmail' does not exist on type 'Sungero.Domain.IRequest'");
+        expect((await request('POST', 'IRequests', { body: { Subject: 'Яма', OurSignatory: { Id: 1 } } })).json.error.message).toMatch(
+          /'OurSignatory' does not exist/,
+        );
+        expect((await request('GET', 'IRequests?$select=NotifyByEmail')).status).toBe(400);
+        expect((await request('GET', 'IRequests?$expand=OurSignatory')).status).toBe(400);
+        const created = await request('POST', 'IRequests', { body: { Subject: 'Яма', Questions: [{ Question: { Id: 1 } }] } });
+        expect(created.status, created.text).toBe(201);
+        expect(created.json).not.toHaveProperty('NotifyByEmail');
+        const metadata = await parseMetadata(await (await fetch(`${custom.url}/$metadata`, { headers: { authorization: AUTH } })).text());
+        expect(metadata.type('IRequests').properties).not.toContain('NotifyByEmail');
+        expect(metadata.type('IRequests').navs).not.toHaveProperty('OurSignatory');
+        expect(metadata.types.get('Sungero.Domain.IRequestQuestions')!.properties).toEqual(['Id']);
+        expect(custom.state.installation).toBe('shipped');
+      },
+    );
     expect((await odata('POST', 'IRequests', { body: { Subject: 'Яма', NotifyByEmail: true } })).status).toBe(201);
     await expect(startDirectumEmulator({ undeclare: { IRequests: ['NoSuchThing'] } })).rejects.toThrow(/NoSuchThing/);
   });
@@ -166,9 +210,14 @@ async function parseMetadata(xml: string) {
       key: type.Key[0].PropertyRef.map((ref: XmlTag) => ref.$.Name),
     });
   }
-  const sets = new Map<string, string>((schema.EntityContainer[0].EntitySet ?? []).map((set: XmlTag<'Name' | 'EntityType'>) => [set.$.Name, set.$.EntityType]));
+  const sets = new Map<string, string>(
+    (schema.EntityContainer[0].EntitySet ?? []).map((set: XmlTag<'Name' | 'EntityType'>) => [set.$.Name, set.$.EntityType]),
+  );
   return {
-    doc, namespace, sets, types,
+    doc,
+    namespace,
+    sets,
+    types,
     type(set: string): ParsedType {
       const found = types.get(sets.get(set)!);
       if (!found) throw new Error(`no EntityType for ${set}`);
@@ -196,26 +245,63 @@ describe('$metadata', () => {
     const metadata = await parseMetadata(xml);
     expect(metadata.namespace).toBe('Sungero.Domain');
     expect([...metadata.sets.keys()].sort()).toEqual([
-      'IAssociatedApplications', 'IBusinessUnits', 'IDepartments', 'IDocumentKinds', 'IEmployees', 'IExternalEntityLinks', 'IMailDeliveryMethods',
-      'IOutgoingLetters', 'IPersons', 'IQuestions', 'IRequests',
+      'IAssociatedApplications',
+      'IBusinessUnits',
+      'IDepartments',
+      'IDocumentKinds',
+      'IEmployees',
+      'IExternalEntityLinks',
+      'IMailDeliveryMethods',
+      'IOutgoingLetters',
+      'IPersons',
+      'IQuestions',
+      'IRequests',
     ]);
     expect(metadata.sets.get('IRequests')).toBe('Sungero.Domain.IRequest');
     const request = metadata.type('IRequests');
     expect(request.key).toEqual(['Id']);
-    expect(request.properties).toEqual(expect.arrayContaining(['Id', 'Subject', 'Name', 'Note', 'NotifyByEmail', 'RequestDate', 'Deadline', 'ExecutionState', 'RegistrationNumber']));
+    expect(request.properties).toEqual(
+      expect.arrayContaining([
+        'Id',
+        'Subject',
+        'Name',
+        'Note',
+        'NotifyByEmail',
+        'RequestDate',
+        'Deadline',
+        'ExecutionState',
+        'RegistrationNumber',
+      ]),
+    );
     expect(request.properties).not.toEqual(expect.arrayContaining(['FastTrack']));
     expect(request.properties).not.toContain('ProblemAddress');
-    expect(request.propertyTypes).toMatchObject({ Id: 'Edm.Int32', Subject: 'Edm.String', NotifyByEmail: 'Edm.Boolean', RequestDate: 'Edm.DateTimeOffset' });
+    expect(request.propertyTypes).toMatchObject({
+      Id: 'Edm.Int32',
+      Subject: 'Edm.String',
+      NotifyByEmail: 'Edm.Boolean',
+      RequestDate: 'Edm.DateTimeOffset',
+    });
     expect(request.navs).toEqual({
-      Correspondent: 'Sungero.Domain.IPerson', DocumentKind: 'Sungero.Domain.IDocumentKind', DeliveryMethod: 'Sungero.Domain.IMailDeliveryMethod',
-      Department: 'Sungero.Domain.IDepartment', BusinessUnit: 'Sungero.Domain.IBusinessUnit', Addressee: 'Sungero.Domain.IEmployee',
-      Assignee: 'Sungero.Domain.IEmployee', PreparedBy: 'Sungero.Domain.IEmployee', OurSignatory: 'Sungero.Domain.IEmployee',
-      AnswerLetter: 'Sungero.Domain.IOutgoingLetter', Questions: 'Collection(Sungero.Domain.IRequestQuestions)',
-      ProlongationDeadline: 'Collection(Sungero.Domain.IRequestProlongationDeadline)', Versions: 'Collection(Sungero.Domain.IElectronicDocumentVersions)',
+      Correspondent: 'Sungero.Domain.IPerson',
+      DocumentKind: 'Sungero.Domain.IDocumentKind',
+      DeliveryMethod: 'Sungero.Domain.IMailDeliveryMethod',
+      Department: 'Sungero.Domain.IDepartment',
+      BusinessUnit: 'Sungero.Domain.IBusinessUnit',
+      Addressee: 'Sungero.Domain.IEmployee',
+      Assignee: 'Sungero.Domain.IEmployee',
+      PreparedBy: 'Sungero.Domain.IEmployee',
+      OurSignatory: 'Sungero.Domain.IEmployee',
+      AnswerLetter: 'Sungero.Domain.IOutgoingLetter',
+      Questions: 'Collection(Sungero.Domain.IRequestQuestions)',
+      ProlongationDeadline: 'Collection(Sungero.Domain.IRequestProlongationDeadline)',
+      Versions: 'Collection(Sungero.Domain.IElectronicDocumentVersions)',
     });
     expect(metadata.type('IEmployees').navs).toEqual({ Person: 'Sungero.Domain.IPerson', Department: 'Sungero.Domain.IDepartment' });
     expect(metadata.type('IEmployees').properties).toEqual(expect.arrayContaining(['Name', 'JobTitle', 'Email', 'Phone', 'Status']));
-    expect(metadata.type('IDepartments')).toMatchObject({ properties: expect.arrayContaining(['Name', 'ShortName', 'Code', 'Status']), navs: { BusinessUnit: 'Sungero.Domain.IBusinessUnit' } });
+    expect(metadata.type('IDepartments')).toMatchObject({
+      properties: expect.arrayContaining(['Name', 'ShortName', 'Code', 'Status']),
+      navs: { BusinessUnit: 'Sungero.Domain.IBusinessUnit' },
+    });
     expect(metadata.type('IBusinessUnits').properties).toEqual(['Id', 'Name', 'LegalName', 'Code', 'TIN', 'Status']);
     expect(metadata.type('IQuestions').properties).toEqual(['Id', 'Name', 'FullCode', 'Code', 'Status']);
     expect(metadata.types.get('Sungero.Domain.IRequestQuestions')!.navs).toEqual({ Question: 'Sungero.Domain.IQuestion' });
@@ -223,7 +309,8 @@ describe('$metadata', () => {
     const schema = metadata.doc['edmx:Edmx']['edmx:DataServices'][0].Schema[0];
     const enums = new Set(schema.EnumType.map((e: XmlTag) => `Sungero.Domain.${e.$.Name}`));
     for (const type of metadata.types.values()) {
-      for (const target of Object.values(type.navs)) expect(metadata.types.has(target.replace(/^Collection\((.*)\)$/, '$1')), target).toBe(true);
+      for (const target of Object.values(type.navs))
+        expect(metadata.types.has(target.replace(/^Collection\((.*)\)$/, '$1')), target).toBe(true);
       for (const t of Object.values(type.propertyTypes)) expect(t.startsWith('Edm.') || enums.has(t), t).toBe(true);
     }
     const execution = schema.EnumType.find((e: XmlTag) => e.$.Name === 'IRequest_ExecutionState');
@@ -231,7 +318,9 @@ describe('$metadata', () => {
     // Explicit arrays off, as an adapter may parse it, still finds the set's type.
     const flat = await parseStringPromise(xml, { explicitArray: false });
     const sets = flat['edmx:Edmx']['edmx:DataServices'].Schema.EntityContainer.EntitySet;
-    expect(sets.find((set: XmlTag<'Name' | 'EntityType'>) => set.$.Name === 'IDocumentKinds').$.EntityType).toBe('Sungero.Domain.IDocumentKind');
+    expect(sets.find((set: XmlTag<'Name' | 'EntityType'>) => set.$.Name === 'IDocumentKinds').$.EntityType).toBe(
+      'Sungero.Domain.IDocumentKind',
+    );
   });
 });
 
@@ -241,26 +330,51 @@ describe('nested $expand and $select', () => {
     const created = await odata('POST', 'IRequests', { body: { Subject: 'Ответьте, пожалуйста', Questions: [{ Question: { Id: 20 } }] } });
     requestId = created.json.Id;
     await em.control.assign(String(requestId), { surname: 'Белова', name: 'Елена', patronymic: 'Андреевна' });
-    await em.control.answer(String(requestId), { text: 'Ответ дан.', file: { name: 'Ответ.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4') } });
+    await em.control.answer(String(requestId), {
+      text: 'Ответ дан.',
+      file: { name: 'Ответ.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4') },
+    });
   });
 
   it('expands and selects inside an expand, to any depth', async () => {
-    const expand = 'AnswerLetter($select=Id,Subject;$expand=Versions($select=Id,Note;$expand=AssociatedApplication($select=Id,Extension))),Assignee($expand=Person,Department($select=Id,Name))';
+    const expand =
+      'AnswerLetter($select=Id,Subject;$expand=Versions($select=Id,Note;$expand=AssociatedApplication($select=Id,Extension))),Assignee($expand=Person,Department($select=Id,Name))';
     const read = await odata('GET', `IRequests(${requestId})?$select=Id,ExecutionState&$expand=${encodeURIComponent(expand)}`);
     expect(read.status, read.text).toBe(200);
     expect(read.json.Subject).toBeUndefined();
-    expect(read.json.AnswerLetter).toEqual({ Id: expect.any(Number), Subject: 'Ответ дан.', Versions: [{ Id: expect.any(Number), Note: 'Ответ.pdf', AssociatedApplication: { Id: expect.any(Number), Extension: 'pdf' } }] });
-    expect(read.json.Assignee).toMatchObject({ Name: 'Белова Елена Андреевна', JobTitle: 'Главный специалист', Person: { LastName: 'Белова', FirstName: 'Елена' } });
+    expect(read.json.AnswerLetter).toEqual({
+      Id: expect.any(Number),
+      Subject: 'Ответ дан.',
+      Versions: [{ Id: expect.any(Number), Note: 'Ответ.pdf', AssociatedApplication: { Id: expect.any(Number), Extension: 'pdf' } }],
+    });
+    expect(read.json.Assignee).toMatchObject({
+      Name: 'Белова Елена Андреевна',
+      JobTitle: 'Главный специалист',
+      Person: { LastName: 'Белова', FirstName: 'Елена' },
+    });
     expect(read.json.Assignee.Department).toEqual({ Id: expect.any(Number), Name: 'Отдел по работе с обращениями граждан' });
-    const listed = await odata('GET', `IRequests?$filter=Id eq ${requestId}&$select=Id&$expand=${encodeURIComponent('Questions($select=Id,ReviewResult;$expand=Question($select=FullCode))')}`);
-    expect(listed.json.value[0].Questions).toEqual([{ Id: expect.any(Number), ReviewResult: 'Explained', Question: { Id: 20, FullCode: expect.any(String) } }]);
+    const listed = await odata(
+      'GET',
+      `IRequests?$filter=Id eq ${requestId}&$select=Id&$expand=${encodeURIComponent('Questions($select=Id,ReviewResult;$expand=Question($select=FullCode))')}`,
+    );
+    expect(listed.json.value[0].Questions).toEqual([
+      { Id: expect.any(Number), ReviewResult: 'Explained', Question: { Id: 20, FullCode: expect.any(String) } },
+    ]);
   });
 
   it('gives null for an expanded link that is not set, and 400 for unknown names at any depth', async () => {
     const fresh = (await odata('POST', 'IRequests', { body: { Subject: 'Без ответа' } })).json;
-    const read = await odata('GET', `IRequests(${fresh.Id})?$expand=AnswerLetter($expand=Versions),Assignee($expand=Department),DocumentKind`);
+    const read = await odata(
+      'GET',
+      `IRequests(${fresh.Id})?$expand=AnswerLetter($expand=Versions),Assignee($expand=Department),DocumentKind`,
+    );
     expect(read.json).toMatchObject({ AnswerLetter: null, Assignee: null, DocumentKind: null });
-    for (const expand of ['Assignee($expand=Departmnet)', 'AnswerLetter($expand=Versions($select=Size))', 'Assignee($filter=Id eq 1)', 'Assignee($expand=Person']) {
+    for (const expand of [
+      'Assignee($expand=Departmnet)',
+      'AnswerLetter($expand=Versions($select=Size))',
+      'Assignee($filter=Id eq 1)',
+      'Assignee($expand=Person',
+    ]) {
       expect((await odata('GET', `IRequests(${fresh.Id})?$expand=${encodeURIComponent(expand)}`)).status, expand).toBe(400);
     }
   });
@@ -269,7 +383,11 @@ describe('nested $expand and $select', () => {
     const read = await odata('GET', `IRequests(${requestId})?$select=${PROGRESS_SELECT}&$expand=${encodeURIComponent(PROGRESS_EXPAND)}`);
     expect(read.status, read.text).toBe(200);
     const progress = toProgress(1, progressRequestSchema.parse(read.json));
-    expect(progress).toMatchObject({ state: 'answered', executor: { surname: 'Белова', email: 'belova@adm.example.ru' }, answer: { text: 'Ответ дан.', files: [{ name: 'Ответ.pdf' }] } });
+    expect(progress).toMatchObject({
+      state: 'answered',
+      executor: { surname: 'Белова', email: 'belova@adm.example.ru' },
+      answer: { text: 'Ответ дан.', files: [{ name: 'Ответ.pdf' }] },
+    });
   });
 });
 
@@ -315,8 +433,12 @@ describe('installations', () => {
       expect(byName(dirs.departments!, mapping.dictionaries.departmentBySubject.default)).toEqual([]);
       // ... but some differ only by case, ё or spaces (for name-matching tests).
       const fold = (text: unknown) => String(text).toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ').trim();
-      expect(dirs['delivery-methods']!.filter((m) => fold(m.Name) === fold(mapping.constants.deliveryMethod)).map((m) => m.Name)).toEqual(['Портал госуслуг  (ПОС)']);
-      expect(dirs['document-kinds']!.filter((k) => fold(k.Name) === fold(mapping.constants.documentKind)).map((k) => k.Name)).toEqual(['обращение гражданина']);
+      expect(dirs['delivery-methods']!.filter((m) => fold(m.Name) === fold(mapping.constants.deliveryMethod)).map((m) => m.Name)).toEqual([
+        'Портал госуслуг  (ПОС)',
+      ]);
+      expect(dirs['document-kinds']!.filter((k) => fold(k.Name) === fold(mapping.constants.documentKind)).map((k) => k.Name)).toEqual([
+        'обращение гражданина',
+      ]);
       expect(dirs.departments!.filter((d) => fold(d.Name) === fold('Общий отдел')).map((d) => d.Name)).toEqual(['Общий  отдел']);
       expect(one(dirs['delivery-methods']!, 'Личный приём').Status).toBe('Active');
 
@@ -324,11 +446,16 @@ describe('installations', () => {
       const shippedIds = (await new DirectumControlClient(em.origin).directories()).directories;
       for (const [kind, rows] of Object.entries(dirs)) {
         const taken = new Set(shippedIds[kind]!.map((row) => row.Id));
-        expect(rows.filter((row) => taken.has(row.Id)).map((row) => row.Id), kind).toEqual([]);
+        expect(
+          rows.filter((row) => taken.has(row.Id)).map((row) => row.Id),
+          kind,
+        ).toEqual([]);
       }
       const gromov = dirs.employees!.find((e) => String(e.Name).startsWith('Громов'))!;
       expect(gromov.Department).toBe(roads.find((d) => d.Code === 'ЦР-ОДТ')!.Id);
-      const card = await request('POST', 'IRequests', { body: { Subject: 'Яма', Department: { Id: roads[1]!.Id }, Questions: [{ Question: { Id: dirs.questions![0]!.Id } }] } });
+      const card = await request('POST', 'IRequests', {
+        body: { Subject: 'Яма', Department: { Id: roads[1]!.Id }, Questions: [{ Question: { Id: dirs.questions![0]!.Id } }] },
+      });
       expect(card.status, card.text).toBe(201);
       expect(card.json.Id).toBeGreaterThan(150_000);
     });
@@ -347,9 +474,16 @@ describe('installations', () => {
       const unit = (await control.directory('IBusinessUnits'))[0]!;
       const department = await control.addDirectoryEntry('departments', { Name: 'Общий отдел', BusinessUnit: { Id: unit.Id } });
       expect(department.BusinessUnit).toBe(unit.Id);
-      const employee = await control.addDirectoryEntry('employees', { LastName: 'Новикова', FirstName: 'Ольга', JobTitle: 'Специалист', Department: { Id: department.Id } });
+      const employee = await control.addDirectoryEntry('employees', {
+        LastName: 'Новикова',
+        FirstName: 'Ольга',
+        JobTitle: 'Специалист',
+        Department: { Id: department.Id },
+      });
       expect(employee).toMatchObject({ Name: 'Новикова Ольга', Department: department.Id, Person: expect.any(Number) });
-      await expect(control.addDirectoryEntry('departments', { Name: 'Отдел', BusinessUnit: 'Администрация' })).rejects.toThrow(/400.*Navigation property BusinessUnit/);
+      await expect(control.addDirectoryEntry('departments', { Name: 'Отдел', BusinessUnit: 'Администрация' })).rejects.toThrow(
+        /400.*Navigation property BusinessUnit/,
+      );
       await expect(control.addDirectoryEntry('document-kinds', { Title: 'x' })).rejects.toThrow(/400.*'Title' does not exist/);
       await expect(control.directory('colours')).rejects.toThrow(/404/);
 

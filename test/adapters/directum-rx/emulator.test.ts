@@ -44,7 +44,9 @@ afterEach(() => {
 describe('transport rules', () => {
   it('answers 401 with an OData error and a Basic challenge without or with wrong credentials', async () => {
     for (const authorization of [undefined, `Basic ${Buffer.from('bridge:wrong').toString('base64')}`]) {
-      const answer = await odata('GET', 'IRequests', { headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) } });
+      const answer = await odata('GET', 'IRequests', {
+        headers: { accept: 'application/json', ...(authorization ? { authorization } : {}) },
+      });
       expect(answer.status).toBe(401);
       expect(answer.headers.get('www-authenticate')).toMatch(/^Basic/);
       expect(answer.json.error).toMatchObject({ code: 'Unauthorized' });
@@ -53,7 +55,10 @@ describe('transport rules', () => {
 
   it('requires Accept: application/json and a JSON Content-Type on bodies, and valid JSON', async () => {
     expect((await odata('GET', 'IRequests', { headers: { authorization: AUTH } })).status).toBe(400);
-    const wrongType = await odata('POST', 'IPersons', { headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'text/plain' }, body: { LastName: 'А', FirstName: 'Б' } });
+    const wrongType = await odata('POST', 'IPersons', {
+      headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'text/plain' },
+      body: { LastName: 'А', FirstName: 'Б' },
+    });
     expect(wrongType.status).toBe(400);
     expect(wrongType.json.error.message).toMatch(/Content-Type/);
     const broken = await odata('POST', 'IPersons', { body: Buffer.from('{"LastName": "Ив') });
@@ -63,7 +68,9 @@ describe('transport rules', () => {
 
   it('serves a service document and 404s unknown sets with an OData error body', async () => {
     const service = await odata('GET', '');
-    expect(service.json.value.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['IRequests', 'IPersons', 'IEmployees', 'IExternalEntityLinks']));
+    expect(service.json.value.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(['IRequests', 'IPersons', 'IEmployees', 'IExternalEntityLinks']),
+    );
     const unknown = await odata('GET', 'ICounterparties');
     expect(unknown.status).toBe(404);
     expect(unknown.json.error.code).toBe('NotFound');
@@ -76,14 +83,20 @@ describe('writes', () => {
     expect(full.status).toBe(201);
     expect(full.json).toMatchObject({ LastName: 'Иванова', Name: 'Иванова Мария Петровна', Status: 'Active' });
     expect(full.headers.get('location')).toMatch(new RegExp(`/IPersons\\(${full.json.Id}\\)$`));
-    const minimal = await odata('POST', 'IPersons', { body: { LastName: 'Орлов', FirstName: 'Пётр' }, headers: { ...JSON_HEADERS, Return: 'minimal' } });
+    const minimal = await odata('POST', 'IPersons', {
+      body: { LastName: 'Орлов', FirstName: 'Пётр' },
+      headers: { ...JSON_HEADERS, Return: 'minimal' },
+    });
     expect(minimal.status).toBe(204);
     expect(minimal.text).toBe('');
 
     const created = await request();
     const patched = await odata('PATCH', `IRequests(${created.Id})`, { body: { Note: 'дополнено' } });
     expect(patched.status).toBe(204);
-    const shown = await odata('PATCH', `IRequests(${created.Id})`, { body: { NotifyByEmail: true }, headers: { ...JSON_HEADERS, Return: 'representation' } });
+    const shown = await odata('PATCH', `IRequests(${created.Id})`, {
+      body: { NotifyByEmail: true },
+      headers: { ...JSON_HEADERS, Return: 'representation' },
+    });
     expect(shown.status).toBe(200);
     expect(shown.json).toMatchObject({ Id: created.Id, Note: 'дополнено', NotifyByEmail: true });
     expect(Date.parse(shown.json.Modified)).toBeGreaterThan(Date.parse(created.Modified));
@@ -125,8 +138,17 @@ describe('queries', () => {
     const a = await person({ LastName: 'Ковалёва', FirstName: 'Анна', Email: 'Anna@Example.ru' });
     const b = await person({ LastName: "О'Нил", FirstName: 'Джон' });
     ids = [
-      (await request({ Subject: 'Снег не убран', Correspondent: { Id: a }, NotifyByEmail: true, RequestDate: '2025-03-01T09:00:00Z', Questions: [{ Question: { Id: 1 } }] })).Id,
-      (await request({ Subject: 'Мусор не вывозят', Correspondent: { Id: b }, NotifyByEmail: false, RequestDate: '2025-03-05T09:00:00Z' })).Id,
+      (
+        await request({
+          Subject: 'Снег не убран',
+          Correspondent: { Id: a },
+          NotifyByEmail: true,
+          RequestDate: '2025-03-01T09:00:00Z',
+          Questions: [{ Question: { Id: 1 } }],
+        })
+      ).Id,
+      (await request({ Subject: 'Мусор не вывозят', Correspondent: { Id: b }, NotifyByEmail: false, RequestDate: '2025-03-05T09:00:00Z' }))
+        .Id,
       (await request({ Subject: 'Снег на крыше', NotifyByEmail: false, RequestDate: '2025-03-10T09:00:00Z' })).Id,
     ];
   });
@@ -140,7 +162,9 @@ describe('queries', () => {
     expect(inQuery(await q('IRequests', `Id le ${second} and Id ge ${first}`))).toEqual([first, second]);
     expect(inQuery(await q('IRequests', `(Id eq ${first} or Id eq ${third}) and NotifyByEmail eq false`))).toEqual([third]);
     expect(inQuery(await q('IRequests', `contains(Subject,'Снег') and not startswith(Subject,'Снег на')`))).toEqual([first]);
-    expect(inQuery(await q('IRequests', 'RequestDate gt 2025-03-02T00:00:00Z and RequestDate lt 2025-03-06T00:00:00+03:00'))).toEqual([second]);
+    expect(inQuery(await q('IRequests', 'RequestDate gt 2025-03-02T00:00:00Z and RequestDate lt 2025-03-06T00:00:00+03:00'))).toEqual([
+      second,
+    ]);
     expect(inQuery(await q('IRequests', `Correspondent eq null`, '&$top=1000'))).toContain(third);
     const people = await q('IPersons', "LastName eq 'О''Нил' or tolower(Email) eq 'anna@example.ru'");
     expect(people.json.value.map((p: { LastName: string }) => p.LastName).sort()).toEqual(['Ковалёва', "О'Нил"]);
@@ -163,20 +187,31 @@ describe('queries', () => {
   });
 
   it('expands links and collections (nested) and selects properties', async () => {
-    const answer = await odata('GET', `IRequests(${ids[0]})?$select=Subject&$expand=Correspondent($select=LastName),Questions($expand=Question($select=FullCode))`);
+    const answer = await odata(
+      'GET',
+      `IRequests(${ids[0]})?$select=Subject&$expand=Correspondent($select=LastName),Questions($expand=Question($select=FullCode))`,
+    );
     expect(answer.status).toBe(200);
     expect(answer.json.Subject).toBe('Снег не убран');
     expect(answer.json.Note).toBeUndefined();
     expect(answer.json.Correspondent).toEqual({ Id: expect.any(Number), LastName: 'Ковалёва' });
-    expect(answer.json.Questions[0]).toMatchObject({ ReviewResult: 'Active', Question: { FullCode: expect.stringMatching(/^\d{4}\.\d{4}\.\d{4}\.\d{4}$/) } });
+    expect(answer.json.Questions[0]).toMatchObject({
+      ReviewResult: 'Active',
+      Question: { FullCode: expect.stringMatching(/^\d{4}\.\d{4}\.\d{4}\.\d{4}$/) },
+    });
     const plain = await odata('GET', `IRequests(${ids[0]})`);
     expect(plain.json.Correspondent).toBeUndefined();
   });
 
   it('answers 400 with an OData error for unsupported options, lambdas and unknown properties', async () => {
     for (const path of [
-      'IRequests?$search=снег', 'IRequests?$apply=groupby((Subject))', `IRequests?$filter=${encodeURIComponent("Questions/any(q: q/ReviewResult eq 'Draft')")}`,
-      `IRequests?$filter=${encodeURIComponent('Colour eq 1')}`, 'IRequests?$orderby=Colour', 'IRequests?$expand=Colour', 'IRequests?$top=-1',
+      'IRequests?$search=снег',
+      'IRequests?$apply=groupby((Subject))',
+      `IRequests?$filter=${encodeURIComponent("Questions/any(q: q/ReviewResult eq 'Draft')")}`,
+      `IRequests?$filter=${encodeURIComponent('Colour eq 1')}`,
+      'IRequests?$orderby=Colour',
+      'IRequests?$expand=Colour',
+      'IRequests?$top=-1',
       `IRequests?$filter=${encodeURIComponent("Subject eq 'unterminated")}`,
     ]) {
       const answer = await odata('GET', path);
@@ -201,29 +236,49 @@ describe('versions and bodies', () => {
     const created = await request();
     const apps = await odata('GET', "IAssociatedApplications?$filter=Extension eq 'pdf'");
     const pdfApp = apps.json.value[0].Id;
-    for (const ext of ['txt', 'jpg', 'png', 'docx']) expect((await q('IAssociatedApplications', `Extension eq '${ext}'`)).json.value).toHaveLength(1);
+    for (const ext of ['txt', 'jpg', 'png', 'docx'])
+      expect((await q('IAssociatedApplications', `Extension eq '${ext}'`)).json.value).toHaveLength(1);
 
-    const version = await odata('POST', `IRequests(${created.Id})/Versions`, { body: { Note: 'Скан заявления.pdf', AssociatedApplication: { Id: pdfApp } }, headers: { ...JSON_HEADERS, Return: 'representation' } });
+    const version = await odata('POST', `IRequests(${created.Id})/Versions`, {
+      body: { Note: 'Скан заявления.pdf', AssociatedApplication: { Id: pdfApp } },
+      headers: { ...JSON_HEADERS, Return: 'representation' },
+    });
     expect(version.status).toBe(201);
     expect(version.json).toMatchObject({ Note: 'Скан заявления.pdf', Number: 1 });
     const path = `IRequests(${created.Id})/Versions(${version.json.Id})/Body`;
     expect((await odata('GET', `${path}/$value`)).status).toBe(404);
 
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31 + 7) % 256));
-    const put = await odata('PUT', `${path}/$value`, { body: bytes, headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'application/octet-stream' } });
+    const put = await odata('PUT', `${path}/$value`, {
+      body: bytes,
+      headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'application/octet-stream' },
+    });
     expect(put.status).toBe(204);
     const read = await fetch(`${em.url}/${path}/$value`, { headers: { authorization: AUTH, accept: 'application/json' } });
     expect(read.headers.get('content-type')).toMatch(/octet-stream/);
     expect(Buffer.from(await read.arrayBuffer()).equals(bytes)).toBe(true);
 
-    const second = await odata('POST', `IRequests(${created.Id})/Versions`, { body: { Note: 'Текст.txt', 'AssociatedApplication@odata.bind': 'IAssociatedApplications(2)' } });
+    const second = await odata('POST', `IRequests(${created.Id})/Versions`, {
+      body: { Note: 'Текст.txt', 'AssociatedApplication@odata.bind': 'IAssociatedApplications(2)' },
+    });
     expect(second.json.Number).toBe(2);
     const text = 'Полный текст обращения 😀';
-    expect((await odata('POST', `IRequests(${created.Id})/Versions(${second.json.Id})/Body`, { body: { Value: Buffer.from(text).toString('base64') } })).status).toBe(204);
-    const back = await fetch(`${em.url}/IRequests(${created.Id})/Versions(${second.json.Id})/Body/$value`, { headers: { authorization: AUTH, accept: 'application/json' } });
+    expect(
+      (
+        await odata('POST', `IRequests(${created.Id})/Versions(${second.json.Id})/Body`, {
+          body: { Value: Buffer.from(text).toString('base64') },
+        })
+      ).status,
+    ).toBe(204);
+    const back = await fetch(`${em.url}/IRequests(${created.Id})/Versions(${second.json.Id})/Body/$value`, {
+      headers: { authorization: AUTH, accept: 'application/json' },
+    });
     expect(await back.text()).toBe(text);
 
-    const listed = await odata('GET', `IRequests(${created.Id})/Versions?$orderby=Number desc&$expand=AssociatedApplication($select=Extension)`);
+    const listed = await odata(
+      'GET',
+      `IRequests(${created.Id})/Versions?$orderby=Number desc&$expand=AssociatedApplication($select=Extension)`,
+    );
     expect(listed.json.value.map((v: { Note: string }) => v.Note)).toEqual(['Текст.txt', 'Скан заявления.pdf']);
     expect(listed.json.value[1].AssociatedApplication.Extension).toBe('pdf');
     const wrongBodyType = await odata('PUT', `${path}/$value`, { body: { Value: 'x' } });
@@ -241,24 +296,43 @@ describe('control API', () => {
     expect(registration.number).toMatch(/^ОГ-\d{5}$/);
     expect(await control.registerNow(String(created.Id))).toEqual(registration);
 
-    await control.assign(String(created.Id), { surname: 'Белова', name: 'Елена', patronymic: 'Андреевна' }, { surname: 'Орлова', name: 'Татьяна', patronymic: 'Павловна' });
+    await control.assign(
+      String(created.Id),
+      { surname: 'Белова', name: 'Елена', patronymic: 'Андреевна' },
+      { surname: 'Орлова', name: 'Татьяна', patronymic: 'Павловна' },
+    );
     let card = (await odata('GET', `IRequests(${created.Id})?$expand=Assignee($expand=Person),Addressee,Questions`)).json;
-    expect(card).toMatchObject({ ExecutionState: 'OnExecution', Assignee: { Email: 'belova@adm.example.ru', Person: { LastName: 'Белова' } }, Addressee: { Name: 'Орлова Татьяна Павловна' } });
+    expect(card).toMatchObject({
+      ExecutionState: 'OnExecution',
+      Assignee: { Email: 'belova@adm.example.ru', Person: { LastName: 'Белова' } },
+      Addressee: { Name: 'Орлова Татьяна Павловна' },
+    });
     expect(card.Questions[0].ReviewResult).toBe('Active');
 
     await control.postpone(String(created.Id), '2030-01-15T00:00:00Z', 'Нужна экспертиза');
     card = (await odata('GET', `IRequests(${created.Id})?$expand=ProlongationDeadline,Questions`)).json;
     expect(card.Deadline).toBe('2030-01-15T00:00:00.000Z');
-    expect(card.ProlongationDeadline).toEqual([expect.objectContaining({ Number: 1, NewDeadline: '2030-01-15T00:00:00.000Z', ReasonChangeDeadline: 'Нужна экспертиза' })]);
+    expect(card.ProlongationDeadline).toEqual([
+      expect.objectContaining({ Number: 1, NewDeadline: '2030-01-15T00:00:00.000Z', ReasonChangeDeadline: 'Нужна экспертиза' }),
+    ]);
     expect(card.Questions[0].ReviewResult).toBe('InWorkExtended');
 
     const pdf = Buffer.from('%PDF-1.4 ответ %%EOF');
-    await control.answer(String(created.Id), { text: 'Яма заделана.', resolution: 'Supported', file: { name: 'Ответ.pdf', contentType: 'application/pdf', data: pdf } });
+    await control.answer(String(created.Id), {
+      text: 'Яма заделана.',
+      resolution: 'Supported',
+      file: { name: 'Ответ.pdf', contentType: 'application/pdf', data: pdf },
+    });
     card = (await odata('GET', `IRequests(${created.Id})?$expand=AnswerLetter($expand=Versions),Questions`)).json;
-    expect(card).toMatchObject({ ExecutionState: 'Executed', AnswerLetter: { Note: 'Яма заделана.', RegistrationNumber: expect.stringMatching(/^01-27\/\d{4}$/) } });
+    expect(card).toMatchObject({
+      ExecutionState: 'Executed',
+      AnswerLetter: { Note: 'Яма заделана.', RegistrationNumber: expect.stringMatching(/^01-27\/\d{4}$/) },
+    });
     expect(card.Questions[0].ReviewResult).toBe('Supported');
     const letterVersion = card.AnswerLetter.Versions[0];
-    const body = await fetch(`${em.url}/IOutgoingLetters(${card.AnswerLetter.Id})/Versions(${letterVersion.Id})/Body/$value`, { headers: { authorization: AUTH, accept: 'application/json' } });
+    const body = await fetch(`${em.url}/IOutgoingLetters(${card.AnswerLetter.Id})/Versions(${letterVersion.Id})/Body/$value`, {
+      headers: { authorization: AUTH, accept: 'application/json' },
+    });
     expect(Buffer.from(await body.arrayBuffer()).equals(pdf)).toBe(true);
 
     await expect(control.reject(String(created.Id), 'поздно')).rejects.toThrow(/409/);
@@ -270,12 +344,16 @@ describe('control API', () => {
     const transferred = await request({ Questions: [{ Question: { Id: 3 } }] });
     await em.control.forward(String(transferred.Id), 'Министерство здравоохранения');
     expect((await odata('GET', `IRequests(${transferred.Id})?$expand=Questions`)).json).toMatchObject({
-      TransferredTo: 'Министерство здравоохранения', ExecutionState: 'WithoutExecut', Questions: [{ ReviewResult: 'Transferred' }],
+      TransferredTo: 'Министерство здравоохранения',
+      ExecutionState: 'WithoutExecut',
+      Questions: [{ ReviewResult: 'Transferred' }],
     });
     const denied = await request({ Questions: [{ Question: { Id: 3 } }] });
     await em.control.reject(String(denied.Id), 'Нет сути обращения');
     expect((await odata('GET', `IRequests(${denied.Id})?$expand=Questions`)).json).toMatchObject({
-      DenialReason: 'Нет сути обращения', ExecutionState: 'Aborted', Questions: [{ ReviewResult: 'Denied' }],
+      DenialReason: 'Нет сути обращения',
+      ExecutionState: 'Aborted',
+      Questions: [{ ReviewResult: 'Denied' }],
     });
   });
 
@@ -343,7 +421,10 @@ describe('faults', () => {
     const created = await request();
     const version = await odata('POST', `IRequests(${created.Id})/Versions`, { body: { Note: 'a.txt', AssociatedApplication: { Id: 2 } } });
     em.faults.add({ route: 'body', kind: '5xx', count: 1 });
-    const put = await odata('PUT', `IRequests(${created.Id})/Versions(${version.json.Id})/Body/$value`, { body: Buffer.from('x'), headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'application/octet-stream' } });
+    const put = await odata('PUT', `IRequests(${created.Id})/Versions(${version.json.Id})/Body/$value`, {
+      body: Buffer.from('x'),
+      headers: { authorization: AUTH, accept: 'application/json', 'content-type': 'application/octet-stream' },
+    });
     expect(put.status).toBe(503);
     await expect(control().addFault({ route: 'everything' as never, kind: '5xx' })).rejects.toThrow(/400/);
   });

@@ -26,7 +26,10 @@ function input(files?: AppealFile[]) {
 }
 
 /** Retries like the queue would, a little apart; returns the result and the errors seen on the way. */
-async function registerUntilDone(data: ReturnType<typeof input>, pauseMs = 50): Promise<{ result: RegistrationResult; errors: BridgeError[] }> {
+async function registerUntilDone(
+  data: ReturnType<typeof input>,
+  pauseMs = 50,
+): Promise<{ result: RegistrationResult; errors: BridgeError[] }> {
   const errors: BridgeError[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
     try {
@@ -96,7 +99,10 @@ describe('coded errors while Directum fails', () => {
 
 describe('lost responses after the write committed', () => {
   /** Only the `nth` matching request loses its answer: the earlier ones pass (zero-delay "slow" rules). */
-  const nth = (rule: FaultRule, n: number): FaultRule[] => [...Array.from({ length: n - 1 }, () => ({ ...rule, kind: 'slow' as const, delayMs: 0 })), rule];
+  const nth = (rule: FaultRule, n: number): FaultRule[] => [
+    ...Array.from({ length: n - 1 }, () => ({ ...rule, kind: 'slow' as const, delayMs: 0 })),
+    rule,
+  ];
   const cases: [string, FaultRule[]][] = [
     ['the card create', [{ route: 'create', set: 'IRequests', kind: 'drop-after', count: 1 }]],
     ['the applicant create', [{ route: 'create', set: 'IPersons', kind: 'drop-after', count: 1 }]],
@@ -104,11 +110,14 @@ describe('lost responses after the write committed', () => {
     ['the last version create', nth({ route: 'version', kind: 'drop-after', count: 1 }, 3)],
     ['a body upload', nth({ route: 'body', kind: 'drop-after', count: 1 }, 2)],
     ['the link create', [{ route: 'create', set: 'IExternalEntityLinks', kind: 'drop-after', count: 1 }]],
-    ['a version, then a body, then the link', [
-      ...nth({ route: 'version', kind: 'drop-after', count: 1 }, 2),
-      { route: 'body', kind: 'drop-after', count: 1 },
-      { route: 'create', set: 'IExternalEntityLinks', kind: 'drop-after', count: 1 },
-    ]],
+    [
+      'a version, then a body, then the link',
+      [
+        ...nth({ route: 'version', kind: 'drop-after', count: 1 }, 2),
+        { route: 'body', kind: 'drop-after', count: 1 },
+        { route: 'create', set: 'IExternalEntityLinks', kind: 'drop-after', count: 1 },
+      ],
+    ],
   ];
 
   it.each(cases)('at %s: one card, one link, versions not duplicated', async (where, rules) => {

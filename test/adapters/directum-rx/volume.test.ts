@@ -43,7 +43,13 @@ it(`registers ${COUNT} appeals at concurrency ${CONCURRENCY}: one card, one link
     const seed = bySeed.get(Number(link.ExtEntityId))!;
     const card = state.get('IRequests', Number(link.EntityId));
     expect(String(edmsIds.get(seed.id))).toBe(String(card.Id));
-    const expected = [{ name: FULL_TEXT_NOTE, data: Buffer.from(fullTextOf(directumRecordFor(toPosAppeal(seed, (_file, index) => String(index)))), 'utf8') }, ...(seed.attachments ?? [])];
+    const expected = [
+      {
+        name: FULL_TEXT_NOTE,
+        data: Buffer.from(fullTextOf(directumRecordFor(toPosAppeal(seed, (_file, index) => String(index)))), 'utf8'),
+      },
+      ...(seed.attachments ?? []),
+    ];
     const stored = card.Versions as Row[];
     expect(stored.map((version) => version.Note)).toEqual(expected.map((file) => file.name));
     stored.forEach((version, index) => expect(state.body('IRequests', card.Id, version.Id)?.equals(expected[index]!.data)).toBe(true));
@@ -58,7 +64,7 @@ it(`registers ${COUNT} appeals at concurrency ${CONCURRENCY}: one card, one link
   expect(progress.every((p) => p.state === 'registered' && p.edmsId === edmsIds.get(p.posId))).toBe(true);
   let checkpoint: string | null = null;
   const listed = new Set<number>();
-  for (let done = false; !done; ) {
+  for (let done = false; !done;) {
     const batch = await rig.adapter.listChanged(checkpoint, 100);
     batch.items.forEach((item) => listed.add(item.posId));
     ({ checkpoint, done } = batch);

@@ -23,7 +23,7 @@ describe('fairness between organisations', () => {
     await orgs.close();
   });
 
-  it('accepts a small organisation\'s appeals while another\'s backlog of hundreds still drains', async () => {
+  it("accepts a small organisation's appeals while another's backlog of hundreds still drains", async () => {
     const [city, , library] = ORGANISATIONS;
     const pos = orgs.world.sandbox.pos.control;
     const backlog = await pos.generate(BACKLOG, 91, { startId: 900_001, organisation: city!.clientId });
@@ -33,7 +33,7 @@ describe('fairness between organisations', () => {
 
     const accepted = async (ids: number[]) => (await Promise.all(ids.map((id) => pos.appeal(id)))).filter((view) => view.accepted).length;
     const started = Date.now();
-    await waitFor('the small organisation\'s appeals', async () => (await accepted(small)) === SMALL, 60_000, 200);
+    await waitFor("the small organisation's appeals", async () => (await accepted(small)) === SMALL, 60_000, 200);
     const smallDoneMs = Date.now() - started;
     const backlogDoneThen = await accepted(backlog);
     // Behind one shared FIFO queue the five would wait for every one of the hundreds.
@@ -54,6 +54,8 @@ describe('fairness between organisations', () => {
     expect(Object.values(body.checks.organisations).every((check) => check.ok)).toBe(true);
 
     await waitFor('the backlog', async () => (await accepted(backlog)) === BACKLOG, 120_000, 500);
-    process.stdout.write(`fairness: ${SMALL} appeals of one ЛКО accepted in ${smallDoneMs} ms, ${backlogDoneThen}/${BACKLOG} of the other's backlog by then\n`);
+    process.stdout.write(
+      `fairness: ${SMALL} appeals of one ЛКО accepted in ${smallDoneMs} ms, ${backlogDoneThen}/${BACKLOG} of the other's backlog by then\n`,
+    );
   }, 180_000);
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '../../helpers/redis.js';
 import { ORGANISATIONS, cli, startOrganisationsWorld, type OrganisationsWorld } from './world.js';
 
-describe('forwarding between the bridge\'s own organisations', () => {
+describe("forwarding between the bridge's own organisations", () => {
   let orgs: OrganisationsWorld;
   beforeEach(async () => {
     orgs = await startOrganisationsWorld(testRedisUrl());

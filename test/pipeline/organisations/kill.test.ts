@@ -33,7 +33,13 @@ describe('three organisations, several processes, one killed', () => {
     edms.directum.faults.add({ route: 'create', kind: 'slow', delayMs: 100, rate: 1 });
     const seeded = new Map<string, number[]>();
     for (const [index, org] of ORGANISATIONS.entries()) {
-      seeded.set(org.key, await orgs.world.sandbox.pos.control.generate(PER_ORGANISATION, 60 + index, { startId: 600_001 + index * 1000, organisation: org.clientId }));
+      seeded.set(
+        org.key,
+        await orgs.world.sandbox.pos.control.generate(PER_ORGANISATION, 60 + index, {
+          startId: 600_001 + index * 1000,
+          organisation: org.clientId,
+        }),
+      );
     }
     // POS_CLIENT_ID/SECRET emptied: the organisations come from BRIDGE_CONFIG only.
     const env = { ...orgs.env(), POS_CLIENT_ID: '', POS_CLIENT_SECRET: '' };
@@ -51,7 +57,12 @@ describe('three organisations, several processes, one killed', () => {
     await exited(doomed);
     expect((await orgs.world.sandbox.pos.control.stats()).acceptedTotal).toBeLessThan(total);
     spawn('worker');
-    await waitFor('every appeal accepted', async () => (await orgs.world.sandbox.pos.control.stats()).acceptedTotal === total, 120_000, 200);
+    await waitFor(
+      'every appeal accepted',
+      async () => (await orgs.world.sandbox.pos.control.stats()).acceptedTotal === total,
+      120_000,
+      200,
+    );
 
     expect(edms.directum.state.count('IRequests')).toBe(total);
     const links = edms.directum.state.rows('IExternalEntityLinks');

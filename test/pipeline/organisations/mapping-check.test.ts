@@ -16,13 +16,16 @@ describe('mappings check --against-edms with organisations', () => {
     await orgs.close();
   });
 
-  it('passes when every organisation\'s business unit exists, and names the organisation whose does not', async () => {
+  it("passes when every organisation's business unit exists, and names the organisation whose does not", async () => {
     const env = orgs.env();
     const good = await cli(['mappings', 'check', '--against-edms', env.MAPPINGS_DIR!], env);
     expect(good.code, `${good.stdout}${good.stderr}`).toBe(0);
 
     const yaml = join(orgs.world.workDir, 'bridge-typo.yaml');
-    writeFileSync(yaml, organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.key === 'school-7' ? 'Школа номер семь' : org.businessUnit })));
+    writeFileSync(
+      yaml,
+      organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.key === 'school-7' ? 'Школа номер семь' : org.businessUnit })),
+    );
     const bad = await cli(['mappings', 'check', '--against-edms', env.MAPPINGS_DIR!], { ...env, BRIDGE_CONFIG: yaml });
     expect(bad.code).toBe(1);
     const lines = bad.stdout.trim().split('\n');

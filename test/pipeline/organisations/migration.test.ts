@@ -15,7 +15,7 @@ describe('from one organisation to several, with jobs in flight', () => {
     await world.close();
   });
 
-  it('keeps the default organisation\'s waiting jobs, failed-job ids and records', async () => {
+  it("keeps the default organisation's waiting jobs, failed-job ids and records", async () => {
     world = await startWorld('directum-rx', testRedisUrl());
     const pos = world.sandbox.pos.control;
     const first = generateAppeals(6, { seed: 71 });
@@ -38,14 +38,22 @@ describe('from one organisation to several, with jobs in flight', () => {
     // The switch: the same ЛКО as `default`, and a second one beside it.
     await pos.addOrganisation({ clientId: 'lko-city', secret: 'city-secret' });
     const cityAppeals = await pos.generate(3, 74, { startId: 300_001, organisation: 'lko-city' });
-    writeFileSync(join(world.workDir, 'bridge.yaml'), [
-      'organisations:',
-      '  - { key: default, clientId: "demo-org", clientSecretEnv: POS_SECRET_DEFAULT }',
-      '  - { key: city, clientId: "lko-city", clientSecretEnv: POS_SECRET_CITY }',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(world.workDir, 'bridge.yaml'),
+      [
+        'organisations:',
+        '  - { key: default, clientId: "demo-org", clientSecretEnv: POS_SECRET_DEFAULT }',
+        '  - { key: city, clientId: "lko-city", clientSecretEnv: POS_SECRET_CITY }',
+        '',
+      ].join('\n'),
+    );
     const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: secret, ...rest } = world.env;
-    const several = { ...rest, BRIDGE_CONFIG: join(world.workDir, 'bridge.yaml'), POS_SECRET_DEFAULT: secret!, POS_SECRET_CITY: 'city-secret' };
+    const several = {
+      ...rest,
+      BRIDGE_CONFIG: join(world.workDir, 'bridge.yaml'),
+      POS_SECRET_DEFAULT: secret!,
+      POS_SECRET_CITY: 'city-secret',
+    };
 
     const after = await cli(['sync', '--timeout', '30s'], several);
     expect(after.stderr).toContain('organisation default:');

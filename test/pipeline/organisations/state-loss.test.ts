@@ -22,7 +22,7 @@ describe('state loss with several organisations', () => {
     await orgs.close();
   });
 
-  it('adopts each appeal into its own organisation and answers it with that organisation\'s token', async () => {
+  it("adopts each appeal into its own organisation and answers it with that organisation's token", async () => {
     const pos = orgs.world.sandbox.pos.control;
     const answered = new Map<string, number>();
     for (const [index, org] of ORGANISATIONS.entries()) {
@@ -49,7 +49,8 @@ describe('state loss with several organisations', () => {
       expect(view.history.every((entry) => entry.createdBy.clientId === org.clientId)).toBe(true);
       expect((await orgs.store(org.key).get(posId))?.edmsId).toBe(edmsIds.get(org.key));
       // Nobody else adopted it.
-      for (const other of ORGANISATIONS.filter((candidate) => candidate.key !== org.key)) expect(await orgs.store(other.key).get(posId)).toBeNull();
+      for (const other of ORGANISATIONS.filter((candidate) => candidate.key !== org.key))
+        expect(await orgs.store(other.key).get(posId)).toBeNull();
     }
     const directum = orgs.world.sandbox.edms.kind === 'directum-rx' ? orgs.world.sandbox.edms.directum : undefined;
     expect(directum!.state.count('IRequests')).toBe(ORGANISATIONS.length * 2);

@@ -21,7 +21,10 @@ describe('several organisations in one bridge', () => {
     orgs = await startOrganisationsWorld(testRedisUrl());
     let startId = 700_001;
     for (const [index, org] of ORGANISATIONS.entries()) {
-      seeded.set(org.key, await orgs.world.sandbox.pos.control.generate(PER_ORGANISATION, 40 + index, { startId, organisation: org.clientId }));
+      seeded.set(
+        org.key,
+        await orgs.world.sandbox.pos.control.generate(PER_ORGANISATION, 40 + index, { startId, organisation: org.clientId }),
+      );
       startId += 1000;
     }
   });
@@ -29,7 +32,7 @@ describe('several organisations in one bridge', () => {
     await orgs.close();
   });
 
-  it('registers each appeal once with its organisation\'s business unit, and accepts and answers it with that organisation\'s token', async () => {
+  it("registers each appeal once with its organisation's business unit, and accepts and answers it with that organisation's token", async () => {
     const first = await cli(['sync', '--timeout', '60s'], orgs.env());
     expect(first.stderr).toContain('organisation city:');
     expect(first.code, first.stderr).toBe(0);
@@ -73,7 +76,7 @@ describe('several organisations in one bridge', () => {
     expect(directum!.state.count('IRequests')).toBe(ORGANISATIONS.length * PER_ORGANISATION);
   }, 120_000);
 
-  it('with one organisation\'s secret wrong, the other two flow and that one is named; sync exits 1', async () => {
+  it("with one organisation's secret wrong, the other two flow and that one is named; sync exits 1", async () => {
     const run = await cli(['sync', '--timeout', '60s'], orgs.env({ [secretVariable('school-7')]: 'wrong-secret' }));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/sync: organisation school-7 skipped: ПОС refused the credentials \(AUTH_FAILED\)/);
@@ -91,30 +94,44 @@ describe('several organisations in one bridge', () => {
     expect(directum!.state.count('IRequests')).toBe(ORGANISATIONS.length * PER_ORGANISATION);
   }, 120_000);
 
-  it('the service with one organisation\'s secret wrong: readiness and metrics name it, the API shows each appeal\'s organisation', async () => {
-    const config = loadConfig({ env: orgs.env({ [secretVariable('school-7')]: 'wrong-secret', PULL_EVERY: '500ms' }), command: 'start', dotenvPath: false });
+  it("the service with one organisation's secret wrong: readiness and metrics name it, the API shows each appeal's organisation", async () => {
+    const config = loadConfig({
+      env: orgs.env({ [secretVariable('school-7')]: 'wrong-secret', PULL_EVERY: '500ms' }),
+      command: 'start',
+      dotenvPath: false,
+    });
     const running = await startRole(config, 'all', await buildServices(config, createLogger({ level: 'silent' })));
     try {
       const url = running.api!.url;
       const auth = { authorization: `Bearer ${config.adminToken}` };
       const city = seeded.get('city')!;
-      await waitFor('the city\'s appeals', async () => (await orgs.world.sandbox.pos.control.appeal(city.at(-1)!)).accepted, 60_000, 200);
+      await waitFor("the city's appeals", async () => (await orgs.world.sandbox.pos.control.appeal(city.at(-1)!)).accepted, 60_000, 200);
 
       const ready = await fetch(`${url}/health/ready`);
       expect(ready.status).toBe(503);
-      const body = (await ready.json()) as { checks: { pos: { ok: boolean }; organisations: Record<string, { ok: boolean; code?: string; message?: string }> } };
+      const body = (await ready.json()) as {
+        checks: { pos: { ok: boolean }; organisations: Record<string, { ok: boolean; code?: string; message?: string }> };
+      };
       expect(body.checks.pos.ok).toBe(false);
       expect(body.checks.organisations.city).toMatchObject({ ok: true });
       expect(body.checks.organisations.library).toMatchObject({ ok: true });
       expect(body.checks.organisations['school-7']).toMatchObject({ ok: false, code: 'AUTH_FAILED' });
       expect(body.checks.organisations['school-7']!.message).toBeUndefined(); // codes only, unauthenticated
 
-      await waitFor('a failed pull of school-7', async () => /pos_bridge_organisation_up\{organisation="school-7"\} 0/.test(await (await fetch(`${url}/metrics`)).text()), 30_000, 200);
+      await waitFor(
+        'a failed pull of school-7',
+        async () => /pos_bridge_organisation_up\{organisation="school-7"\} 0/.test(await (await fetch(`${url}/metrics`)).text()),
+        30_000,
+        200,
+      );
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/pos_bridge_organisation_up\{organisation="city"\} 1/);
       expect(metrics).toMatch(new RegExp(`pos_bridge_appeals_accepted_total\\{organisation="city"\\} ${PER_ORGANISATION}`));
 
-      const appeal = (await (await fetch(`${url}/api/appeals/${city[0]}`, { headers: auth })).json()) as { organisation: string; state: string };
+      const appeal = (await (await fetch(`${url}/api/appeals/${city[0]}`, { headers: auth })).json()) as {
+        organisation: string;
+        state: string;
+      };
       expect(appeal).toMatchObject({ organisation: 'city', state: 'accepted' });
       expect((await fetch(`${url}/api/failed?organisation=city`, { headers: auth })).status).toBe(200);
       const unknown = await fetch(`${url}/api/failed?organisation=nowhere`, { headers: auth });

@@ -34,7 +34,8 @@ function writeMapping(dir: string): void {
   const mapping = shipped
     .replace('  # BusinessUnit: $const.businessUnit', '  BusinessUnit: $const.businessUnit')
     .replace(/^constants:\n/m, `constants:\n  businessUnit: ${ORGANISATIONS[0]!.businessUnit}\n`);
-  if (!mapping.includes('  BusinessUnit: $const.businessUnit')) throw new Error('the shipped mapping no longer has the BusinessUnit line this test uncomments');
+  if (!mapping.includes('  BusinessUnit: $const.businessUnit'))
+    throw new Error('the shipped mapping no longer has the BusinessUnit line this test uncomments');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'directum-rx.yaml'), mapping);
 }
@@ -50,7 +51,10 @@ export async function startOrganisationsWorld(redisUrl: string, extraEnv: Record
   }
   const mappingsDir = join(world.workDir, 'mappings');
   writeMapping(mappingsDir);
-  writeFileSync(join(world.workDir, 'bridge.yaml'), organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.businessUnit })));
+  writeFileSync(
+    join(world.workDir, 'bridge.yaml'),
+    organisationsYaml(ORGANISATIONS, (org) => ({ businessUnit: org.businessUnit })),
+  );
   const { POS_CLIENT_ID: _id, POS_CLIENT_SECRET: _secret, ...rest } = world.env;
   const redis = new Redis(redisUrl);
   return {
