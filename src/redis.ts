@@ -4,10 +4,13 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino';
 import type { BridgeConfig } from './config/load.js';
 
+/** Where Redis is: what a connection needs of the configuration (not the key layout). */
+export type RedisSettings = Omit<BridgeConfig['redis'], 'layout'>;
+
 export type RedisConnection = Redis | Cluster;
 
 /** Connects; connection errors are logged (at most every 10 s) instead of surfacing as unhandled events. */
-export function connectRedis(config: BridgeConfig['redis'], logger?: Logger): RedisConnection {
+export function connectRedis(config: RedisSettings, logger?: Logger): RedisConnection {
   const connection = openRedis(config);
   connection.on('error', throttledRedisWarning(logger));
   return connection;
@@ -68,7 +71,7 @@ export function reconnectOnReadOnly(error: Error): 2 | false {
   return error.message.startsWith('READONLY') ? 2 : false;
 }
 
-export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisPlan {
+export function redisPlan(config: RedisSettings, probe?: { connectTimeout: number }): RedisPlan {
   // BullMQ needs maxRetriesPerRequest null: blocking commands must wait out a reconnect.
   const common: RedisOptions = probe
     ? { ...ONE_TRY, connectTimeout: probe.connectTimeout, enableReadyCheck: true }
@@ -110,7 +113,7 @@ export function redisPlan(config: BridgeConfig['redis'], probe?: { connectTimeou
   };
 }
 
-function openRedis(config: BridgeConfig['redis'], probe?: { connectTimeout: number }): RedisConnection {
+function openRedis(config: RedisSettings, probe?: { connectTimeout: number }): RedisConnection {
   const plan = redisPlan(config, probe);
   if (plan.kind === 'cluster') return new Cluster(plan.nodes, plan.options);
   if (plan.kind === 'sentinel') return new Redis(plan.options);
@@ -118,7 +121,7 @@ function openRedis(config: BridgeConfig['redis'], probe?: { connectTimeout: numb
 }
 
 /** Where Redis is, for messages: host and port (or the topology), never the password. */
-export function describeRedis(config: BridgeConfig['redis']): string {
+export function describeRedis(config: RedisSettings): string {
   if (config.topology?.cluster?.length) return 'the Redis Cluster';
   if (config.topology?.sentinels?.length) return `Redis (Sentinel ${config.topology.name ?? 'mymaster'})`;
   try {
@@ -130,7 +133,7 @@ export function describeRedis(config: BridgeConfig['redis']): string {
 }
 
 /** One bounded try: connects (at most `timeoutMs`), PINGs and disconnects; throws what went wrong. */
-export async function probeRedis(config: BridgeConfig['redis'], timeoutMs: number): Promise<void> {
+export async function probeRedis(config: RedisSettings, timeoutMs: number): Promise<void> {
   const connection = openRedis(config, { connectTimeout: Math.max(100, Math.round(timeoutMs)) });
   // The socket's own error (ECONNREFUSED, WRONGPASS) says more than the "Connection is closed." connect rejects with.
   let cause: Error | undefined;

@@ -14,7 +14,10 @@ export async function mappingsCoverage(io: CliIO, config: BridgeConfig, options:
   try {
     const byOrganisation = new Map<string, Coverage>();
     for (const org of config.organisations) {
-      byOrganisation.set(org.key, await new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key)).coverage.read());
+      byOrganisation.set(
+        org.key,
+        await new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key, config.redis.layout)).coverage.read(),
+      );
     }
     const several = byOrganisation.size > 1;
     if (options.json) {

@@ -12,8 +12,14 @@ async function withFailedJobs<T>(config: BridgeConfig, run: (failed: Organisatio
   const redis = connectRedis(config.redis);
   const byOrganisation = new Map(
     config.organisations.map((org) => {
-      const queues = new BridgeQueues(redis, config.redis.prefix, org.key);
-      return [org.key, { queues, failed: new FailedJobs(queues, new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key))) }];
+      const queues = new BridgeQueues(redis, config.redis.prefix, org.key, config.redis.layout);
+      return [
+        org.key,
+        {
+          queues,
+          failed: new FailedJobs(queues, new AppealStore(redis, statePrefixFor(config.redis.prefix, org.key, config.redis.layout))),
+        },
+      ];
     }),
   );
   try {

@@ -170,6 +170,21 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
       setCode(await reseal(io, config, options));
     });
 
+  const redisCommand = program.command('redis').description('the Redis keys of the bridge');
+  redisCommand
+    .command('migrate-layout')
+    .description(
+      "move a one-slot installation's keys (QUEUE_PREFIX {pos-bridge} on a Cluster) to the spread layout of today's QUEUE_PREFIX; every bridge process stopped",
+    )
+    .requiredOption('--from <prefix>', "the old QUEUE_PREFIX, with its hash tag, e.g. '{pos-bridge}'")
+    .option('--dry-run', 'count the keys, move nothing', false)
+    .option('--json', 'print the counts as JSON', false)
+    .action(async (options: { from: string; dryRun: boolean; json: boolean }) => {
+      const config = configFor(io, 'tool');
+      const { migrateLayout } = await import('./redis.js');
+      setCode(await migrateLayout(io, config, options));
+    });
+
   program
     .command('demo')
     .description('start emulators of ПОС and an EDMS, feed realistic appeals, run the bridge against them, print a summary')

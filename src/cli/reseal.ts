@@ -11,7 +11,7 @@ import { table, type CliIO } from './io.js';
 export async function reseal(io: CliIO, config: BridgeConfig, options: { json: boolean }): Promise<number> {
   const cipher = new PayloadCipher(requiredSetting(config.dataKey, 'DATA_KEY'), config.previousDataKey ? [config.previousDataKey] : []);
   const redis = connectRedis(config.redis);
-  const queues = new BridgeQueues(redis, config.redis.prefix);
+  const queues = new BridgeQueues(redis, config.redis.prefix, undefined, config.redis.layout);
   let report;
   try {
     report = await resealJobs(queues, cipher);

@@ -17,6 +17,7 @@ import {
   type RawOrganisation,
 } from './organisations.js';
 import { issueLine, issueLines } from '../zod-issues.js';
+import { keyLayoutFor, type KeyLayout } from '../pipeline/organisation.js';
 
 export { DEFAULT_ORGANISATION, type OrganisationConfig } from './organisations.js';
 
@@ -59,7 +60,8 @@ export type EdmsConfig =
     };
 
 export interface BridgeConfig {
-  redis: { url: string; prefix: string; topology?: RedisTopology };
+  /** `layout`: how keys spread over a Cluster's slots (src/pipeline/organisation.ts). */
+  redis: { url: string; prefix: string; layout: KeyLayout; topology?: RedisTopology };
   pos: {
     baseUrl: string;
     /** Credentials are absent, never '', when not configured (POS_PLATFORM_CLIENT, POS_CLIENT_ID/SECRET). */
@@ -275,9 +277,13 @@ export function loadConfig(options: LoadOptions = {}): BridgeConfig {
   checkOriginSchemes(merged, problems);
   if (yaml.organisations) checkOrganisationMappings(yaml.organisations, resolve(merged.MAPPINGS_DIR ?? './mappings'), problems);
   const organisations = yaml.organisations ? resolveOrganisations(yaml.organisations, { ...dotenvAll, ...env }, problems) : undefined;
-  if (yaml.topology?.cluster?.length && !/\{[^}]+\}/.test(merged.QUEUE_PREFIX ?? 'pos-bridge')) {
-    // On a Cluster every key of one queue or appeal must hash to one slot (BullMQ and MULTI need it).
-    problems.push('QUEUE_PREFIX: must hold a hash tag, e.g. {pos-bridge}, when Redis Cluster is configured');
+  const prefix = merged.QUEUE_PREFIX ?? 'pos-bridge';
+  if (yaml.topology?.cluster?.length && /[{}]/.test(prefix) && !/\{[^{}]+\}/.test(prefix)) {
+    // On a Cluster a brace decides the slot: {pos-bridge} keeps every key on one master, no brace
+    // spreads them (a tag per queue and per organisation); a stray brace would do neither.
+    problems.push(
+      'QUEUE_PREFIX: on Redis Cluster, a brace must make a hash tag such as {pos-bridge}, or leave braces out to spread the keys',
+    );
   }
   if (!parsed.success || problems.length > 0) {
     // One line per variable, in the order interface.md lists them.
@@ -330,7 +336,7 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
           directoryTtlMs: s.DIRECTUM_DIRECTORY_TTL,
         };
   return {
-    redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, topology },
+    redis: { url: s.REDIS_URL, prefix: s.QUEUE_PREFIX, layout: keyLayoutFor(s.QUEUE_PREFIX, Boolean(topology?.cluster?.length)), topology },
     pos: {
       baseUrl: s.POS_BASE_URL.replace(/\/+$/, ''),
       platformClientId: s.POS_PLATFORM_CLIENT?.id,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { EdmsProgress } from '../../adapters/contract.js';
-import { DEFAULT_ORGANISATION, queueNameFor } from './organisation.js';
+import { DEFAULT_ORGANISATION, queueNameFor, type KeyLayout } from './organisation.js';
 
 /** Sealed payloads: the appeal (personal data) never sits in Redis in the clear. */
 export interface RegisterJobData {
@@ -107,10 +107,11 @@ export class BridgeQueues {
     connection: ConnectionOptions,
     readonly prefix: string,
     readonly organisation: string = DEFAULT_ORGANISATION,
+    readonly layout: KeyLayout = 'one-slot',
   ) {
-    this.control = new Queue<ControlJobData>(queueNameFor('control', organisation), { connection, prefix });
-    this.register = new Queue<RegisterJobData>(queueNameFor('register', organisation), { connection, prefix });
-    this.push = new Queue<PushJobData>(queueNameFor('push', organisation), { connection, prefix });
+    this.control = new Queue<ControlJobData>(queueNameFor('control', organisation, layout), { connection, prefix });
+    this.register = new Queue<RegisterJobData>(queueNameFor('register', organisation, layout), { connection, prefix });
+    this.push = new Queue<PushJobData>(queueNameFor('push', organisation, layout), { connection, prefix });
   }
 
   all(): Queue[] {

@@ -11,7 +11,7 @@ import type { RedisConnection } from '../redis.js';
 import { DEFAULT_SETTINGS, type MappingSource, type PipelineContext, type PipelineSettings, type PosApi } from './context.js';
 import { PayloadCipher } from './crypto.js';
 import { EdmsGate } from './edms-gate.js';
-import { DEFAULT_ORGANISATION, statePrefixFor } from './organisation.js';
+import { DEFAULT_ORGANISATION, sharedPrefixFor, statePrefixFor, type KeyLayout } from './organisation.js';
 import { BridgeQueues, DEFAULT_RETRY, controlJobRetention, type ControlJobData } from './queues.js';
 import { RunLedger } from './run-ledger.js';
 import { AppealStore } from './store.js';
@@ -25,6 +25,8 @@ export const ROLES: readonly Role[] = ['all', 'api', 'worker', 'scheduler'];
 export interface PipelineParts {
   redis: RedisConnection;
   prefix: string;
+  /** How keys spread over a Cluster's slots (organisation.ts); default one-slot. */
+  layout?: KeyLayout;
   pos: PosApi;
   adapter: EdmsAdapter<unknown>;
   mappings: MappingSource;
@@ -48,9 +50,10 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     pageSize: parts.settings?.pageSize ?? 20,
   };
   const organisation = parts.organisation ?? DEFAULT_ORGANISATION;
-  const queues = new BridgeQueues(parts.redis, parts.prefix, organisation);
+  const layout = parts.layout ?? 'one-slot';
+  const queues = new BridgeQueues(parts.redis, parts.prefix, organisation, layout);
   const metrics = parts.metrics ?? new BridgeMetrics({ defaultMetrics: false });
-  const statePrefix = statePrefixFor(parts.prefix, organisation);
+  const statePrefix = statePrefixFor(parts.prefix, organisation, layout);
   const logger = organisation === DEFAULT_ORGANISATION ? parts.logger : parts.logger.child({ organisation });
   return {
     organisation,
@@ -64,10 +67,10 @@ export function createPipeline(parts: PipelineParts): PipelineContext {
     metrics,
     logger,
     settings,
-    // One EDMS behind every organisation: its availability is kept once, under the bridge's prefix.
+    // One EDMS behind every organisation: its availability is kept once, with what they share.
     edmsGate: new EdmsGate({
       redis: parts.redis,
-      prefix: parts.prefix,
+      prefix: sharedPrefixFor(parts.prefix, layout),
       adapter: parts.adapter,
       registerQueue: queues.register,
       metrics,

@@ -9,6 +9,7 @@ import { RedisRateLimiter } from '../http/rate-limit.js';
 import { BridgeMetrics } from '../metrics.js';
 import type { MappingSource, PipelineContext, PipelineSettings } from '../pipeline/context.js';
 import { createPipeline } from '../pipeline/runtime.js';
+import { sharedPrefixFor } from '../pipeline/organisation.js';
 import { PosClient } from '../pos/client.js';
 import { connectRedis, type RedisConnection } from '../redis.js';
 import { EdmsMappingCheck } from './checked-mappings.js';
@@ -58,11 +59,12 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
   const redis = connectRedis(config.redis, logger);
   const rate = config.pos.rateLimitPerSecond;
   // One budget for the whole bridge: every organisation's calls take slots from the same limiter.
-  const limiter = rate ? new RedisRateLimiter(redis, `${config.redis.prefix}:pos-rate`, rate) : undefined;
+  const shared = sharedPrefixFor(config.redis.prefix, config.redis.layout);
+  const limiter = rate ? new RedisRateLimiter(redis, `${shared}:pos-rate`, rate) : undefined;
   const adapters = await createAdapters(config, { logger, observer: metrics.httpObserver });
   const mappings = new MappingRegistry({
     redis,
-    prefix: config.redis.prefix,
+    prefix: shared,
     dir: config.mappingsDir,
     logger,
     metrics,
@@ -84,6 +86,7 @@ export async function buildServices(config: BridgeConfig, logger: Logger, option
     const ctx = createPipeline({
       redis,
       prefix: config.redis.prefix,
+      layout: config.redis.layout,
       organisation: org.key,
       organisationConstants: org.constants,
       pos,

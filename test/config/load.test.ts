@@ -179,13 +179,17 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, UI_SESSION_IDLE: 'forever' })).toEqual([expect.stringMatching(/^UI_SESSION_IDLE: must be a duration/)]);
   });
 
-  it('requires a hash-tagged queue prefix with Redis Cluster', () => {
+  it('on Redis Cluster, keeps one slot with a hash-tagged prefix, spreads the keys without one, and refuses a stray brace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'cluster.yaml'), 'redis:\n  cluster:\n    - { host: 10.0.0.1, port: 7000 }\n');
-    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml') })).toEqual([
-      expect.stringMatching(/^QUEUE_PREFIX: must hold a hash tag/),
+    const cluster = { ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml') };
+    const load = (env: Record<string, string>) => loadConfig({ env, command: 'start', dotenvPath: false });
+    expect(load(cluster).redis.layout).toBe('spread');
+    expect(load({ ...cluster, QUEUE_PREFIX: '{pb}' }).redis.layout).toBe('one-slot');
+    expect(load({ ...valid, QUEUE_PREFIX: 'pb' }).redis.layout).toBe('one-slot'); // no Cluster, no slots
+    expect(problemsOf({ ...cluster, QUEUE_PREFIX: 'pb{' })).toEqual([
+      expect.stringMatching(/^QUEUE_PREFIX: on Redis Cluster, a brace must make a hash tag/),
     ]);
-    expect(problemsOf({ ...valid, BRIDGE_CONFIG: join(dir, 'cluster.yaml'), QUEUE_PREFIX: '{pb}' })).toEqual([]);
   });
 
   it('flags unknown YAML settings and unreadable files', () => {

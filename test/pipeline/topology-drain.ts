@@ -6,6 +6,7 @@ import type { ConnectionOptions } from 'bullmq';
 import { expect } from 'vitest';
 import { generateAppeals, type SeedAppeal } from '../../fixtures/generator.js';
 import { answerPdf } from '../../src/demo/clerk.js';
+import { keyLayoutFor, statePrefixFor } from '../../src/pipeline/organisation.js';
 import { BridgeQueues } from '../../src/pipeline/queues.js';
 import { AppealStore } from '../../src/pipeline/store.js';
 import { connectRedis, type RedisConnection } from '../../src/redis.js';
@@ -36,24 +37,43 @@ function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {
   });
 }
 
-export async function startDrain(world: World, count: number, seed: number): Promise<Drain> {
-  const appeals = generateAppeals(count, { seed });
-  await world.sandbox.pos.control.seed(appeals);
+/** A later phase of a drain: the same appeals (not seeded again), the bridge under other settings. */
+export interface DrainPhase {
+  appeals: SeedAppeal[];
+  env: Record<string, string>;
+}
+
+export async function startDrain(world: World, count: number, seed: number, phase?: DrainPhase): Promise<Drain> {
+  const appeals = phase?.appeals ?? generateAppeals(count, { seed });
+  if (!phase) await world.sandbox.pos.control.seed(appeals);
   const redis = connectRedis(world.config.redis);
-  // The prefix the bridge runs under (QUEUE_PREFIX may override the world's own).
-  const prefix = world.config.redis.prefix;
-  const children = [spawnBridgeProcess(world, 'worker'), spawnBridgeProcess(world, 'worker'), spawnBridgeProcess(world, 'scheduler')];
+  // The prefix and key layout the bridge runs under (QUEUE_PREFIX may override the world's own).
+  const prefix = phase?.env.QUEUE_PREFIX ?? world.config.redis.prefix;
+  const layout = keyLayoutFor(prefix, Boolean(world.config.redis.topology?.cluster?.length));
+  const extraEnv = phase?.env ?? {};
+  const children = [
+    spawnBridgeProcess(world, 'worker', extraEnv),
+    spawnBridgeProcess(world, 'worker', extraEnv),
+    spawnBridgeProcess(world, 'scheduler', extraEnv),
+  ];
   const logs: string[] = [];
   for (const child of children) {
-    child.stderr?.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter((line) => line.includes('"level":"'))));
+    child.stderr?.on('data', (chunk: Buffer) =>
+      logs.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line.includes('"level":"')),
+      ),
+    );
   }
-  const queues = new BridgeQueues(redis as ConnectionOptions, prefix);
+  const queues = new BridgeQueues(redis as ConnectionOptions, prefix, undefined, layout);
   // The test's own view of the queues: its connection drops at each kill, on purpose.
   for (const queue of queues.all()) queue.on('error', () => undefined);
   return {
     appeals,
     redis,
-    store: new AppealStore(redis, prefix),
+    store: new AppealStore(redis, statePrefixFor(prefix, undefined, layout)),
     queues,
     children,
     logs,
@@ -94,7 +114,9 @@ export async function waitAllAnswered(world: World, drain: Drain): Promise<void>
     console.log('unanswered after the wait:', JSON.stringify(await unanswered(world, drain), null, 1));
     console.log('queues:', JSON.stringify(await drain.queues.counts()), 'bridge logged:', tally(drain.logs));
     const schedulers = await drain.queues.control.getJobSchedulers();
-    const next = await Promise.all(schedulers.map(async (s) => [s.key, s.next, await drain.queues.control.getJobState(`repeat:${s.key}:${s.next}`)]));
+    const next = await Promise.all(
+      schedulers.map(async (s) => [s.key, s.next, await drain.queues.control.getJobState(`repeat:${s.key}:${s.next}`)]),
+    );
     console.log('schedulers:', JSON.stringify(next), 'checkpoint:', await drain.store.checkpoint());
     throw error;
   }
@@ -104,13 +126,15 @@ export async function waitAllAnswered(world: World, drain: Drain): Promise<void>
 async function unanswered(world: World, drain: Drain): Promise<unknown[]> {
   const views = await world.sandbox.pos.control.appeals();
   const open = views.filter((view) => !view.answered && typeof view.id === 'number').map((view) => view.id as number);
-  return Promise.all(open.slice(0, 5).map(async (posId) => ({
-    posId,
-    history: (await world.sandbox.pos.control.appeal(posId)).history.length,
-    record: await drain.store.get(posId),
-    pushed: await drain.store.pushedList(posId),
-    inFlight: await drain.store.inFlight(posId),
-  })));
+  return Promise.all(
+    open.slice(0, 5).map(async (posId) => ({
+      posId,
+      history: (await world.sandbox.pos.control.appeal(posId)).history.length,
+      record: await drain.store.get(posId),
+      pushed: await drain.store.pushedList(posId),
+      inFlight: await drain.store.inFlight(posId),
+    })),
+  );
 }
 
 function tally(lines: string[]): Record<string, number> {
@@ -118,10 +142,26 @@ function tally(lines: string[]): Record<string, number> {
   for (const line of lines) {
     let text = line;
     try {
-      const entry = JSON.parse(line) as { msg?: string; err?: unknown; reason?: string; reaccepted?: number; adopted?: number; pushesQueued?: number; missingInEdms?: number };
+      const entry = JSON.parse(line) as {
+        msg?: string;
+        err?: unknown;
+        reason?: string;
+        reaccepted?: number;
+        adopted?: number;
+        pushesQueued?: number;
+        missingInEdms?: number;
+      };
       // A reconcile's report says what it repaired.
-      const repaired = entry.reaccepted === undefined ? '' : JSON.stringify({ reaccepted: entry.reaccepted, adopted: entry.adopted, pushesQueued: entry.pushesQueued, missingInEdms: entry.missingInEdms });
-      const detail = typeof entry.err === 'string' ? entry.err : entry.reason ?? repaired;
+      const repaired =
+        entry.reaccepted === undefined
+          ? ''
+          : JSON.stringify({
+              reaccepted: entry.reaccepted,
+              adopted: entry.adopted,
+              pushesQueued: entry.pushesQueued,
+              missingInEdms: entry.missingInEdms,
+            });
+      const detail = typeof entry.err === 'string' ? entry.err : (entry.reason ?? repaired);
       text = `${entry.msg ?? ''}${detail ? `: ${detail}` : ''}`;
     } catch {
       // not a JSON log line: counted as it is
@@ -154,11 +194,15 @@ export async function expectDrainedOnce(world: World, drain: Drain): Promise<Dra
     expect(view.acceptCount).toBeLessThanOrEqual(2);
     if (view.acceptCount === 2) acceptedTwice += 1;
     const steps = view.history.map((h) => (h.body.answer ? 'final' : h.body.executorInfo ? 'in_work' : 'registered'));
-    expect(steps, `statuses of appeal ${appeal.id}`).toEqual(appeal.id % 2 === 0 ? ['registered', 'in_work', 'final'] : ['registered', 'final']);
+    expect(steps, `statuses of appeal ${appeal.id}`).toEqual(
+      appeal.id % 2 === 0 ? ['registered', 'in_work', 'final'] : ['registered', 'final'],
+    );
     expect(view.answerFiles).toHaveLength(1);
   }
   // Nothing given up on: no register, push or scheduled job failed for good during the failover.
   const counts = await drain.queues.counts();
-  expect(Object.fromEntries(Object.entries(counts).map(([queue, c]) => [queue, c.failed]))).toEqual({ control: 0, register: 0, push: 0 });
+  // Named by position: in the spread layout the queue names carry hash tags ({register}).
+  const failed = Object.values(counts).map((c) => c.failed);
+  expect({ control: failed[0], register: failed[1], push: failed[2] }).toEqual({ control: 0, register: 0, push: 0 });
   return { acceptedTwice, warnings: tally(drain.logs) };
 }
