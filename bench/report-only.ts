@@ -13,7 +13,8 @@ export interface ReportSection {
 
 /** A new section goes before this one when the report does not have it yet. */
 const INSERT_BEFORE = '## Profile of a drain';
-const NOTE_MARK = '`BENCH_ONLY=';
+/** How the header note starts: the settings sentence names BENCH_ONLY too, so the mark is the whole opening. */
+const NOTE_MARK = 'Measured on their own (`BENCH_ONLY=';
 
 /** "## 7. Redis topologies" → "redis topologies": a renumbered heading still names the same section. */
 const headingName = (line: string) => line.replace(/^##\s+(\d+(–\d+)?\.\s+)?/, '').trim().toLowerCase();
@@ -34,10 +35,9 @@ function blocks(report: string): Block[] {
 }
 
 /** The BENCH_ONLY list a header note names, e.g. ["topologies", "processes"]. */
-function noteSections(line: string): string[] | undefined {
-  const at = line.indexOf(NOTE_MARK);
-  if (at < 0) return undefined;
-  return line.slice(at + NOTE_MARK.length).split('`')[0]!.split(',');
+function noteSections(paragraph: string): string[] | undefined {
+  if (!paragraph.startsWith(NOTE_MARK)) return undefined;
+  return paragraph.slice(NOTE_MARK.length).split('`')[0]!.split(',');
 }
 
 /** The header with `note` in place of any note for the same or fewer sections, else after its first paragraph. */
@@ -74,6 +74,6 @@ export function renderOnly(results: BenchResults, report: string): string {
   if (only.includes('processes')) sections.push({ heading: PROCESSES_HEADING, body: processesSection(results) });
   const names = sections.map((s) => headingName(s.heading).replace(/^./, (c) => c.toUpperCase())).join(' and ');
   const quick = results.options.quick ? ', quick smoke run: small N, one run each — not for comparison' : '';
-  const note = `${names} measured on their own ${results.startedAt.slice(0, 10)} at code ${results.machine.revision} (${NOTE_MARK}${only.join(',')}\`, ${results.options.runs} run(s) each${quick}; ${n1(results.durationSeconds / 60)} min); the other sections come from the run above.`;
+  const note = `${NOTE_MARK}${only.join(',')}\`) ${results.startedAt.slice(0, 10)} at code ${results.machine.revision}: ${names} (${results.options.runs} run(s) each${quick}; ${n1(results.durationSeconds / 60)} min); the other sections come from the run above.`;
   return replaceSections(report, sections, note, only);
 }

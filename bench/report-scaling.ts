@@ -56,15 +56,18 @@ function topologyTable(series: TopologySeries): string {
   );
 }
 
+/** "about the same" within ±10 %, else the ratio: the shared machine moves single figures by that much. */
+const against = (ratio: number) => (Math.abs(ratio - 1) < 0.1 ? `about the same (${times(ratio)})` : times(ratio));
+
 function topologyFindings(series: TopologySeries, cores: number): string {
   const base = series.runs.standalone;
+  const redisMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.redis * r.seconds * 1000) / r.appeals);
   const said = (['sentinel', 'cluster'] as const).filter((t) => series.runs[t].length).map((topology) => {
     const runs = series.runs[topology];
-    return `on ${topology === 'sentinel' ? 'the Sentinel set' : 'the Cluster'} the bridge drained at ${times(rate(runs) / rate(base))} standalone's rate (per run ${perRun(runs, base).map(n2).join(', ')}), spending ${times(cpuMs(runs) / cpuMs(base))} its CPU per appeal, while Redis took ${n2(med(runs, (r) => r.cores.redis))} cores over its ${runs[0]?.redisProcesses ?? '?'} processes against ${n2(med(base, (r) => r.cores.redis))} for one server`;
+    return `on ${topology === 'sentinel' ? 'the Sentinel set' : 'the Cluster'} the drain ran at ${against(rate(runs) / rate(base))} standalone's rate (per run ${perRun(runs, base).map(n2).join(', ')}) with ${against(cpuMs(runs) / cpuMs(base))} its client CPU per appeal, and Redis spent ${n2(redisMs(runs))} ms of CPU per appeal over its ${runs[0]?.redisProcesses ?? '?'} processes against ${n2(redisMs(base))} for one server`;
   });
-  const dup = duplicates([...series.runs.standalone, ...series.runs.sentinel, ...series.runs.cluster]);
-  const errs = errors([...series.runs.standalone, ...series.runs.sentinel, ...series.runs.cluster]);
-  return `What the numbers say: ${said.join('; ')}. Every appeal was registered once and accepted on every topology (${dup} duplicates, ${errs} errors logged). The replicas cost Redis CPU (each write is also sent to a replica, and sentinels ping every server) rather than bridge CPU; with all of the bridge's keys in one hash slot the Cluster serves them from one master, so it adds failover, not throughput. On ${cores} cores the bridge, the emulators and every redis process share the machine (the "all cores" column), so the rates also carry that contention; CPU per appeal is the steadier comparison.`;
+  const all = [...series.runs.standalone, ...series.runs.sentinel, ...series.runs.cluster];
+  return `What the numbers say: ${said.join('; ')}. Every appeal was registered once and accepted on every topology (${duplicates(all)} duplicates, ${errors(all)} errors logged). A replica applies every write its master makes, and the sentinels ping every server, so the topologies cost more Redis CPU for the same work; the Cluster holds all of the bridge's keys in one hash slot (QUEUE_PREFIX's hash tag), so one master serves the whole drain and the other two hold none of its keys: it buys failover, not throughput. On ${cores} cores the bridge, the emulators and every redis process share the machine ("all cores"), so the rates also carry that contention; CPU per appeal is the steadier comparison.`;
 }
 
 export function topologiesSection(results: BenchResults): string {
@@ -104,7 +107,7 @@ function processesTable(series: WorkerProcessesSeries): string {
 function processesFindings(series: WorkerProcessesSeries, cores: number): string {
   const ratio = rate(series.forked) / rate(series.single);
   const busy = med(series.forked, allCores);
-  return `What the numbers say: with ${series.workers} worker processes the drain ran at ${times(ratio)} the rate of one process (per run ${perRun(series.forked, series.single).map(n2).join(', ')}). The bridge's processes kept ${n2(med(series.forked, (r) => r.cores.client))} cores busy against ${n2(med(series.single, (r) => r.cores.client))} for one, at ${n2(cpuMs(series.forked))} against ${n2(cpuMs(series.single))} ms of CPU per appeal (the supervisor's pull and schedules, and each process's own connections and directory reads, come on top). Everything together used ${n2(busy)} of the machine's ${cores} cores: on ${cores} cores the emulators (${n2(med(series.forked, (r) => r.cores.emulators))} cores) and Redis (${n2(med(series.forked, (r) => r.cores.redis))}) compete with the bridge for the same CPUs, so this measures a machine already near full, not what a second core of its own would give a worker; on a server where ПОС, the EDMS and Redis run elsewhere, each worker process can use a core.`;
+  return `What the numbers say: with ${series.workers} worker processes the drain ran at ${against(ratio)} the rate of one process (per run ${perRun(series.forked, series.single).map(n2).join(', ')}). The bridge's processes kept ${n2(med(series.forked, (r) => r.cores.client))} cores busy against ${n2(med(series.single, (r) => r.cores.client))} for one, at ${n2(cpuMs(series.forked))} against ${n2(cpuMs(series.single))} ms of CPU per appeal (${against(cpuMs(series.forked) / cpuMs(series.single))}; each process keeps its own connections, directory cache and timers, and the supervisor its pull and schedules). Everything together used ${n2(busy)} of the machine's ${cores} cores against ${n2(med(series.single, allCores))} with one process. On ${cores} cores the emulators (${n2(med(series.forked, (r) => r.cores.emulators))} cores) and Redis (${n2(med(series.forked, (r) => r.cores.redis))}) compete with the bridge's processes for the same CPUs, so this shows a machine already near full, not what a core of its own would give each worker; where ПОС, the EDMS and Redis run on other machines, each worker process can have a core.`;
 }
 
 export function processesSection(results: BenchResults): string {
