@@ -28,6 +28,11 @@ const errors = (runs: readonly DrainResult[]) => runs.reduce((sum, r) => sum + r
 /** "1.00× … 0.93×": how a ratio reads in a sentence. */
 const times = (value: number) => `${n2(value)}×`;
 
+/** "0.96, 0.77, 0.72". */
+const list = (values: readonly number[]) => values.map(n2).join(', ');
+const waited = (runs: readonly DrainResult[]) => pct(med(runs, (r) => r.cores.clientWaiting));
+const redisMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.redis * r.seconds * 1000) / r.appeals);
+
 function topologyTable(series: TopologySeries): string {
   const base = series.runs.standalone;
   const rows = (Object.keys(TOPOLOGY_NAMES) as Topology[]).filter((t) => series.runs[t].length).map((topology) => {
@@ -44,30 +49,34 @@ function topologyTable(series: TopologySeries): string {
       times(cpuMs(runs) / cpuMs(base)),
       n2(med(runs, (r) => r.cores.emulators)),
       n2(med(runs, (r) => r.cores.redis)),
-      n2(med(runs, (r) => (r.cores.redis * r.seconds * 1000) / r.appeals)),
+      n2(redisMs(runs)),
       n2(med(runs, allCores)),
+      waited(runs),
       duplicates(runs),
       `${runs.length}; ÷ standalone per run: ${perRun(runs, base).map(n2).join(', ')}`,
     ];
   });
   return table(
-    ['Redis', 'redis processes', 'appeals/s', '÷ standalone', 'drain s', 'p99 pull→accept s', 'client cores', 'client CPU ms/appeal', '÷ standalone', 'emulator cores', 'Redis cores (all its processes)', 'Redis CPU ms/appeal', 'all cores', 'duplicates', 'runs'],
+    ['Redis', 'redis processes', 'appeals/s', '÷ standalone', 'drain s', 'p99 pull→accept s', 'client cores', 'client CPU ms/appeal', '÷ standalone', 'emulator cores', 'Redis cores (all its processes)', 'Redis CPU ms/appeal', 'all cores', 'client waited for a CPU', 'duplicates', 'runs'],
     rows,
   );
 }
 
-/** "about the same" within ±10 %, else the ratio: the shared machine moves single figures by that much. */
-const against = (ratio: number) => (Math.abs(ratio - 1) < 0.1 ? `about the same (${times(ratio)})` : times(ratio));
-
 function topologyFindings(series: TopologySeries, cores: number): string {
   const base = series.runs.standalone;
-  const redisMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.redis * r.seconds * 1000) / r.appeals);
-  const said = (['sentinel', 'cluster'] as const).filter((t) => series.runs[t].length).map((topology) => {
-    const runs = series.runs[topology];
-    return `on ${topology === 'sentinel' ? 'the Sentinel set' : 'the Cluster'} the drain ran at ${against(rate(runs) / rate(base))} standalone's rate (per run ${perRun(runs, base).map(n2).join(', ')}) with ${against(cpuMs(runs) / cpuMs(base))} its client CPU per appeal, and Redis spent ${n2(redisMs(runs))} ms of CPU per appeal over its ${runs[0]?.redisProcesses ?? '?'} processes against ${n2(redisMs(base))} for one server`;
-  });
+  const measured = (['sentinel', 'cluster'] as const).filter((t) => series.runs[t].length);
+  const name = (topology: 'sentinel' | 'cluster') => (topology === 'sentinel' ? 'the Sentinel set' : 'the Cluster');
+  const rates = measured.map((t, i) => `${name(t)}${i === 0 ? ' drained' : ''} at ${times(rate(series.runs[t]) / rate(base))}${i === 0 ? " standalone's rate" : ''} (per run ${list(perRun(series.runs[t], base))})`);
+  const cpu = measured.map((t, i) => `${times(cpuMs(series.runs[t]) / cpuMs(base))}${i === 0 ? " standalone's" : ''} on ${name(t)}`);
+  const redis = measured.map((t) => `${n2(redisMs(series.runs[t]))} ms over the ${series.runs[t][0]?.redisProcesses ?? '?'} processes of ${name(t)}`);
   const all = [...series.runs.standalone, ...series.runs.sentinel, ...series.runs.cluster];
-  return `What the numbers say: ${said.join('; ')}. Every appeal was registered once and accepted on every topology (${duplicates(all)} duplicates, ${errors(all)} errors logged). A replica applies every write its master makes, and the sentinels ping every server, so the topologies cost more Redis CPU for the same work; the Cluster holds all of the bridge's keys in one hash slot (QUEUE_PREFIX's hash tag), so one master serves the whole drain and the other two hold none of its keys: it buys failover, not throughput. On ${cores} cores the bridge, the emulators and every redis process share the machine ("all cores"), so the rates also carry that contention; CPU per appeal is the steadier comparison.`;
+  return [
+    `What the numbers say: by the medians, ${rates.join(' and ')}.`,
+    `The bridge's CPU per appeal was ${cpu.join(' and ')}; Redis spent ${redis.join(' and ')} per appeal, against ${n2(redisMs(base))} ms for one server: a replica applies every write of its master and the sentinels ping every server.`,
+    `Every appeal was registered once and accepted on every topology (${duplicates(all)} duplicates, ${errors(all)} errors logged).`,
+    `The Cluster holds all of the bridge's keys in one hash slot (QUEUE_PREFIX's hash tag), so one master serves the whole drain and the other two hold none of its keys: it buys failover, not throughput.`,
+    `On ${cores} cores the bridge, the emulators and every redis process share the machine ("all cores") with other work on it: the bridge's JavaScript thread waited for a CPU ${measured.map((t) => `${waited(series.runs[t])} of the time on ${name(t)}`).join(', ')} and ${waited(base)} on standalone, so single runs spread widely; CPU per appeal is the steadier comparison.`,
+  ].join(' ');
 }
 
 export function topologiesSection(results: BenchResults): string {
@@ -91,7 +100,7 @@ function processesTable(series: WorkerProcessesSeries): string {
     n2(med(runs, (r) => r.cores.emulators)),
     n2(med(runs, (r) => r.cores.redis)),
     n2(med(runs, allCores)),
-    pct(med(runs, (r) => r.cores.clientWaiting)),
+    waited(runs),
     duplicates(runs),
     `${runs.length}; ÷ one process per run: ${perRun(runs, series.single).map(n2).join(', ')}`,
   ];
@@ -106,8 +115,12 @@ function processesTable(series: WorkerProcessesSeries): string {
 
 function processesFindings(series: WorkerProcessesSeries, cores: number): string {
   const ratio = rate(series.forked) / rate(series.single);
-  const busy = med(series.forked, allCores);
-  return `What the numbers say: with ${series.workers} worker processes the drain ran at ${against(ratio)} the rate of one process (per run ${perRun(series.forked, series.single).map(n2).join(', ')}). The bridge's processes kept ${n2(med(series.forked, (r) => r.cores.client))} cores busy against ${n2(med(series.single, (r) => r.cores.client))} for one, at ${n2(cpuMs(series.forked))} against ${n2(cpuMs(series.single))} ms of CPU per appeal (${against(cpuMs(series.forked) / cpuMs(series.single))}; each process keeps its own connections, directory cache and timers, and the supervisor its pull and schedules). Everything together used ${n2(busy)} of the machine's ${cores} cores against ${n2(med(series.single, allCores))} with one process. On ${cores} cores the emulators (${n2(med(series.forked, (r) => r.cores.emulators))} cores) and Redis (${n2(med(series.forked, (r) => r.cores.redis))}) compete with the bridge's processes for the same CPUs, so this shows a machine already near full, not what a core of its own would give each worker; where ПОС, the EDMS and Redis run on other machines, each worker process can have a core.`;
+  return [
+    `What the numbers say: with ${series.workers} worker processes the drain ran at ${times(ratio)} the rate of one process by the medians (${n1(rate(series.forked))} against ${n1(rate(series.single))} appeals/s; per run ${list(perRun(series.forked, series.single))}).`,
+    `The bridge's processes kept ${n2(med(series.forked, (r) => r.cores.client))} cores busy against ${n2(med(series.single, (r) => r.cores.client))} for one, at ${n2(cpuMs(series.forked))} against ${n2(cpuMs(series.single))} ms of CPU per appeal (${times(cpuMs(series.forked) / cpuMs(series.single))}): each process keeps its own connections, directory cache and timers, and the supervisor its pull and schedules.`,
+    `Everything measured used ${n2(med(series.forked, allCores))} of the machine's ${cores} cores with the workers against ${n2(med(series.single, allCores))} with one process, and other work shared the machine too: one process's JavaScript thread waited for a CPU ${waited(series.single)} of its drains, the supervisor's ${waited(series.forked)}, so single runs spread widely.`,
+    `On ${cores} cores the emulators (${n2(med(series.forked, (r) => r.cores.emulators))} cores) and Redis (${n2(med(series.forked, (r) => r.cores.redis))}) compete with the bridge's processes for the same CPUs, so this shows a machine already near full, not what a core of its own would give each worker; where ПОС, the EDMS and Redis run on other machines, each worker process can have a core.`,
+  ].join(' ');
 }
 
 export function processesSection(results: BenchResults): string {
