@@ -9,6 +9,7 @@ import { toPosAppeal } from '../fixtures/generator.js';
 import { loadMappingForTarget } from '../src/mapping/load-file.js';
 import { appealSchema } from '../src/pos/schemas.js';
 import { startLab, type Lab } from './lab.js';
+import type { Topology } from './lab-redis.js';
 import { readCpuSeconds, spawnNode, type LogSummary, type NodeChild } from './processes.js';
 import { median, mib, percentile } from './stats.js';
 
@@ -39,12 +40,14 @@ export interface DrainResult {
   requestsPerAppeal: { pos: Record<string, number>; directum: Record<string, number> };
   /** mark-accepted calls beyond the first, plus cards beyond one per appeal. */
   duplicates: number;
-  /** Average cores busy during the drain: the client, this process (the emulators), Redis. */
+  /** Average cores busy during the drain: the client (with its forked workers), this process (the emulators), every redis process. */
   cores: CpuShare;
   /** What the client logged at warn level and above. */
   log: LogSummary;
   /** The same timeline per ПОС organisation that held appeals (one entry for a single one). */
   organisations: OrganisationDrain[];
+  /** Redis processes the lab ran (servers and sentinels); absent from results saved before it was counted. */
+  redisProcesses?: number;
 }
 
 export interface OrganisationDrain {
@@ -60,6 +63,7 @@ export interface OrganisationDrain {
 }
 
 export interface CpuShare {
+  /** The client process, with its forked workers under `start --workers N`. */
   client: number;
   emulators: number;
   redis: number;
@@ -70,7 +74,8 @@ export interface CpuShare {
 /** CPU seconds used so far by the client, this process and Redis. */
 export function cpuSnapshot(lab: Lab, child: NodeChild): CpuShare {
   const own = process.cpuUsage();
-  return { client: child.cpuSeconds(), emulators: (own.user + own.system) / 1e6, redis: readCpuSeconds(lab.redisPid), clientWaiting: child.runDelaySeconds() };
+  const redis = lab.redisPids().reduce((sum, pid) => sum + readCpuSeconds(pid), 0);
+  return { client: child.cpuSeconds(), emulators: (own.user + own.system) / 1e6, redis, clientWaiting: child.runDelaySeconds() };
 }
 
 /** Cores busy on average between two snapshots `seconds` apart. */
@@ -192,8 +197,15 @@ async function floorPeakRss(child: NodeChild): Promise<number> {
   }
 }
 
-export async function measureDrain(client: DrainClient, appeals: readonly SeedAppeal[], settings: DrainSettings): Promise<DrainResult> {
-  return runDrain(client, appeals.length, settings, async (lab) => {
+/** Where and how the bridge runs: the lab's Redis topology and the `pos-bridge` arguments. */
+export interface BridgeRun {
+  topology?: Topology;
+  /** Default `start --role all`: one process. */
+  args?: string[];
+}
+
+export async function measureDrain(client: DrainClient, appeals: readonly SeedAppeal[], settings: DrainSettings, run: BridgeRun = {}): Promise<DrainResult> {
+  return runDrain(client, appeals.length, settings, run, async (lab) => {
     lab.pos.state.seed(appeals);
     if (client === 'bridge') return bridgeEnv(lab, settings);
     const recordsFile = join(lab.workDir, 'records.json');
@@ -206,8 +218,8 @@ export async function measureDrain(client: DrainClient, appeals: readonly SeedAp
  * A drain of `total` appeals in a fresh lab: `prepare` seeds the lab's ПОС and returns the client's
  * environment (bench/organisations.ts seeds several organisations and configures them).
  */
-export async function runDrain(client: DrainClient, total: number, settings: DrainSettings, prepare: (lab: Lab) => Promise<Record<string, string>>): Promise<DrainResult> {
-  const lab = await startLab();
+export async function runDrain(client: DrainClient, total: number, settings: DrainSettings, run: BridgeRun, prepare: (lab: Lab) => Promise<Record<string, string>>): Promise<DrainResult> {
+  const lab = await startLab(run.topology);
   try {
     const env = await prepare(lab);
     const profileFlags = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
@@ -215,7 +227,9 @@ export async function runDrain(client: DrainClient, total: number, settings: Dra
     const child = spawnNode(client === 'bridge' ? 'src/cli/entry.ts' : 'bench/floor.ts', {
       env,
       nodeFlags: profileFlags,
-      args: client === 'bridge' ? ['start', '--role', 'all'] : [],
+      args: client === 'bridge' ? run.args ?? ['start', '--role', 'all'] : [],
+      // `start --workers N` forks its workers: their CPU is the bridge's too.
+      withChildren: client === 'bridge' && (run.args?.includes('--workers') ?? false),
     });
     try {
       let startCpu: { at: number; cpu: CpuShare } | undefined;
@@ -247,6 +261,7 @@ export async function runDrain(client: DrainClient, total: number, settings: Dra
         cores: coresBetween(startCpu?.cpu ?? endCpu, endCpu, cpuWindow),
         log: child.logSummary(),
         organisations: byOrganisation(appeals, firstServed),
+        redisProcesses: lab.redisPids().length,
       };
     } finally {
       const exit = await child.stop();

@@ -15,10 +15,25 @@
 //   BENCH_ORG_SMALL=10   appeals of the small organisation in the fairness run
 //   BENCH_PROFILE=1      one extra drain with --cpu-prof on the bridge, summarised in the report
 //                        (on by default, off in quick mode; BENCH_PROFILE=0 leaves it out)
+//   BENCH_TOPOLOGY_SIZE=2000   appeals of each drain on standalone Redis, a Sentinel set and a Cluster
+//   BENCH_PROCESS_SIZE=5000    appeals of each drain with `start --workers 2` and with one process
+//   BENCH_ONLY=topologies,processes   run only these sections and rewrite only them in BENCH_OUTPUT
+//                        (the other sections and the header stay as they are, but for one line
+//                        saying when and at which commit these were measured)
 //   BENCH_OUTPUT=BENCHMARKS.md
+
+/** Sections BENCH_ONLY can run on their own: their figures feed no other section of the report. */
+export const SEPARATE_SECTIONS = ['topologies', 'processes'] as const;
+export type SeparateSection = (typeof SEPARATE_SECTIONS)[number];
 
 export interface BenchOptions {
   quick: boolean;
+  /** BENCH_ONLY: just these sections; absent: everything. */
+  only?: SeparateSection[];
+  /** Appeals of each drain of the Redis topologies section. */
+  topologySize: number;
+  /** Appeals of each drain of the worker processes section. */
+  processSize: number;
   runs: number;
   /** Runs of drains of LARGE_DRAIN appeals or more. */
   largeRuns: number;
@@ -55,10 +70,26 @@ function sizes(env: NodeJS.ProcessEnv, fallback: number[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
+function onlySections(env: NodeJS.ProcessEnv): SeparateSection[] | undefined {
+  const raw = env.BENCH_ONLY?.trim();
+  if (!raw) return undefined;
+  const names = [...new Set(raw.split(',').map((part) => part.trim()).filter(Boolean))];
+  const unknown = names.filter((name) => !(SEPARATE_SECTIONS as readonly string[]).includes(name));
+  if (unknown.length || names.length === 0) {
+    // The other sections feed the Targets table and the closing note: they are measured together.
+    throw new Error(`BENCH_ONLY takes ${SEPARATE_SECTIONS.join(', ')} separated by commas (got "${raw}"); the other sections run only in a full npm run bench`);
+  }
+  return SEPARATE_SECTIONS.filter((name) => names.includes(name));
+}
+
 export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const only = onlySections(env);
   return {
     quick,
+    ...(only ? { only } : {}),
+    topologySize: positiveInt(env, 'BENCH_TOPOLOGY_SIZE', quick ? 300 : 2_000),
+    processSize: positiveInt(env, 'BENCH_PROCESS_SIZE', quick ? 600 : 5_000),
     runs: positiveInt(env, 'BENCH_RUNS', quick ? 1 : 3),
     largeRuns: positiveInt(env, 'BENCH_LARGE_RUNS', 1),
     drainSizes: sizes(env, quick ? [500, 2_500] : [5_000, 50_000]),

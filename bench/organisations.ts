@@ -53,7 +53,7 @@ function organisationsEnv(lab: Lab, backlogs: Backlogs, settings: DrainSettings)
 
 export function measureOrganisationsDrain(backlogs: Backlogs, settings: DrainSettings): Promise<DrainResult> {
   const total = backlogs.reduce((sum, backlog) => sum + backlog.appeals.length, 0);
-  return runDrain('bridge', total, settings, async (lab) => organisationsEnv(lab, backlogs, settings));
+  return runDrain('bridge', total, settings, {}, async (lab) => organisationsEnv(lab, backlogs, settings));
 }
 
 /** The backlog dealt out in turn, so every organisation gets appeals of every age. */

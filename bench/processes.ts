@@ -1,7 +1,7 @@
 // Child processes under test (the bridge's real CLI, or the floor script) and their memory, read
 // from /proc/<pid>/status: VmHWM is the kernel's own record of the peak resident set.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../fixtures/index.js';
@@ -50,6 +50,22 @@ export function readCpuSeconds(pid: number, ticksPerSecond = 100): number {
   }
 }
 
+/** The parent pid in /proc/<pid>/stat (field 4); undefined once it is gone. */
+function readParentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the live children of `pid` (a scan of /proc: the kernel's children list is not always there). */
+export function childPids(pid: number): number[] {
+  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  return pids.filter((candidate) => readParentPid(candidate) === pid);
+}
+
 /**
  * Seconds the process's main thread (its JavaScript thread) spent runnable but waiting for a CPU
  * (/proc/<pid>/schedstat): how much other work on the machine held it back. NaN once it is gone.
@@ -76,7 +92,7 @@ export interface NodeChild {
   peakRssBytes(): number;
   /** Resident set sizes sampled since `sinceMs` (epoch ms). */
   rssSamples(sinceMs: number): number[];
-  /** CPU seconds used so far (the last sample once it has exited). */
+  /** CPU seconds used so far (the last sample once it has exited), with its children's when asked. */
   cpuSeconds(): number;
   /** Seconds its main thread waited for a CPU so far (the last sample once it has exited). */
   runDelaySeconds(): number;
@@ -96,7 +112,12 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   args?: string[];
   sampleEveryMs?: number;
+  /** Count the CPU of its child processes too (`start --workers N` forks its workers). */
+  withChildren?: boolean;
 }
+
+/** How often the children are looked for: a scan of /proc costs the benchmark process CPU. */
+const CHILD_SCAN_EVERY_MS = 1000;
 
 export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...nodeArgsFor(sourcePath), ...(options.args ?? [])], {
@@ -132,6 +153,19 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
   let peak = 0;
   let cpu = 0;
   let waited = 0;
+  // The last reading of each child: one that exited keeps what it used.
+  const childCpu = new Map<number, number>();
+  let childrenScannedAt = 0;
+  const sampleChildren = () => {
+    if (Date.now() - childrenScannedAt >= CHILD_SCAN_EVERY_MS) {
+      childrenScannedAt = Date.now();
+      for (const childPid of childPids(pid)) if (!childCpu.has(childPid)) childCpu.set(childPid, 0);
+    }
+    for (const childPid of childCpu.keys()) {
+      const used = readCpuSeconds(childPid);
+      if (!Number.isNaN(used)) childCpu.set(childPid, used);
+    }
+  };
   const samples: { at: number; rss: number }[] = [];
   const sample = () => {
     const delay = readRunDelaySeconds(pid);
@@ -143,6 +177,7 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
     }
     const used = readCpuSeconds(pid);
     if (!Number.isNaN(used)) cpu = used;
+    if (options.withChildren) sampleChildren();
   };
   const sampler = setInterval(sample, options.sampleEveryMs ?? 100);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -161,7 +196,7 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
     rssSamples: (sinceMs) => samples.filter((entry) => entry.at >= sinceMs).map((entry) => entry.rss),
     cpuSeconds: () => {
       sample();
-      return cpu;
+      return cpu + [...childCpu.values()].reduce((sum, used) => sum + used, 0);
     },
     runDelaySeconds: () => {
       sample();

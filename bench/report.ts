@@ -6,6 +6,7 @@ import type { PushResult } from './push.js';
 import { med, n0, n1, n2, pct, table } from './format.js';
 import { closingNote } from './report-notes.js';
 import { organisationsSection, organisationsTarget } from './report-organisations.js';
+import { PROCESSES_HEADING, processesSection, TOPOLOGIES_HEADING, topologiesSection } from './report-scaling.js';
 import type { BenchResults, DrainSeries } from './suite.js';
 
 export const REPRODUCE = 'npm ci && npm run bench';
@@ -169,7 +170,7 @@ export function renderReport(results: BenchResults): string {
     '',
     `Measured ${results.startedAt.slice(0, 10)} on ${machine.cores} CPU cores (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ${machine.platform}, code at ${machine.revision}${quick}. The whole run took ${n1(results.durationSeconds / 60)} min.`,
     '',
-    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_LARGE_RUNS\` (default 1), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_ORG_SIZE\`, \`BENCH_ORG_SMALL\`, \`BENCH_PROFILE=0\` (see \`bench/options.ts\`).`,
+    `Reproduce: \`${REPRODUCE}\`${options.quick ? ' (this file: `BENCH_QUICK=1 npm run bench`)' : ''}. \`npm run bench\` builds, runs everything below and rewrites this file; \`BENCH_QUICK=1\` is a two-minute smoke run. Settings: \`BENCH_RUNS\` (runs per figure, default 3), \`BENCH_LARGE_RUNS\` (default 1), \`BENCH_SIZES\` (default 5000,50000), \`BENCH_PUSH\`, \`BENCH_RATE\`, \`BENCH_RATE_PUSH\`, \`BENCH_CONCURRENCY\`, \`BENCH_PAGE_SIZE\`, \`BENCH_ORG_SIZE\`, \`BENCH_ORG_SMALL\`, \`BENCH_TOPOLOGY_SIZE\` (default 2000), \`BENCH_PROCESS_SIZE\` (default 5000), \`BENCH_PROFILE=0\`, \`BENCH_ONLY=topologies,processes\` (only those sections, rewritten in place; see \`bench/options.ts\`).`,
     '',
     `Every figure is the median of ${options.runs} run(s)${options.drainSizes.some((size) => size >= LARGE_DRAIN) ? ` (drains of ${n0(LARGE_DRAIN)} appeals or more: ${options.largeRuns}, as one such drain of the bridge and of the floor takes about ten minutes here; \`BENCH_LARGE_RUNS=3\` for medians)` : ''}. Each run starts from nothing: a fresh private \`redis-server\` (AOF, fsync every second, as the compose file runs it), fresh ПОС and Directum RX emulators in the benchmark process, and the client under test in a child process of its own — the bridge's real CLI (\`pos-bridge start --role all\`, WORKER_CONCURRENCY=${options.concurrency}, POS_PAGE_SIZE=${options.pageSize}) or the raw floor — so its CPU and memory are its own. Peak RSS is the kernel's VmHWM of that process. Times come from the ПОС emulator's clock: when a pull page first listed an appeal, when it was accepted. Loopback only; the machine is shared, so CPU milliseconds per appeal are given beside the rates.`,
     '',
@@ -208,6 +209,14 @@ export function renderReport(results: BenchResults): string {
     '## 6. Several organisations (ЛКО)',
     '',
     organisationsSection(results.organisations),
+    '',
+    TOPOLOGIES_HEADING,
+    '',
+    topologiesSection(results),
+    '',
+    PROCESSES_HEADING,
+    '',
+    processesSection(results),
     '',
     '## Profile of a drain',
     '',

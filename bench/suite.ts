@@ -1,7 +1,8 @@
 // Runs every benchmark `npm run bench` reports: backlog drains of the bridge and of the raw floor
 // (alternating, so a load spike on the shared machine hits both alike), the same drain over several
-// organisations, the status push with and without a ПОС rate limit, the mapping throughput, and
-// optionally one profiled drain.
+// organisations, the status push with and without a ПОС rate limit, the mapping throughput, the
+// drain on a Sentinel set and a Cluster and with forked worker processes, and optionally one
+// profiled drain. BENCH_ONLY runs only some of the last sections.
 import { execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +15,7 @@ import { drainRuns, type BenchOptions } from './options.js';
 import { runOrganisationsBench, type OrganisationsSeries } from './organisations.js';
 import { summariseProfileFile, type ProfileSummary } from './profile.js';
 import { measurePush, type PushResult } from './push.js';
+import { runTopologiesBench, runWorkerProcessesBench, type TopologySeries, type WorkerProcessesSeries } from './scaling.js';
 
 export interface Machine {
   /** Commit measured, with "+ uncommitted changes" when the working tree differed. */
@@ -46,6 +48,8 @@ export interface BenchResults {
   organisations?: OrganisationsSeries;
   mapping?: MappingBenchResult;
   profile?: { size: number; summary: ProfileSummary };
+  topologies?: TopologySeries;
+  workerProcesses?: WorkerProcessesSeries;
 }
 
 export type Log = (line: string) => void;
@@ -132,16 +136,30 @@ async function profiledDrain(options: BenchOptions, settings: DrainSettings, log
   return { size, summary: summariseProfileFile(main, 20) };
 }
 
+async function scalingSections(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'topologies' | 'workerProcesses'>> {
+  const wanted = (section: 'topologies' | 'processes') => !options.only || options.only.includes(section);
+  const topologies = wanted('topologies') ? await runTopologiesBench(options, settings, backlog(options.topologySize), log) : undefined;
+  const workerProcesses = wanted('processes') ? await runWorkerProcessesBench(options, settings, backlog(options.processSize), log) : undefined;
+  return { ...(topologies ? { topologies } : {}), ...(workerProcesses ? { workerProcesses } : {}) };
+}
+
 export async function runBench(options: BenchOptions, log: Log, workDir: string): Promise<BenchResults> {
   const started = Date.now();
   const measuredOn = machine();
   const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
+  if (options.only) {
+    log(`bench: only ${options.only.join(', ')}; ${options.runs} run(s) each; topology drains ${options.topologySize}, worker-process drains ${options.processSize}`);
+    const scaling = await scalingSections(options, { ...settings, profileDir: undefined }, log);
+    return { options, machine: measuredOn, startedAt: new Date(started).toISOString(), durationSeconds: (Date.now() - started) / 1000, drains: [], push: [], ratePush: [], rateUnpaced: [], ...scaling };
+  }
+  log(`bench: topology drains ${options.topologySize}, worker-process drains ${options.processSize}`);
   log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s; organisations ${options.organisations.size} and ${options.organisations.small}`);
   const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
   const organisations = await runOrganisationsBench(options, { ...settings, profileDir: undefined }, backlog(options.organisations.size), log);
   const pushResults = await pushes(options, { ...settings, profileDir: undefined }, log);
   const mapping = await runMappingBench({ appeals: options.mapping.appeals, runs: options.mapping.runs, warmupRuns: options.mapping.warmupRuns, includeJsonataOnly: !options.quick });
   log(`mapping: ${mapping.rows.map((row) => `${row.name} ${row.appealsPerSecond}/s`).join('; ')}`);
+  const scaling = await scalingSections(options, { ...settings, profileDir: undefined }, log);
   const profile = options.profile ? await profiledDrain(options, settings, log) : undefined;
   return {
     options,
@@ -153,5 +171,6 @@ export async function runBench(options: BenchOptions, log: Log, workDir: string)
     organisations,
     mapping,
     profile,
+    ...scaling,
   };
 }

@@ -28,6 +28,8 @@ describe('npm run bench, in miniature', () => {
       profile: false,
       organisations: { size: 12, small: 3 },
       mapping: { appeals: 20, runs: 1, warmupRuns: 0 },
+      topologySize: 10,
+      processSize: 10,
       timeoutMs: 60_000,
     };
     const lines: string[] = [];
@@ -107,7 +109,28 @@ describe('npm run bench, in miniature', () => {
     expect(results.mapping?.rows.length).toBeGreaterThanOrEqual(6);
     expect(lines.some((line) => line.startsWith('drain 20 bridge'))).toBe(true);
     expect(lines.some((line) => line.startsWith('organisations fairness run 1/1'))).toBe(true);
-  }, 180_000);
+
+    // Sentinel and Cluster need redis-cli; without it only the standalone drain runs.
+    const topologies = results.topologies!;
+    const expectedProcesses = topologies.skipped ? { standalone: 1 } : { standalone: 1, sentinel: 5, cluster: 6 };
+    for (const [topology, processes] of Object.entries(expectedProcesses) as [keyof typeof topologies.runs, number][]) {
+      const [run] = topologies.runs[topology];
+      expect(topologies.runs[topology], topology).toHaveLength(1);
+      expect(run!.appeals, topology).toBe(10);
+      expect(run!.duplicates, topology).toBe(0);
+      expect(run!.log.errors, topology).toBe(0);
+      expect(run!.redisProcesses, topology).toBe(processes);
+      expect(Number.isFinite(run!.cores.redis), `${topology} redis cores`).toBe(true);
+    }
+    const processes = results.workerProcesses!;
+    for (const run of [...processes.single, ...processes.forked]) {
+      expect(run.appeals).toBe(10);
+      expect(run.duplicates).toBe(0);
+      expect(run.log.errors).toBe(0);
+      expect(Number.isFinite(run.cores.client) && run.cores.client >= 0).toBe(true);
+    }
+    expect(processes.forked).toHaveLength(1);
+  }, 300_000);
 
   it('renders BENCHMARKS.md with the machine, the command, every table and the ratios', () => {
     const report = renderReport(results);
@@ -131,6 +154,9 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/\| \*\*small ÷ large\*\* \| {2}\| \*\*\d+\.\d\d\*\* \| \*\*\d+\.\d\d\*\* \|/);
     expect(report).toMatch(/drain of 3 organisations × 4 vs 1 × 12 \(same register slots\) \| ≥ 0\.90× \| \d+\.\d\d× \(by CPU per appeal: \d+\.\d\d×\) \|/);
     expect(targets(results).length).toBe(2 + 1 + 1 + 1 + 1);
+    expect(report).toMatch(/## 7\. Redis topologies\n\n[^\n]+\n\n\| Redis \|/);
+    expect(report).toMatch(/\| `start --workers 2` \| 3 \(supervisor \+ 2 workers\) \| \*\*\d+\.\d\*\* \| \*\*\d+\.\d\d×\*\* \|/);
+    expect(report.indexOf('## 8. Worker processes')).toBeLessThan(report.indexOf('## Profile of a drain'));
     expect(report).not.toContain('NaN');
   });
 });

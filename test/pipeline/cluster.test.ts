@@ -4,7 +4,7 @@
 // replica takes over; every appeal is still registered once. Each plan gets a fresh cluster, so
 // that the master it kills has a replica to take over.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRedisCluster, topologySkipReason, type RedisClusterSet } from '../helpers/redis-topology.js';
+import { startRedisCluster, topologySkipReason, type RedisClusterSet } from '../../fixtures/redis/topology.js';
 import { startWorld, waitFor, type World } from './harness.js';
 import {
   acceptedTotal, answerAll, answeredTotal, expectDrainedOnce, startDrain, waitAllAccepted, waitAllAnswered, type Drain,

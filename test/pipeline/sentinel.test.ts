@@ -3,7 +3,7 @@
 // and mid-intake and near the end of the pushes. The killed server is restarted as a replica, as
 // an operator would, so that the next failover has a replica to promote.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSentinelSet, topologySkipReason, type SentinelSet } from '../helpers/redis-topology.js';
+import { startSentinelSet, topologySkipReason, type SentinelSet } from '../../fixtures/redis/topology.js';
 import { startWorld, waitFor, type World } from './harness.js';
 import {
   acceptedTotal, answerAll, answeredTotal, expectDrainedOnce, startDrain, waitAllAccepted, waitAllAnswered, type Drain,
