@@ -122,7 +122,9 @@ export async function waitUntil(what: string, child: NodeChild, deadline: number
   for (;;) {
     if (done()) return;
     if (child.child.exitCode !== null || child.child.signalCode !== null) {
-      throw new Error(`${what}: the client exited early (${child.child.exitCode ?? child.child.signalCode}): ${child.stderrTail().slice(-3000)}`);
+      throw new Error(
+        `${what}: the client exited early (${child.child.exitCode ?? child.child.signalCode}): ${child.stderrTail().slice(-3000)}`,
+      );
     }
     if (Date.now() > deadline) throw new Error(`${what}: timed out; client stderr: ${child.stderrTail().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -181,7 +183,9 @@ function byOrganisation(appeals: readonly Served[], runStart: number): Organisat
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
       doneSeconds: (lastAccepted - runStart) / 1000,
-      othersAcceptedWhenDone: others.length ? others.filter((appeal) => appeal.accepted <= lastAccepted).length / others.length : Number.NaN,
+      othersAcceptedWhenDone: others.length
+        ? others.filter((appeal) => appeal.accepted <= lastAccepted).length / others.length
+        : Number.NaN,
     };
   });
 }
@@ -204,13 +208,24 @@ export interface BridgeRun {
   args?: string[];
 }
 
-export async function measureDrain(client: DrainClient, appeals: readonly SeedAppeal[], settings: DrainSettings, run: BridgeRun = {}): Promise<DrainResult> {
+export async function measureDrain(
+  client: DrainClient,
+  appeals: readonly SeedAppeal[],
+  settings: DrainSettings,
+  run: BridgeRun = {},
+): Promise<DrainResult> {
   return runDrain(client, appeals.length, settings, run, async (lab) => {
     lab.pos.state.seed(appeals);
     if (client === 'bridge') return bridgeEnv(lab, settings);
     const recordsFile = join(lab.workDir, 'records.json');
     writeFileSync(recordsFile, JSON.stringify(await floorRecords(appeals, lab.env.MAPPINGS_DIR!)));
-    return { ...lab.env, FLOOR_APPEALS: String(appeals.length), FLOOR_RECORDS: recordsFile, WORKER_CONCURRENCY: String(settings.concurrency), POS_PAGE_SIZE: String(settings.pageSize) };
+    return {
+      ...lab.env,
+      FLOOR_APPEALS: String(appeals.length),
+      FLOOR_RECORDS: recordsFile,
+      WORKER_CONCURRENCY: String(settings.concurrency),
+      POS_PAGE_SIZE: String(settings.pageSize),
+    };
   });
 }
 
@@ -218,7 +233,13 @@ export async function measureDrain(client: DrainClient, appeals: readonly SeedAp
  * A drain of `total` appeals in a fresh lab: `prepare` seeds the lab's ПОС and returns the client's
  * environment (bench/organisations.ts seeds several organisations and configures them).
  */
-export async function runDrain(client: DrainClient, total: number, settings: DrainSettings, run: BridgeRun, prepare: (lab: Lab) => Promise<Record<string, string>>): Promise<DrainResult> {
+export async function runDrain(
+  client: DrainClient,
+  total: number,
+  settings: DrainSettings,
+  run: BridgeRun,
+  prepare: (lab: Lab) => Promise<Record<string, string>>,
+): Promise<DrainResult> {
   const lab = await startLab(run.topology);
   try {
     const env = await prepare(lab);
@@ -227,7 +248,7 @@ export async function runDrain(client: DrainClient, total: number, settings: Dra
     const child = spawnNode(client === 'bridge' ? 'src/cli/entry.ts' : 'bench/floor.ts', {
       env,
       nodeFlags: profileFlags,
-      args: client === 'bridge' ? run.args ?? ['start', '--role', 'all'] : [],
+      args: client === 'bridge' ? (run.args ?? ['start', '--role', 'all']) : [],
       // `start --workers N` forks its workers: their CPU is the bridge's too.
       withChildren: client === 'bridge' && (run.args?.includes('--workers') ?? false),
     });

@@ -48,7 +48,9 @@ export class DirectumCalls {
   }
 
   private async create(path: string, body: Record<string, unknown>): Promise<Entity> {
-    const response = await this.http.post<Entity>(`/${path}`, JSON.stringify(body), { headers: { 'Content-Type': 'application/json', Return: 'representation' } });
+    const response = await this.http.post<Entity>(`/${path}`, JSON.stringify(body), {
+      headers: { 'Content-Type': 'application/json', Return: 'representation' },
+    });
     return response.data;
   }
 
@@ -68,7 +70,12 @@ export class DirectumCalls {
     if (!found) {
       const { set, codes } = DIRECTORY_SPECS[kind];
       found = this.list(set, { select: ['Id', 'Name', 'Status', ...codes].join(','), orderby: 'Id asc', top: 500, skip: 0 }).then((rows) =>
-        rows.map((row) => ({ id: row.Id, name: String(row.Name ?? ''), active: row.Status !== 'Closed', codes: Object.fromEntries(codes.filter((code) => row[code]).map((code) => [code, String(row[code])])) })),
+        rows.map((row) => ({
+          id: row.Id,
+          name: String(row.Name ?? ''),
+          active: row.Status !== 'Closed',
+          codes: Object.fromEntries(codes.filter((code) => row[code]).map((code) => [code, String(row[code])])),
+        })),
       );
       this.directories.set(kind, found);
     }
@@ -105,19 +112,39 @@ export class DirectumCalls {
 
     const linked = await this.links(record);
     const correspondent = record.Correspondent ? await this.personId(record.Correspondent) : undefined;
-    this.metadata ??= this.http.get<string>('/$metadata', { responseType: 'text', headers: { Accept: 'application/xml' } }).then((response) => parseMetadata(response.data));
+    this.metadata ??= this.http
+      .get<string>('/$metadata', { responseType: 'text', headers: { Accept: 'application/xml' } })
+      .then((response) => parseMetadata(response.data));
     const metadata = await this.metadata;
-    const { card: body } = cardBody({ posId, record, linked, correspondent, declares: (property) => metadata.declares('IRequests', property) });
+    const { card: body } = cardBody({
+      posId,
+      record,
+      linked,
+      correspondent,
+      declares: (property) => metadata.declares('IRequests', property),
+    });
     const card = await this.create('IRequests', body);
 
     const path = `IRequests(${card.Id})`;
-    const expected: AppealFile[] = [{ name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') }, ...files];
+    const expected: AppealFile[] = [
+      { name: FULL_TEXT_NOTE, contentType: 'text/plain', data: Buffer.from(fullTextOf(record), 'utf8') },
+      ...files,
+    ];
     for (const file of expected) {
-      const version = await this.create(`${path}/Versions`, { Note: file.name, AssociatedApplication: { Id: await this.applicationId(file.name) } });
-      await this.http.put(`/${path}/Versions(${version.Id})/Body/$value`, file.data, { headers: { 'Content-Type': 'application/octet-stream' } });
+      const version = await this.create(`${path}/Versions`, {
+        Note: file.name,
+        AssociatedApplication: { Id: await this.applicationId(file.name) },
+      });
+      await this.http.put(`/${path}/Versions(${version.Id})/Body/$value`, file.data, {
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
     }
     await this.create('IExternalEntityLinks', {
-      EntityId: card.Id, EntityType: REQUEST_ENTITY_TYPE, ExtEntityId: String(posId), ExtEntityType: 'Appeal', ExtSystemId: EXT_SYSTEM_ID,
+      EntityId: card.Id,
+      EntityType: REQUEST_ENTITY_TYPE,
+      ExtEntityId: String(posId),
+      ExtEntityType: 'Appeal',
+      ExtSystemId: EXT_SYSTEM_ID,
     });
     if (!card.RegistrationNumber) await this.http.get(`/${path}${query({ select: 'Id,RegistrationNumber,RegistrationDate' })}`);
   }

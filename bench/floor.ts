@@ -31,9 +31,17 @@ class PosCalls {
 
   async login(): Promise<void> {
     const [id, secret] = required('POS_PLATFORM_CLIENT').split(':');
-    const form = new URLSearchParams({ grant_type: 'password', username: required('POS_CLIENT_ID'), password: required('POS_CLIENT_SECRET'), scope: 'any' });
+    const form = new URLSearchParams({
+      grant_type: 'password',
+      username: required('POS_CLIENT_ID'),
+      password: required('POS_CLIENT_SECRET'),
+      scope: 'any',
+    });
     const response = await this.http.post<{ access_token: string }>('/user-service/oauth/token', form.toString(), {
-      headers: { Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
     });
     this.token = response.data.access_token;
   }
@@ -43,7 +51,10 @@ class PosCalls {
   }
 
   async page(page: number, size: number): Promise<{ content: PageItem[]; last: boolean }> {
-    const response = await this.http.get<{ content: PageItem[]; last: boolean }>('/appeal-service/edms', { params: { page, size }, headers: this.auth });
+    const response = await this.http.get<{ content: PageItem[]; last: boolean }>('/appeal-service/edms', {
+      params: { page, size },
+      headers: this.auth,
+    });
     return response.data;
   }
 
@@ -85,7 +96,15 @@ async function main(): Promise<void> {
   const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 8);
   const pageSize = Number(process.env.POS_PAGE_SIZE ?? 20);
   const records = JSON.parse(readFileSync(required('FLOOR_RECORDS'), 'utf8')) as Record<string, DirectumRecord>;
-  const pos = new PosCalls(createHttpClient({ baseURL: required('POS_BASE_URL'), system: 'pos', timeoutMs: 30_000, headers: { Accept: 'application/json' }, observer }));
+  const pos = new PosCalls(
+    createHttpClient({
+      baseURL: required('POS_BASE_URL'),
+      system: 'pos',
+      timeoutMs: 30_000,
+      headers: { Accept: 'application/json' },
+      observer,
+    }),
+  );
   const directum = new DirectumCalls(required('DIRECTUM_BASE_URL'), required('DIRECTUM_USERNAME'), required('DIRECTUM_PASSWORD'), observer);
   await pos.login();
 
@@ -147,10 +166,12 @@ async function main(): Promise<void> {
   directum.close();
   // maxRSS (KiB): the bench may not catch the last moments of a short run in /proc.
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(`${JSON.stringify({ accepted, seconds: (Date.now() - started) / 1000, peakRssBytes, latency: latencySummary() })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ accepted, seconds: (Date.now() - started) / 1000, peakRssBytes, latency: latencySummary() })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`floor failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`floor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

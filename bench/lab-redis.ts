@@ -41,9 +41,19 @@ export async function startLabRedis(topology: Topology, workDir: string): Promis
   }
   if (topology === 'cluster') {
     const cluster = await startRedisCluster({ serverArgs });
-    return { url: NOT_THIS_URL, env: { BRIDGE_CONFIG: cluster.bridgeConfig, QUEUE_PREFIX: CLUSTER_PREFIX }, pids: () => cluster.pids(), stop: () => cluster.stop() };
+    return {
+      url: NOT_THIS_URL,
+      env: { BRIDGE_CONFIG: cluster.bridgeConfig, QUEUE_PREFIX: CLUSTER_PREFIX },
+      pids: () => cluster.pids(),
+      stop: () => cluster.stop(),
+    };
   }
   const port = await freePort();
   const redis = await startRedisServer(port, workDir, AOF_EVERY_SECOND);
-  return { url: `redis://127.0.0.1:${port}`, env: {}, pids: () => (redis.pid === undefined ? [] : [redis.pid]), stop: () => stopChild(redis) };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    env: {},
+    pids: () => (redis.pid === undefined ? [] : [redis.pid]),
+    stop: () => stopChild(redis),
+  };
 }

@@ -49,7 +49,12 @@ export async function startLab(topology: Topology = 'standalone'): Promise<Lab> 
   const mappingsDir = join(workDir, 'mappings');
   cpSync(join(packageRoot(), 'mappings'), mappingsDir, { recursive: true });
   const redisUrl = redis.url;
-  const env: Record<string, string> = { ...bridgeEnv(sandbox.env, { redisUrl, mappingsDir }), ...redis.env, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = {
+    ...bridgeEnv(sandbox.env, { redisUrl, mappingsDir }),
+    ...redis.env,
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
   return {
     redisUrl,
     redisPids: () => redis.pids(),

@@ -44,7 +44,8 @@ export function handTables(yamlSource: string): HandTables {
 const blank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 
 // The same text helper as the engine's $clean, so the comparison measures the engine, not it.
-const clean = (value: string | null | undefined): string | undefined => (value === undefined || value === null ? undefined : cleanText(value));
+const clean = (value: string | null | undefined): string | undefined =>
+  value === undefined || value === null ? undefined : cleanText(value);
 
 function truncate(value: string | undefined, max: number, field: string, warnings: string[]): string | undefined {
   if (value === undefined || value.length <= max) return value;
@@ -60,7 +61,9 @@ function lookup(tables: HandTables, name: string, key: number | null | undefined
   const found = key === undefined || key === null ? undefined : table.entries.get(String(key));
   if (found !== undefined) return found;
   const described = typeof key === 'number' ? `key ${key}` : 'an empty key';
-  warnings.push(`${field}: dictionary "${name}" has no entry for ${described}; ${table.default === undefined ? 'no default, left empty' : 'default used'}`);
+  warnings.push(
+    `${field}: dictionary "${name}" has no entry for ${described}; ${table.default === undefined ? 'no default, left empty' : 'default used'}`,
+  );
   return table.default;
 }
 
@@ -82,7 +85,9 @@ function fullText(appeal: PosAppeal, addressLabel: string): string {
 }
 
 function deadlines(appeal: PosAppeal, tables: HandTables): { answerBy: string; control: string | undefined } {
-  const answerBy = !blank(appeal.answerAt) ? (appeal.answerAt as string) : (addCalendarDays(appeal.createdAt, Number(tables.constants.statutoryDays)) as string);
+  const answerBy = !blank(appeal.answerAt)
+    ? (appeal.answerAt as string)
+    : (addCalendarDays(appeal.createdAt, Number(tables.constants.statutoryDays)) as string);
   return { answerBy, control: controlDate(answerBy, tables.workingDays, tables.calendar) };
 }
 
@@ -106,7 +111,9 @@ export function directumByHand(appeal: PosAppeal, tables: HandTables, warnings: 
   const applicant = appeal.applicant ?? undefined;
   const named = clean(applicant?.surname) !== undefined;
   const { answerBy, control } = deadlines(appeal, tables);
-  const subject = [clean(appeal.description), appeal.subsubjectName, appeal.subjectName].find((value) => !blank(value)) ?? `Обращение из ПОС № ${appeal.id}`;
+  const subject =
+    [clean(appeal.description), appeal.subsubjectName, appeal.subjectName].find((value) => !blank(value)) ??
+    `Обращение из ПОС № ${appeal.id}`;
   const question = has(tables, 'questionByFact', appeal.factId)
     ? lookup(tables, 'questionByFact', appeal.factId, 'Questions', warnings)
     : has(tables, 'questionBySubsubject', appeal.subsubjectId)
@@ -127,9 +134,16 @@ export function directumByHand(appeal: PosAppeal, tables: HandTables, warnings: 
     Questions: [{ Code: question as string }],
     Correspondent: named && applicant ? directumPerson(applicant, tables, 'Correspondent', warnings) : undefined,
     CoApplicants: hasCoApplicants(appeal)
-      ? (appeal.coApplicants ?? []).filter((person) => clean(person.surname) !== undefined).map((person) => directumPerson(person, tables, 'CoApplicants', warnings))
+      ? (appeal.coApplicants ?? [])
+          .filter((person) => clean(person.surname) !== undefined)
+          .map((person) => directumPerson(person, tables, 'CoApplicants', warnings))
       : undefined,
-    ProblemAddress: truncate(clean(appeal.address) ?? clean(appeal.locationAddress?.fullAddress as string | undefined), 1000, 'ProblemAddress', warnings),
+    ProblemAddress: truncate(
+      clean(appeal.address) ?? clean(appeal.locationAddress?.fullAddress as string | undefined),
+      1000,
+      'ProblemAddress',
+      warnings,
+    ),
     FastTrack: appeal.fastTrack === true,
   } satisfies Partial<Record<keyof DirectumRecord, unknown>>) as DirectumRecord;
 }
@@ -142,7 +156,12 @@ function deloPerson(person: PosPerson, field: string, warnings: string[]): DeloP
     Surname: truncate(clean(person.surname), 250, field, warnings) as string,
     Name: truncate(clean(person.name), 250, field, warnings),
     Patronymic: truncate(clean(person.patronymic), 250, field, warnings),
-    Address: address ? compactObject({ ZipCode: /(?:^|\D)(\d{6})(?!\d)/.exec(person.postAddress as string)?.[1], Text: truncate(address, 1000, field, warnings) }) : undefined,
+    Address: address
+      ? compactObject({
+          ZipCode: /(?:^|\D)(\d{6})(?!\d)/.exec(person.postAddress as string)?.[1],
+          Text: truncate(address, 1000, field, warnings),
+        })
+      : undefined,
     Email: truncate(clean(person.email), 250, field, warnings),
     Phone: truncate(clean(person.phone), 100, field, warnings),
   });
@@ -166,7 +185,9 @@ export function deloByHand(appeal: PosAppeal, tables: HandTables, warnings: stri
     Rubrics: [{ Code: rubric as string }],
     Author: clean(applicant?.surname) !== undefined && applicant ? deloPerson(applicant, 'Author', warnings) : undefined,
     CoAuthors: hasCoApplicants(appeal)
-      ? (appeal.coApplicants ?? []).filter((person) => clean(person.surname) !== undefined).map((person) => deloPerson(person, 'CoAuthors', warnings))
+      ? (appeal.coApplicants ?? [])
+          .filter((person) => clean(person.surname) !== undefined)
+          .map((person) => deloPerson(person, 'CoAuthors', warnings))
       : undefined,
     DeliveryType: String(tables.constants.deliveryType),
     Note: truncate(note(appeal), 2000, 'Note', warnings),

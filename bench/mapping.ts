@@ -85,7 +85,11 @@ async function pass(run: Runner, appeals: PosAppeal[]): Promise<number> {
 const median = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number);
 
 /** Cases run in turns, round after round, so a load spike hits them alike; medians count. */
-async function measureTogether(cases: { name: string; run: Runner; appeals: PosAppeal[] }[], runs: number, warmupRuns: number): Promise<MappingBenchRow[]> {
+async function measureTogether(
+  cases: { name: string; run: Runner; appeals: PosAppeal[] }[],
+  runs: number,
+  warmupRuns: number,
+): Promise<MappingBenchRow[]> {
   for (let i = 0; i < warmupRuns; i++) for (const item of cases) await pass(item.run, item.appeals);
   const rates = cases.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
@@ -114,7 +118,13 @@ export async function runMappingBench(options: MappingBenchOptions = {}): Promis
     rows.push(...measured);
     if (options.includeJsonataOnly ?? true) {
       const slow = shippedMapping(name, false).mapping;
-      rows.push(...(await measureTogether([{ name: `${name}: mapping through JSONata only`, run: (appeal) => slow.map(appeal, NOW), appeals: appeals.slice(0, 300) }], 3, 1)));
+      rows.push(
+        ...(await measureTogether(
+          [{ name: `${name}: mapping through JSONata only`, run: (appeal) => slow.map(appeal, NOW), appeals: appeals.slice(0, 300) }],
+          3,
+          1,
+        )),
+      );
     }
     ratios[name] = (measured[0]?.appealsPerSecond ?? 0) / (measured[1]?.appealsPerSecond ?? 1);
   }
@@ -125,7 +135,9 @@ function printTable(result: MappingBenchResult): void {
   const width = Math.max(34, ...result.rows.map((row) => row.name.length));
   console.log(`${'case (one thread, per CPU-second)'.padEnd(width)}  appeals/s`);
   for (const row of result.rows) console.log(`${row.name.padEnd(width)}  ${String(row.appealsPerSecond).padStart(9)}`);
-  console.log(`\nmapping ÷ hand-written (both with schema check): directum-rx ${result.ratios['directum-rx'].toFixed(2)}, delo ${result.ratios.delo.toFixed(2)}`);
+  console.log(
+    `\nmapping ÷ hand-written (both with schema check): directum-rx ${result.ratios['directum-rx'].toFixed(2)}, delo ${result.ratios.delo.toFixed(2)}`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -73,11 +73,20 @@ function sizes(env: NodeJS.ProcessEnv, fallback: number[]): number[] {
 function onlySections(env: NodeJS.ProcessEnv): SeparateSection[] | undefined {
   const raw = env.BENCH_ONLY?.trim();
   if (!raw) return undefined;
-  const names = [...new Set(raw.split(',').map((part) => part.trim()).filter(Boolean))];
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+  ];
   const unknown = names.filter((name) => !(SEPARATE_SECTIONS as readonly string[]).includes(name));
   if (unknown.length || names.length === 0) {
     // The other sections feed the Targets table and the closing note: they are measured together.
-    throw new Error(`BENCH_ONLY takes ${SEPARATE_SECTIONS.join(', ')} separated by commas (got "${raw}"); the other sections run only in a full npm run bench`);
+    throw new Error(
+      `BENCH_ONLY takes ${SEPARATE_SECTIONS.join(', ')} separated by commas (got "${raw}"); the other sections run only in a full npm run bench`,
+    );
   }
   return SEPARATE_SECTIONS.filter((name) => names.includes(name));
 }
@@ -99,7 +108,8 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
     concurrency: positiveInt(env, 'BENCH_CONCURRENCY', 8),
     pageSize: positiveInt(env, 'BENCH_PAGE_SIZE', 100),
     organisations: { size: positiveInt(env, 'BENCH_ORG_SIZE', quick ? 600 : 5_000), small: positiveInt(env, 'BENCH_ORG_SMALL', 10) },
-    profile: env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? !quick : env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    profile:
+      env.BENCH_PROFILE === undefined || env.BENCH_PROFILE === '' ? !quick : env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
     mapping: quick ? { appeals: 500, runs: 3, warmupRuns: 1 } : { appeals: 2_000, runs: 9, warmupRuns: 3 },
     output: env.BENCH_OUTPUT || 'BENCHMARKS.md',
     timeoutMs: positiveInt(env, 'BENCH_TIMEOUT_S', 1_200) * 1000,

@@ -19,13 +19,15 @@ async function main(): Promise<void> {
   const saved = join(tmpdir(), `pos-bridge-bench-organisations-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(saved, `${JSON.stringify({ options, machine: measuredOn, series }, null, 1)}\n`);
   const target = organisationsTarget(series);
-  process.stdout.write(`Measured on ${measuredOn.cores} cores (${measuredOn.cpuModel}), code at ${measuredOn.revision}, ${options.runs} run(s).\n\n`);
+  process.stdout.write(
+    `Measured on ${measuredOn.cores} cores (${measuredOn.cpuModel}), code at ${measuredOn.revision}, ${options.runs} run(s).\n\n`,
+  );
   process.stdout.write(`Target: ${target.name}: ${target.target}, measured ${target.measured} (${target.met ? 'met' : 'not met'}).\n\n`);
   process.stdout.write(`${organisationsSection(series)}\n`);
   log(`raw results: ${saved}`);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -58,7 +58,10 @@ export function measureOrganisationsDrain(backlogs: Backlogs, settings: DrainSet
 
 /** The backlog dealt out in turn, so every organisation gets appeals of every age. */
 export function splitOver(appeals: readonly SeedAppeal[], organisations: readonly BenchOrganisation[]): Backlogs {
-  return organisations.map((organisation, index) => ({ organisation, appeals: appeals.filter((_, i) => i % organisations.length === index) }));
+  return organisations.map((organisation, index) => ({
+    organisation,
+    appeals: appeals.filter((_, i) => i % organisations.length === index),
+  }));
 }
 
 /** The small organisation's appeals: ids after the large backlog's, created over the same six weeks. */
@@ -73,7 +76,12 @@ export const perOrganisationConcurrency = (concurrency: number) => Math.max(1, M
 type Variant = 'single' | 'equalSlots' | 'sameSetting' | 'fairness';
 
 /** Every variant once per run, in turn, so a load spike on the shared machine hits them alike. */
-export async function runOrganisationsBench(options: BenchOptions, settings: DrainSettings, appeals: readonly SeedAppeal[], log: (line: string) => void): Promise<OrganisationsSeries> {
+export async function runOrganisationsBench(
+  options: BenchOptions,
+  settings: DrainSettings,
+  appeals: readonly SeedAppeal[],
+  log: (line: string) => void,
+): Promise<OrganisationsSeries> {
   const perOrganisation = perOrganisationConcurrency(settings.concurrency);
   const [large, small] = [BENCH_ORGANISATIONS[0]!, BENCH_ORGANISATIONS[1]!];
   const smallAppeals = smallBacklog(appeals, options.organisations.small);
@@ -83,18 +91,38 @@ export async function runOrganisationsBench(options: BenchOptions, settings: Dra
     single: () => measureDrain('bridge', appeals, at(3 * perOrganisation)),
     equalSlots: () => measureOrganisationsDrain(three, at(perOrganisation)),
     sameSetting: () => measureOrganisationsDrain(three, at(3 * perOrganisation)),
-    fairness: () => measureOrganisationsDrain([{ organisation: large, appeals }, { organisation: small, appeals: smallAppeals }], settings),
+    fairness: () =>
+      measureOrganisationsDrain(
+        [
+          { organisation: large, appeals },
+          { organisation: small, appeals: smallAppeals },
+        ],
+        settings,
+      ),
   };
   const series: OrganisationsSeries = {
-    size: appeals.length, small: smallAppeals.length, perOrganisation, fairnessConcurrency: settings.concurrency,
-    single: [], equalSlots: [], sameSetting: [], fairness: [],
+    size: appeals.length,
+    small: smallAppeals.length,
+    perOrganisation,
+    fairnessConcurrency: settings.concurrency,
+    single: [],
+    equalSlots: [],
+    sameSetting: [],
+    fairness: [],
   };
   for (let run = 1; run <= options.runs; run++) {
     for (const variant of Object.keys(variants) as Variant[]) {
       const result = await variants[variant]();
       series[variant].push(result);
-      const orgs = result.organisations.map((o) => `${o.organisation} ${o.appeals}: p50 ${(o.latencyP50Ms / 1000).toFixed(2)} s, p99 ${(o.latencyP99Ms / 1000).toFixed(2)} s, done ${o.doneSeconds.toFixed(1)} s`).join('; ');
-      log(`organisations ${variant} run ${run}/${options.runs}: ${result.appealsPerSecond.toFixed(1)} appeals/s, ${result.seconds.toFixed(1)} s, client ${(result.cores.client).toFixed(2)} cores; ${orgs}`);
+      const orgs = result.organisations
+        .map(
+          (o) =>
+            `${o.organisation} ${o.appeals}: p50 ${(o.latencyP50Ms / 1000).toFixed(2)} s, p99 ${(o.latencyP99Ms / 1000).toFixed(2)} s, done ${o.doneSeconds.toFixed(1)} s`,
+        )
+        .join('; ');
+      log(
+        `organisations ${variant} run ${run}/${options.runs}: ${result.appealsPerSecond.toFixed(1)} appeals/s, ${result.seconds.toFixed(1)} s, client ${result.cores.client.toFixed(2)} cores; ${orgs}`,
+      );
     }
   }
   return series;

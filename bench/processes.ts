@@ -62,7 +62,9 @@ function readParentPid(pid: number): number | undefined {
 
 /** Pids of the live children of `pid` (a scan of /proc: the kernel's children list is not always there). */
 export function childPids(pid: number): number[] {
-  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
   return pids.filter((candidate) => readParentPid(candidate) === pid);
 }
 
@@ -204,7 +206,10 @@ export function spawnNode(sourcePath: string, options: SpawnOptions): NodeChild 
     },
     logSummary: () => ({
       ...levels,
-      messages: [...messages].sort(([, a], [, b]) => b - a).slice(0, 5).map(([message, count]) => ({ message, count })),
+      messages: [...messages]
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, 5)
+        .map(([message, count]) => ({ message, count })),
     }),
     exited,
     stderrTail: () => stderr,

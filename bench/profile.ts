@@ -72,7 +72,13 @@ export function summariseProfile(profile: CpuProfile, count = 15): ProfileSummar
       selfMs.set(id, (selfMs.get(id) ?? 0) + delta);
     }
   } else {
-    const interval = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0));
+    const interval =
+      (profile.endTime - profile.startTime) /
+      1000 /
+      Math.max(
+        1,
+        profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0),
+      );
     for (const node of profile.nodes) selfMs.set(node.id, (node.hitCount ?? 0) * interval);
   }
   const parent = new Map<number, number>();
@@ -122,7 +128,11 @@ export function summariseProfileFile(file: string, count = 15): ProfileSummary {
 
 export function formatProfile(summary: ProfileSummary): string {
   const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
-  const lines = [`profiled ${(summary.totalMs / 1000).toFixed(1)} s, idle ${pct(summary.idleShare)}; shares are of busy time`, '', 'self time by origin:'];
+  const lines = [
+    `profiled ${(summary.totalMs / 1000).toFixed(1)} s, idle ${pct(summary.idleShare)}; shares are of busy time`,
+    '',
+    'self time by origin:',
+  ];
   for (const entry of summary.origins) lines.push(`  ${pct(entry.share).padStart(6)}  ${entry.name}`);
   lines.push('', 'time by the package or file that caused it (Node internals and natives charged to their caller):');
   for (const entry of summary.onBehalfOf) lines.push(`  ${pct(entry.share).padStart(6)}  ${entry.name}`);

@@ -38,7 +38,11 @@ export interface PushResult {
 
 const EXECUTOR: Official = { surname: 'Соколова', name: 'Анна', patronymic: 'Викторовна', phone: '+7 (495) 123-45-67' };
 const MANAGER: Official = { surname: 'Морозов', name: 'Игорь', patronymic: 'Сергеевич' };
-const ANSWER_FILE = { name: 'Ответ заявителю.pdf', contentType: 'application/pdf', data: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2400, 0x20)]) };
+const ANSWER_FILE = {
+  name: 'Ответ заявителю.pdf',
+  contentType: 'application/pdf',
+  data: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2400, 0x20)]),
+};
 
 /** No new status for this long (with the watch every 250 ms) means the bridge has nothing more to send. */
 const SETTLE_MS = 3000;
@@ -73,7 +77,12 @@ function answerAll(lab: Lab): void {
 }
 
 /** `rateLimit`: ПОС's limit (requests/s); `posRateLimit`: the bridge's POS_RATE_LIMIT (none: unset). */
-export async function measurePush(appeals: readonly SeedAppeal[], settings: DrainSettings, rateLimit?: number, posRateLimit?: number): Promise<PushResult> {
+export async function measurePush(
+  appeals: readonly SeedAppeal[],
+  settings: DrainSettings,
+  rateLimit?: number,
+  posRateLimit?: number,
+): Promise<PushResult> {
   const lab = await startLab();
   try {
     lab.pos.state.seed(appeals);
@@ -94,10 +103,16 @@ export async function measurePush(appeals: readonly SeedAppeal[], settings: Drai
       if (rateLimit) lab.pos.state.applySettings({ rateLimit: { perSecond: rateLimit } });
       const before = posRequests(lab);
       let start: { at: number; cpu: CpuShare } | undefined;
-      await waitUntil(`push of ${appeals.length}`, bridge, Date.now() + settings.timeoutMs, () => {
-        if (!start && posRequests(lab).total > before.total) start = { at: Date.now(), cpu: cpuSnapshot(lab, bridge) };
-        return finalAnswers(lab) === appeals.length;
-      }, 25);
+      await waitUntil(
+        `push of ${appeals.length}`,
+        bridge,
+        Date.now() + settings.timeoutMs,
+        () => {
+          if (!start && posRequests(lab).total > before.total) start = { at: Date.now(), cpu: cpuSnapshot(lab, bridge) };
+          return finalAnswers(lab) === appeals.length;
+        },
+        25,
+      );
       const endCpu = cpuSnapshot(lab, bridge);
       const end = lastFinalAnswer(lab);
       const startAt = start?.at ?? end;

@@ -54,10 +54,12 @@ export function closingNote(results: BenchResults): string {
     );
   }
   if (mapping && hand) {
-    lines.push(`- **Mapping** is not what limits a drain: the default Directum mapping maps ${n0(mapping.appealsPerSecond)} appeals per CPU-second (${n2(1000 / mapping.appealsPerSecond)} ms each, against ${n1(bridgeMs)} ms for the whole appeal), ${n2(mapping.appealsPerSecond / hand.appealsPerSecond)}× the hand-written TypeScript with the same schema check.`);
+    lines.push(
+      `- **Mapping** is not what limits a drain: the default Directum mapping maps ${n0(mapping.appealsPerSecond)} appeals per CPU-second (${n2(1000 / mapping.appealsPerSecond)} ms each, against ${n1(bridgeMs)} ms for the whole appeal), ${n2(mapping.appealsPerSecond / hand.appealsPerSecond)}× the hand-written TypeScript with the same schema check.`,
+    );
   }
   lines.push(
-    '- **The emulators are kinder than a large real Directum.** The Directum emulator answers the lookups a registration makes from an index, whatever its size. On a real Integration Service the person lookup, `tolower(LastName) eq … and tolower(FirstName) eq …`, may not use an index (a function over the column) and returns every namesake (up to 100) for the bridge to compare e-mails and phones; with hundreds of thousands of persons that lookup, 1.3 times per appeal, can cost more than everything measured here. (The marker search for cards an interrupted attempt left, a `contains` scan, is already skipped on an appeal\'s first attempt.)',
+    "- **The emulators are kinder than a large real Directum.** The Directum emulator answers the lookups a registration makes from an index, whatever its size. On a real Integration Service the person lookup, `tolower(LastName) eq … and tolower(FirstName) eq …`, may not use an index (a function over the column) and returns every namesake (up to 100) for the bridge to compare e-mails and phones; with hundreds of thousands of persons that lookup, 1.3 times per appeal, can cost more than everything measured here. (The marker search for cards an interrupted attempt left, a `contains` scan, is already skipped on an appeal's first attempt.)",
     `- **The machine is shared**: other work ran on the same ${results.machine.cores} cores during this run — the bridge's JavaScript thread waited for a CPU ${pct(med(largest.bridge, (r) => r.cores.clientWaiting))} of the ${n0(largest.size)} drain, the floor's ${pct(med(largest.floor, (r) => r.cores.clientWaiting))} — so rates wander between runs; CPU milliseconds per appeal, measured side by side, are steadier than the rates.`,
   );
   return lines.join('\n');

@@ -17,7 +17,11 @@ const INSERT_BEFORE = '## Profile of a drain';
 const NOTE_MARK = 'Measured on their own (`BENCH_ONLY=';
 
 /** "## 7. Redis topologies" → "redis topologies": a renumbered heading still names the same section. */
-const headingName = (line: string) => line.replace(/^##\s+(\d+(–\d+)?\.\s+)?/, '').trim().toLowerCase();
+const headingName = (line: string) =>
+  line
+    .replace(/^##\s+(\d+(–\d+)?\.\s+)?/, '')
+    .trim()
+    .toLowerCase();
 
 interface Block {
   heading?: string;

@@ -48,11 +48,41 @@ function drainTable(series: OrganisationsSeries): string {
   const ratio = (label: string, runs: Runs) => {
     const perRun = series[runs].map((run, i) => run.appealsPerSecond / (series.single[i]?.appealsPerSecond ?? Number.NaN));
     const cpu = med(series[runs], cpuPerAppealMs) / med(series.single, cpuPerAppealMs);
-    return [label, '', '', `**${n2(organisationsRatio(series, runs))}**`, '', '', '', '', '', n2(cpu), '', '', '', `per run: ${perRun.map(n2).join(', ')}`];
+    return [
+      label,
+      '',
+      '',
+      `**${n2(organisationsRatio(series, runs))}**`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      n2(cpu),
+      '',
+      '',
+      '',
+      `per run: ${perRun.map(n2).join(', ')}`,
+    ];
   };
   const third = n0(series.size / 3);
   return table(
-    ['bridge', 'organisations × appeals', 'WORKER_CONCURRENCY (register slots in all)', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'client cores', 'client CPU ms/appeal', 'client waited for a CPU', 'start-up s', 'duplicates', 'runs'],
+    [
+      'bridge',
+      'organisations × appeals',
+      'WORKER_CONCURRENCY (register slots in all)',
+      'appeals/s',
+      'drain s',
+      'p50 pull→accept s',
+      'p99 pull→accept s',
+      'peak RSS MiB',
+      'client cores',
+      'client CPU ms/appeal',
+      'client waited for a CPU',
+      'start-up s',
+      'duplicates',
+      'runs',
+    ],
     [
       line('1 organisation (POS_CLIENT_ID)', `1 × ${n0(series.size)}`, `${3 * k} (${3 * k})`, series.single),
       line('3 organisations, same slots', `3 × ${third}`, `${k} each (${3 * k})`, series.equalSlots),
@@ -90,7 +120,15 @@ function fairnessTable(series: OrganisationsSeries): string {
   const p50 = fairnessRatio(series, (o) => o.latencyP50Ms);
   const p99 = fairnessRatio(series, (o) => o.latencyP99Ms);
   return table(
-    ['organisation', 'appeals', 'p50 pull→accept s', 'p99 pull→accept s', 'its last acceptance, s after the first page', "the other's backlog accepted by then", 'runs'],
+    [
+      'organisation',
+      'appeals',
+      'p50 pull→accept s',
+      'p99 pull→accept s',
+      'its last acceptance, s after the first page',
+      "the other's backlog accepted by then",
+      'runs',
+    ],
     [
       line(`large (\`${large.key}\`)`, large.clientId),
       line(`small (\`${small.key}\`)`, small.clientId),

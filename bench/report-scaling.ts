@@ -21,7 +21,8 @@ const rate = (runs: readonly DrainResult[]) => med(runs, (r) => r.appealsPerSeco
 const cpuMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.client * r.seconds * 1000) / r.appeals);
 const allCores = (r: DrainResult) => r.cores.client + r.cores.emulators + r.cores.redis;
 /** Per run: this variant's rate ÷ the baseline's in the same run. */
-const perRun = (runs: readonly DrainResult[], base: readonly DrainResult[]) => runs.map((run, i) => run.appealsPerSecond / (base[i]?.appealsPerSecond ?? Number.NaN));
+const perRun = (runs: readonly DrainResult[], base: readonly DrainResult[]) =>
+  runs.map((run, i) => run.appealsPerSecond / (base[i]?.appealsPerSecond ?? Number.NaN));
 const duplicates = (runs: readonly DrainResult[]) => runs.reduce((sum, r) => sum + r.duplicates, 0);
 const errors = (runs: readonly DrainResult[]) => runs.reduce((sum, r) => sum + r.log.errors, 0);
 
@@ -35,29 +36,48 @@ const redisMs = (runs: readonly DrainResult[]) => med(runs, (r) => (r.cores.redi
 
 function topologyTable(series: TopologySeries): string {
   const base = series.runs.standalone;
-  const rows = (Object.keys(TOPOLOGY_NAMES) as Topology[]).filter((t) => series.runs[t].length).map((topology) => {
-    const runs = series.runs[topology];
-    return [
-      TOPOLOGY_NAMES[topology],
-      runs[0]?.redisProcesses ?? '–',
-      `**${n1(rate(runs))}**`,
-      `**${times(rate(runs) / rate(base))}**`,
-      n1(med(runs, (r) => r.seconds)),
-      n2(med(runs, (r) => r.latencyP99Ms / 1000)),
-      n2(med(runs, (r) => r.cores.client)),
-      n2(cpuMs(runs)),
-      times(cpuMs(runs) / cpuMs(base)),
-      n2(med(runs, (r) => r.cores.emulators)),
-      n2(med(runs, (r) => r.cores.redis)),
-      n2(redisMs(runs)),
-      n2(med(runs, allCores)),
-      waited(runs),
-      duplicates(runs),
-      `${runs.length}; ÷ standalone per run: ${perRun(runs, base).map(n2).join(', ')}`,
-    ];
-  });
+  const rows = (Object.keys(TOPOLOGY_NAMES) as Topology[])
+    .filter((t) => series.runs[t].length)
+    .map((topology) => {
+      const runs = series.runs[topology];
+      return [
+        TOPOLOGY_NAMES[topology],
+        runs[0]?.redisProcesses ?? '–',
+        `**${n1(rate(runs))}**`,
+        `**${times(rate(runs) / rate(base))}**`,
+        n1(med(runs, (r) => r.seconds)),
+        n2(med(runs, (r) => r.latencyP99Ms / 1000)),
+        n2(med(runs, (r) => r.cores.client)),
+        n2(cpuMs(runs)),
+        times(cpuMs(runs) / cpuMs(base)),
+        n2(med(runs, (r) => r.cores.emulators)),
+        n2(med(runs, (r) => r.cores.redis)),
+        n2(redisMs(runs)),
+        n2(med(runs, allCores)),
+        waited(runs),
+        duplicates(runs),
+        `${runs.length}; ÷ standalone per run: ${perRun(runs, base).map(n2).join(', ')}`,
+      ];
+    });
   return table(
-    ['Redis', 'redis processes', 'appeals/s', '÷ standalone', 'drain s', 'p99 pull→accept s', 'client cores', 'client CPU ms/appeal', '÷ standalone', 'emulator cores', 'Redis cores (all its processes)', 'Redis CPU ms/appeal', 'all cores', 'client waited for a CPU', 'duplicates', 'runs'],
+    [
+      'Redis',
+      'redis processes',
+      'appeals/s',
+      '÷ standalone',
+      'drain s',
+      'p99 pull→accept s',
+      'client cores',
+      'client CPU ms/appeal',
+      '÷ standalone',
+      'emulator cores',
+      'Redis cores (all its processes)',
+      'Redis CPU ms/appeal',
+      'all cores',
+      'client waited for a CPU',
+      'duplicates',
+      'runs',
+    ],
     rows,
   );
 }
@@ -66,9 +86,14 @@ function topologyFindings(series: TopologySeries, cores: number): string {
   const base = series.runs.standalone;
   const measured = (['sentinel', 'cluster'] as const).filter((t) => series.runs[t].length);
   const name = (topology: 'sentinel' | 'cluster') => (topology === 'sentinel' ? 'the Sentinel set' : 'the Cluster');
-  const rates = measured.map((t, i) => `${name(t)}${i === 0 ? ' drained' : ''} at ${times(rate(series.runs[t]) / rate(base))}${i === 0 ? " standalone's rate" : ''} (per run ${list(perRun(series.runs[t], base))})`);
+  const rates = measured.map(
+    (t, i) =>
+      `${name(t)}${i === 0 ? ' drained' : ''} at ${times(rate(series.runs[t]) / rate(base))}${i === 0 ? " standalone's rate" : ''} (per run ${list(perRun(series.runs[t], base))})`,
+  );
   const cpu = measured.map((t, i) => `${times(cpuMs(series.runs[t]) / cpuMs(base))}${i === 0 ? " standalone's" : ''} on ${name(t)}`);
-  const redis = measured.map((t) => `${n2(redisMs(series.runs[t]))} ms over the ${series.runs[t][0]?.redisProcesses ?? '?'} processes of ${name(t)}`);
+  const redis = measured.map(
+    (t) => `${n2(redisMs(series.runs[t]))} ms over the ${series.runs[t][0]?.redisProcesses ?? '?'} processes of ${name(t)}`,
+  );
   const all = [...series.runs.standalone, ...series.runs.sentinel, ...series.runs.cluster];
   return [
     `What the numbers say: by the medians, ${rates.join(' and ')}.`,
@@ -105,7 +130,22 @@ function processesTable(series: WorkerProcessesSeries): string {
     `${runs.length}; ÷ one process per run: ${perRun(runs, series.single).map(n2).join(', ')}`,
   ];
   return table(
-    ['bridge', 'node processes', 'appeals/s', '÷ one process', 'drain s', 'p99 pull→accept s', 'client cores (all its processes)', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'all cores', 'supervisor waited for a CPU', 'duplicates', 'runs'],
+    [
+      'bridge',
+      'node processes',
+      'appeals/s',
+      '÷ one process',
+      'drain s',
+      'p99 pull→accept s',
+      'client cores (all its processes)',
+      'client CPU ms/appeal',
+      'emulator cores',
+      'Redis cores',
+      'all cores',
+      'supervisor waited for a CPU',
+      'duplicates',
+      'runs',
+    ],
     [
       line('`start --role all`', '1', series.single),
       line(`\`start --workers ${series.workers}\``, `${series.workers + 1} (supervisor + ${series.workers} workers)`, series.forked),

@@ -55,10 +55,44 @@ function drainTable(results: BenchResults): string {
       ]);
     }
     const perRun = series.bridge.map((run, i) => run.appealsPerSecond / (series.floor[i]?.appealsPerSecond ?? Number.NaN));
-    rows.push([n0(series.size), '**bridge ÷ floor**', `**${n2(throughputRatio(series))}**`, '', '', '', '', '', '', n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)), '', '', '', '', '', `per run: ${perRun.map(n2).join(', ')}`]);
+    rows.push([
+      n0(series.size),
+      '**bridge ÷ floor**',
+      `**${n2(throughputRatio(series))}**`,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      n2(med(series.bridge, cpuPerAppealMs) / med(series.floor, cpuPerAppealMs)),
+      '',
+      '',
+      '',
+      '',
+      '',
+      `per run: ${perRun.map(n2).join(', ')}`,
+    ]);
   }
   return table(
-    ['backlog', 'client', 'appeals/s', 'drain s', 'p50 pull→accept s', 'p99 pull→accept s', 'peak RSS MiB', 'median RSS MiB', 'client cores', 'client CPU ms/appeal', 'emulator cores', 'Redis cores', 'client waited for a CPU', 'start-up s', 'duplicates', 'runs'],
+    [
+      'backlog',
+      'client',
+      'appeals/s',
+      'drain s',
+      'p50 pull→accept s',
+      'p99 pull→accept s',
+      'peak RSS MiB',
+      'median RSS MiB',
+      'client cores',
+      'client CPU ms/appeal',
+      'emulator cores',
+      'Redis cores',
+      'client waited for a CPU',
+      'start-up s',
+      'duplicates',
+      'runs',
+    ],
     rows,
   );
 }
@@ -79,7 +113,9 @@ function requestMix(results: BenchResults): string {
     }
   }
   const directories = /^read I(DocumentKinds|MailDeliveryMethods|Departments|BusinessUnits|Employees|Questions)$/;
-  const directoryReads = Object.entries(bridge.directum).filter(([key]) => directories.test(key)).reduce((sum, [, perAppeal]) => sum + perAppeal * series.size, 0);
+  const directoryReads = Object.entries(bridge.directum)
+    .filter(([key]) => directories.test(key))
+    .reduce((sum, [, perAppeal]) => sum + perAppeal * series.size, 0);
   const note = `\n\nDirectory reads by the bridge (document kinds, delivery methods, departments, business units, employees, questions): ${n0(Math.round(directoryReads))} in the whole drain — each directory is read once per process and kept (DIRECTUM_DIRECTORY_TTL), so a registration in steady state reads none.`;
   return `Requests per appeal in the ${n0(series.size)} drain (first run), as the emulators counted them:\n\n${table(['system', 'route', 'bridge', 'floor'], rows)}${note}`;
 }
@@ -88,12 +124,21 @@ function requestMix(results: BenchResults): string {
 function bridgeLog(results: BenchResults): string {
   const o = results.organisations;
   const organisations = o ? [...o.single, ...o.equalSlots, ...o.sameSetting, ...o.fairness] : [];
-  const runs = [...results.drains.flatMap((series) => series.bridge), ...organisations, ...results.push, ...results.ratePush, ...results.rateUnpaced];
+  const runs = [
+    ...results.drains.flatMap((series) => series.bridge),
+    ...organisations,
+    ...results.push,
+    ...results.ratePush,
+    ...results.rateUnpaced,
+  ];
   const warnings = runs.reduce((sum, run) => sum + run.log.warnings, 0);
   const errors = runs.reduce((sum, run) => sum + run.log.errors, 0);
   const counts = new Map<string, number>();
   for (const run of runs) for (const { message, count } of run.log.messages) counts.set(message, (counts.get(message) ?? 0) + count);
-  const top = [...counts].sort(([, a], [, b]) => b - a).slice(0, 5).map(([message, count]) => `${count} × “${message}”`);
+  const top = [...counts]
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 5)
+    .map(([message, count]) => `${count} × “${message}”`);
   return `The bridge logged ${warnings} warnings and ${errors} errors over all its measured runs (LOG_LEVEL=warn)${top.length ? `: ${top.join('; ')}` : ''}.`;
 }
 
@@ -114,7 +159,20 @@ function pushTable(results: BenchResults): string {
   ];
   const r = results.options.rateLimit;
   return table(
-    ['ПОС limit', 'answered appeals', 'POS_RATE_LIMIT', 'push s', 'appeals/s', 'ПОС requests/s', 'requests/appeal', 'share of limit', '429s (per run)', '"registered" missed (per run)', 'peak RSS MiB', 'bridge cores'],
+    [
+      'ПОС limit',
+      'answered appeals',
+      'POS_RATE_LIMIT',
+      'push s',
+      'appeals/s',
+      'ПОС requests/s',
+      'requests/appeal',
+      'share of limit',
+      '429s (per run)',
+      '"registered" missed (per run)',
+      'peak RSS MiB',
+      'bridge cores',
+    ],
     [
       line('none', results.push, 'unset'),
       line(`${r} req/s`, results.ratePush, `${r} (= the limit)`),
@@ -125,14 +183,22 @@ function pushTable(results: BenchResults): string {
 
 function mappingTable(results: BenchResults): string {
   if (!results.mapping) return 'not run';
-  return `${table(['case (one thread, appeals per CPU-second)', 'appeals/s'], results.mapping.rows.map((r) => [r.name, n0(r.appealsPerSecond)]))}\n\nDefault mapping ÷ hand-written TypeScript (both checking the record against the schema): Directum RX ${n2(results.mapping.ratios['directum-rx'])}, «Дело» ${n2(results.mapping.ratios.delo)}.`;
+  return `${table(
+    ['case (one thread, appeals per CPU-second)', 'appeals/s'],
+    results.mapping.rows.map((r) => [r.name, n0(r.appealsPerSecond)]),
+  )}\n\nDefault mapping ÷ hand-written TypeScript (both checking the record against the schema): Directum RX ${n2(results.mapping.ratios['directum-rx'])}, «Дело» ${n2(results.mapping.ratios.delo)}.`;
 }
 
 export function targets(results: BenchResults): { name: string; target: string; measured: string; met: boolean }[] {
   const list: { name: string; target: string; measured: string; met: boolean }[] = [];
   for (const series of results.drains) {
     const ratio = throughputRatio(series);
-    list.push({ name: `drain of ${n0(series.size)} vs raw floor`, target: '≥ 0.80×', measured: `${n2(ratio)}× (by CPU per appeal: ${n2(cpuRatio(series))}×)`, met: ratio >= 0.8 });
+    list.push({
+      name: `drain of ${n0(series.size)} vs raw floor`,
+      target: '≥ 0.80×',
+      measured: `${n2(ratio)}× (by CPU per appeal: ${n2(cpuRatio(series))}×)`,
+      met: ratio >= 0.8,
+    });
   }
   const memory = memoryRatio(results);
   if (Number.isFinite(memory)) {
@@ -141,10 +207,21 @@ export function targets(results: BenchResults): { name: string; target: string; 
   }
   if (results.organisations) list.push(organisationsTarget(results.organisations));
   const mapping = results.mapping?.rows.find((r) => r.name.startsWith('directum-rx: mapping'));
-  if (mapping) list.push({ name: 'mapping (Directum RX, default mapping)', target: '≥ 50,000 appeals/s/core', measured: `${n0(mapping.appealsPerSecond)}/s`, met: mapping.appealsPerSecond >= 50_000 });
+  if (mapping)
+    list.push({
+      name: 'mapping (Directum RX, default mapping)',
+      target: '≥ 50,000 appeals/s/core',
+      measured: `${n0(mapping.appealsPerSecond)}/s`,
+      met: mapping.appealsPerSecond >= 50_000,
+    });
   const share = med(results.ratePush, (r) => r.shareOfLimit ?? Number.NaN);
   const rejected = results.ratePush.reduce((sum, r) => sum + r.rejected429, 0);
-  list.push({ name: `status push under a ${results.options.rateLimit} req/s ПОС limit, POS_RATE_LIMIT=${results.options.rateLimit}`, target: '≥ 90% of the limit, 0 × 429', measured: `${pct(share)}, ${rejected} × 429`, met: share >= 0.9 && rejected === 0 });
+  list.push({
+    name: `status push under a ${results.options.rateLimit} req/s ПОС limit, POS_RATE_LIMIT=${results.options.rateLimit}`,
+    target: '≥ 90% of the limit, 0 × 429',
+    measured: `${pct(share)}, ${rejected} × 429`,
+    met: share >= 0.9 && rejected === 0,
+  });
   return list;
 }
 
@@ -176,7 +253,10 @@ export function renderReport(results: BenchResults): string {
     '',
     '## Targets',
     '',
-    table(['figure', 'target', 'measured', 'met'], targets(results).map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**'])),
+    table(
+      ['figure', 'target', 'measured', 'met'],
+      targets(results).map((t) => [t.name, t.target, t.measured, t.met ? 'yes' : '**no**']),
+    ),
     '',
     '## 1–2. Backlog drain and the raw floor',
     '',

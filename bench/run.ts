@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     log(`wrote ${output} from ${process.env.BENCH_RENDER}`);
     return;
   }
-  if (options.only && !existsSync(output)) throw new Error(`BENCH_ONLY rewrites sections of an existing report, and ${output} is missing: run the whole npm run bench first`);
+  if (options.only && !existsSync(output))
+    throw new Error(`BENCH_ONLY rewrites sections of an existing report, and ${output} is missing: run the whole npm run bench first`);
   const workDir = mkdtempSync(join(tmpdir(), 'pos-bridge-bench-run-'));
   try {
     const results = await runBench(options, log, workDir);
@@ -40,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

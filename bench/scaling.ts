@@ -28,10 +28,16 @@ export interface WorkerProcessesSeries {
 export const FORKED_WORKERS = 2;
 
 const fmt = (value: number, digits = 1) => value.toFixed(digits);
-const line = (result: DrainResult) => `${fmt(result.appealsPerSecond)} appeals/s, client ${fmt(result.cores.client, 2)} cores, Redis ${fmt(result.cores.redis, 2)} cores (${result.redisProcesses ?? '?'} processes)`;
+const line = (result: DrainResult) =>
+  `${fmt(result.appealsPerSecond)} appeals/s, client ${fmt(result.cores.client, 2)} cores, Redis ${fmt(result.cores.redis, 2)} cores (${result.redisProcesses ?? '?'} processes)`;
 
 /** Drains of `appeals` (BENCH_TOPOLOGY_SIZE of them) on each topology. */
-export async function runTopologiesBench(options: BenchOptions, settings: DrainSettings, appeals: readonly SeedAppeal[], log: Log): Promise<TopologySeries> {
+export async function runTopologiesBench(
+  options: BenchOptions,
+  settings: DrainSettings,
+  appeals: readonly SeedAppeal[],
+  log: Log,
+): Promise<TopologySeries> {
   const size = appeals.length;
   const skipped = topologySkipReason();
   const series: TopologySeries = { size, ...(skipped ? { skipped } : {}), runs: { standalone: [], sentinel: [], cluster: [] } };
@@ -48,7 +54,12 @@ export async function runTopologiesBench(options: BenchOptions, settings: DrainS
 }
 
 /** Drains of `appeals` (BENCH_PROCESS_SIZE of them) by one process and by `start --workers 2`. */
-export async function runWorkerProcessesBench(options: BenchOptions, settings: DrainSettings, appeals: readonly SeedAppeal[], log: Log): Promise<WorkerProcessesSeries> {
+export async function runWorkerProcessesBench(
+  options: BenchOptions,
+  settings: DrainSettings,
+  appeals: readonly SeedAppeal[],
+  log: Log,
+): Promise<WorkerProcessesSeries> {
   const size = appeals.length;
   const series: WorkerProcessesSeries = { size, workers: FORKED_WORKERS, single: [], forked: [] };
   for (let run = 1; run <= options.runs; run++) {

@@ -56,7 +56,10 @@ export type Log = (line: string) => void;
 
 function revision(): string {
   try {
-    const run = (command: string) => execSync(command, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const run = (command: string) =>
+      execSync(command, { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     const head = run('git rev-parse --short HEAD');
     return run('git status --porcelain --untracked-files=no') ? `${head} + uncommitted changes` : head;
   } catch {
@@ -93,7 +96,9 @@ async function drains(options: BenchOptions, settings: DrainSettings, log: Log):
       for (const client of ['bridge', 'floor'] as const) {
         const result = await measureDrain(client, appeals, settings);
         entry[client].push(result);
-        log(`drain ${size} ${client} run ${run}/${runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.seconds)} s, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, client ${fmt(result.cores.client, 2)} cores`);
+        log(
+          `drain ${size} ${client} run ${run}/${runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.seconds)} s, peak RSS ${fmt(result.peakRssMiB, 0)} MiB, client ${fmt(result.cores.client, 2)} cores`,
+        );
       }
     }
     series.push(entry);
@@ -101,22 +106,33 @@ async function drains(options: BenchOptions, settings: DrainSettings, log: Log):
   return series;
 }
 
-async function pushes(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'push' | 'ratePush' | 'rateUnpaced'>> {
+async function pushes(
+  options: BenchOptions,
+  settings: DrainSettings,
+  log: Log,
+): Promise<Pick<BenchResults, 'push' | 'ratePush' | 'rateUnpaced'>> {
   const push: PushResult[] = [];
   const appeals = backlog(options.pushAppeals);
   for (let run = 1; run <= options.runs; run++) {
     const result = await measurePush(appeals, settings);
     push.push(result);
-    log(`push ${options.pushAppeals} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.requestsPerSecond)} ПОС requests/s`);
+    log(
+      `push ${options.pushAppeals} run ${run}/${options.runs}: ${fmt(result.appealsPerSecond)} appeals/s, ${fmt(result.requestsPerSecond)} ПОС requests/s`,
+    );
   }
   const limited = backlog(options.ratePushAppeals);
   const ratePush: PushResult[] = [];
   const rateUnpaced: PushResult[] = [];
   for (let run = 1; run <= options.runs; run++) {
-    for (const [setting, list] of [[options.rateLimit, ratePush], [undefined, rateUnpaced]] as const) {
+    for (const [setting, list] of [
+      [options.rateLimit, ratePush],
+      [undefined, rateUnpaced],
+    ] as const) {
       const result = await measurePush(limited, { ...settings }, options.rateLimit, setting);
       list.push(result);
-      log(`push at ${options.rateLimit} req/s, POS_RATE_LIMIT=${setting ?? 'unset'}, run ${run}/${options.runs}: ${fmt((result.shareOfLimit ?? 0) * 100)}% of the limit, ${result.rejected429} × 429`);
+      log(
+        `push at ${options.rateLimit} req/s, POS_RATE_LIMIT=${setting ?? 'unset'}, run ${run}/${options.runs}: ${fmt((result.shareOfLimit ?? 0) * 100)}% of the limit, ${result.rejected429} × 429`,
+      );
     }
   }
   return { push, ratePush, rateUnpaced };
@@ -129,35 +145,72 @@ async function profiledDrain(options: BenchOptions, settings: DrainSettings, log
   mkdirSync(dir, { recursive: true });
   const result = await measureDrain('bridge', backlog(size), { ...settings, profileDir: dir });
   // The main thread's profile is the largest one (a loader thread may write a small second one).
-  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).map((name) => join(dir, name));
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => join(dir, name));
   const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!main) throw new Error('the profiled bridge wrote no CPU profile');
   log(`profiled drain ${size}: ${fmt(result.appealsPerSecond)} appeals/s under the profiler; profile ${main}`);
   return { size, summary: summariseProfileFile(main, 20) };
 }
 
-async function scalingSections(options: BenchOptions, settings: DrainSettings, log: Log): Promise<Pick<BenchResults, 'topologies' | 'workerProcesses'>> {
+async function scalingSections(
+  options: BenchOptions,
+  settings: DrainSettings,
+  log: Log,
+): Promise<Pick<BenchResults, 'topologies' | 'workerProcesses'>> {
   const wanted = (section: 'topologies' | 'processes') => !options.only || options.only.includes(section);
   const topologies = wanted('topologies') ? await runTopologiesBench(options, settings, backlog(options.topologySize), log) : undefined;
-  const workerProcesses = wanted('processes') ? await runWorkerProcessesBench(options, settings, backlog(options.processSize), log) : undefined;
+  const workerProcesses = wanted('processes')
+    ? await runWorkerProcessesBench(options, settings, backlog(options.processSize), log)
+    : undefined;
   return { ...(topologies ? { topologies } : {}), ...(workerProcesses ? { workerProcesses } : {}) };
 }
 
 export async function runBench(options: BenchOptions, log: Log, workDir: string): Promise<BenchResults> {
   const started = Date.now();
   const measuredOn = machine();
-  const settings: DrainSettings = { concurrency: options.concurrency, pageSize: options.pageSize, timeoutMs: options.timeoutMs, profileDir: workDir };
+  const settings: DrainSettings = {
+    concurrency: options.concurrency,
+    pageSize: options.pageSize,
+    timeoutMs: options.timeoutMs,
+    profileDir: workDir,
+  };
   if (options.only) {
-    log(`bench: only ${options.only.join(', ')}; ${options.runs} run(s) each; topology drains ${options.topologySize}, worker-process drains ${options.processSize}`);
+    log(
+      `bench: only ${options.only.join(', ')}; ${options.runs} run(s) each; topology drains ${options.topologySize}, worker-process drains ${options.processSize}`,
+    );
     const scaling = await scalingSections(options, { ...settings, profileDir: undefined }, log);
-    return { options, machine: measuredOn, startedAt: new Date(started).toISOString(), durationSeconds: (Date.now() - started) / 1000, drains: [], push: [], ratePush: [], rateUnpaced: [], ...scaling };
+    return {
+      options,
+      machine: measuredOn,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      drains: [],
+      push: [],
+      ratePush: [],
+      rateUnpaced: [],
+      ...scaling,
+    };
   }
   log(`bench: topology drains ${options.topologySize}, worker-process drains ${options.processSize}`);
-  log(`bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s; organisations ${options.organisations.size} and ${options.organisations.small}`);
+  log(
+    `bench: drains of ${options.drainSizes.map((size) => `${size} × ${drainRuns(options, size)}`).join(', ')}; ${options.runs} run(s) of the rest; push ${options.pushAppeals}; rate-limited push ${options.ratePushAppeals} at ${options.rateLimit} req/s; organisations ${options.organisations.size} and ${options.organisations.small}`,
+  );
   const drainSeries = await drains(options, { ...settings, profileDir: undefined }, log);
-  const organisations = await runOrganisationsBench(options, { ...settings, profileDir: undefined }, backlog(options.organisations.size), log);
+  const organisations = await runOrganisationsBench(
+    options,
+    { ...settings, profileDir: undefined },
+    backlog(options.organisations.size),
+    log,
+  );
   const pushResults = await pushes(options, { ...settings, profileDir: undefined }, log);
-  const mapping = await runMappingBench({ appeals: options.mapping.appeals, runs: options.mapping.runs, warmupRuns: options.mapping.warmupRuns, includeJsonataOnly: !options.quick });
+  const mapping = await runMappingBench({
+    appeals: options.mapping.appeals,
+    runs: options.mapping.runs,
+    warmupRuns: options.mapping.warmupRuns,
+    includeJsonataOnly: !options.quick,
+  });
   log(`mapping: ${mapping.rows.map((row) => `${row.name} ${row.appealsPerSecond}/s`).join('; ')}`);
   const scaling = await scalingSections(options, { ...settings, profileDir: undefined }, log);
   const profile = options.profile ? await profiledDrain(options, settings, log) : undefined;

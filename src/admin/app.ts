@@ -60,12 +60,10 @@ function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstan
     routerOptions: { maxParamLength: 512 },
     // fastify's own answer to a malformed escape echoes the whole URL, `?token=` included.
     frameworkErrors: (error: { code?: string }, _request: unknown, reply: FastifyReply) =>
-      reply
-        .code(400)
-        .send({
-          error: 'bad_request',
-          message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid',
-        }),
+      reply.code(400).send({
+        error: 'bad_request',
+        message: error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (a malformed percent escape)' : 'the request is not valid',
+      }),
   };
   if (!options.logger) return Fastify(common);
   const loggerInstance = deps.logger.child({ component: 'admin-api' }, { serializers: requestSerializers([deps.adminToken]) });

@@ -17,7 +17,18 @@ describe('ПОС emulator: first-served times and pull order', () => {
 
   beforeAll(async () => {
     pos = await startPosEmulator();
-    const config = loadConfig({ env: { POS_BASE_URL: pos.url, ...SANDBOX_POS_CREDENTIALS, EDMS: 'directum-rx', DIRECTUM_BASE_URL: 'http://127.0.0.1:1/x', DIRECTUM_USERNAME: 'u', DIRECTUM_PASSWORD: 'p' }, command: 'tool', dotenvPath: false });
+    const config = loadConfig({
+      env: {
+        POS_BASE_URL: pos.url,
+        ...SANDBOX_POS_CREDENTIALS,
+        EDMS: 'directum-rx',
+        DIRECTUM_BASE_URL: 'http://127.0.0.1:1/x',
+        DIRECTUM_USERNAME: 'u',
+        DIRECTUM_PASSWORD: 'p',
+      },
+      command: 'tool',
+      dotenvPath: false,
+    });
     client = new PosClient({ pos: config.pos });
   });
   afterAll(async () => {
@@ -68,12 +79,23 @@ describe('Directum emulator: the term index returns what a scan returns', () => 
     "ExtSystemId eq 'POS' and (EntityId eq 3 or EntityId eq 4)",
     "EntityId eq '3'",
     "ExtEntityId eq '7' or ExtSystemId eq 'OTHER'",
-    'not (ExtEntityId eq \'7\')',
+    "not (ExtEntityId eq '7')",
     'Id eq 5',
     "Id eq '05'",
   ];
-  const personFilters = ["tolower(LastName) eq 'иванов' and tolower(FirstName) eq 'пётр'", "LastName eq 'ИВАНОВ'", "LastName eq 'Иванов'", "tolower(LastName) eq 'ИВАНОВ'"];
-  const requestFilters = ["contains(Note,'[POS:12]')", "contains(Note,'[pos:12]')", "contains(Note,'[POS:1')", "contains(Note,'[POS:12]') and Subject eq 'b'", 'Id eq 2'];
+  const personFilters = [
+    "tolower(LastName) eq 'иванов' and tolower(FirstName) eq 'пётр'",
+    "LastName eq 'ИВАНОВ'",
+    "LastName eq 'Иванов'",
+    "tolower(LastName) eq 'ИВАНОВ'",
+  ];
+  const requestFilters = [
+    "contains(Note,'[POS:12]')",
+    "contains(Note,'[pos:12]')",
+    "contains(Note,'[POS:1')",
+    "contains(Note,'[POS:12]') and Subject eq 'b'",
+    'Id eq 2',
+  ];
 
   const same = (set: string, filter: string) => {
     const def = ENTITY_SETS[set]!;
@@ -86,7 +108,12 @@ describe('Directum emulator: the term index returns what a scan returns', () => 
 
   it('for links, persons and marked cards, after creates, patches and removals', () => {
     for (let i = 1; i <= 12; i++) {
-      store.create('IExternalEntityLinks', { EntityId: i % 5, EntityType: 'T', ExtEntityId: String(i), ExtSystemId: i % 4 ? 'POS' : 'OTHER' });
+      store.create('IExternalEntityLinks', {
+        EntityId: i % 5,
+        EntityType: 'T',
+        ExtEntityId: String(i),
+        ExtSystemId: i % 4 ? 'POS' : 'OTHER',
+      });
       store.create('IRequests', { Subject: i % 2 ? 'a' : 'b', Note: `[POS:${i}]\nтекст [тег] ${i}` });
     }
     store.createPerson({ LastName: 'Иванов', FirstName: 'Пётр', Email: 'p@example.org' });

@@ -16,7 +16,10 @@ function appeals(): PosAppeal[] {
   const variants = base.slice(0, 60).flatMap((appeal, index) => [
     { ...appeal, subjectId: 990 + index, subsubjectId: null, factId: null },
     { ...appeal, answerAt: null, fastTrack: true, attachments: [] },
-    { ...appeal, applicant: appeal.applicant ? { ...appeal.applicant, name: '  ', surname: ` ${appeal.applicant.surname ?? ''}\t` } : null },
+    {
+      ...appeal,
+      applicant: appeal.applicant ? { ...appeal.applicant, name: '  ', surname: ` ${appeal.applicant.surname ?? ''}\t` } : null,
+    },
   ]);
   return [...base, ...variants];
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { replaceSections } from '../../bench/report-only.js';
 
 // The settings sentence names BENCH_ONLY too: it is not a note to replace.
-const HEADER = '# Benchmarks\n\nMeasured 2026-12-01 on 2 CPU cores, code at 7b051be.\n\nReproduce: `npm run bench`; `BENCH_ONLY=topologies,processes` runs two.\n\n';
+const HEADER =
+  '# Benchmarks\n\nMeasured 2026-12-01 on 2 CPU cores, code at 7b051be.\n\nReproduce: `npm run bench`; `BENCH_ONLY=topologies,processes` runs two.\n\n';
 const TARGETS = '## Targets\n\n| figure | target |\n| --- | --- |\n| drain | ≥ 0.80× |\n\n';
 const DRAIN = '## 1–2. Backlog drain and the raw floor\n\nText with trailing spaces   \nand **bold** | pipes.\n\n';
 const OLD_TOPOLOGIES = '## 7. Redis topologies\n\nold numbers\n\n';
@@ -35,7 +36,10 @@ describe('BENCH_ONLY section rewrite', () => {
 
   it('finds a renumbered section by its name and replaces the note of an earlier run of the same sections', () => {
     const first = replaceSections(HEADER + TARGETS + '## 9. Redis topologies\n\nold\n\n' + PROFILE, [topologies], NOTE, ['topologies']);
-    const second = replaceSections(first, [{ ...topologies, body: 'newer' }], NOTE.replace('abc1234', 'def5678'), ['topologies', 'processes']);
+    const second = replaceSections(first, [{ ...topologies, body: 'newer' }], NOTE.replace('abc1234', 'def5678'), [
+      'topologies',
+      'processes',
+    ]);
     expect(second).not.toContain('## 9.');
     expect(second).toContain('## 7. Redis topologies\n\nnewer\n\n## Profile of a drain');
     expect(second.match(/Measured on their own/g)).toHaveLength(1);

@@ -74,7 +74,13 @@ describe('npm run bench, in miniature', () => {
       ['single', [['demo-org', 12]]],
       ['equalSlots', thirds],
       ['sameSetting', thirds],
-      ['fairness', [[clientIds[0]!, 12], [clientIds[1]!, 3]]],
+      [
+        'fairness',
+        [
+          [clientIds[0]!, 12],
+          [clientIds[1]!, 3],
+        ],
+      ],
     ];
     for (const [variant, split] of expected) {
       const [run] = orgs[variant];
@@ -82,7 +88,10 @@ describe('npm run bench, in miniature', () => {
       expect(run!.appeals, variant).toBe(split.reduce((sum, [, count]) => sum + count, 0));
       expect(run!.duplicates, variant).toBe(0);
       expect(run!.log.errors, variant).toBe(0);
-      expect(run!.organisations.map((o) => [o.organisation, o.appeals]), variant).toEqual(split);
+      expect(
+        run!.organisations.map((o) => [o.organisation, o.appeals]),
+        variant,
+      ).toEqual(split);
       for (const o of run!.organisations) expect(o.latencyP99Ms).toBeGreaterThanOrEqual(o.latencyP50Ms);
     }
     // Which backlog finishes first is timing, not asserted at this size: only that each figure is a share.
@@ -152,7 +161,9 @@ describe('npm run bench, in miniature', () => {
     expect(report).toMatch(/\| \*\*3 ÷ 1, same slots\*\* \| {2}\| {2}\| \*\*\d+\.\d\d\*\* \|/);
     expect(report).toMatch(/\| small \(`school-7`\) \| 3 \| \*\*\d+\.\d\d\*\* \|/);
     expect(report).toMatch(/\| \*\*small ÷ large\*\* \| {2}\| \*\*\d+\.\d\d\*\* \| \*\*\d+\.\d\d\*\* \|/);
-    expect(report).toMatch(/drain of 3 organisations × 4 vs 1 × 12 \(same register slots\) \| ≥ 0\.90× \| \d+\.\d\d× \(by CPU per appeal: \d+\.\d\d×\) \|/);
+    expect(report).toMatch(
+      /drain of 3 organisations × 4 vs 1 × 12 \(same register slots\) \| ≥ 0\.90× \| \d+\.\d\d× \(by CPU per appeal: \d+\.\d\d×\) \|/,
+    );
     expect(targets(results).length).toBe(2 + 1 + 1 + 1 + 1);
     expect(report).toMatch(/## 7\. Redis topologies\n\n[^\n]+\n\n\| Redis \|/);
     expect(report).toMatch(/\| `start --workers 2` \| 3 \(supervisor \+ 2 workers\) \| \*\*\d+\.\d\*\* \| \*\*\d+\.\d\d×\*\* \|/);

@@ -4,7 +4,7 @@
 // stopped mid-intake, `pos-bridge redis migrate-layout` run, the spread bridge finishing the work.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCliProcess } from '../helpers/cli-process.js';
-import { startRedisCluster, topologySkipReason, type RedisClusterSet } from '../helpers/redis-topology.js';
+import { startRedisCluster, topologySkipReason, type RedisClusterSet } from '../../fixtures/redis/topology.js';
 import { startWorld, waitFor, type World } from './harness.js';
 import { acceptedTotal, answerAll, expectDrainedOnce, startDrain, waitAllAccepted, waitAllAnswered, type Drain } from './topology-drain.js';
 

@@ -6,7 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSentinelSet, topologySkipReason, type SentinelSet } from '../../fixtures/redis/topology.js';
 import { startWorld, waitFor, type World } from './harness.js';
 import {
-  acceptedTotal, answerAll, answeredTotal, expectDrainedOnce, startDrain, waitAllAccepted, waitAllAnswered, type Drain,
+  acceptedTotal,
+  answerAll,
+  answeredTotal,
+  expectDrainedOnce,
+  startDrain,
+  waitAllAccepted,
+  waitAllAnswered,
+  type Drain,
 } from './topology-drain.js';
 
 const skip = topologySkipReason();
@@ -53,25 +60,36 @@ describe.skipIf(skip !== undefined)('Redis Sentinel failover', () => {
     const old = await set.killMaster();
     const killedAt = await progress();
     const promoted = await set.waitForNewMaster(old);
-    console.log(`sentinel: master ${old.port} killed at ${what} ${killedAt}/${APPEALS}; ${promoted.port} promoted after ${Date.now() - started} ms`);
+    console.log(
+      `sentinel: master ${old.port} killed at ${what} ${killedAt}/${APPEALS}; ${promoted.port} promoted after ${Date.now() - started} ms`,
+    );
     const restart = set.restartAsReplica(old);
     restart.catch(() => undefined); // awaited (and its failure thrown) before the next kill
     restarting = restart;
   }
 
-  it.each(PLANS)('300 appeals, 2 workers and a scheduler, master killed $name: each registered once, accepted, statuses in order', async (plan) => {
-    world = await startWorld('directum-rx', 'redis://ignored:6379', { BRIDGE_CONFIG: set.bridgeConfig, PULL_EVERY: '500ms', WATCH_EVERY: '500ms', POS_PAGE_SIZE: '20' });
-    drain = await startDrain(world, APPEALS, 51);
-    const w = world;
-    const d = drain;
-    await failoverAt('accepted', () => acceptedTotal(w), around(plan.intake));
-    await waitAllAccepted(w, d);
-    await answerAll(w, d);
-    await failoverAt('answered', () => answeredTotal(w), around(plan.pushes));
-    await waitAllAnswered(w, d);
-    await restarting;
-    const report = await expectDrainedOnce(w, d);
-    console.log(`sentinel (${plan.name}): ${report.acceptedTwice} appeals accepted twice; the bridge logged`, report.warnings);
-    expect((await w.sandbox.pos.control.stats()).acceptedTotal).toBe(APPEALS);
-  }, 300_000);
+  it.each(PLANS)(
+    '300 appeals, 2 workers and a scheduler, master killed $name: each registered once, accepted, statuses in order',
+    async (plan) => {
+      world = await startWorld('directum-rx', 'redis://ignored:6379', {
+        BRIDGE_CONFIG: set.bridgeConfig,
+        PULL_EVERY: '500ms',
+        WATCH_EVERY: '500ms',
+        POS_PAGE_SIZE: '20',
+      });
+      drain = await startDrain(world, APPEALS, 51);
+      const w = world;
+      const d = drain;
+      await failoverAt('accepted', () => acceptedTotal(w), around(plan.intake));
+      await waitAllAccepted(w, d);
+      await answerAll(w, d);
+      await failoverAt('answered', () => answeredTotal(w), around(plan.pushes));
+      await waitAllAnswered(w, d);
+      await restarting;
+      const report = await expectDrainedOnce(w, d);
+      console.log(`sentinel (${plan.name}): ${report.acceptedTwice} appeals accepted twice; the bridge logged`, report.warnings);
+      expect((await w.sandbox.pos.control.stats()).acceptedTotal).toBe(APPEALS);
+    },
+    300_000,
+  );
 });

@@ -86,15 +86,13 @@ export function buildControlServer(emulator: DeloEmulator): FastifyInstance {
 
   app.get(`${CONTROL_BASE}/health`, async () => ({ ok: true }));
   app.get(`${CONTROL_BASE}/cards`, async () =>
-    emulator
-      .allCards()
-      .map((c) => ({
-        messageId: c.messageId,
-        posId: c.posId ?? null,
-        state: c.state,
-        number: c.number ?? null,
-        reports: c.reports.length,
-      })),
+    emulator.allCards().map((c) => ({
+      messageId: c.messageId,
+      posId: c.posId ?? null,
+      state: c.state,
+      number: c.number ?? null,
+      reports: c.reports.length,
+    })),
   );
   app.get(`${CONTROL_BASE}/cards/:id`, async (req, reply) => {
     try {

@@ -73,12 +73,10 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
     async (request, reply) => {
       const { organisation } = request.query;
       if (organisation && deps.failed.organisations && !deps.failed.organisations.includes(organisation)) {
-        return reply
-          .code(400)
-          .send({
-            error: 'unknown_organisation',
-            message: `no organisation ${organisation} (known: ${deps.failed.organisations.join(', ')})`,
-          });
+        return reply.code(400).send({
+          error: 'unknown_organisation',
+          message: `no organisation ${organisation} (known: ${deps.failed.organisations.join(', ')})`,
+        });
       }
       return deps.failed.list(organisation ? { organisation } : undefined);
     },
