@@ -3,7 +3,7 @@ import type { BridgeConfig } from '../config/load.js';
 import { requiredSetting } from '../config/required.js';
 import { PayloadCipher } from '../pipeline/crypto.js';
 import { BridgeQueues } from '../pipeline/queues.js';
-import { resealJobs } from '../pipeline/reseal.js';
+import { resealJobs, type ResealReport } from '../pipeline/reseal.js';
 import { connectRedis } from '../redis.js';
 import { table, type CliIO } from './io.js';
 
@@ -11,12 +11,21 @@ import { table, type CliIO } from './io.js';
 export async function reseal(io: CliIO, config: BridgeConfig, options: { json: boolean }): Promise<number> {
   const cipher = new PayloadCipher(requiredSetting(config.dataKey, 'DATA_KEY'), config.previousDataKey ? [config.previousDataKey] : []);
   const redis = connectRedis(config.redis);
-  const queues = new BridgeQueues(redis, config.redis.prefix, undefined, config.redis.layout);
-  let report;
+  // Every organisation's queues (each ЛКО has its own): one report over all of them.
+  const report: ResealReport = { queues: {}, problems: [], done: true };
   try {
-    report = await resealJobs(queues, cipher);
+    for (const org of config.organisations) {
+      const queues = new BridgeQueues(redis, config.redis.prefix, org.key, config.redis.layout);
+      try {
+        const part = await resealJobs(queues, cipher);
+        Object.assign(report.queues, part.queues);
+        report.problems.push(...part.problems);
+        report.done &&= part.done;
+      } finally {
+        await queues.close();
+      }
+    }
   } finally {
-    await queues.close();
     redis.disconnect();
   }
   if (options.json) {

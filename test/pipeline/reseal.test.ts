@@ -2,6 +2,9 @@
 // completed), sealed by an older release (v1) or under the previous key, end up v2 under DATA_KEY,
 // in the state they were in; a payload nothing opens is named and makes the exit code 1.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +12,7 @@ import { runCli } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { PayloadCipher, type SealContext } from '../../src/pipeline/crypto.js';
 import { BridgeQueues } from '../../src/pipeline/queues.js';
+import { SAMPLE_ORGANISATIONS, organisationsYaml } from '../../fixtures/organisations.js';
 import { sealV1 } from '../helpers/legacy-seal.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
@@ -118,5 +122,27 @@ describe('pos-bridge reseal', () => {
     const noKey = io({ REDIS_URL: env.REDIS_URL!, QUEUE_PREFIX: prefix });
     expect(await runCli(['reseal'], noKey)).toBe(2);
     expect(noKey.err.join('')).toContain('DATA_KEY: is required for reseal');
+  });
+
+  it("reseals every organisation's queues when BRIDGE_CONFIG names several", async () => {
+    const [city, school] = SAMPLE_ORGANISATIONS;
+    const dir = mkdtempSync(join(tmpdir(), 'reseal-orgs-'));
+    writeFileSync(join(dir, 'bridge.yaml'), organisationsYaml([city!, school!]));
+    const orgPrefix = uniquePrefix('reseal-orgs');
+    const schoolQueues = new BridgeQueues(redis as ConnectionOptions, orgPrefix, school!.key);
+    try {
+      await schoolQueues.register.add('register', { posId: 11, sealedAppeal: sealV1(oldKey, appeal(11)) }, { jobId: 'register-11' });
+      const secrets = { [city!.secretEnv]: city!.secret, [school!.secretEnv]: school!.secret };
+      const cli = io({ ...env, ...secrets, QUEUE_PREFIX: orgPrefix, BRIDGE_CONFIG: join(dir, 'bridge.yaml') });
+      expect(await runCli(['reseal', '--json'], cli), cli.err.join('')).toBe(0);
+      expect(JSON.parse(cli.out.join(''))).toMatchObject({
+        done: true,
+        queues: { 'register-school-7': { resealed: 1 }, 'register-city': { resealed: 0 } },
+      });
+      const job = (await schoolQueues.register.getJob('register-11'))!;
+      expect(new PayloadCipher(newKey).openJson(job.data.sealedAppeal, forAppeal(11))).toEqual(appeal(11));
+    } finally {
+      await schoolQueues.close();
+    }
   });
 });
