@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BridgeError } from '../../../src/errors.js';
+import { clerkBodies } from '../../control-bodies.js';
 import { EdmsControlClient, type ControlRoutes } from '../../control-client.js';
 import { DeloClerk } from './control.js';
 import { ANSWER_PACKAGE_NAMINGS, type DeloEmulator } from './emulator.js';
@@ -13,30 +14,8 @@ import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
-const official = z
-  .object({
-    surname: z.string().min(1),
-    name: z.string().optional(),
-    patronymic: z.string().optional(),
-    email: z.string().optional(),
-    phone: z.string().optional(),
-  })
-  .strict();
 const bodies = {
-  assign: z.object({ executor: official, manager: official.optional() }).strict(),
-  postpone: z.object({ until: z.string().min(1), reason: z.string() }).strict(),
-  forward: z.object({ to: z.string().min(1) }).strict(),
-  answer: z
-    .object({
-      text: z.string(),
-      resolution: z.string().optional(),
-      file: z
-        .object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() })
-        .strict()
-        .optional(),
-    })
-    .strict(),
-  reject: z.object({ reason: z.string().min(1) }).strict(),
+  ...clerkBodies,
   settings: z
     .object({
       autoRegister: z.boolean().optional(),

@@ -4,6 +4,7 @@
 // by default.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { clerkBodies } from '../../control-bodies.js';
 import type { DirectumClerk } from './clerk.js';
 import { faultRuleSchema, type FaultInjector } from './faults.js';
 import { ODataError } from './model.js';
@@ -13,30 +14,12 @@ import { issueLines } from '../../../src/zod-issues.js';
 
 export const CONTROL_BASE = '/_emulator';
 
-const officialSchema = z
-  .object({
-    surname: z.string().min(1),
-    name: z.string().optional(),
-    patronymic: z.string().optional(),
-    email: z.string().optional(),
-    phone: z.string().optional(),
-  })
-  .strict();
 const bodies = {
-  assign: z.object({ executor: officialSchema, manager: officialSchema.optional() }).strict(),
-  prolong: z.object({ until: z.string().min(1), reason: z.string() }).strict(),
-  answer: z
-    .object({
-      text: z.string(),
-      resolution: z.string().optional(),
-      file: z
-        .object({ name: z.string().min(1), contentType: z.string().default('application/octet-stream'), base64: z.string() })
-        .strict()
-        .optional(),
-    })
-    .strict(),
-  transfer: z.object({ to: z.string().min(1) }).strict(),
-  deny: z.object({ reason: z.string().min(1) }).strict(),
+  assign: clerkBodies.assign,
+  prolong: clerkBodies.postpone,
+  answer: clerkBodies.answer,
+  transfer: clerkBodies.forward,
+  deny: clerkBodies.reject,
   settings: z.object({ autoRegisterAfterMs: z.number().int().min(0).nullable() }).strict(),
   entry: z.record(z.string(), z.unknown()),
   reseed: z.object({ installation: z.enum(Object.keys(INSTALLATIONS) as [keyof typeof INSTALLATIONS]).optional() }).strict(),
