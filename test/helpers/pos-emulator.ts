@@ -18,3 +18,17 @@ export function usePosEmulator(): () => PosEmulator {
     return emulator;
   };
 }
+
+/** The ПОС client settings of the emulator's demo organisation (its platform pair and credentials). */
+export function demoPosSettings(baseUrl: string, timeoutMs = 5000) {
+  return {
+    baseUrl,
+    platformClientId: 'pos-bridge',
+    platformClientSecret: 'platform-secret',
+    clientId: 'demo-org',
+    clientSecret: 'demo-secret',
+    pageSize: 20,
+    timeoutMs,
+    maxAttachmentBytes: 1024 * 1024,
+  };
+}

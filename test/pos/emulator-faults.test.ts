@@ -1,17 +1,17 @@
 // ПОС emulator over real HTTP, part two: file storage, every fault kind, the rate limiter and the
 // control API. (Part one, test/pos/emulator.test.ts: token, pull queue, status and answer.)
 import { AxiosError, type AxiosInstance } from 'axios';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals, type SeedAppeal } from '../../fixtures/generator.js';
 import { loadEdgeCaseSeeds } from '../../fixtures/index.js';
-import { startPosEmulator, type PosEmulator } from '../../src/pos/emulator/index.js';
+import { usePosEmulator } from '../helpers/pos-emulator.js';
 import { EMULATOR_NOW, PLATFORM, TOKEN_FORM as FORM, posHttp } from '../helpers/pos-http.js';
 
 const NOW = EMULATOR_NOW;
 
-let em: PosEmulator;
+const emulator = usePosEmulator();
 let http: AxiosInstance;
-const { client, authed } = posHttp(() => em.url);
+const { client, authed } = posHttp(() => emulator().url);
 
 /** Catches the transport error of a request that is expected to get no HTTP response. */
 async function transportError(run: () => Promise<unknown>): Promise<AxiosError> {
@@ -29,15 +29,8 @@ function dispositionName(header: unknown): string | undefined {
   return match ? decodeURIComponent(match[1]!) : undefined;
 }
 
-beforeAll(async () => {
-  em = await startPosEmulator();
+beforeAll(() => {
   http = client();
-});
-afterAll(async () => {
-  await em.close();
-});
-afterEach(async () => {
-  await em.control.reset();
 });
 
 describe('file storage', () => {
@@ -50,7 +43,7 @@ describe('file storage', () => {
     const uploaded = await api.post('/file-storage-service/filestorage', form);
     expect(uploaded.status).toBe(200);
     expect(uploaded.data).toMatchObject({ id: expect.any(String), name, size: 5000, contentType: 'application/pdf', temporary: true });
-    expect(uploaded.data.url).toBe(`${em.url}/file-storage-service/filestorage/${uploaded.data.id}`);
+    expect(uploaded.data.url).toBe(`${emulator().url}/file-storage-service/filestorage/${uploaded.data.id}`);
     const download = await api.get(uploaded.data.url, { responseType: 'arraybuffer' });
     expect(download.status).toBe(200);
     expect(Buffer.from(download.data).equals(bytes)).toBe(true);
@@ -65,7 +58,7 @@ describe('file storage', () => {
   });
 
   it('refuses files over the size limit with 413 and a request without the file field with 400', async () => {
-    await em.control.settings({ maxUploadBytes: 1000 });
+    await emulator().control.settings({ maxUploadBytes: 1000 });
     const api = await authed();
     const form = new FormData();
     form.append('file', new Blob([Buffer.alloc(5000, 1)]), 'big.bin');
@@ -79,7 +72,7 @@ describe('file storage', () => {
 
   it('serves seeded attachments at absolute URLs with their original names and bytes', async () => {
     const seeds = loadEdgeCaseSeeds();
-    await em.control.seed(seeds);
+    await emulator().control.seed(seeds);
     const withFiles = seeds.find((s) => s.id === 900007)!;
     const api = await authed();
     const listed = (await api.get('/appeal-service/edms', { params: { size: 100 } })).data.content.find(
@@ -87,7 +80,7 @@ describe('file storage', () => {
     );
     expect(listed.attachments).toHaveLength(withFiles.attachments!.length);
     for (const [index, link] of (listed.attachments as string[]).entries()) {
-      expect(link.startsWith(`${em.url}/file-storage-service/filestorage/`)).toBe(true);
+      expect(link.startsWith(`${emulator().url}/file-storage-service/filestorage/`)).toBe(true);
       const response = await api.get(link, { responseType: 'arraybuffer' });
       const expected = withFiles.attachments![index]!;
       expect(dispositionName(response.headers['content-disposition'])).toBe(expected.name);
@@ -103,23 +96,23 @@ describe('file storage', () => {
 describe('faults', () => {
   it('429 with Retry-After, counted, then normal service', async () => {
     const api = await authed();
-    await em.control.addFault({ route: 'pull', kind: 'status', status: 429, retryAfter: 7, times: 1 });
+    await emulator().control.addFault({ route: 'pull', kind: 'status', status: 429, retryAfter: 7, times: 1 });
     const limited = await api.get('/appeal-service/edms');
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('7');
     expect((await api.get('/appeal-service/edms')).status).toBe(200);
-    expect((await em.control.stats()).faultsInjected.pull).toBe(1);
+    expect((await emulator().control.stats()).faultsInjected.pull).toBe(1);
   });
 
   it('5xx by count: the next N calls fail, then the fault retires', async () => {
     const api = await authed();
-    await em.control.addFault({ route: 'accept', kind: 'status', status: 503, times: 2 });
-    await em.control.addFault({ route: 'token', kind: 'status', status: 502, times: 1 });
-    const [id] = await em.control.generate(1, 2, { now: NOW });
+    await emulator().control.addFault({ route: 'accept', kind: 'status', status: 503, times: 2 });
+    await emulator().control.addFault({ route: 'token', kind: 'status', status: 502, times: 1 });
+    const [id] = await emulator().control.generate(1, 2, { now: NOW });
     const statuses = [];
     for (let i = 0; i < 3; i += 1) statuses.push((await api.post(`/appeal-service/edms/${id}/mark-accepted`)).status);
     expect(statuses).toEqual([503, 503, 200]);
-    expect((await em.control.appeal(id!)).acceptCount).toBe(1);
+    expect((await emulator().control.appeal(id!)).acceptCount).toBe(1);
     expect(
       (
         await http.post('/user-service/oauth/token', FORM, {
@@ -127,14 +120,14 @@ describe('faults', () => {
         })
       ).status,
     ).toBe(502);
-    expect(await em.control.faults()).toEqual([]);
+    expect(await emulator().control.faults()).toEqual([]);
   });
 
   it('by rate: a seeded rate fires reproducibly and roughly as often as asked', async () => {
     const api = await authed();
     const pattern = async () => {
-      await em.control.clearFaults();
-      await em.control.addFault({ route: '*', kind: 'status', status: 500, rate: 0.3, seed: 11 });
+      await emulator().control.clearFaults();
+      await emulator().control.addFault({ route: '*', kind: 'status', status: 500, rate: 0.3, seed: 11 });
       const out: number[] = [];
       for (let i = 0; i < 60; i += 1) out.push((await api.get('/appeal-service/edms')).status);
       return out;
@@ -148,7 +141,7 @@ describe('faults', () => {
 
   it('slow answers outlast a client timeout, and still answer a patient client', async () => {
     const api = await authed();
-    await em.control.addFault({ route: 'pull', kind: 'slow', delayMs: 400, times: 2 });
+    await emulator().control.addFault({ route: 'pull', kind: 'slow', delayMs: 400, times: 2 });
     const impatient = client(100);
     impatient.defaults.headers.common.Authorization = api.defaults.headers.common.Authorization;
     const error = await transportError(() => impatient.get('/appeal-service/edms'));
@@ -160,20 +153,20 @@ describe('faults', () => {
 
   it('drop closes the connection before the work is done', async () => {
     const api = await authed();
-    const [id] = await em.control.generate(1, 2, { now: NOW });
-    await em.control.addFault({ route: 'accept', kind: 'drop', times: 1 });
+    const [id] = await emulator().control.generate(1, 2, { now: NOW });
+    await emulator().control.addFault({ route: 'accept', kind: 'drop', times: 1 });
     await transportError(() => api.post(`/appeal-service/edms/${id}/mark-accepted`));
-    const view = await em.control.appeal(id!);
+    const view = await emulator().control.appeal(id!);
     expect(view.accepted).toBe(false);
     expect(view.acceptCount).toBe(0);
   });
 
   it('drop-after commits the work and loses the response', async () => {
     const api = await authed();
-    const [id] = await em.control.generate(1, 2, { now: NOW });
-    await em.control.addFault({ route: 'accept', kind: 'drop-after', times: 1 });
+    const [id] = await emulator().control.generate(1, 2, { now: NOW });
+    await emulator().control.addFault({ route: 'accept', kind: 'drop-after', times: 1 });
     await transportError(() => api.post(`/appeal-service/edms/${id}/mark-accepted`));
-    const view = await em.control.appeal(id!);
+    const view = await emulator().control.appeal(id!);
     expect(view.accepted).toBe(true);
     expect(view.acceptCount).toBe(1);
     expect((await api.get('/appeal-service/edms')).data.content).toEqual([]);
@@ -181,8 +174,8 @@ describe('faults', () => {
 
   it('malformed answers 200 with JSON that does not parse', async () => {
     const api = await authed();
-    await em.control.generate(3, 2, { now: NOW });
-    await em.control.addFault({ route: 'pull', kind: 'malformed', times: 1 });
+    await emulator().control.generate(3, 2, { now: NOW });
+    await emulator().control.addFault({ route: 'pull', kind: 'malformed', times: 1 });
     const response = await api.get('/appeal-service/edms', { responseType: 'text', transitional: { forcedJSONParsing: false } });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/application\/json/);
@@ -192,40 +185,40 @@ describe('faults', () => {
 
   it('rate limiter answers 429 with Retry-After past the limit and counts it', async () => {
     const api = await authed();
-    await em.control.settings({ rateLimit: { perSecond: 5 } });
+    await emulator().control.settings({ rateLimit: { perSecond: 5 } });
     const statuses = await Promise.all(
       Array.from({ length: 12 }, () => api.get('/appeal-service/edms').then((r) => [r.status, r.headers['retry-after']] as const)),
     );
     const limited = statuses.filter(([status]) => status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(6);
     expect(limited.every(([, retryAfter]) => Number(retryAfter) >= 1)).toBe(true);
-    expect((await em.control.stats()).requestsOverLimit).toBe(limited.length);
-    await em.control.settings({ rateLimit: null });
+    expect((await emulator().control.stats()).requestsOverLimit).toBe(limited.length);
+    await emulator().control.settings({ rateLimit: null });
     expect((await api.get('/appeal-service/edms')).status).toBe(200);
   });
 
   it('targets the upload, download and answer routes by name', async () => {
     const api = await authed();
-    const [id] = await em.control.generate(1, 2, { now: NOW });
+    const [id] = await emulator().control.generate(1, 2, { now: NOW });
     await api.post(`/appeal-service/edms/${id}/mark-accepted`);
     const form = new FormData();
     form.append('file', new Blob([Buffer.from('ответ')]), 'Ответ.txt');
     const file = (await api.post('/file-storage-service/filestorage', form)).data;
-    await em.control.addFault({ route: 'upload', kind: 'status', status: 500, times: 1 });
-    await em.control.addFault({ route: 'download', kind: 'status', status: 502, times: 1 });
-    await em.control.addFault({ route: 'answer', kind: 'status', status: 503, times: 1 });
+    await emulator().control.addFault({ route: 'upload', kind: 'status', status: 500, times: 1 });
+    await emulator().control.addFault({ route: 'download', kind: 'status', status: 502, times: 1 });
+    await emulator().control.addFault({ route: 'answer', kind: 'status', status: 503, times: 1 });
     expect((await api.post('/file-storage-service/filestorage', form)).status).toBe(500);
     expect((await api.get(file.url)).status).toBe(502);
     expect((await api.post(`/appeal-service/edms/${id}`, { id, answer: false, status: 'В работе' })).status).toBe(503);
     expect((await api.get(file.url)).status).toBe(200);
     expect((await api.post(`/appeal-service/edms/${id}`, { id, answer: false, status: 'В работе' })).status).toBe(200);
-    expect((await em.control.stats()).faultsInjected).toMatchObject({ upload: 1, download: 1, answer: 1, pull: 0 });
-    expect((await em.control.appeal(id!)).history).toHaveLength(1);
+    expect((await emulator().control.stats()).faultsInjected).toMatchObject({ upload: 1, download: 1, answer: 1, pull: 0 });
+    expect((await emulator().control.appeal(id!)).history).toHaveLength(1);
   });
 
   it('refuses a malformed fault description', async () => {
-    await expect(em.control.addFault({ route: 'pull', kind: 'status', status: 200 })).rejects.toThrow(/HTTP 400/);
-    await expect(em.control.addFault({ route: 'nowhere', kind: 'drop' } as never)).rejects.toThrow(/HTTP 400/);
+    await expect(emulator().control.addFault({ route: 'pull', kind: 'status', status: 200 })).rejects.toThrow(/HTTP 400/);
+    await expect(emulator().control.addFault({ route: 'nowhere', kind: 'drop' } as never)).rejects.toThrow(/HTTP 400/);
   });
 });
 
@@ -233,27 +226,27 @@ describe('control API', () => {
   it('seeds, inspects, counts, serves files and resets', async () => {
     const seeds: SeedAppeal[] = generateAppeals(20, { seed: 21, now: NOW });
     const withFile = seeds.find((s) => (s.attachments?.length ?? 0) > 0)!;
-    expect(await em.control.seed(seeds)).toEqual(seeds.map((s) => s.id));
-    const view = await em.control.appeal(withFile.id);
+    expect(await emulator().control.seed(seeds)).toEqual(seeds.map((s) => s.id));
+    const view = await emulator().control.appeal(withFile.id);
     expect(view).toMatchObject({ raw: false, accepted: false, acceptCount: 0, history: [] });
     expect(view.appeal.description).toBe(withFile.description);
-    const stored = await em.control.file(view.attachments[0]!.id);
+    const stored = await emulator().control.file(view.attachments[0]!.id);
     expect(stored.name).toBe(withFile.attachments![0]!.name);
     expect(stored.data.equals(withFile.attachments![0]!.data)).toBe(true);
-    expect(await em.control.appeals()).toHaveLength(20);
-    const more = await em.control.generate(3, 1);
+    expect(await emulator().control.appeals()).toHaveLength(20);
+    const more = await emulator().control.generate(3, 1);
     expect(more[0]).toBe(Math.max(...seeds.map((s) => s.id)) + 1);
     await (await authed()).get('/appeal-service/edms');
-    expect(await em.control.stats()).toMatchObject({
+    expect(await emulator().control.stats()).toMatchObject({
       pendingTotal: 23,
       acceptedTotal: 0,
       tokensIssued: 1,
       requests: { pull: 1, token: 1 },
     });
-    await expect(em.control.seed([{ id: 1, description: 5 } as unknown as SeedAppeal])).rejects.toThrow(/HTTP 400/);
-    await expect(em.control.appeal(123)).rejects.toThrow(/HTTP 404/);
-    await em.control.reset();
-    expect(await em.control.appeals()).toEqual([]);
-    expect((await em.control.stats()).requests.pull).toBe(0);
+    await expect(emulator().control.seed([{ id: 1, description: 5 } as unknown as SeedAppeal])).rejects.toThrow(/HTTP 400/);
+    await expect(emulator().control.appeal(123)).rejects.toThrow(/HTTP 404/);
+    await emulator().control.reset();
+    expect(await emulator().control.appeals()).toEqual([]);
+    expect((await emulator().control.stats()).requests.pull).toBe(0);
   });
 });

@@ -1,27 +1,20 @@
 // ПОС emulator over real HTTP, part one: token, bearer, pull queue, mark-accepted, status and
 // answer rules. Part two (test/pos/emulator-faults.test.ts): files, faults, control API.
 import type { AxiosInstance } from 'axios';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAppeals } from '../../fixtures/generator.js';
-import { startPosEmulator, type PosEmulator } from '../../src/pos/emulator/index.js';
+import { usePosEmulator } from '../helpers/pos-emulator.js';
 import { EMULATOR_NOW, PLATFORM, TOKEN_FORM as FORM, posHttp } from '../helpers/pos-http.js';
 import { appealSchema } from '../../src/pos/schemas.js';
 
 const NOW = EMULATOR_NOW;
 
-let em: PosEmulator;
+const emulator = usePosEmulator();
 let http: AxiosInstance;
-const { client, authed } = posHttp(() => em.url);
+const { client, authed } = posHttp(() => emulator().url);
 
-beforeAll(async () => {
-  em = await startPosEmulator();
+beforeAll(() => {
   http = client();
-});
-afterAll(async () => {
-  await em.close();
-});
-afterEach(async () => {
-  await em.control.reset();
 });
 
 describe('token', () => {
@@ -67,13 +60,13 @@ describe('token', () => {
     expect((await http.get('/file-storage-service/filestorage/x')).status).toBe(401);
     const api = await authed();
     expect((await api.get('/appeal-service/edms')).status).toBe(200);
-    expect((await em.control.stats()).unauthorized).toBe(4);
+    expect((await emulator().control.stats()).unauthorized).toBe(4);
   });
 
   it('expired tokens give 401 until a new token is fetched', async () => {
     const api = await authed();
     expect((await api.get('/appeal-service/edms')).status).toBe(200);
-    expect(await em.control.expireTokens()).toBeGreaterThanOrEqual(1);
+    expect(await emulator().control.expireTokens()).toBeGreaterThanOrEqual(1);
     const expired = await api.get('/appeal-service/edms');
     expect(expired.status).toBe(401);
     expect(expired.data.error).toBe('invalid_token');
@@ -81,7 +74,7 @@ describe('token', () => {
   });
 
   it('honours a short token lifetime set at run time', async () => {
-    await em.control.settings({ tokenTtlSeconds: 0.3 });
+    await emulator().control.settings({ tokenTtlSeconds: 0.3 });
     const api = await authed();
     expect((await api.get('/appeal-service/edms')).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -91,10 +84,10 @@ describe('token', () => {
 
 describe('pull queue', () => {
   it('pages the not-yet-accepted appeals oldest first, ties by id, with full Spring page fields', async () => {
-    await em.control.generate(45, 3, { now: NOW });
+    await emulator().control.generate(45, 3, { now: NOW });
     const tie = '2024-12-01T10:00:00.000+03:00';
     const base = { description: 'Одинаковое время', createdAt: tie } as const;
-    await em.control.seed([
+    await emulator().control.seed([
       { id: 7_000_002, ...base },
       { id: 7_000_001, ...base },
     ]);
@@ -125,13 +118,13 @@ describe('pull queue', () => {
   });
 
   it('defaults to size 20, caps the size at maxPageSize and lets the server force a size', async () => {
-    await em.control.generate(130, 1, { now: NOW });
+    await emulator().control.generate(130, 1, { now: NOW });
     const api = await authed();
     expect((await api.get('/appeal-service/edms')).data.size).toBe(20);
     const capped = (await api.get('/appeal-service/edms', { params: { size: 500 } })).data;
     expect(capped.size).toBe(100);
     expect(capped.content).toHaveLength(100);
-    await em.control.settings({ forcePageSize: 7 });
+    await emulator().control.settings({ forcePageSize: 7 });
     const forced = (await api.get('/appeal-service/edms', { params: { size: 50 } })).data;
     expect(forced.size).toBe(7);
     expect(forced.content).toHaveLength(7);
@@ -139,22 +132,22 @@ describe('pull queue', () => {
   });
 
   it('accepted appeals leave the list; new ones can arrive between page reads', async () => {
-    const ids = await em.control.generate(5, 9, { now: NOW });
+    const ids = await emulator().control.generate(5, 9, { now: NOW });
     const api = await authed();
     const page = (await api.get('/appeal-service/edms', { params: { size: 2 } })).data;
     for (const appeal of page.content) expect((await api.post(`/appeal-service/edms/${appeal.id}/mark-accepted`)).status).toBe(200);
-    await em.control.seed(generateAppeals(1, { seed: 99, startId: 900_000, now: new Date() }));
+    await emulator().control.seed(generateAppeals(1, { seed: 99, startId: 900_000, now: new Date() }));
     const rest = (await api.get('/appeal-service/edms', { params: { size: 50 } })).data;
     const listed = rest.content.map((a: { id: number }) => a.id);
     expect(listed).toHaveLength(4);
     expect(listed).toContain(900_000);
     for (const appeal of page.content) expect(listed).not.toContain(appeal.id);
     expect(ids).toHaveLength(5);
-    expect(await em.control.stats()).toMatchObject({ acceptedTotal: 2, pendingTotal: 4 });
+    expect(await emulator().control.stats()).toMatchObject({ acceptedTotal: 2, pendingTotal: 4 });
   });
 
   it('mark-accepted is idempotent with an empty body, counts every call and 404s unknown ids', async () => {
-    const [id] = await em.control.generate(1, 4, { now: NOW });
+    const [id] = await emulator().control.generate(1, 4, { now: NOW });
     const api = await authed();
     const once = await api.post(`/appeal-service/edms/${id}/mark-accepted`, undefined, { responseType: 'text' });
     expect(once.status).toBe(200);
@@ -163,15 +156,15 @@ describe('pull queue', () => {
       headers: { 'Content-Type': 'application/json' },
     });
     expect(twice.status).toBe(200);
-    expect((await em.control.appeal(id!)).acceptCount).toBe(2);
-    expect((await em.control.stats()).duplicatesAccepted).toBe(1);
+    expect((await emulator().control.appeal(id!)).acceptCount).toBe(2);
+    expect((await emulator().control.stats()).duplicatesAccepted).toBe(1);
     const unknown = await api.post('/appeal-service/edms/424242/mark-accepted');
     expect(unknown.status).toBe(404);
     expect(unknown.data.messages).toEqual([expect.any(String)]);
   });
 
   it('serves raw, schema-breaking records exactly as injected', async () => {
-    const keys = await em.control.seedRaw([
+    const keys = await emulator().control.seedRaw([
       { id: 'abc', description: 1, createdAt: 'вчера' },
       { description: 'без id', createdAt: '2020-01-01T00:00:00Z' },
     ]);
@@ -184,7 +177,7 @@ describe('pull queue', () => {
 });
 
 const seedAccepted = async (api: AxiosInstance, id = 800_001): Promise<number> => {
-  await em.control.seed(generateAppeals(1, { seed: 5, startId: id, now: NOW }));
+  await emulator().control.seed(generateAppeals(1, { seed: 5, startId: id, now: NOW }));
   expect((await api.post(`/appeal-service/edms/${id}/mark-accepted`)).status).toBe(200);
   return id;
 };
@@ -204,7 +197,7 @@ describe('status and answer', () => {
   it('404 for an unknown appeal and 409 for one not yet accepted', async () => {
     const api = await authed();
     expect((await api.post('/appeal-service/edms/5555', inWork(5555))).status).toBe(404);
-    await em.control.seed(generateAppeals(1, { seed: 5, startId: 800_002, now: NOW }));
+    await emulator().control.seed(generateAppeals(1, { seed: 5, startId: 800_002, now: NOW }));
     const early = await api.post('/appeal-service/edms/800002', inWork(800_002));
     expect(early.status).toBe(409);
     expect(early.data.messages).toHaveLength(1);
@@ -233,7 +226,7 @@ describe('status and answer', () => {
     }
     const broken = await api.post(`/appeal-service/edms/${id}`, '{"id":', { headers: { 'Content-Type': 'application/json' } });
     expect(broken.status).toBe(400);
-    const view = await em.control.appeal(id);
+    const view = await emulator().control.appeal(id);
     expect(view.history).toEqual([]);
     expect(
       (await api.post(`/appeal-service/edms/${id}`, { id, answer: false, appealAnswerType: 'POSTPONED', postponedDate: future })).status,
@@ -243,7 +236,7 @@ describe('status and answer', () => {
   it('keeps the history in order, moves answerAt on POSTPONED and closes the appeal after the final answer', async () => {
     const api = await authed();
     const id = await seedAccepted(api);
-    const before = (await em.control.appeal(id)).appeal.answerAt;
+    const before = (await emulator().control.appeal(id)).appeal.answerAt;
     const postponedDate = new Date(Date.now() + 20 * 86_400_000).toISOString();
     expect((await api.post(`/appeal-service/edms/${id}`, inWork(id))).status).toBe(200);
     expect(
@@ -278,7 +271,7 @@ describe('status and answer', () => {
     const again = await api.post(`/appeal-service/edms/${id}`, inWork(id));
     expect(again.status).toBe(409);
 
-    const view = await em.control.appeal(id);
+    const view = await emulator().control.appeal(id);
     expect(view.appeal.answerAt).toBe(postponedDate);
     expect(view.appeal.answerAt).not.toBe(before);
     expect(view.appeal.regNumber).toBe('ОГ-15/2025');
@@ -288,7 +281,7 @@ describe('status and answer', () => {
     expect(view.history[0]!.createdBy.clientId).toBe('demo-org');
     expect(view.finalAnswerAt).toBe(view.history[2]!.createdAt);
     expect(view.answerFiles).toEqual([expect.objectContaining({ id: file.id, name: 'Ответ заявителю.pdf', temporary: false })]);
-    expect(await em.control.stats()).toMatchObject({ answersStored: 3, answersRefused: 1 });
+    expect(await emulator().control.stats()).toMatchObject({ answersStored: 3, answersRefused: 1 });
   });
 
   it('derives SET_EXECUTOR and FORWARD_TO_* codes', async () => {
@@ -304,6 +297,10 @@ describe('status and answer', () => {
       answerText: 'Направлено по компетенции',
     });
     expect(forwarded.status).toBe(200);
-    expect((await em.control.appeal(id)).history.map((h) => h.status)).toEqual(['TAKE_TO_WORK', 'SET_EXECUTOR', 'FORWARD_TO_PARENT']);
+    expect((await emulator().control.appeal(id)).history.map((h) => h.status)).toEqual([
+      'TAKE_TO_WORK',
+      'SET_EXECUTOR',
+      'FORWARD_TO_PARENT',
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // its own (limits, schema, text repair), so one cannot stop its page; reasons name the limit and the
 // field, never the value; a page that is not JSON says where it broke, never what it held.
 import { describe, expect, it } from 'vitest';
-import { usePosEmulator } from '../helpers/pos-emulator.js';
+import { demoPosSettings, usePosEmulator } from '../helpers/pos-emulator.js';
 import { MalformedResponseError } from '../../src/errors.js';
 import { PosClient } from '../../src/pos/client.js';
 import { APPEAL_LIMITS, checkAppealLimits } from '../../src/pos/limits.js';
@@ -12,18 +12,7 @@ import { parseJson } from '../../src/pos/wire.js';
 const emulator = usePosEmulator();
 
 function newClient(): PosClient {
-  return new PosClient({
-    pos: {
-      baseUrl: emulator().url,
-      platformClientId: 'pos-bridge',
-      platformClientSecret: 'platform-secret',
-      clientId: 'demo-org',
-      clientSecret: 'demo-secret',
-      pageSize: 20,
-      timeoutMs: 10_000,
-      maxAttachmentBytes: 1024 * 1024,
-    },
-  });
+  return new PosClient({ pos: demoPosSettings(emulator().url, 10_000) });
 }
 
 const MARK = 'Тестпд1';

@@ -1,7 +1,7 @@
 // drainAppeals with a real PosClient against the ПОС emulator: the skipping trap of accepting while
 // paging, arrivals and duplicates mid-drain, malformed records, faults and early token expiry.
 import { describe, expect, it } from 'vitest';
-import { usePosEmulator } from '../helpers/pos-emulator.js';
+import { demoPosSettings, usePosEmulator } from '../helpers/pos-emulator.js';
 import { RateLimitedError, TransientError } from '../../src/errors.js';
 import { PosClient } from '../../src/pos/client.js';
 import { drainAppeals } from '../../src/pos/pull.js';
@@ -10,18 +10,7 @@ import type { MalformedAppeal } from '../../src/pos/client.js';
 const emulator = usePosEmulator();
 
 function newClient(): PosClient {
-  return new PosClient({
-    pos: {
-      baseUrl: emulator().url,
-      platformClientId: 'pos-bridge',
-      platformClientSecret: 'platform-secret',
-      clientId: 'demo-org',
-      clientSecret: 'demo-secret',
-      pageSize: 20,
-      timeoutMs: 5000,
-      maxAttachmentBytes: 1024 * 1024,
-    },
-  });
+  return new PosClient({ pos: demoPosSettings(emulator().url) });
 }
 
 function sorted(ids: number[]): number[] {
