@@ -1,4 +1,4 @@
-// A worker that stopped taking jobs is replaced. Seen after a Redis Cluster failover on a loaded
+// A worker that stopped taking jobs is replaced (jobs waiting, or delayed ones long past due). Seen after a Redis Cluster failover on a loaded
 // machine: jobs waiting in a queue for minutes, none active anywhere, the worker's fetch loop parked
 // on a connection that never came back, and nothing in BullMQ to notice. The watchdog looks at
 // each queue now and then; a worker with jobs waiting, none in hand, no sign of life for `stallMs`,
@@ -60,7 +60,11 @@ export class WorkerSlot {
       return false;
     }
     const { waiting = 0, prioritized = 0 } = await this.queue.getJobCounts('waiting', 'prioritized');
-    return waiting + prioritized > 0 && worker === this.current;
+    if (waiting + prioritized > 0) return worker === this.current;
+    // A delayed job long past its time waits too: a healthy worker brings due jobs forward itself
+    // (seen parked: the next pull and watch overdue for minutes in the delayed set).
+    const [earliest] = await this.queue.getJobs(['delayed'], 0, 0, true);
+    return earliest !== undefined && earliest.timestamp + earliest.delay < now - stallMs && worker === this.current;
   }
 
   /** A new worker takes over; the old one is closed without waiting for it. */

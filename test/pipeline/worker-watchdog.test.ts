@@ -71,6 +71,14 @@ describe('worker watchdog', () => {
     expect(slot!.worker).toBe(made[1]);
   });
 
+  it('replaces a parked worker whose delayed job is long past its time (nothing waiting)', async () => {
+    const made = start('first');
+    await waitFor('the first worker to run', async () => made[0]!.isRunning(), 5000, 20);
+    await queue.add('push', { n: 1 }, { delay: 100 });
+    await waitFor('the delayed job done', async () => (await completed()) === 1, 15_000, 50);
+    expect(replaced).toEqual(['push']);
+  });
+
   it('leaves an idle worker alone, and one held by a rate limit until the limit ends', async () => {
     const made = start('first');
     await waitFor('the first worker to run', async () => made[0]!.isRunning(), 5000, 20);
