@@ -274,7 +274,8 @@ export async function runDrain(
         appealsPerSecond: total / seconds,
         startupSeconds: (firstServed - spawnedAt) / 1000,
         peakRssMiB: mib(peakRssBytes),
-        medianRssMiB: mib(median(child.rssSamples(startCpu?.at ?? spawnedAt))),
+        // A drain shorter than one sampling interval has no sample in its window: its peak stands in.
+        medianRssMiB: mib(median(child.rssSamples(startCpu?.at ?? spawnedAt)) || peakRssBytes),
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
         requestsPerAppeal: { pos: perAppeal(Object.entries(stats.requests), total), directum: perAppeal(lab.directumRequests, total) },
