@@ -49,6 +49,8 @@ export const ERRORS = {
   NOT_FOUND: { retryable: false, httpStatus: 404 },
   /** The thing is held elsewhere (another organisation's package, a concurrent save). */
   CONFLICT: { retryable: false, httpStatus: 409 },
+  /** The caller's role does not allow the action (admin API, console), or a console write without its CSRF token. */
+  FORBIDDEN: { retryable: false, httpStatus: 403 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { isSecretParamName } from './redact-url.js';
+import { ADMIN_TOKEN_PRINCIPAL } from './principal.js';
 import type { UiSessionStore } from './sessions.js';
 
 /** Cookie the UI sets after `?token=`: a random session id kept in Redis (sessions.ts), never the token. */
@@ -44,6 +45,7 @@ export function requireBearer(adminToken: string): onRequestAsyncHookHandler {
     const token = presentedBearer(request);
     if (token === undefined) return sendUnauthorized(reply, 'send Authorization: Bearer <ADMIN_TOKEN>');
     if (!tokensMatch(adminToken, token)) return sendUnauthorized(reply, 'the bearer token is not valid');
+    request.principal = { name: ADMIN_TOKEN_PRINCIPAL, role: 'operator', via: 'token' };
     return undefined;
   };
 }

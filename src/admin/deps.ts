@@ -76,6 +76,29 @@ export interface MappingCheckView {
   error?: string;
 }
 
+/** One audit record: who did what to which thing. Ids and codes only, never personal data. */
+export interface AuditEntry {
+  /** Stream id, newest sorts last; opaque to callers except as `before` for paging. */
+  id: string;
+  at: string;
+  /** Principal name (a user, `admin` for ADMIN_TOKEN, `cli:<os user>` for the command line). */
+  who: string;
+  role?: string;
+  /** Dotted verb: mapping.apply, mapping.rollback, failed.retry, failed.drop, failed.retry-code, sync.start, user.add, user.remove, appeal.unmask, session.login, session.logout. */
+  action: string;
+  /** What it was done to: a mapping name, a failed-job id, a ПОС id, a user name. */
+  target?: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+export type AuditInput = Omit<AuditEntry, 'id' | 'at'>;
+
+export interface AuditLog {
+  record(entry: AuditInput): Promise<void>;
+  /** Newest first; `before` is an id from an earlier page. */
+  list(options?: { limit?: number; before?: string; action?: string }): Promise<AuditEntry[]>;
+}
+
 export interface AdminDeps {
   adminToken: string;
   logger: Logger;
@@ -100,6 +123,8 @@ export interface AdminDeps {
     /** The bullmq queues Bull-Board shows. */
     all(): Queue[];
   };
+  /** Who did what: mapping changes, failed retries and drops, syncs, unmasked previews, users, logins. */
+  audit: AuditLog;
   /** Browser sessions of the queue UI (Redis: shared by every api process, ended by logout). */
   uiSessions: UiSessionStore;
   /** Refreshes gauges (queue depths, failed counts) before /metrics is rendered. */

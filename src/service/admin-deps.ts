@@ -3,6 +3,7 @@ import type { AdminDeps, MappingService } from '../admin/deps.js';
 import type { EdmsMappingCheck } from './checked-mappings.js';
 import { BridgeError, describeError, type ErrorCode } from '../errors.js';
 import { RedisUiSessions } from '../admin/sessions.js';
+import { MemoryAuditLog } from '../admin/memory-audit.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
@@ -133,6 +134,8 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       counts: allCounts,
       all: () => organisations.flatMap((org) => org.ctx.queues.all()),
     },
+    // Replaced by the Redis audit stream shared by every api process.
+    audit: new MemoryAuditLog(),
     uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
     refreshGauges: async () => {
       const counts = await allCounts();

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import type { AdminDeps, AppealView, FailedJobView, MappingService } from '../../src/admin/deps.js';
 import { RedisUiSessions, type UiSessionOptions } from '../../src/admin/sessions.js';
+import { MemoryAuditLog } from '../../src/admin/memory-audit.js';
 import { createLogger } from '../../src/logging.js';
 import { BridgeMetrics } from '../../src/metrics.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
@@ -102,6 +103,7 @@ export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = 
       },
     },
     queues: { counts: async () => state.queueCounts, all: () => queues },
+    audit: new MemoryAuditLog(),
     uiSessions: uiSessionStore(),
     refreshGauges: async () => {
       state.gaugeRefreshes += 1;
