@@ -25,7 +25,8 @@ function originMatches(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host === request.host;
+    // Through URL both sides: a default port (`:80`, `:443`) is dropped from either.
+    return new URL(origin).host === new URL(`${request.protocol}://${request.host}`).host;
   } catch {
     return false; // "null" (sandboxed pages, file:) and garbage
   }
