@@ -95,6 +95,9 @@ export interface UsersStore {
   verify(token: string): Promise<Principal | null>;
 }
 
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= hashSecret(randomBytes(32).toString('base64url')));
+
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 const CACHE_LIMIT = 256;
 
@@ -132,7 +135,11 @@ export class UsersFile implements UsersStore {
     const parts = splitUserToken(token);
     if (!parts) return null;
     const user = await this.find(parts.name);
-    if (!user) return null;
+    if (!user) {
+      // The same scrypt as for a known name: response times do not tell which names exist.
+      await secretMatches(parts.secret, await dummyHash());
+      return null;
+    }
     const key = digest(token);
     if (this.verified.get(key) !== user.hash) {
       if (!(await secretMatches(parts.secret, user.hash))) return null;

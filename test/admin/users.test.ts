@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildAdminApp } from '../../src/admin/app.js';
 import { hashSecret, secretMatches, splitUserToken, UsersFile } from '../../src/admin/users.js';
+import { makeFakes } from './fakes.js';
 
 let dir: string;
 let path: string;
@@ -83,6 +85,11 @@ describe('UsersFile', () => {
     const entry = { name: 'alice', role: 'viewer', hash: await hashSecret('s'), createdAt: 'now' };
     writeFileSync(path, JSON.stringify({ version: 1, users: [entry, entry] }));
     await expect(users.list()).rejects.toThrow('lists user alice twice');
+    // The admin app does not start on it.
+    await expect(buildAdminApp(makeFakes({ users }).deps)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('lists user alice twice'),
+    });
   });
 });
 
