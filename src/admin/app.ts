@@ -1,4 +1,4 @@
-// The admin HTTP API as a fastify app: health and metrics (open), /api (bearer token), /ui
+// The admin HTTP API as a fastify app: health and metrics (open), /api (tokens or a console session, roles per route), /ui
 // (Bull-Board, read-only by default, session cookie) and /docs (OpenAPI). The app only talks to
 // injected dependencies, see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
@@ -6,7 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BridgeError } from '../errors.js';
-import { requireBearer } from './auth.js';
+import { authenticateApi, checkRouteRoles, requireRouteRole } from './authenticate.js';
 import { registerBullBoard, UI_PATH } from './bull-board.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
@@ -14,6 +14,7 @@ import { redactUrl } from './redact-url.js';
 import { registerHealthRoutes, registerStatusRoute } from './routes/health.js';
 import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
 import { registerOperationRoutes } from './routes/operations.js';
+import { registerSessionRoutes } from './routes/session.js';
 
 export interface AdminAppOptions {
   /** Log every request (method, URL without secrets, status, time) through deps.logger. Default false. */
@@ -72,6 +73,8 @@ function createFastify(deps: AdminDeps, options: AdminAppOptions): FastifyInstan
 
 export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = {}): Promise<FastifyInstance> {
   if (!deps.adminToken) throw new BridgeError('CONFIG_INVALID', 'ADMIN_TOKEN: is required for the admin API');
+  // A users file that does not parse stops the start here, naming the file and the problem.
+  await deps.users?.list();
   const app = createFastify(deps, options);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -83,7 +86,9 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
       info: {
         title: 'pos-bridge admin API',
         description:
-          'Operate the ПОС ↔ EDMS bridge. Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`. ' +
+          'Operate the ПОС ↔ EDMS bridge. Every /api route but POST /api/login needs `Authorization: Bearer <token>` ' +
+          '(ADMIN_TOKEN, or a user token from ADMIN_USERS_FILE) or the console session cookie (then writes need X-CSRF-Token), ' +
+          'and the role the route names (viewer < mapping-editor < operator). ' +
           'Errors are JSON {"error": "<code>", "message": "..."}. /health and /metrics are not authenticated: ' +
           'do not expose this port outside the internal network.',
         version: '1.0.0',
@@ -98,13 +103,17 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
 
   await app.register(
     async (api) => {
-      api.addHook('onRequest', requireBearer(deps.adminToken));
+      // Every route below must say who may call it (checkRouteRoles throws at registration otherwise).
+      api.addHook('onRoute', checkRouteRoles);
+      api.addHook('onRequest', authenticateApi({ adminToken: deps.adminToken, users: deps.users, sessions: deps.consoleSessions }));
+      api.addHook('onRequest', requireRouteRole());
       await api.register(async (jsonOnly) => {
         // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
         jsonOnly.removeContentTypeParser('text/plain');
         registerOperationRoutes(jsonOnly, deps);
         registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
         registerMappingReadRoutes(jsonOnly, deps);
+        registerSessionRoutes(jsonOnly, deps);
       });
       await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
     },

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { isSecretParamName } from './redact-url.js';
-import { ADMIN_TOKEN_PRINCIPAL } from './principal.js';
+import { ADMIN_TOKEN_PRINCIPAL, type Principal } from './principal.js';
 import type { UiSessionStore } from './sessions.js';
 
 /** Cookie the UI sets after `?token=`: a random session id kept in Redis (sessions.ts), never the token. */
@@ -39,17 +39,6 @@ function presentedBearer(request: FastifyRequest): string | undefined {
   return bearerToken(request.headers.authorization);
 }
 
-/** onRequest hook for /api: runs before the body is read, so strangers cannot make us parse it. */
-export function requireBearer(adminToken: string): onRequestAsyncHookHandler {
-  return async (request, reply) => {
-    const token = presentedBearer(request);
-    if (token === undefined) return sendUnauthorized(reply, 'send Authorization: Bearer <ADMIN_TOKEN>');
-    if (!tokensMatch(adminToken, token)) return sendUnauthorized(reply, 'the bearer token is not valid');
-    request.principal = { name: ADMIN_TOKEN_PRINCIPAL, role: 'operator', via: 'token' };
-    return undefined;
-  };
-}
-
 /** The address to send the browser to: no `token` (nor anything named like a credential) left in it. */
 function withoutSecretParams(url: string): string {
   const parsed = new URL(url, 'http://admin.invalid');
@@ -75,7 +64,13 @@ export interface UiAuthOptions {
   sessions: UiSessionStore;
   /** Routes under uiPath that need no session (logout). */
   open?: readonly string[];
+  /** Bearer tokens besides ADMIN_TOKEN: the users' (ADMIN_USERS_FILE). */
+  tokenPrincipal?: (token: string) => Promise<Principal | null>;
+  /** The console's session cookie: its principal, `ended` for a dead session, undefined without the cookie. */
+  consoleSession?: (request: FastifyRequest, reply: FastifyReply) => Promise<Principal | 'ended' | undefined>;
 }
+
+const ADMIN: Principal = { name: ADMIN_TOKEN_PRINCIPAL, role: 'operator', via: 'token' };
 
 function sessionStoreDown(reply: FastifyReply): FastifyReply {
   return reply.code(503).send({ error: 'transient', message: 'the UI session store (Redis) does not answer; try again shortly' });
@@ -98,7 +93,10 @@ export function requireUiSession(options: UiAuthOptions): onRequestAsyncHookHand
     if (open.has(request.routeOptions.url ?? '')) return undefined;
     const bearer = presentedBearer(request);
     if (bearer !== undefined) {
-      return tokensMatch(adminToken, bearer) ? undefined : sendUnauthorized(reply, 'the bearer token is not valid');
+      const principal = tokensMatch(adminToken, bearer) ? ADMIN : await options.tokenPrincipal?.(bearer);
+      if (!principal) return sendUnauthorized(reply, 'the bearer token is not valid');
+      request.principal = principal;
+      return undefined;
     }
     const fromQuery = queryToken(request);
     if (fromQuery !== undefined) {
@@ -110,6 +108,7 @@ export function requireUiSession(options: UiAuthOptions): onRequestAsyncHookHand
         return sessionStoreDown(reply);
       }
       reply.header('set-cookie', uiSessionCookie(request, uiPath, id, maxAgeSeconds));
+      request.principal = { ...ADMIN, via: 'session' };
       // Other methods keep going (the cookie is set on their response); pages lose the token from the address bar.
       if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
       return reply.header('cache-control', 'no-store').redirect(withoutSecretParams(request.url), 303);
@@ -122,9 +121,24 @@ export function requireUiSession(options: UiAuthOptions): onRequestAsyncHookHand
       } catch {
         return sessionStoreDown(reply);
       }
-      if (alive) return undefined;
+      if (alive) {
+        request.principal = { ...ADMIN, via: 'session' };
+        return undefined;
+      }
       reply.header('set-cookie', uiSessionCookie(request, uiPath, '', 0));
-      return sendUnauthorized(reply, `the UI session has ended; open ${uiPath}?token=<ADMIN_TOKEN> again`);
+    }
+    let fromConsole: Principal | 'ended' | undefined;
+    try {
+      fromConsole = await options.consoleSession?.(request, reply);
+    } catch {
+      return sessionStoreDown(reply);
+    }
+    if (fromConsole !== undefined && fromConsole !== 'ended') {
+      request.principal = fromConsole;
+      return undefined;
+    }
+    if (cookie !== undefined || fromConsole === 'ended') {
+      return sendUnauthorized(reply, `the UI session has ended; open ${uiPath}?token=<ADMIN_TOKEN> again, or log in to the console`);
     }
     return sendUnauthorized(reply, `open ${uiPath}?token=<ADMIN_TOKEN> once, or send Authorization: Bearer <ADMIN_TOKEN>`);
   };

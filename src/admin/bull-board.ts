@@ -1,7 +1,8 @@
 // Bull-Board (queue dashboard) at /ui, behind the admin token. See requireUiSession for how a
 // browser, which cannot send a bearer header, gets in.
 //
-// Read-only unless QUEUE_UI_WRITABLE=true: with its actions (retry, clean, promote, remove, add,
+// Any role may look (viewer). Read-only unless QUEUE_UI_WRITABLE=true, and then only operators act:
+// with its actions (retry, clean, promote, remove, add,
 // edit data, pause, obliterate…) the UI cookie would be nearly an admin credential, and job data
 // is where the sealed payloads live. The buttons are hidden (Bull-Board's readOnlyMode) and,
 // whatever a client sends, every method but GET/HEAD under /ui is refused here with 403.
@@ -10,7 +11,9 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readCookie, requireUiSession, UI_SESSION_COOKIE, uiSessionCookie } from './auth.js';
+import { forbiddenMessage, principalOfToken, sendForbidden, sessionOfRequest, type ApiAuthOptions } from './authenticate.js';
 import type { AdminDeps } from './deps.js';
+import { roleAllows } from './principal.js';
 
 export const UI_PATH = '/ui';
 export const UI_LOGOUT_PATH = `${UI_PATH}/logout`;
@@ -24,7 +27,7 @@ export interface QueueUiOptions {
 
 export async function registerBullBoard(
   app: FastifyInstance,
-  deps: Pick<AdminDeps, 'adminToken' | 'queues' | 'uiSessions'>,
+  deps: Pick<AdminDeps, 'adminToken' | 'queues' | 'uiSessions' | 'users' | 'consoleSessions'>,
   options: QueueUiOptions = {},
 ): Promise<void> {
   const writable = options.writable === true;
@@ -46,11 +49,29 @@ export async function registerBullBoard(
   };
 
   await app.register(async (scope) => {
+    const apiAuth: ApiAuthOptions = { adminToken: deps.adminToken, users: deps.users, sessions: deps.consoleSessions };
     scope.addHook(
       'onRequest',
-      requireUiSession({ adminToken: deps.adminToken, uiPath: UI_PATH, sessions: deps.uiSessions, open: [UI_LOGOUT_PATH] }),
+      requireUiSession({
+        adminToken: deps.adminToken,
+        uiPath: UI_PATH,
+        sessions: deps.uiSessions,
+        open: [UI_LOGOUT_PATH],
+        tokenPrincipal: (token) => principalOfToken(apiAuth, token),
+        consoleSession: async (request, reply) => {
+          const found = await sessionOfRequest(apiAuth, request, reply);
+          return found === 'ended' || found === undefined ? found : found.principal;
+        },
+      }),
     );
-    if (!writable) {
+    if (writable) {
+      scope.addHook('onRequest', async (request, reply) => {
+        const principal = request.principal;
+        if (READS.has(request.method) || request.routeOptions.url === UI_LOGOUT_PATH || !principal) return undefined;
+        if (roleAllows(principal.role, 'operator')) return undefined;
+        return sendForbidden(reply, forbiddenMessage(principal, 'operator', 'acting in the queue UI'));
+      });
+    } else {
       const refuse = (reply: FastifyReply) =>
         reply.code(403).send({ error: 'forbidden', message: 'the queue UI is read-only; set QUEUE_UI_WRITABLE=true to allow its actions' });
       scope.addHook('onRequest', async (request, reply) => {

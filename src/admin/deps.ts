@@ -5,7 +5,9 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../logging.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { FailedEntry } from '../pipeline/failed.js';
+import type { ConsoleSessionStore } from './console-sessions.js';
 import type { UiSessionStore } from './sessions.js';
+import type { UsersStore } from './users.js';
 
 export interface AppealView {
   posId: number;
@@ -127,6 +129,10 @@ export interface AdminDeps {
   audit: AuditLog;
   /** Browser sessions of the queue UI (Redis: shared by every api process, ended by logout). */
   uiSessions: UiSessionStore;
+  /** ADMIN_USERS_FILE's users; absent: only ADMIN_TOKEN opens the API. */
+  users?: UsersStore;
+  /** Console sessions (cookie pos_bridge_session, Redis); absent: POST /api/login answers 503. */
+  consoleSessions?: ConsoleSessionStore;
   /** Refreshes gauges (queue depths, failed counts) before /metrics is rendered. */
   refreshGauges?(): Promise<void>;
   /** The /metrics text when it is more than `metrics.registry`: `start --workers N` merges every process's. */

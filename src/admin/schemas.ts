@@ -1,6 +1,8 @@
 // Request and response shapes of the admin API. They validate requests, serialise responses and
 // become the OpenAPI description at /docs, so the three never drift apart.
 import { z } from 'zod';
+import { AUDIT_ID } from './audit.js';
+import { ADMIN_ROLES } from './principal.js';
 
 export const errorSchema = z
   .object({
@@ -179,4 +181,47 @@ export const statusSchema = z.object({
 export const liveSchema = z.object({ status: z.literal('live') });
 
 /** Responses every /api route may give besides its own. */
-export const authErrors = { 401: errorSchema, 400: errorSchema, 500: errorSchema } as const;
+export const authErrors = { 401: errorSchema, 403: errorSchema, 400: errorSchema, 500: errorSchema } as const;
+
+const roleSchema = z.enum(ADMIN_ROLES);
+
+export const loginBody = z
+  .object({ token: z.string().min(1, 'must not be empty').max(1000).describe('ADMIN_TOKEN, or a user token <name>.<secret>') })
+  .strict();
+
+export const loginSchema = z.object({
+  user: z.string(),
+  role: roleSchema,
+  csrfToken: z.string().describe('Send it back as X-CSRF-Token on every POST/PUT/PATCH/DELETE of this session'),
+  expiresAt: z.string().describe('When the session ends at the latest (UI_SESSION_MAX); UI_SESSION_IDLE without a request ends it sooner'),
+});
+
+export const loggedOutSchema = z.object({ status: z.literal('logged_out') });
+
+export const sessionSchema = z.object({
+  user: z.string(),
+  role: roleSchema,
+  via: z.enum(['token', 'session']),
+  csrfToken: z.string().optional().describe('Only for a console session'),
+});
+
+export const auditQuerySchema = z
+  .object({
+    limit: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).optional(),
+    before: z.string().regex(AUDIT_ID, 'must be an audit entry id from an earlier page').optional(),
+    action: z
+      .string()
+      .regex(/^[a-z][a-z0-9.-]{0,63}$/, 'must be an action such as mapping.apply')
+      .optional(),
+  })
+  .strict();
+
+export const auditEntrySchema = z.object({
+  id: z.string().describe('Pass as `before` to get the next (older) page'),
+  at: z.string(),
+  who: z.string(),
+  role: z.string().optional(),
+  action: z.string(),
+  target: z.string().optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});

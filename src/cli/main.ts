@@ -10,6 +10,7 @@ import { DIRECTORY_KINDS, type DirectoryKind } from '../../adapters/contract.js'
 import { EDMS_KINDS, type EdmsKind } from '../../adapters/registry.js';
 import { ROLES, type Role } from '../pipeline/runtime.js';
 import { parseWorkerCount, WORKER_COUNT_PROBLEM } from '../config/schema.js';
+import { ADMIN_ROLES, type AdminRole } from '../admin/principal.js';
 
 export class ExitCode extends Error {
   constructor(readonly code: number) {
@@ -183,6 +184,32 @@ function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
       const config = configFor(io, 'tool');
       const { migrateLayout } = await import('./redis.js');
       setCode(await migrateLayout(io, config, options));
+    });
+
+  const users = program.command('users').description("the console's users and their roles (ADMIN_USERS_FILE)");
+  users
+    .command('add <name>')
+    .description('add a user and print their token, once')
+    .addOption(new Option('--role <role>', 'what the user may do').choices([...ADMIN_ROLES]).makeOptionMandatory())
+    .option('--json', 'print {name, role, token} as JSON', false)
+    .action(async (name: string, options: { role: AdminRole; json: boolean }) => {
+      const { usersAdd } = await import('./users.js');
+      setCode(await usersAdd(io, configFor(io, 'users'), name, options));
+    });
+  users
+    .command('list')
+    .description('list the users with their roles')
+    .option('--json', 'print as JSON', false)
+    .action(async (options: { json: boolean }) => {
+      const { usersList } = await import('./users.js');
+      setCode(await usersList(io, configFor(io, 'users'), options));
+    });
+  users
+    .command('remove <name>')
+    .description('remove a user; their token stops working and their console sessions end')
+    .action(async (name: string) => {
+      const { usersRemove } = await import('./users.js');
+      setCode(await usersRemove(io, configFor(io, 'users'), name));
     });
 
   program

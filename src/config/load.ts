@@ -22,7 +22,8 @@ import { keyLayoutFor, type KeyLayout } from '../pipeline/organisation.js';
 export { DEFAULT_ORGANISATION, type OrganisationConfig } from './organisations.js';
 
 /** `edms`: commands that talk to the EDMS only (`edms directories`, `mappings check --against-edms`). */
-export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal';
+/** `users`: `pos-bridge users …`, which edits ADMIN_USERS_FILE. */
+export type Command = 'start' | 'sync' | 'demo' | 'tool' | 'edms' | 'reseal' | 'users';
 
 export interface RedisTopology {
   sentinels?: { host: string; port: number }[];
@@ -98,8 +99,18 @@ export interface BridgeConfig {
   /** Longest one appeal's mapping may run in a worker thread before it is stopped (MAPPING_TIMEOUT). */
   mappingTimeoutMs: number;
   http: { host: string; port: number };
-  /** The admin API's exposure: proxy trust, the queue UI's write access and its sessions. */
-  admin: { trustProxy: boolean | string; queueUiWritable: boolean; uiSessionIdleMs: number; uiSessionMaxMs: number };
+  /**
+   * The admin API's exposure: proxy trust, the queue UI's write access, browser sessions, the
+   * console's users (ADMIN_USERS_FILE, absolute path; absent: ADMIN_TOKEN only) and how long the audit log keeps entries.
+   */
+  admin: {
+    trustProxy: boolean | string;
+    queueUiWritable: boolean;
+    uiSessionIdleMs: number;
+    uiSessionMaxMs: number;
+    usersFile?: string;
+    auditKeepMs: number;
+  };
   adminToken?: string;
   dataKey?: Buffer;
   previousDataKey?: Buffer;
@@ -228,6 +239,7 @@ function requireFor(raw: RawSettings, command: Command, problems: string[], seve
   if (command === 'start') missing('ADMIN_TOKEN', 'for start (bearer token of the admin API)');
   if (command === 'edms') missing('EDMS', '(directum-rx or delo)');
   if (command === 'reseal') missing('DATA_KEY', 'for reseal (the key to seal kept payloads under)');
+  if (command === 'users') missing('ADMIN_USERS_FILE', "for users (the console users' file to edit)");
   if (raw.EDMS === 'directum-rx') {
     missing('DIRECTUM_BASE_URL', 'with EDMS=directum-rx');
     missing('DIRECTUM_USERNAME', 'with EDMS=directum-rx');
@@ -364,6 +376,8 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
       queueUiWritable: s.QUEUE_UI_WRITABLE,
       uiSessionIdleMs: s.UI_SESSION_IDLE,
       uiSessionMaxMs: s.UI_SESSION_MAX,
+      ...(s.ADMIN_USERS_FILE ? { usersFile: resolve(s.ADMIN_USERS_FILE) } : {}),
+      auditKeepMs: s.AUDIT_KEEP,
     },
     adminToken: s.ADMIN_TOKEN,
     dataKey: s.DATA_KEY,

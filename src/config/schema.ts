@@ -276,6 +276,8 @@ export const settingsSchema = z.object({
     .transform((value) => value === 'true'),
   UI_SESSION_IDLE: duration.default(30 * 60_000),
   UI_SESSION_MAX: duration.default(8 * 60 * 60_000),
+  ADMIN_USERS_FILE: z.string().trim().min(1).optional(),
+  AUDIT_KEEP: retention.default(365 * 86_400_000),
   DATA_KEY: dataKey.optional(),
   DATA_KEY_PREVIOUS: dataKey.optional(),
   PULL_EVERY: schedule.default(parseSchedule('60s') as Schedule),

@@ -3,7 +3,9 @@ import type { AdminDeps, MappingService } from '../admin/deps.js';
 import type { EdmsMappingCheck } from './checked-mappings.js';
 import { BridgeError, describeError, type ErrorCode } from '../errors.js';
 import { RedisUiSessions } from '../admin/sessions.js';
-import { MemoryAuditLog } from '../admin/memory-audit.js';
+import { RedisAuditLog } from '../admin/audit.js';
+import { RedisConsoleSessions } from '../admin/console-sessions.js';
+import { UsersFile } from '../admin/users.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
@@ -32,6 +34,12 @@ export interface AdminWiring {
   posPing(): Promise<void>;
   /** UI_SESSION_IDLE / UI_SESSION_MAX; default 30 min / 8 h. */
   uiSession?: { idleMs: number; absoluteMs: number };
+  /** Key prefix of what all organisations share (sharedPrefixFor): the audit stream and console sessions. Default: ctx's queue prefix. */
+  sharedPrefix?: string;
+  /** ADMIN_USERS_FILE; absent: only ADMIN_TOKEN opens the API. */
+  usersFile?: string;
+  /** AUDIT_KEEP; default 365 days. */
+  auditKeepMs?: number;
   /** /metrics of every process of `start --workers N`; absent: this process's registry. */
   exposition?: () => Promise<string>;
 }
@@ -51,6 +59,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
   const { ctx } = wiring;
   const organisations = wiring.organisations ?? [{ key: ctx.organisation, ctx, posPing: () => wiring.posPing() }];
   const several = organisations.length > 1;
+  const shared = wiring.sharedPrefix ?? ctx.queues.prefix;
   // Queue names carry the organisation, so every organisation's counts fit in one record.
   const allCounts = async (): Promise<Record<string, Record<string, number>>> =>
     Object.fromEntries(
@@ -134,9 +143,11 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       counts: allCounts,
       all: () => organisations.flatMap((org) => org.ctx.queues.all()),
     },
-    // Replaced by the Redis audit stream shared by every api process.
-    audit: new MemoryAuditLog(),
+    // Shared by every api process and the CLI: one stream, one set of console sessions.
+    audit: new RedisAuditLog(wiring.redis, shared, { keepMs: wiring.auditKeepMs }),
     uiSessions: new RedisUiSessions(wiring.redis, ctx.queues.prefix, wiring.uiSession),
+    consoleSessions: new RedisConsoleSessions(wiring.redis, shared, wiring.uiSession),
+    ...(wiring.usersFile ? { users: new UsersFile(wiring.usersFile) } : {}),
     refreshGauges: async () => {
       const counts = await allCounts();
       for (const [queue, states] of Object.entries(counts)) {

@@ -15,6 +15,7 @@ import {
 } from '../pipeline/runtime.js';
 import type { BridgeWorkers } from '../pipeline/workers.js';
 import { warnOnEvictionPolicy } from '../redis.js';
+import { sharedPrefixFor } from '../pipeline/organisation.js';
 import { adminDeps } from './admin-deps.js';
 import { buildServices, withinTime, type Services } from './wiring.js';
 
@@ -98,6 +99,9 @@ export async function startRole(
       logger,
       posPing: organisations[0]!.posPing,
       uiSession,
+      sharedPrefix: sharedPrefixFor(config.redis.prefix, config.redis.layout),
+      usersFile: config.admin.usersFile,
+      auditKeepMs: config.admin.auditKeepMs,
       exposition: options.exposition,
     });
     running.api = await startAdminServer(deps, {

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import type { AdminDeps, AppealView, FailedJobView, MappingService } from '../../src/admin/deps.js';
 import { RedisUiSessions, type UiSessionOptions } from '../../src/admin/sessions.js';
+import { RedisConsoleSessions } from '../../src/admin/console-sessions.js';
 import { MemoryAuditLog } from '../../src/admin/memory-audit.js';
 import { createLogger } from '../../src/logging.js';
 import { BridgeMetrics } from '../../src/metrics.js';
@@ -62,6 +63,12 @@ export function uiSessionStore(options: Partial<UiSessionOptions> = {}): RedisUi
   return new RedisUiSessions(sessionRedis, uniquePrefix('ui'), options);
 }
 
+/** The product's console session store on the test Redis, under a prefix of its own. */
+export function consoleSessionStore(options: Partial<UiSessionOptions> = {}): RedisConsoleSessions {
+  sessionRedis ??= new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return new RedisConsoleSessions(sessionRedis, uniquePrefix('console'), options);
+}
+
 export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = []): Fakes {
   const state: FakeState = {
     appeals: new Map(),
@@ -105,6 +112,7 @@ export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = 
     queues: { counts: async () => state.queueCounts, all: () => queues },
     audit: new MemoryAuditLog(),
     uiSessions: uiSessionStore(),
+    consoleSessions: consoleSessionStore(),
     refreshGauges: async () => {
       state.gaugeRefreshes += 1;
       for (const [queue, counts] of Object.entries(state.queueCounts)) {

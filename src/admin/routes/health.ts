@@ -156,6 +156,7 @@ export function registerStatusRoute(api: FastifyInstance, deps: AdminDeps, ready
   api.withTypeProvider<ZodTypeProvider>().get(
     '/status',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['health'],
         summary: 'Readiness with reasons, and which mapping values the EDMS lacks (file:line:col)',

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { appealSchema } from '../../pos/schemas.js';
 import type { AdminDeps, MappingProblemView } from '../deps.js';
+import { ADMIN_TOKEN_PRINCIPAL, principalOf } from '../principal.js';
 import {
   ADMIN_USER_HEADER,
   DEFAULT_AUTHOR,
@@ -48,6 +49,7 @@ export function registerMappingReadRoutes(app: FastifyInstance, deps: AdminDeps)
   typed.get(
     '/mappings',
     {
+      config: { role: 'viewer' },
       schema: { tags: ['mappings'], summary: 'Mappings in use', security, response: { 200: mappingSummarySchema.array(), ...authErrors } },
     },
     async () => deps.mappings.list(),
@@ -56,6 +58,7 @@ export function registerMappingReadRoutes(app: FastifyInstance, deps: AdminDeps)
   typed.get(
     '/mappings/:name',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['mappings'],
         summary: 'One mapping with its source',
@@ -73,6 +76,7 @@ export function registerMappingReadRoutes(app: FastifyInstance, deps: AdminDeps)
   typed.get(
     '/mappings/:name/history',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['mappings'],
         summary: 'Who changed the mapping, when, and what (unified diff)',
@@ -92,6 +96,7 @@ export function registerMappingReadRoutes(app: FastifyInstance, deps: AdminDeps)
   typed.post(
     '/mappings/:name/preview',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['mappings'],
         summary: 'The EDMS record the mapping makes from a ПОС appeal (nothing is saved or sent)',
@@ -128,6 +133,7 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
   typed.put(
     '/mappings/:name',
     {
+      config: { role: 'mapping-editor' },
       schema: {
         tags: ['mappings'],
         summary: 'Validate, check against the EDMS, save (keeping history) and apply a mapping without restart',
@@ -152,7 +158,10 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
     },
     async (request, reply) => {
       const { name } = request.params;
-      const author = request.body.author ?? request.headers[ADMIN_USER_HEADER] ?? DEFAULT_AUTHOR;
+      // A user is the author; only scripts on the shared ADMIN_TOKEN may name one.
+      const principal = principalOf(request);
+      const shared = principal.name === ADMIN_TOKEN_PRINCIPAL && principal.via === 'token';
+      const author = shared ? (request.body.author ?? request.headers[ADMIN_USER_HEADER] ?? DEFAULT_AUTHOR) : principal.name;
       const saved = await deps.mappings.put(name, request.body.source, author, { force: request.query.force === 'true' });
       if (!saved.ok) {
         if (saved.reason === 'edms') {

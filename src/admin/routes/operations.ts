@@ -26,6 +26,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.get(
     '/appeals/:posId',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['appeals'],
         summary: 'What the bridge knows of one appeal: EDMS id, registration, state, statuses pushed',
@@ -45,6 +46,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.post(
     '/sync',
     {
+      config: { role: 'operator' },
       schema: {
         tags: ['appeals'],
         summary: 'Start a pull from ПОС now',
@@ -62,6 +64,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.get(
     '/failed',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['failed jobs'],
         summary: "Jobs that ran out of retries, with their last error (?organisation=KEY: one ЛКО's)",
@@ -85,6 +88,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.post(
     '/failed/:id/retry',
     {
+      config: { role: 'operator' },
       schema: {
         tags: ['failed jobs'],
         summary: 'Run a failed job again',
@@ -104,6 +108,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.delete(
     '/failed/:id',
     {
+      config: { role: 'operator' },
       schema: {
         tags: ['failed jobs'],
         summary: 'Drop a failed job for good',
@@ -123,6 +128,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
   typed.get(
     '/queues',
     {
+      config: { role: 'viewer' },
       schema: {
         tags: ['queues'],
         summary: 'Job counts per queue and state',
