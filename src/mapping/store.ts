@@ -22,6 +22,13 @@ export interface MappingHistoryEntry {
   at: string;
   /** Unified diff against the version before (against nothing for the first one). */
   diff: string;
+  /** Why, in the author's words (PUT or rollback `comment`). */
+  comment?: string;
+}
+
+/** As kept in Redis: the source too, so that a rollback can bring any listed version back. */
+interface StoredHistoryEntry extends MappingHistoryEntry {
+  source?: string;
 }
 
 export interface ChangeMessage {
@@ -83,8 +90,18 @@ export class MappingStore {
   }
 
   async history(name: string): Promise<MappingHistoryEntry[]> {
+    return (await this.storedHistory(name)).map(({ source: _source, ...entry }) => entry);
+  }
+
+  /** The source of a version listed in the history; undefined when unlisted or written before sources were kept. */
+  async sourceOf(name: string, version: string): Promise<{ listed: boolean; source?: string }> {
+    const entry = (await this.storedHistory(name)).find((candidate) => candidate.version === version);
+    return { listed: entry !== undefined, ...(entry?.source !== undefined ? { source: entry.source } : {}) };
+  }
+
+  private async storedHistory(name: string): Promise<StoredHistoryEntry[]> {
     const entries = await this.redis.lrange(this.key('history', name), 0, -1);
-    return entries.map((entry) => JSON.parse(entry) as MappingHistoryEntry);
+    return entries.map((entry) => JSON.parse(entry) as StoredHistoryEntry);
   }
 
   /**
@@ -95,7 +112,7 @@ export class MappingStore {
    */
   async save(
     writer: Redis,
-    mapping: { name: string; version: string; target: string; source: string; author: string },
+    mapping: { name: string; version: string; target: string; source: string; author: string; comment?: string },
     diffAgainst: (previous: string) => string,
   ): Promise<boolean> {
     const { name, version } = mapping;
@@ -110,7 +127,14 @@ export class MappingStore {
       }
       const previous = active === null ? '' : ((await writer.hget(docKey, 'source')) ?? '');
       const at = new Date().toISOString();
-      const entry: MappingHistoryEntry = { version, author: mapping.author, at, diff: diffAgainst(previous) };
+      const entry: StoredHistoryEntry = {
+        version,
+        author: mapping.author,
+        at,
+        diff: diffAgainst(previous),
+        ...(mapping.comment ? { comment: mapping.comment } : {}),
+        source: mapping.source,
+      };
       const result = await writer
         .multi()
         .hset(docKey, { name, version, target: mapping.target, source: mapping.source, updatedAt: at, author: mapping.author })
