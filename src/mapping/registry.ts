@@ -13,6 +13,7 @@ import { MAPPING_FILE, formatProblem } from './cli.js';
 import { compileMapping, mappingNameOf, mappingVersion } from './compile.js';
 import { unifiedDiff } from './diff.js';
 import { DirWatch } from './dir-watch.js';
+import { historySource } from './history-source.js';
 import { MappingDrafts, mapAppeal, type DraftCheck, type DraftPreview } from './drafts.js';
 import type { MappingEngine } from './engine.js';
 import { EvaluationPool } from './evaluation-pool.js';
@@ -201,7 +202,8 @@ export class MappingRegistry {
   /** Applies a version from the history again, as a new history entry. */
   rollback(name: string, version: string, author: string, comment?: string): Promise<RollbackResult> {
     return this.locked(async () => {
-      const { listed, source } = await this.store.sourceOf(name, version);
+      const applied = await this.store.get(name);
+      const { listed, source } = historySource(await this.store.storedHistory(name), applied?.source ?? '', version);
       if (!listed) return { ok: false as const, reason: 'unknown-version' as const };
       if (source === undefined) return { ok: false as const, reason: 'no-source' as const };
       return this.putUnlocked(name, source, author, `${name}.yaml`, comment);

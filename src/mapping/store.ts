@@ -27,7 +27,7 @@ export interface MappingHistoryEntry {
 }
 
 /** As kept in Redis: the source too, so that a rollback can bring any listed version back. */
-interface StoredHistoryEntry extends MappingHistoryEntry {
+export interface StoredHistoryEntry extends MappingHistoryEntry {
   source?: string;
 }
 
@@ -93,13 +93,8 @@ export class MappingStore {
     return (await this.storedHistory(name)).map(({ source: _source, ...entry }) => entry);
   }
 
-  /** The source of a version listed in the history; undefined when unlisted or written before sources were kept. */
-  async sourceOf(name: string, version: string): Promise<{ listed: boolean; source?: string }> {
-    const entry = (await this.storedHistory(name)).find((candidate) => candidate.version === version);
-    return { listed: entry !== undefined, ...(entry?.source !== undefined ? { source: entry.source } : {}) };
-  }
-
-  private async storedHistory(name: string): Promise<StoredHistoryEntry[]> {
+  /** Newest first, each with the source it applied where it was kept (entries written before sources were kept have none). */
+  async storedHistory(name: string): Promise<StoredHistoryEntry[]> {
     const entries = await this.redis.lrange(this.key('history', name), 0, -1);
     return entries.map((entry) => JSON.parse(entry) as StoredHistoryEntry);
   }

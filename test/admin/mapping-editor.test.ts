@@ -11,6 +11,7 @@ import { maskAppeal } from '../../src/admin/mask.js';
 import type { MemoryAuditLog } from '../../src/admin/memory-audit.js';
 import { compileMapping, mappingVersion } from '../../src/mapping/compile.js';
 import { appealSchema } from '../../src/pos/schemas.js';
+import { testRedis } from '../helpers/redis.js';
 import { auth, makeFakes, sampleAppeal } from './fakes.js';
 import { SHIPPED_DIRECTUM, shippedMappings, type ShippedMappings } from './shipped-mappings.js';
 
@@ -223,6 +224,50 @@ describe('apply with a comment, rollback', () => {
     expect(unknown.json()).toEqual({ error: 'not_found', message: 'mapping directum-rx has no version 0123456789abcdef in its history' });
     expect((await post('/api/mappings/nope/rollback', { version: shipped })).statusCode).toBe(404);
     expect((await post('/api/mappings/directum-rx/rollback', { version: 'HEAD~1' })).json()).toMatchObject({ error: 'validation_failed' });
+  });
+});
+
+describe('rollback to versions saved before the history kept sources', () => {
+  beforeEach(() => start());
+
+  /** The history as an older bridge wrote it: diffs only. */
+  async function forgetSources(edit: (entry: Record<string, unknown>, index: number) => void = () => undefined) {
+    const redis = testRedis();
+    const key = `${mappings.prefix}:mapping:history:directum-rx`;
+    const entries = (await redis.lrange(key, 0, -1)).map((entry) => JSON.parse(entry) as Record<string, unknown>);
+    for (const [index, entry] of entries.entries()) {
+      delete entry.source;
+      edit(entry, index);
+      await redis.lset(key, index, JSON.stringify(entry));
+    }
+    redis.disconnect();
+  }
+
+  it('rebuilds the old source from the diffs after it', async () => {
+    const again = `${TUNED}# and a note\n`;
+    for (const source of [TUNED, again]) {
+      await app.inject({ method: 'PUT', url: '/api/mappings/directum-rx', headers: auth, payload: { source } });
+    }
+    await forgetSources();
+    const shipped = mappingVersion(SHIPPED_DIRECTUM);
+    const response = await post('/api/mappings/directum-rx/rollback', { version: shipped });
+    expect(response.json()).toEqual({ version: shipped });
+    expect((await mappings.registry.get('directum-rx'))?.source).toBe(SHIPPED_DIRECTUM);
+    expect((await post('/api/mappings/directum-rx/rollback', { version: mappingVersion(TUNED) })).json()).toEqual({
+      version: mappingVersion(TUNED),
+    });
+    expect((await mappings.registry.get('directum-rx'))?.source).toBe(TUNED);
+  });
+
+  it('answers 409 when the diffs do not rebuild it exactly', async () => {
+    await app.inject({ method: 'PUT', url: '/api/mappings/directum-rx', headers: auth, payload: { source: TUNED } });
+    await forgetSources((entry, index) => {
+      if (index === 0) entry.diff = String(entry.diff).replace('+  statutoryDays: 25', '+  statutoryDays: 25 ');
+    });
+    const response = await post('/api/mappings/directum-rx/rollback', { version: mappingVersion(SHIPPED_DIRECTUM) });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ error: 'conflict' });
+    expect((await mappings.registry.get('directum-rx'))?.source).toBe(TUNED);
   });
 });
 

@@ -17,6 +17,8 @@ export const SHIPPED_DELO = readFileSync(join(packageRoot(), 'mappings', 'delo.y
 
 export interface ShippedMappings {
   registry: MappingRegistry;
+  /** Its keys' prefix on the test Redis, for tests that shape the stored state. */
+  prefix: string;
   close(): Promise<void>;
 }
 
@@ -25,9 +27,10 @@ export async function shippedMappings(options: { evaluationTimeoutMs?: number } 
   const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-admin-mappings-'));
   for (const file of SHIPPED_FILES) copyFileSync(join(packageRoot(), 'mappings', file), join(dir, file));
   const redis = testRedis();
+  const prefix = uniquePrefix('admin-mappings');
   const registry = new MappingRegistry({
     redis,
-    prefix: uniquePrefix('admin-mappings'),
+    prefix,
     dir,
     logger: createLogger({ level: 'silent' }),
     watch: false,
@@ -37,6 +40,7 @@ export async function shippedMappings(options: { evaluationTimeoutMs?: number } 
   await registry.start();
   return {
     registry,
+    prefix,
     close: async () => {
       await registry.stop();
       redis.disconnect();

@@ -102,7 +102,9 @@ export function registerMappingEditorRoutes(app: FastifyInstance, deps: AdminDep
       schema: {
         tags: ['mapping editor'],
         summary: 'Apply a version of the history again, as a new version (history and audit show it)',
-        description: 'The version is one listed by GET /api/mappings/:name/history; the author is the caller.',
+        description:
+          'The version is one listed by GET /api/mappings/:name/history; the author is the caller. Entries saved before the ' +
+          'history kept sources are rebuilt from the diffs after them (409 when that does not give the version exactly).',
         security,
         params: mappingNameParams,
         body: rollbackBody,
@@ -129,7 +131,7 @@ export function registerMappingEditorRoutes(app: FastifyInstance, deps: AdminDep
         if ('reason' in result) {
           return reply.code(409).send({
             error: 'conflict',
-            message: `version ${version} of ${name} was saved before the history kept sources; apply its file with PUT instead`,
+            message: `version ${version} of ${name} was saved before the history kept sources and its diffs do not rebuild it exactly; apply its file with PUT instead`,
           });
         }
         return reply.code(400).send({ error: 'mapping_invalid', message: describeProblems(result.problems), problems: result.problems });
