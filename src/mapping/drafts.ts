@@ -45,6 +45,7 @@ export class MappingDrafts {
     const found: MappingProblem[] = [];
     const warnings: string[] = [];
     const located = new LocatedSource(source, file);
+    const reported = new Set<string>();
     for (const fixture of this.shippedFixtures()) {
       try {
         await mapping.map(fixture.appeal);
@@ -55,6 +56,9 @@ export class MappingDrafts {
           warnings.push(`fixture ${fixture.name}: ${error.message}`);
           continue;
         }
+        // One problem per field: the first fixture it fails on tells the admin where to look.
+        if (reported.has(field ?? '')) continue;
+        reported.add(field ?? '');
         const offset = field ? located.keyOffset(['fields'], field) : located.offsetOf(['fields']);
         found.push(located.problemAtOffset(offset, `${error.message} (fixture ${fixture.name}, ${error.code})`));
         // One runaway is enough to know: the other fixtures would each wait out the deadline too.
