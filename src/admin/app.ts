@@ -12,9 +12,12 @@ import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { redactUrl } from './redact-url.js';
 import { registerHealthRoutes, registerStatusRoute } from './routes/health.js';
+import { registerRetryCodeRoute } from './routes/failed-retry-code.js';
+import { registerMappingEditorRoutes } from './routes/mapping-editor.js';
 import { registerMappingReadRoutes, registerMappingWriteRoute } from './routes/mappings.js';
 import { registerOperationRoutes } from './routes/operations.js';
 import { registerSessionRoutes } from './routes/session.js';
+import { registerPreviewDraftRoute } from './routes/preview-draft.js';
 
 export interface AdminAppOptions {
   /** Log every request (method, URL without secrets, status, time) through deps.logger. Default false. */
@@ -114,6 +117,9 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
         registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
         registerMappingReadRoutes(jsonOnly, deps);
         registerSessionRoutes(jsonOnly, deps);
+        registerMappingEditorRoutes(jsonOnly, deps);
+        registerPreviewDraftRoute(jsonOnly, deps);
+        registerRetryCodeRoute(jsonOnly, deps);
       });
       await api.register(async (mappingUpload) => registerMappingWriteRoute(mappingUpload, deps));
     },

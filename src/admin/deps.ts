@@ -6,6 +6,7 @@ import type { Logger } from '../logging.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { FailedEntry } from '../pipeline/failed.js';
 import type { ConsoleSessionStore } from './console-sessions.js';
+import type { FixtureSource } from './fixtures.js';
 import type { UiSessionStore } from './sessions.js';
 import type { UsersStore } from './users.js';
 
@@ -20,6 +21,12 @@ export interface AppealView {
   pushed: { step: string; status: string; statusText?: string; at: string }[];
   lastError?: { code: string; message: string; at: string };
 }
+
+/**
+ * An appeal the bridge still holds sealed (its register job, kept while BullMQ retains the job),
+ * opened on the server for a preview; `gone`: the bridge knows the appeal but holds it no longer.
+ */
+export type HeldAppeal = { organisation: string; appeal: unknown } | { organisation: string; gone: true };
 
 /** A failed-list entry; `id` is opaque and URL-safe: the API passes it back to retry/remove unchanged. */
 export type FailedJobView = FailedEntry;
@@ -39,6 +46,31 @@ export interface MappingProblemView {
   message: string;
 }
 
+export interface MappingHistoryView {
+  version: string;
+  author: string;
+  at: string;
+  diff: string;
+  comment?: string;
+}
+
+/** `pos-bridge mappings check` of a draft, plus what mapping the shipped fixtures showed. */
+export interface MappingCheckResult {
+  ok: boolean;
+  problems: MappingProblemView[];
+  warnings: string[];
+}
+
+/** The `--against-edms` check of a draft; `checked: false` when the EDMS could not be asked. */
+export interface MappingEdmsCheckResult {
+  ok: boolean;
+  problems: MappingProblemView[];
+  notes: string[];
+  checked: boolean;
+}
+
+export type MappingPreview = { record: unknown; warnings: string[] } | { problems: string[] };
+
 export interface MappingService {
   list(): Promise<MappingSummary[]>;
   get(name: string): Promise<(MappingSummary & { source: string }) | null>;
@@ -50,10 +82,27 @@ export interface MappingService {
     name: string,
     source: string,
     author: string,
-    options?: { force?: boolean },
+    options?: { force?: boolean; comment?: string },
   ): Promise<{ ok: true; version: string; warnings?: string[] } | { ok: false; problems: MappingProblemView[]; reason?: 'edms' }>;
-  history(name: string): Promise<{ version: string; author: string; at: string; diff: string }[]>;
-  preview(name: string, appeal: unknown): Promise<{ record: unknown; warnings: string[] } | { problems: string[] }>;
+  history(name: string): Promise<MappingHistoryView[]>;
+  preview(name: string, appeal: unknown): Promise<MappingPreview>;
+  /** A draft (`source`) or, without one, the applied version, on one appeal; `invalid`: the draft does not compile. */
+  previewDraft(name: string, appeal: unknown, source?: string): Promise<MappingPreview | { invalid: MappingProblemView[] }>;
+  /** Compiles a draft without applying it and maps the shipped fixtures with it, in the bounded evaluation threads. */
+  check(name: string, source: string): Promise<MappingCheckResult>;
+  /** Resolves a draft's values in the live EDMS; absent where no EDMS is wired (then the route says so). */
+  checkAgainstEdms?(name: string, source: string): Promise<MappingEdmsCheckResult>;
+  /** The draft against the applied version (unified diff, as in the history); null: no such mapping. */
+  diff(name: string, source: string): Promise<{ version: string; diff: string } | null>;
+  /** Applies a version of the history again as a new version; `unknown-version`: not in the history. */
+  rollback(
+    name: string,
+    version: string,
+    author: string,
+    comment?: string,
+  ): Promise<
+    { ok: true; version: string } | { ok: false; problems: MappingProblemView[] } | { ok: false; reason: 'unknown-version' | 'no-source' }
+  >;
 }
 
 export interface HealthChecks {
@@ -108,7 +157,13 @@ export interface AdminDeps {
   health: HealthChecks;
   /** The mapping's last EDMS check; absent where no EDMS check runs. */
   mappingCheck?(): Promise<MappingCheckView | null>;
-  appeals: { get(posId: number): Promise<AppealView | null> };
+  appeals: {
+    get(posId: number): Promise<AppealView | null>;
+    /** The appeal itself, decrypted, for previews (the first organisation holding it); null: unknown. Absent: none held. */
+    held?(posId: number): Promise<HeldAppeal | null>;
+  };
+  /** Appeals to preview mappings with; default the shipped fixtures/appeals. */
+  fixtures?: FixtureSource;
   sync: { trigger(): Promise<{ jobId: string }> };
   mappings: MappingService;
   failed: {
@@ -119,6 +174,8 @@ export interface AdminDeps {
     retry(id: string): Promise<boolean>;
     /** false: no failed job with that id. */
     remove(id: string): Promise<boolean>;
+    /** Retries every failed entry whose error has this code; the ids retried. Absent: the route lists and retries one by one. */
+    retryCode?(code: string, filter?: { organisation?: string }): Promise<string[]>;
   };
   queues: {
     counts(): Promise<Record<string, Record<string, number>>>;

@@ -79,10 +79,18 @@ const author = z
   .max(100)
   .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
 
+/** Why a change was made, shown in the history; lines and tabs allowed, other control characters not. */
+export const changeComment = z
+  .string()
+  .trim()
+  .max(500, 'must be at most 500 characters')
+  .regex(/^(?:[^\p{Cc}]|[\n\t])*$/u, 'must not contain control characters other than new lines and tabs');
+
 export const putMappingBody = z
   .object({
     source: z.string().min(1, 'must not be empty').describe('The mapping file (YAML)'),
     author: author.optional().describe('Who makes the change; default: the X-Admin-User header, else admin-api'),
+    comment: changeComment.optional().describe('Why (at most 500 characters); shown in the history'),
   })
   .strict()
   .describe('JSON form. The raw YAML may be sent instead with Content-Type text/yaml, application/yaml or text/plain.');
@@ -103,7 +111,13 @@ export const previewSchema = z.object({ record: z.unknown(), warnings: z.array(z
 
 export const previewFailedSchema = errorSchema.extend({ problems: z.array(z.string()) });
 
-export const historyEntrySchema = z.object({ version: z.string(), author: z.string(), at: z.string(), diff: z.string() });
+export const historyEntrySchema = z.object({
+  version: z.string(),
+  author: z.string(),
+  at: z.string(),
+  diff: z.string(),
+  comment: z.string().optional().describe('Why, as the author wrote it on PUT or rollback'),
+});
 
 export const failedJobSchema = z.object({
   id: z.string(),

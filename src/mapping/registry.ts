@@ -9,17 +9,17 @@ import type { EdmsKind } from '../../adapters/contract.js';
 import { BridgeError, describeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { BridgeMetrics } from '../metrics.js';
-import { appealSchema } from '../pos/schemas.js';
 import { MAPPING_FILE, formatProblem } from './cli.js';
 import { compileMapping, mappingNameOf, mappingVersion } from './compile.js';
 import { unifiedDiff } from './diff.js';
 import { DirWatch } from './dir-watch.js';
+import { historySource } from './history-source.js';
+import { MappingDrafts, mapAppeal, type DraftCheck, type DraftPreview } from './drafts.js';
 import type { MappingEngine } from './engine.js';
 import { EvaluationPool } from './evaluation-pool.js';
 import { MappingStore, type ChangeMessage, type MappingHistoryEntry, type MappingSummary, type StoredMapping } from './store.js';
 import { effectiveSource } from './organisation-source.js';
 import type { CompiledMapping, MappingProblem, MappingResult } from './types.js';
-import { issueLines } from '../zod-issues.js';
 
 /** What of an organisation's configuration chooses its mapping. */
 export interface OrganisationMapping {
@@ -53,6 +53,9 @@ export interface MappingRegistryOptions {
 
 export type PutResult = { ok: true; version: string } | { ok: false; problems: MappingProblem[] };
 
+/** `unknown-version`: not in the history; `no-source`: listed, but saved before the history kept sources. */
+export type RollbackResult = PutResult | { ok: false; reason: 'unknown-version' | 'no-source' };
+
 const VALID_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 export class MappingRegistry {
@@ -76,6 +79,8 @@ export class MappingRegistry {
   private reportedVersion?: string;
   /** The threads that evaluate what the fast path leaves; stopped by stop(). */
   private readonly pool = new EvaluationPool();
+  /** Admins' drafts evaluate in a thread of their own (drafts.ts). */
+  private readonly drafts: MappingDrafts;
   private readonly onMessage = (channel: string, message: string) => {
     if (channel !== this.store.channel) return;
     let change: ChangeMessage;
@@ -93,6 +98,7 @@ export class MappingRegistry {
   constructor(private readonly options: MappingRegistryOptions) {
     this.store = new MappingStore(options.redis, options.prefix, options.historyLimit ?? 200);
     this.logger = options.logger.child({ component: 'mappings' });
+    this.drafts = new MappingDrafts(options.evaluationTimeoutMs);
   }
 
   /** A second connection whose errors (Redis restarting) are handled; ioredis reconnects it. */
@@ -188,19 +194,47 @@ export class MappingRegistry {
   }
 
   /** Validates; an invalid source changes nothing. A valid one is stored, written to the directory and announced. */
-  put(name: string, source: string, author: string): Promise<PutResult> {
-    return this.locked(() => this.putUnlocked(name, source, author));
+  /** `force` is the EDMS check's (checked-mappings.ts): the registry itself checks no EDMS. */
+  put(name: string, source: string, author: string, options: { comment?: string; force?: boolean } = {}): Promise<PutResult> {
+    return this.locked(() => this.putUnlocked(name, source, author, `${name}.yaml`, options.comment));
+  }
+
+  /** Applies a version from the history again, as a new history entry. */
+  rollback(name: string, version: string, author: string, comment?: string): Promise<RollbackResult> {
+    return this.locked(async () => {
+      const applied = await this.store.get(name);
+      const { listed, source } = historySource(await this.store.storedHistory(name), applied?.source ?? '', version);
+      if (!listed) return { ok: false as const, reason: 'unknown-version' as const };
+      if (source === undefined) return { ok: false as const, reason: 'no-source' as const };
+      return this.putUnlocked(name, source, author, `${name}.yaml`, comment);
+    });
   }
 
   async preview(name: string, appeal: unknown): Promise<MappingResult | { problems: string[] }> {
-    const parsed = appealSchema.safeParse(appeal);
-    if (!parsed.success) return { problems: issueLines(parsed.error, '(appeal)') };
+    let mapping: MappingEngine;
     try {
-      return await (await this.active(name)).map(parsed.data);
+      mapping = await this.active(name);
     } catch (error) {
       if (error instanceof BridgeError) return { problems: [error.message] };
       throw error;
     }
+    return mapAppeal(mapping, appeal);
+  }
+
+  /** A draft (or, without `source`, the applied version) mapping one appeal; nothing is saved. */
+  async previewDraft(name: string, appeal: unknown, source?: string): Promise<DraftPreview> {
+    return source === undefined ? this.preview(name, appeal) : this.drafts.preview(name, source, appeal);
+  }
+
+  /** What `mappings check` says of a draft, and what it does to the shipped fixtures (drafts.ts). */
+  check(name: string, source: string): Promise<DraftCheck> {
+    return this.drafts.check(name, source);
+  }
+
+  /** The draft against the applied version, as the history would show it; null: no such mapping. */
+  async diff(name: string, source: string): Promise<{ version: string; diff: string } | null> {
+    const applied = await this.store.get(name);
+    return applied && { version: applied.version, diff: unifiedDiff(applied.source, source, `${name}.yaml`) };
   }
 
   async stop(): Promise<void> {
@@ -212,7 +246,7 @@ export class MappingRegistry {
     }
     await this.lock.catch(() => undefined);
     this.writer?.disconnect();
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.drafts.close()]);
   }
 
   private get compileOptions(): { pool: EvaluationPool; evaluationTimeoutMs?: number } {
@@ -255,7 +289,7 @@ export class MappingRegistry {
     return engine;
   }
 
-  private async putUnlocked(name: string, source: string, author: string, file = `${name}.yaml`): Promise<PutResult> {
+  private async putUnlocked(name: string, source: string, author: string, file = `${name}.yaml`, comment?: string): Promise<PutResult> {
     if (!VALID_NAME.test(name)) {
       return { ok: false, problems: [{ file, line: 1, column: 1, message: 'a mapping name is letters, digits, - and _ (at most 64)' }] };
     }
@@ -264,7 +298,7 @@ export class MappingRegistry {
     this.writer ??= this.quietDuplicate();
     const changed = await this.store.save(
       this.writer,
-      { name, version: mapping.version, target: mapping.target, source, author },
+      { name, version: mapping.version, target: mapping.target, source, author, ...(comment ? { comment } : {}) },
       (previous) => unifiedDiff(previous, source, `${name}.yaml`),
     );
     this.compiled.set(name, mapping as MappingEngine);

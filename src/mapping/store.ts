@@ -22,6 +22,13 @@ export interface MappingHistoryEntry {
   at: string;
   /** Unified diff against the version before (against nothing for the first one). */
   diff: string;
+  /** Why, in the author's words (PUT or rollback `comment`). */
+  comment?: string;
+}
+
+/** As kept in Redis: the source too, so that a rollback can bring any listed version back. */
+export interface StoredHistoryEntry extends MappingHistoryEntry {
+  source?: string;
 }
 
 export interface ChangeMessage {
@@ -83,8 +90,13 @@ export class MappingStore {
   }
 
   async history(name: string): Promise<MappingHistoryEntry[]> {
+    return (await this.storedHistory(name)).map(({ source: _source, ...entry }) => entry);
+  }
+
+  /** Newest first, each with the source it applied where it was kept (entries written before sources were kept have none). */
+  async storedHistory(name: string): Promise<StoredHistoryEntry[]> {
     const entries = await this.redis.lrange(this.key('history', name), 0, -1);
-    return entries.map((entry) => JSON.parse(entry) as MappingHistoryEntry);
+    return entries.map((entry) => JSON.parse(entry) as StoredHistoryEntry);
   }
 
   /**
@@ -95,7 +107,7 @@ export class MappingStore {
    */
   async save(
     writer: Redis,
-    mapping: { name: string; version: string; target: string; source: string; author: string },
+    mapping: { name: string; version: string; target: string; source: string; author: string; comment?: string },
     diffAgainst: (previous: string) => string,
   ): Promise<boolean> {
     const { name, version } = mapping;
@@ -110,7 +122,14 @@ export class MappingStore {
       }
       const previous = active === null ? '' : ((await writer.hget(docKey, 'source')) ?? '');
       const at = new Date().toISOString();
-      const entry: MappingHistoryEntry = { version, author: mapping.author, at, diff: diffAgainst(previous) };
+      const entry: StoredHistoryEntry = {
+        version,
+        author: mapping.author,
+        at,
+        diff: diffAgainst(previous),
+        ...(mapping.comment ? { comment: mapping.comment } : {}),
+        source: mapping.source,
+      };
       const result = await writer
         .multi()
         .hset(docKey, { name, version, target: mapping.target, source: mapping.source, updatedAt: at, author: mapping.author })

@@ -141,4 +141,13 @@ export class OrganisationsFailedJobs {
     for (const failed of this.byOrganisation.values()) if (await failed.remove(id)) return true;
     return false;
   }
+
+  /** Replays every entry failed with this error code (e.g. after fixing the mapping); the ids replayed. */
+  async retryCode(code: string, organisation?: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const entry of await this.list({ organisation, limit: 100_000 })) {
+      if (entry.error.code === code && (await this.retry(entry.id))) ids.push(entry.id);
+    }
+    return ids;
+  }
 }

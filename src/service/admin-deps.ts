@@ -9,6 +9,7 @@ import { UsersFile } from '../admin/users.js';
 import type { Logger } from '../logging.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
+import { registerJobId } from '../pipeline/queues.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
 import { EDMS_NAMES } from './edms.js';
@@ -123,6 +124,18 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
           pushed: await shown.org.ctx.store.pushedList(posId),
         };
       },
+      // The bridge keeps an appeal only sealed in its register job (no copy elsewhere): held while
+      // BullMQ keeps the job (JOB_KEEP_COMPLETED_AGE after registration; a failed one until replayed or dropped).
+      held: async (posId) => {
+        for (const org of organisations) {
+          if (!(await org.ctx.store.get(posId))) continue;
+          const job = await org.ctx.queues.register.getJob(registerJobId(posId));
+          const sealed = job?.data.sealedAppeal;
+          if (!sealed) return { organisation: org.key, gone: true as const };
+          return { organisation: org.key, appeal: org.ctx.cipher.openJson<unknown>(sealed, { purpose: 'appeal', posId }) };
+        }
+        return null;
+      },
     },
     sync: {
       // Every organisation pulls; the answer names the first one's job (one id per organisation in the logs).
@@ -138,6 +151,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
       organisations: organisations.map((org) => org.key),
       retry: (id) => failed.retry(id),
       remove: (id) => failed.remove(id),
+      retryCode: (code, filter) => failed.retryCode(code, filter?.organisation),
     },
     queues: {
       counts: allCounts,

@@ -69,6 +69,23 @@ export class EdmsMappingCheck {
     return state;
   }
 
+  /** A draft's values in the EDMS, without remembering the result (that is the applied version's). */
+  async checkDraft(name: string, source: string): Promise<{ ok: boolean; problems: MappingProblem[]; notes: string[]; checked: boolean }> {
+    const { problems } = compileMapping(source, `${name}.yaml`);
+    if (problems.length > 0) return { ok: false, problems, notes: ['the file has problems (see check); fix them first'], checked: false };
+    try {
+      const report = await checkMappingAgainstEdms(source, `${name}.yaml`, this.edms);
+      return { ok: report.problems.length === 0, problems: report.problems, notes: report.notes, checked: true };
+    } catch (error) {
+      return {
+        ok: true,
+        problems: [],
+        notes: [`the EDMS could not be asked (${describeError(error).code}); nothing was checked`],
+        checked: false,
+      };
+    }
+  }
+
   /** MappingService for the admin API: put is checked first. */
   service(): MappingService {
     const registry = this.registry;
@@ -77,6 +94,12 @@ export class EdmsMappingCheck {
       get: (name) => registry.get(name),
       history: (name) => registry.history(name),
       preview: (name, appeal) => registry.preview(name, appeal),
+      previewDraft: (name, appeal, source) => registry.previewDraft(name, appeal, source),
+      check: (name, source) => registry.check(name, source),
+      diff: (name, source) => registry.diff(name, source),
+      // A rollback brings back a version that was applied before: not refused for values the EDMS lacks now.
+      rollback: (name, version, author, comment) => registry.rollback(name, version, author, comment),
+      checkAgainstEdms: (name, source) => this.checkDraft(name, source),
       put: async (name, source, author, options) => {
         const { mapping } = compileMapping(source, `${name}.yaml`);
         const warnings: string[] = [];
@@ -89,7 +112,7 @@ export class EdmsMappingCheck {
             );
           if (state.problems.length > 0) warnings.push(`applied with ${state.problems.length} value(s) the EDMS lacks (force=true)`);
         }
-        const saved = await registry.put(name, source, author);
+        const saved = await registry.put(name, source, author, options?.comment ? { comment: options.comment } : {});
         if (saved.ok && warnings.length > 0)
           this.logger.warn({ mapping: name, version: saved.version, warnings }, 'mapping applied with warnings');
         return saved.ok ? { ...saved, warnings } : saved;

@@ -35,7 +35,17 @@ function noMappings(): MappingService {
   const refuse = async (): Promise<never> => {
     throw new Error('this test gave the admin API no mapping registry (see shipped-mappings.ts)');
   };
-  return { list: refuse, get: refuse, put: refuse, history: refuse, preview: refuse };
+  return {
+    list: refuse,
+    get: refuse,
+    put: refuse,
+    history: refuse,
+    preview: refuse,
+    previewDraft: refuse,
+    check: refuse,
+    diff: refuse,
+    rollback: refuse,
+  };
 }
 
 /** Captures everything the logger writes, to assert what is (not) logged. */

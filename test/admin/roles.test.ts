@@ -44,6 +44,10 @@ const quietMappings: MappingService = {
   put: async () => ({ ok: false, problems: [] }),
   history: async () => [],
   preview: async () => ({ problems: ['no'] }),
+  previewDraft: async () => ({ problems: ['no'] }),
+  check: async () => ({ ok: false, problems: [], warnings: [] }),
+  diff: async () => null,
+  rollback: async () => ({ ok: false, reason: 'unknown-version' as const }),
 };
 
 let app: FastifyInstance;

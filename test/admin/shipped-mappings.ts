@@ -17,25 +17,30 @@ export const SHIPPED_DELO = readFileSync(join(packageRoot(), 'mappings', 'delo.y
 
 export interface ShippedMappings {
   registry: MappingRegistry;
+  /** Its keys' prefix on the test Redis, for tests that shape the stored state. */
+  prefix: string;
   close(): Promise<void>;
 }
 
 /** A started registry over a copy of mappings/ (no directory watch, no change messages: one process). */
-export async function shippedMappings(): Promise<ShippedMappings> {
+export async function shippedMappings(options: { evaluationTimeoutMs?: number } = {}): Promise<ShippedMappings> {
   const dir = mkdtempSync(join(tmpdir(), 'pos-bridge-admin-mappings-'));
   for (const file of SHIPPED_FILES) copyFileSync(join(packageRoot(), 'mappings', file), join(dir, file));
   const redis = testRedis();
+  const prefix = uniquePrefix('admin-mappings');
   const registry = new MappingRegistry({
     redis,
-    prefix: uniquePrefix('admin-mappings'),
+    prefix,
     dir,
     logger: createLogger({ level: 'silent' }),
     watch: false,
     subscribe: false,
+    ...options,
   });
   await registry.start();
   return {
     registry,
+    prefix,
     close: async () => {
       await registry.stop();
       redis.disconnect();
@@ -48,7 +53,18 @@ export type MappingCalls = Record<keyof MappingService, number>;
 
 /** The service as it is, counting the calls that reach it: a refused request must not. */
 export function countingCalls(service: MappingService): { service: MappingService; calls: MappingCalls } {
-  const calls: MappingCalls = { list: 0, get: 0, put: 0, history: 0, preview: 0 };
+  const calls: MappingCalls = {
+    list: 0,
+    get: 0,
+    put: 0,
+    history: 0,
+    preview: 0,
+    previewDraft: 0,
+    check: 0,
+    checkAgainstEdms: 0,
+    diff: 0,
+    rollback: 0,
+  };
   const counted =
     <A extends unknown[], R>(name: keyof MappingService, call: (...args: A) => R) =>
     (...args: A): R => {
@@ -63,6 +79,13 @@ export function countingCalls(service: MappingService): { service: MappingServic
       put: counted('put', (...args: Parameters<MappingService['put']>) => service.put(...args)),
       history: counted('history', (name: string) => service.history(name)),
       preview: counted('preview', (name: string, appeal: unknown) => service.preview(name, appeal)),
+      previewDraft: counted('previewDraft', (...args: Parameters<MappingService['previewDraft']>) => service.previewDraft(...args)),
+      check: counted('check', (name: string, source: string) => service.check(name, source)),
+      diff: counted('diff', (name: string, source: string) => service.diff(name, source)),
+      rollback: counted('rollback', (...args: Parameters<MappingService['rollback']>) => service.rollback(...args)),
+      ...(service.checkAgainstEdms
+        ? { checkAgainstEdms: counted('checkAgainstEdms', (name: string, source: string) => service.checkAgainstEdms!(name, source)) }
+        : {}),
     },
   };
 }

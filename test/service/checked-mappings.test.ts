@@ -71,6 +71,32 @@ describe('PUT /api/mappings checked against the EDMS', () => {
     expect((await registry.get('directum-rx'))!.version).toBe(before);
   });
 
+  it('checks a draft against the EDMS on POST check-edms, at the lines, without applying or remembering it', async () => {
+    const before = (await registry.get('directum-rx'))!.version;
+    const draft = SHIPPED.replace('statutoryDays: 30', 'statutoryDays: 29');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/mappings/directum-rx/check-edms',
+      headers: { authorization: auth.authorization },
+      payload: { source: draft },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json() as { ok: boolean; checked: boolean; notes: string[]; problems: { line: number; message: string }[] };
+    expect(body).toMatchObject({ ok: false, checked: true });
+    const line = draft.split('\n').findIndex((text) => text.includes('101: Управление дорожного хозяйства')) + 1;
+    expect(body.problems).toContainEqual(
+      expect.objectContaining({ line, message: expect.stringContaining('"Управление дорожного хозяйства" is not in IDepartments') }),
+    );
+    expect((await registry.get('directum-rx'))!.version).toBe(before);
+    const invalid = await app.inject({
+      method: 'POST',
+      url: '/api/mappings/directum-rx/check-edms',
+      headers: { authorization: auth.authorization },
+      payload: { source: draft.replace('target: directum-rx', 'target: sharepoint') },
+    });
+    expect(invalid.json()).toMatchObject({ ok: false, checked: false, problems: [expect.objectContaining({ column: 9 })] });
+  });
+
   it('applies with ?force=true, saying so, and GET /api/status lists what is missing', async () => {
     const edited = SHIPPED.replace('statutoryDays: 30', 'statutoryDays: 32');
     const response = await app.inject({ method: 'PUT', url: '/api/mappings/directum-rx?force=true', headers: auth, payload: edited });
@@ -103,5 +129,12 @@ describe('PUT /api/mappings checked against the EDMS', () => {
       expect.stringMatching(/^not checked against the EDMS \(TRANSIENT\): it could not be reached/),
     ]);
     expect((await registry.get('directum-rx'))!.source).toContain('statutoryDays: 33');
+    const unchecked = await new EdmsMappingCheck(fresh, registry, createLogger({ level: 'silent' })).checkDraft('directum-rx', edited);
+    expect(unchecked).toEqual({
+      ok: true,
+      problems: [],
+      notes: ['the EDMS could not be asked (TRANSIENT); nothing was checked'],
+      checked: false,
+    });
   });
 });

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { appealSchema } from '../../pos/schemas.js';
+import { audit } from '../audit-of.js';
 import type { AdminDeps, MappingProblemView } from '../deps.js';
 import { ADMIN_TOKEN_PRINCIPAL, principalOf } from '../principal.js';
 import {
@@ -32,7 +33,7 @@ function mediaType(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function describeProblems(problems: MappingProblemView[]): string {
+export function describeProblems(problems: MappingProblemView[]): string {
   const first = problems[0];
   if (!first) return 'the mapping is not valid';
   const where = `${first.file}:${first.line}:${first.column}`;
@@ -140,7 +141,7 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
         description:
           'Values the EDMS directories lack (document kinds, departments, questions, …) answer 400 with their lines unless ?force=true; ' +
           'when the EDMS cannot be reached the mapping is applied with a warning that it was not checked. ' +
-          `Send the YAML file with Content-Type ${MAPPING_TEXT_TYPES.join(', ')}, or JSON {source, author?}. ` +
+          `Send the YAML file with Content-Type ${MAPPING_TEXT_TYPES.join(', ')}, or JSON {source, author?, comment?}. ` +
           `The author is taken from the JSON body, else the ${ADMIN_USER_HEADER} header, else "${DEFAULT_AUTHOR}".`,
         security,
         params: mappingNameParams,
@@ -162,7 +163,11 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
       const principal = principalOf(request);
       const shared = principal.name === ADMIN_TOKEN_PRINCIPAL && principal.via === 'token';
       const author = shared ? (request.body.author ?? request.headers[ADMIN_USER_HEADER] ?? DEFAULT_AUTHOR) : principal.name;
-      const saved = await deps.mappings.put(name, request.body.source, author, { force: request.query.force === 'true' });
+      const { comment } = request.body;
+      const saved = await deps.mappings.put(name, request.body.source, author, {
+        force: request.query.force === 'true',
+        ...(comment ? { comment } : {}),
+      });
       if (!saved.ok) {
         if (saved.reason === 'edms') {
           const first = saved.problems[0]!;
@@ -171,6 +176,7 @@ export function registerMappingWriteRoute(app: FastifyInstance, deps: AdminDeps)
         }
         return reply.code(400).send({ error: 'mapping_invalid', message: describeProblems(saved.problems), problems: saved.problems });
       }
+      await audit(deps, request, { action: 'mapping.apply', target: name, details: { version: saved.version } });
       return saved.warnings?.length ? { version: saved.version, warnings: saved.warnings } : { version: saved.version };
     },
   );

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { audit } from '../audit-of.js';
 import type { AdminDeps } from '../deps.js';
 import {
   appealViewSchema,
@@ -55,8 +56,9 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
         response: { 202: syncStartedSchema, ...authErrors },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const started = await deps.sync.trigger();
+      await audit(deps, request, { action: 'sync.start', details: { jobId: started.jobId } });
       return reply.code(202).send({ jobId: started.jobId });
     },
   );
@@ -101,6 +103,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
     async (request, reply) => {
       const { id } = request.params;
       if (!(await deps.failed.retry(id))) return reply.code(404).send({ error: 'not_found', message: `no failed job ${id}` });
+      await audit(deps, request, { action: 'failed.retry', target: id });
       return { id, retried: true as const };
     },
   );
@@ -121,6 +124,7 @@ export function registerOperationRoutes(app: FastifyInstance, deps: AdminDeps): 
     async (request, reply) => {
       const { id } = request.params;
       if (!(await deps.failed.remove(id))) return reply.code(404).send({ error: 'not_found', message: `no failed job ${id}` });
+      await audit(deps, request, { action: 'failed.drop', target: id });
       return reply.code(204).send(null);
     },
   );
