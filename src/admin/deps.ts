@@ -9,14 +9,43 @@ import type { UiSessionStore } from './sessions.js';
 
 export interface AppealView {
   posId: number;
+  /** The organisation (ЛКО) whose appeal it is; with several, the others holding the same ПОС id. */
+  organisation?: string;
+  alsoIn?: string[];
   state: string;
   edmsId?: string;
   regNumber?: string;
   regDate?: string;
+  /** ПОС answerAt, or the date of the last postponement the bridge pushed. */
+  deadline?: string;
+  /** The official the EDMS assigned (a name, no contacts). */
+  executor?: string;
   registeredAt?: string;
   acceptedAt?: string;
   pushed: { step: string; status: string; statusText?: string; at: string }[];
   lastError?: { code: string; message: string; at: string };
+}
+
+/** One appeal in the deadline list (GET /api/deadlines). */
+export interface DeadlineItem {
+  posId: number;
+  organisation: string;
+  /** As ПОС wrote it (answerAt) or as the bridge pushed it (postponedDate): ISO 8601. */
+  deadline: string;
+  /** Working days from today to the deadline's day in DEADLINE_TIME_ZONE: 0 due today, negative overdue. */
+  daysLeft: number;
+  regNumber?: string;
+  executor?: string;
+  edmsId?: string;
+}
+
+export interface DeadlinesView {
+  /** The window asked for, as a duration (`3d`, `12h`, `90m`). */
+  within: string;
+  generatedAt: string;
+  timeZone: string;
+  /** By deadline within each organisation; organisations consecutive, the one due first first. */
+  items: DeadlineItem[];
 }
 
 /** A failed-list entry; `id` is opaque and URL-safe: the API passes it back to retry/remove unchanged. */
@@ -107,6 +136,8 @@ export interface AdminDeps {
   /** The mapping's last EDMS check; absent where no EDMS check runs. */
   mappingCheck?(): Promise<MappingCheckView | null>;
   appeals: { get(posId: number): Promise<AppealView | null> };
+  /** Appeals registered, not finally answered, due within `withinMs` from `now` (overdue included). */
+  deadlines: { list(withinMs: number, now?: Date): Promise<DeadlinesView> };
   sync: { trigger(): Promise<{ jobId: string }> };
   mappings: MappingService;
   failed: {

@@ -40,13 +40,21 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
     if (!landedBefore) throw error;
     ctx.logger.info({ posId, step: step.key }, 'final answer had already landed in ПОС');
   }
-  await ctx.store.recordDelivered(posId, {
-    step: step.key,
-    status: body.status ?? '',
-    statusText: body.statusText,
-    at: new Date().toISOString(),
-  });
+  const postponedUntil = step.kind === 'postponed' ? body.postponedDate : undefined;
+  await ctx.store.recordDelivered(
+    posId,
+    { step: step.key, status: body.status ?? '', statusText: body.statusText, at: new Date().toISOString() },
+    postponedUntil,
+  );
   ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'sent' });
+}
+
+/** The official's name for the deadline list: surname, name, patronymic; never contacts. */
+export function officialName(official: EdmsProgress['executor']): string | undefined {
+  const name = [official?.surname, official?.name, official?.patronymic]
+    .filter((part) => typeof part === 'string' && part.trim())
+    .join(' ');
+  return name || undefined;
 }
 
 /** Personal values of a progress snapshot: the officials, the answer, refusal and postponement texts. */
@@ -74,6 +82,9 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
     if (progress.registration && progress.registration.number !== known.regNumber) {
       await ctx.store.updateRegistration(posId, progress.registration);
     }
+    // Registration reports no executor (adapters/contract.ts): the progress is where the EDMS names one.
+    const executor = officialName(progress.executor);
+    if (executor && executor !== known.executor) await ctx.store.updateExecutor(posId, executor);
     const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
     const delivered = new Set((await ctx.store.delivered(posId)).keys());
     const sent: string[] = [];

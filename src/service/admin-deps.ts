@@ -9,6 +9,8 @@ import type { PipelineContext } from '../pipeline/context.js';
 import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
+import { DEFAULT_DEADLINE_TIME_ZONE } from '../pipeline/deadline-days.js';
+import { deadlineList, refreshDeadlineGauges } from './deadlines.js';
 import { EDMS_NAMES } from './edms.js';
 import { safeMessage } from '../redact.js';
 
@@ -34,6 +36,8 @@ export interface AdminWiring {
   uiSession?: { idleMs: number; absoluteMs: number };
   /** /metrics of every process of `start --workers N`; absent: this process's registry. */
   exposition?: () => Promise<string>;
+  /** DEADLINE_TIME_ZONE: whose day the deadline list counts in; default Europe/Moscow. */
+  deadlineTimeZone?: string;
 }
 
 /** Unready while values of the mapping in use are missing from the EDMS; an EDMS that cannot be asked is the edms check's to report. */
@@ -115,6 +119,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         };
       },
     },
+    deadlines: deadlineList(organisations, wiring.deadlineTimeZone ?? DEFAULT_DEADLINE_TIME_ZONE, wiring.logger),
     sync: {
       // Every organisation pulls; the answer names the first one's job (one id per organisation in the logs).
       trigger: async () => {
@@ -144,6 +149,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         ctx.metrics.failedJobs.set({ queue }, states.failed ?? 0);
       }
       await ctx.edmsGate.outage(true); // sets pos_bridge_edms_available from the shared record
+      await refreshDeadlineGauges(organisations, ctx.metrics);
     },
   };
 }

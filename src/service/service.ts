@@ -99,6 +99,7 @@ export async function startRole(
       posPing: organisations[0]!.posPing,
       uiSession,
       exposition: options.exposition,
+      deadlineTimeZone: config.deadlines.timeZone,
     });
     running.api = await startAdminServer(deps, {
       host: config.http.host,
