@@ -46,6 +46,10 @@ describe('deadline list through the pipeline', () => {
     });
     const listed = async (within = 3 * DAY): Promise<DeadlineItem[]> => (await deps.deadlines.list(within)).items;
     expect((await listed()).map((item) => item.posId)).toEqual([postponed!.id, due!.id]);
+    await deps.refreshGauges!();
+    const gauges = await bridge.ctx.metrics.registry.metrics();
+    expect(gauges).toContain('pos_bridge_appeals_due{window="3d"} 2');
+    expect(gauges).toMatch(/^pos_bridge_appeals_overdue 0$/m);
 
     const control = world.sandbox.edms.control;
     const edmsId = async (posId: number) => (await bridge.ctx.store.get(posId))!.edmsId!;
