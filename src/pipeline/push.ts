@@ -7,6 +7,7 @@ import type { EdmsProgress } from '../../adapters/contract.js';
 import { PermanentError, bridgeError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
+import { officialName, openExecutor, sealExecutor } from './executor.js';
 import { lockAppealOrWait } from './store.js';
 import { deriveSteps, missingSteps, type StatusStep } from './status.js';
 
@@ -49,14 +50,6 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
   ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'sent' });
 }
 
-/** The official's name for the deadline list: surname, name, patronymic; never contacts. */
-export function officialName(official: EdmsProgress['executor']): string | undefined {
-  const name = [official?.surname, official?.name, official?.patronymic]
-    .filter((part) => typeof part === 'string' && part.trim())
-    .join(' ');
-  return name || undefined;
-}
-
 /** Personal values of a progress snapshot: the officials, the answer, refusal and postponement texts. */
 function progressValues(progress: EdmsProgress | undefined): string[] {
   if (!progress) return [];
@@ -83,8 +76,12 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
       await ctx.store.updateRegistration(posId, progress.registration);
     }
     // Registration reports no executor (adapters/contract.ts): the progress is where the EDMS names one.
+    // Sealed again when the name changed or it was sealed with an older key (a rotation).
     const executor = officialName(progress.executor);
-    if (executor && executor !== known.executor) await ctx.store.updateExecutor(posId, executor);
+    const sealed = known.executorSealed;
+    if (executor && (executor !== openExecutor(ctx.cipher, posId, sealed) || ctx.cipher.isStale(sealed!))) {
+      await ctx.store.updateExecutor(posId, sealExecutor(ctx.cipher, posId, executor));
+    }
     const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
     const delivered = new Set((await ctx.store.delivered(posId)).keys());
     const sent: string[] = [];

@@ -1,8 +1,8 @@
 // What the bridge remembers of each appeal, in Redis: its state, EDMS ids, which ПОС statuses it
-// delivered and when. Holds ids, numbers and dates only — never the appeal's personal data (that
-// travels sealed inside jobs); the one name is the executor's, an official of the agency, for the
-// operators' deadline list. Key layout under the configured prefix (hash-tag it for Redis Cluster):
-//   <p>:appeal:<posId>          hash  state, edmsId, regNumber, regDate, deadline, executor, *At, lastError*
+// delivered and when. Holds ids, numbers and dates only — never personal data in the clear: the
+// appeal travels sealed inside jobs, and the executor's name (for the deadline list) is sealed too.
+// Key layout under the configured prefix (hash-tag it for Redis Cluster):
+//   <p>:appeal:<posId>          hash  state, edmsId, regNumber, regDate, deadline, executorSealed, *At, lastError*
 //   <p>:appeal:<posId>:pushed   hash  step key → {status, statusText, at}
 //   <p>:appeals:open            set   accepted appeals whose final answer is not delivered yet
 //   <p>:appeals:unaccepted      set   registered durably but not yet marked accepted
@@ -50,8 +50,8 @@ export interface AppealRecord {
   regDate?: string;
   /** ПОС answerAt as ПОС wrote it, or the date of the last postponement the bridge pushed. */
   deadline?: string;
-  /** The official the EDMS assigned (surname, name, patronymic), from its progress. */
-  executor?: string;
+  /** The official the EDMS assigned (surname, name, patronymic), sealed: executor.ts opens it. */
+  executorSealed?: string;
   queuedAt?: string;
   registeredAt?: string;
   acceptedAt?: string;
@@ -113,7 +113,16 @@ export class AppealStore {
     const fields = await this.redis.hgetall(this.key(posId));
     if (!fields.state) return null;
     const record: AppealRecord = { posId, state: fields.state as AppealState };
-    for (const name of ['edmsId', 'regNumber', 'regDate', 'deadline', 'executor', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
+    for (const name of [
+      'edmsId',
+      'regNumber',
+      'regDate',
+      'deadline',
+      'executorSealed',
+      'queuedAt',
+      'registeredAt',
+      'acceptedAt',
+    ] as const) {
       if (fields[name]) record[name] = fields[name];
     }
     if (fields.lastErrorCode) {
@@ -192,9 +201,9 @@ export class AppealStore {
     await this.redis.hset(this.key(posId), { regNumber: registration.number, regDate: registration.date });
   }
 
-  /** The official the EDMS assigned; a name only (no contacts), shown in the deadline list. */
-  async updateExecutor(posId: number, executor: string): Promise<void> {
-    await this.redis.hset(this.key(posId), 'executor', executor);
+  /** The official the EDMS assigned: a name only (no contacts), sealed (executor.ts), for the deadline list. */
+  async updateExecutor(posId: number, executorSealed: string): Promise<void> {
+    await this.redis.hset(this.key(posId), 'executorSealed', executorSealed);
   }
 
   /** Set aside appeals wait for a person, not for their deadline: they leave the deadline index. */

@@ -10,6 +10,7 @@ import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
 import { DEFAULT_DEADLINE_TIME_ZONE } from '../pipeline/deadline-days.js';
+import { openExecutor } from '../pipeline/executor.js';
 import { deadlineList, refreshDeadlineGauges } from './deadlines.js';
 import { EDMS_NAMES } from './edms.js';
 import { safeMessage } from '../redact.js';
@@ -106,7 +107,8 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         }
         const [shown, ...others] = holders;
         if (!shown) return null;
-        const { posId: id, lastError, ...rest } = shown.record;
+        const { posId: id, lastError, executorSealed, ...rest } = shown.record;
+        const executor = openExecutor(shown.org.ctx.cipher, id, executorSealed);
         // Sanitized when written; once more on the way out, for records an older version wrote.
         const safeError = lastError && { ...lastError, message: safeMessage(lastError.message) };
         return {
@@ -114,6 +116,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
           organisation: shown.org.key,
           ...(others.length > 0 ? { alsoIn: others.map((other) => other.org.key) } : {}),
           ...rest,
+          ...(executor ? { executor } : {}),
           ...(safeError ? { lastError: safeError } : {}),
           pushed: await shown.org.ctx.store.pushedList(posId),
         };

@@ -7,6 +7,7 @@ import { plainCalendar, type WorkingCalendar } from '../mapping/working-days.js'
 import type { BridgeMetrics } from '../metrics.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { daysLeft, formatWindow } from '../pipeline/deadline-days.js';
+import { openExecutor } from '../pipeline/executor.js';
 
 const DAY_MS = 86_400_000;
 /** The windows of pos_bridge_appeals_due. */
@@ -18,7 +19,7 @@ const OPEN_STATES = new Set(['registered', 'accepted']);
 /** What the list reads of an organisation's pipeline. */
 export interface DeadlineOrganisation {
   key: string;
-  ctx: Pick<PipelineContext, 'store' | 'mappings'> & { adapter: Pick<PipelineContext['adapter'], 'kind'> };
+  ctx: Pick<PipelineContext, 'store' | 'mappings' | 'cipher'> & { adapter: Pick<PipelineContext['adapter'], 'kind'> };
 }
 
 /** The organisation's working calendar: its mapping's controlDays; weekends only when the mapping cannot be had. */
@@ -43,13 +44,14 @@ async function organisationItems(org: DeadlineOrganisation, untilMs: number, now
       const record = records[at];
       // A member whose appeal moved on without the index hearing of it (an older version) is not listed.
       if (!record || !OPEN_STATES.has(record.state)) return;
+      const executor = openExecutor(org.ctx.cipher, posId, record.executorSealed);
       items.push({
         posId,
         organisation: org.key,
         deadline: record.deadline ?? new Date(deadlineMs).toISOString(),
         daysLeft: daysLeft(deadlineMs, now, timeZone, calendar),
         ...(record.regNumber ? { regNumber: record.regNumber } : {}),
-        ...(record.executor ? { executor: record.executor } : {}),
+        ...(executor ? { executor } : {}),
         ...(record.edmsId ? { edmsId: record.edmsId } : {}),
       });
     });

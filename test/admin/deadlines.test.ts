@@ -1,5 +1,6 @@
 // GET /api/deadlines over real appeal stores of two organisations (test Redis): the window, the
 // grouping by organisation, overdue appeals, days left by each mapping's calendar, and the gauges.
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,8 @@ import { buildAdminApp } from '../../src/admin/app.js';
 import type { DeadlinesView } from '../../src/admin/deps.js';
 import type { CompiledMapping } from '../../src/mapping/types.js';
 import type { WorkingCalendar } from '../../src/mapping/working-days.js';
+import { PayloadCipher } from '../../src/pipeline/crypto.js';
+import { sealExecutor } from '../../src/pipeline/executor.js';
 import { AppealStore } from '../../src/pipeline/store.js';
 import { deadlineList, refreshDeadlineGauges, type DeadlineOrganisation } from '../../src/service/deadlines.js';
 import { testRedis, uniquePrefix, wipePrefix } from '../helpers/redis.js';
@@ -16,9 +19,11 @@ import { auth, makeFakes, type Fakes } from './fakes.js';
 const NOW = new Date('2026-03-03T07:00:00Z');
 const inHours = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
 
+const cipher = new PayloadCipher(randomBytes(32));
+
 function organisation(key: string, store: AppealStore, calendar: WorkingCalendar): DeadlineOrganisation {
   const mapping = { calendar } as unknown as CompiledMapping;
-  return { key, ctx: { store, mappings: { forTarget: async () => mapping }, adapter: { kind: 'directum-rx' } } };
+  return { key, ctx: { store, cipher, mappings: { forTarget: async () => mapping }, adapter: { kind: 'directum-rx' } } };
 }
 
 describe('GET /api/deadlines', () => {
@@ -73,7 +78,7 @@ describe('GET /api/deadlines', () => {
     await registered(north, 102, inHours(-24 * 4)); // Friday 27 February: overdue by Monday and Tuesday
     await registered(south, 202, inHours(30 * 24)); // far ahead: not listed
     await registered(north, 103, inHours(5), { accepted: false }); // registered, ПОС not told yet: listed too
-    await stores[north]!.updateExecutor(101, 'Орлов Денис');
+    await stores[north]!.updateExecutor(101, sealExecutor(cipher, 101, 'Орлов Денис'));
 
     const view = await deadlines();
     expect(view).toMatchObject({ within: '3d', generatedAt: NOW.toISOString(), timeZone: 'Europe/Moscow' });

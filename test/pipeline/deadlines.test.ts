@@ -8,7 +8,7 @@ import type { DeadlineItem } from '../../src/admin/deps.js';
 import { daysLeft } from '../../src/pipeline/deadline-days.js';
 import { runSync } from '../../src/pipeline/sync.js';
 import { adminDeps } from '../../src/service/admin-deps.js';
-import { testRedisUrl } from '../helpers/redis.js';
+import { dumpPrefix, testRedisUrl } from '../helpers/redis.js';
 import { makeFakes } from '../admin/fakes.js';
 import { startBridge, startWorld, type InProcessBridge, type World } from './harness.js';
 
@@ -73,6 +73,10 @@ describe('deadline list through the pipeline', () => {
     const [atNow] = (await deps.deadlines.list(3 * DAY, now)).items.filter((entry) => entry.posId === due!.id);
     expect(atNow!.daysLeft).toBe(daysLeft(Date.parse(due!.answerAt), now, 'Europe/Moscow', calendar));
     expect(await deps.appeals.get(due!.id)).toMatchObject({ deadline: due!.answerAt, executor: 'Орлов Денис' });
+    // The name is shown, yet rests sealed in Redis; the executor's phone is not kept at all.
+    const dump = await dumpPrefix(world.prefix);
+    expect(dump.includes('Орлов')).toBe(false);
+    expect(dump.includes('000-00-01')).toBe(false);
 
     // ПОС moved answerAt to the postponement's date; so did the bridge, out of the 3-day window.
     const moved = (await world.sandbox.pos.control.appeal(postponed!.id)).appeal.answerAt;

@@ -34,10 +34,10 @@ describe('AppealStore deadline index', () => {
     await store.markAccepted(7);
     await store.recordDelivered(7, step('in_work', 'IN_WORK'));
     expect(await store.deadlines.of(7)).toBe(Date.parse(ANSWER_AT));
-    await store.updateExecutor(7, 'Орлов Денис');
+    await store.updateExecutor(7, 'v2.sealed-name');
     await store.recordDelivered(7, step(`postponed:${POSTPONED}`, 'POSTPONED'), POSTPONED);
     expect(await store.deadlines.of(7)).toBe(Date.parse(POSTPONED));
-    expect(await store.get(7)).toMatchObject({ state: 'accepted', deadline: POSTPONED, executor: 'Орлов Денис' });
+    expect(await store.get(7)).toMatchObject({ state: 'accepted', deadline: POSTPONED, executorSealed: 'v2.sealed-name' });
     expect(await store.deadlines.dueBy(Date.parse(POSTPONED))).toEqual([{ posId: 7, deadlineMs: Date.parse(POSTPONED) }]);
     expect(await store.deadlines.dueBy(Date.parse(POSTPONED) - 1)).toEqual([]);
 
