@@ -225,6 +225,7 @@ describe('GET /docs', () => {
       '/api/failed/{id}/retry': ['post'],
       '/api/failed/{id}': ['delete'],
       '/api/queues': ['get'],
+      '/api/deadlines': ['get'],
       '/api/status': ['get'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(operations).sort());
