@@ -109,6 +109,20 @@ export class BridgeMetrics {
     aggregator: 'first',
     registers: [this.registry],
   });
+  // Read from the deadline index in Redis at each scrape (refreshGauges), all organisations together.
+  readonly appealsDue = new Gauge({
+    name: 'pos_bridge_appeals_due',
+    help: 'Appeals registered, not finally answered, whose ПОС deadline falls within the window (1d, 3d) from now, overdue included',
+    labelNames: ['window'] as const,
+    aggregator: 'first',
+    registers: [this.registry],
+  });
+  readonly appealsOverdue = new Gauge({
+    name: 'pos_bridge_appeals_overdue',
+    help: 'Appeals registered, not finally answered, whose ПОС deadline has passed',
+    aggregator: 'first',
+    registers: [this.registry],
+  });
   readonly workersReplaced = new Counter({
     name: 'pos_bridge_workers_replaced_total',
     help: 'Queue workers replaced because they took no job while jobs waited (a stuck Redis connection)',

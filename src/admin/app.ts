@@ -11,6 +11,7 @@ import { registerBullBoard, UI_PATH } from './bull-board.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { redactUrl } from './redact-url.js';
+import { registerDeadlineRoutes } from './routes/deadlines.js';
 import { registerHealthRoutes, registerStatusRoute } from './routes/health.js';
 import { registerRetryCodeRoute } from './routes/failed-retry-code.js';
 import { registerMappingEditorRoutes } from './routes/mapping-editor.js';
@@ -114,6 +115,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
         // Only the mapping upload takes text; elsewhere text/plain is refused with 415.
         jsonOnly.removeContentTypeParser('text/plain');
         registerOperationRoutes(jsonOnly, deps);
+        registerDeadlineRoutes(jsonOnly, deps);
         registerStatusRoute(jsonOnly, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
         registerMappingReadRoutes(jsonOnly, deps);
         registerSessionRoutes(jsonOnly, deps);

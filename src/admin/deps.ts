@@ -12,10 +12,17 @@ import type { UsersStore } from './users.js';
 
 export interface AppealView {
   posId: number;
+  /** The organisation (ЛКО) whose appeal it is; with several, the others holding the same ПОС id. */
+  organisation?: string;
+  alsoIn?: string[];
   state: string;
   edmsId?: string;
   regNumber?: string;
   regDate?: string;
+  /** ПОС answerAt, or the date of the last postponement the bridge pushed. */
+  deadline?: string;
+  /** The official the EDMS assigned (a name, no contacts). */
+  executor?: string;
   registeredAt?: string;
   acceptedAt?: string;
   pushed: { step: string; status: string; statusText?: string; at: string }[];
@@ -27,6 +34,28 @@ export interface AppealView {
  * opened on the server for a preview; `gone`: the bridge knows the appeal but holds it no longer.
  */
 export type HeldAppeal = { organisation: string; appeal: unknown } | { organisation: string; gone: true };
+
+/** One appeal in the deadline list (GET /api/deadlines). */
+export interface DeadlineItem {
+  posId: number;
+  organisation: string;
+  /** As ПОС wrote it (answerAt) or as the bridge pushed it (postponedDate): ISO 8601. */
+  deadline: string;
+  /** Working days from today to the deadline's day in DEADLINE_TIME_ZONE: 0 due today, negative overdue. */
+  daysLeft: number;
+  regNumber?: string;
+  executor?: string;
+  edmsId?: string;
+}
+
+export interface DeadlinesView {
+  /** The window asked for, as a duration (`3d`, `12h`, `90m`). */
+  within: string;
+  generatedAt: string;
+  timeZone: string;
+  /** By deadline within each organisation; organisations consecutive, the one due first first. */
+  items: DeadlineItem[];
+}
 
 /** A failed-list entry; `id` is opaque and URL-safe: the API passes it back to retry/remove unchanged. */
 export type FailedJobView = FailedEntry;
@@ -164,6 +193,8 @@ export interface AdminDeps {
   };
   /** Appeals to preview mappings with; default the shipped fixtures/appeals. */
   fixtures?: FixtureSource;
+  /** Appeals registered, not finally answered, due within `withinMs` from `now` (overdue included). */
+  deadlines: { list(withinMs: number, now?: Date): Promise<DeadlinesView> };
   sync: { trigger(): Promise<{ jobId: string }> };
   mappings: MappingService;
   failed: {

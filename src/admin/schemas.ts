@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AUDIT_ID } from './audit.js';
 import { ADMIN_ROLES } from './principal.js';
+import { parseWindow } from '../pipeline/deadline-days.js';
 
 export const errorSchema = z
   .object({
@@ -52,6 +53,8 @@ export const appealViewSchema = z.object({
   edmsId: z.string().optional(),
   regNumber: z.string().optional(),
   regDate: z.string().optional(),
+  deadline: z.string().optional().describe('ПОС answerAt, or the date of the last postponement the bridge pushed (ISO 8601)'),
+  executor: z.string().optional().describe('The official the EDMS assigned (a name, no contacts)'),
   registeredAt: z.string().optional(),
   acceptedAt: z.string().optional(),
   pushed: z.array(z.object({ step: z.string(), status: z.string(), statusText: z.string().optional(), at: z.string() })),
@@ -238,4 +241,37 @@ export const auditEntrySchema = z.object({
   action: z.string(),
   target: z.string().optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+export const deadlinesQuerySchema = z
+  .object({
+    within: z
+      .string()
+      .refine(
+        (value) => parseWindow(value) !== undefined,
+        'must be a duration of whole minutes, hours or days up to 366d, like 90m, 12h, 3d',
+      )
+      .default('3d')
+      .describe('How far ahead to look (overdue appeals are always listed); default 3d'),
+  })
+  .strict();
+
+export const deadlineItemSchema = z.object({
+  posId: z.number().int(),
+  organisation: z.string().describe('The organisation (ЛКО) whose appeal it is'),
+  deadline: z.string().describe('ПОС answerAt, or the date of the last postponement the bridge pushed (ISO 8601)'),
+  daysLeft: z
+    .number()
+    .int()
+    .describe('Working days to the deadline in DEADLINE_TIME_ZONE per the mapping calendar: 0 due today, negative overdue'),
+  regNumber: z.string().optional(),
+  executor: z.string().optional(),
+  edmsId: z.string().optional(),
+});
+
+export const deadlinesSchema = z.object({
+  within: z.string(),
+  generatedAt: z.string(),
+  timeZone: z.string(),
+  items: z.array(deadlineItemSchema).describe('By deadline within each organisation, organisations consecutive (the one due first first)'),
 });

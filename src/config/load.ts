@@ -122,6 +122,8 @@ export interface BridgeConfig {
   worker: { concurrency: number; maxAttempts: number; lockMs: number; processes: number | 'auto' };
   /** Finished jobs kept (JOB_KEEP_*), `age` in seconds as BullMQ takes it; `failed` applies to control jobs only. */
   jobRetention: { completed: { age: number; count: number }; failed: { age: number; count: number } };
+  /** DEADLINE_TIME_ZONE: whose calendar day the deadline list counts days left in (an IANA zone). */
+  deadlines: { timeZone: string };
   logLevel: Settings['LOG_LEVEL'];
 }
 
@@ -388,6 +390,7 @@ function toConfig(s: Settings, topology?: RedisTopology, listed?: OrganisationCo
       completed: { age: Math.round(s.JOB_KEEP_COMPLETED_AGE / 1000), count: s.JOB_KEEP_COMPLETED_COUNT },
       failed: { age: Math.round(s.JOB_KEEP_FAILED_AGE / 1000), count: s.JOB_KEEP_FAILED_COUNT },
     },
+    deadlines: { timeZone: s.DEADLINE_TIME_ZONE },
     logLevel: s.LOG_LEVEL,
   };
 }

@@ -2,6 +2,7 @@
 // variable an operator would type, so the start-up error reads as a to-do list.
 import { z } from 'zod';
 import { EDMS_KINDS } from '../../adapters/registry.js';
+import { DEFAULT_DEADLINE_TIME_ZONE, isTimeZone } from '../pipeline/deadline-days.js';
 import { checkSchedule, parseDuration, parseSchedule, type Schedule } from './schedule.js';
 
 const nonEmpty = z.string().trim().min(1, 'is required');
@@ -292,6 +293,11 @@ export const settingsSchema = z.object({
   JOB_KEEP_COMPLETED_COUNT: positiveInt(10_000_000).default(50_000),
   JOB_KEEP_FAILED_AGE: keepAge.default(7 * 86_400_000),
   JOB_KEEP_FAILED_COUNT: positiveInt(10_000_000).default(10_000),
+  DEADLINE_TIME_ZONE: z
+    .string()
+    .trim()
+    .refine(isTimeZone, 'must be an IANA time zone like Europe/Moscow or Asia/Yekaterinburg')
+    .default(DEFAULT_DEADLINE_TIME_ZONE),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -12,6 +12,7 @@ import { Deopt, FAST_WORK_BUDGET, budget } from './fast/semantics.js';
 import type { CallContext, MappingRuntime } from './functions.js';
 import type { TargetSpec } from './targets.js';
 import type { CompiledMapping, MappingResult, StatusMap } from './types.js';
+import type { WorkingCalendar } from './working-days.js';
 
 export interface FieldPlan {
   name: string;
@@ -50,6 +51,7 @@ export class MappingEngine implements CompiledMapping {
   readonly target: EdmsKind;
   readonly statusMap: StatusMap;
   readonly source: string;
+  readonly calendar: WorkingCalendar;
   private readonly spec: TargetSpec;
   private readonly fields: FieldPlan[];
   private readonly runtime: MappingRuntime;
@@ -66,6 +68,7 @@ export class MappingEngine implements CompiledMapping {
     this.spec = parts.target;
     this.fields = parts.fields;
     this.runtime = parts.runtime;
+    this.calendar = parts.runtime.calendar;
     this.evaluation = parts.evaluation ?? {};
     this.allFast = this.fields.every((field) => field.expression.fast);
   }

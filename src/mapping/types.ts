@@ -2,6 +2,7 @@
 // appeal into an EDMS record, and the status map that turns EDMS progress into ПОС statuses.
 import type { EdmsKind, ProgressState } from '../../adapters/contract.js';
 import type { AppealAnswerType, PosAppeal } from '../pos/schemas.js';
+import type { WorkingCalendar } from './working-days.js';
 
 /** One ПОС status post's fixed parts, as the admin wrote them for one EDMS progress state. */
 export interface StatusRule {
@@ -34,6 +35,8 @@ export interface CompiledMapping<R = unknown> {
   /** The YAML the mapping was compiled from (the pre-flight and error texts read its own values). */
   readonly source: string;
   readonly statusMap: StatusMap;
+  /** controlDays' holidays and transfers: the deadline list counts working days by it (absent: weekends only). */
+  readonly calendar?: WorkingCalendar;
   /** Maps one appeal; throws a BridgeError with code MAPPING_FAILED naming the field on failure. */
   map(appeal: PosAppeal, now?: Date): Promise<MappingResult<R>>;
 }

@@ -68,6 +68,18 @@ function isWorking(dayNo: number, { holidays, working }: { holidays: Set<number>
 }
 
 /**
+ * Working days from `from` to `to` (day numbers): those after `from` up to and including `to`;
+ * negative, counted the other way, when `to` is earlier. 0 for the same day (due today).
+ */
+export function workingDaysBetween(from: number, to: number, calendar: WorkingCalendar): number {
+  const days = dayNumbers(calendar);
+  const [low, high, sign] = to >= from ? [from, to, 1] : [to, from, -1];
+  let count = 0;
+  for (let day = low + 1; day <= high; day++) if (isWorking(day, days)) count++;
+  return sign * count;
+}
+
+/**
  * The date `workingDays` working days before `deadline` (YYYY-MM-DD). With 0 it is the deadline
  * itself, or the last working day before it when the deadline falls on a day off.
  */

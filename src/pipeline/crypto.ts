@@ -19,7 +19,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** What a sealed value holds and for which appeal: the associated data of a v2 value. */
 export interface SealContext {
-  purpose: 'appeal' | 'progress';
+  purpose: 'appeal' | 'progress' | 'executor';
   posId: number;
 }
 

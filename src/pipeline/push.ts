@@ -7,6 +7,7 @@ import type { EdmsProgress } from '../../adapters/contract.js';
 import { PermanentError, bridgeError, sanitizedError } from '../errors.js';
 import type { PipelineContext } from './context.js';
 import type { PushJobData } from './queues.js';
+import { officialName, openExecutor, sealExecutor } from './executor.js';
 import { lockAppealOrWait } from './store.js';
 import { deriveSteps, missingSteps, type StatusStep } from './status.js';
 
@@ -40,12 +41,12 @@ async function send(ctx: PipelineContext, posId: number, step: StatusStep): Prom
     if (!landedBefore) throw error;
     ctx.logger.info({ posId, step: step.key }, 'final answer had already landed in ПОС');
   }
-  await ctx.store.recordDelivered(posId, {
-    step: step.key,
-    status: body.status ?? '',
-    statusText: body.statusText,
-    at: new Date().toISOString(),
-  });
+  const postponedUntil = step.kind === 'postponed' ? body.postponedDate : undefined;
+  await ctx.store.recordDelivered(
+    posId,
+    { step: step.key, status: body.status ?? '', statusText: body.statusText, at: new Date().toISOString() },
+    postponedUntil,
+  );
   ctx.metrics.pushes.inc({ organisation: ctx.organisation, status: step.kind, outcome: 'sent' });
 }
 
@@ -73,6 +74,13 @@ export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, t
     if (progress?.posId !== posId) throw bridgeError('PAYLOAD_INVALID', { kind: 'progress', posId }, { posId });
     if (progress.registration && progress.registration.number !== known.regNumber) {
       await ctx.store.updateRegistration(posId, progress.registration);
+    }
+    // Registration reports no executor (adapters/contract.ts): the progress is where the EDMS names one.
+    // Sealed again when the name changed or it was sealed with an older key (a rotation).
+    const executor = officialName(progress.executor);
+    const sealed = known.executorSealed;
+    if (executor && (executor !== openExecutor(ctx.cipher, posId, sealed) || ctx.cipher.isStale(sealed!))) {
+      await ctx.store.updateExecutor(posId, sealExecutor(ctx.cipher, posId, executor));
     }
     const mapping = await ctx.mappings.forTarget(ctx.adapter.kind);
     const delivered = new Set((await ctx.store.delivered(posId)).keys());

@@ -33,11 +33,16 @@ async function adopt(ctx: PipelineContext, progress: EdmsProgress, statusMap: St
     .filter((step) => step.kind !== 'final')
     .map((step) => ({ step: step.key, status: step.body.status ?? '', statusText: 'assumed delivered (reconciled after state loss)', at }));
   const finalInDoubt = steps.some((step) => step.kind === 'final');
+  // ПОС answerAt is not in the EDMS progress (the adapter contract has no deadline): only a
+  // postponement tells it, its date being what ПОС moves answerAt to (a past one: overdue). Without
+  // one the adopted appeal stays out of the deadline list (README "Deadlines").
+  const deadline = progress.postponements.at(-1)?.until;
   const adopted = await ctx.store.adoptFromEdms(progress.posId, {
     edmsId: progress.edmsId,
     registration: progress.registration,
     assumedDelivered,
     finalInDoubt,
+    ...(deadline ? { deadline } : {}),
   });
   if (adopted) ctx.logger.warn({ posId: progress.posId, finalInDoubt }, 'appeal adopted from the EDMS after the bridge lost its state');
   return adopted;

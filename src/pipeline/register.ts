@@ -111,19 +111,26 @@ async function registerInEdms(
     ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
     await ctx.store.coverage.record(appeal, mappingDefaults);
   }
+  // The deadline promised to the citizen: the deadline list (GET /api/deadlines) counts it down.
+  const deadline = appeal.answerAt ?? undefined;
   if (!result.durable) {
-    await ctx.store.markAwaitingRegistration(posId, result.edmsId);
+    await ctx.store.markAwaitingRegistration(posId, result.edmsId, deadline);
     return waitForDurability(job, token, ctx);
   }
-  await ctx.store.markRegistered(posId, result.edmsId, result.registration);
+  await ctx.store.markRegistered(posId, result.edmsId, result.registration, new Date(), deadline);
 }
 
 /** Re-checks a registration that was written but not yet confirmed by the EDMS. */
-async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobData>, token: string | undefined): Promise<void> {
+async function confirmRegistration(
+  ctx: PipelineContext,
+  job: Job<RegisterJobData>,
+  token: string | undefined,
+  deadline: string | undefined,
+): Promise<void> {
   const { posId } = job.data;
   const found = await ctx.adapter.findByPosId(posId);
   if (found?.durable) {
-    await ctx.store.markRegistered(posId, found.edmsId, found.registration);
+    await ctx.store.markRegistered(posId, found.edmsId, found.registration, new Date(), deadline);
     return;
   }
   const [progress] = await ctx.adapter.readProgress([posId]);
@@ -148,7 +155,7 @@ export async function processRegister(ctx: PipelineContext, job: Job<RegisterJob
     }
     // EDMS outage (edms-gate.ts): wait, unless this job is the one that probes the EDMS.
     if (known?.state !== 'registered') await ctx.edmsGate.admit(job, token);
-    if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token);
+    if (known?.state === 'awaiting_registration') await confirmRegistration(ctx, job, token, known.deadline);
     else if (known?.state !== 'registered') {
       if (!job.data.sealedAppeal)
         throw new PermanentError('no appeal payload to register (it will be pulled again from ПОС)', [], { posId });

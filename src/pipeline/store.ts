@@ -1,15 +1,18 @@
 // What the bridge remembers of each appeal, in Redis: its state, EDMS ids, which ПОС statuses it
-// delivered and when. Holds ids and numbers only — never the appeal's personal data (that travels
-// sealed inside jobs). Key layout under the configured prefix (hash-tag it for Redis Cluster):
-//   <p>:appeal:<posId>          hash  state, edmsId, regNumber, regDate, *At, lastError*
+// delivered and when. Holds ids, numbers and dates only — never personal data in the clear: the
+// appeal travels sealed inside jobs, and the executor's name (for the deadline list) is sealed too.
+// Key layout under the configured prefix (hash-tag it for Redis Cluster):
+//   <p>:appeal:<posId>          hash  state, edmsId, regNumber, regDate, deadline, executorSealed, *At, lastError*
 //   <p>:appeal:<posId>:pushed   hash  step key → {status, statusText, at}
 //   <p>:appeals:open            set   accepted appeals whose final answer is not delivered yet
 //   <p>:appeals:unaccepted      set   registered durably but not yet marked accepted
+//   <p>:deadlines               zset  registered, not finally answered appeals by deadline (deadline-index.ts)
 //   <p>:watch:checkpoint        string  EDMS change checkpoint
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
 import { CoverageStore } from './coverage.js';
+import { DeadlineIndex, deadlineScore } from './deadline-index.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
@@ -22,7 +25,11 @@ if redis.call('hexists', KEYS[1], 'state') == 1 then return 0 end
 redis.call('hset', KEYS[1], 'state', 'accepted', 'edmsId', ARGV[2])
 if ARGV[3] ~= '' then redis.call('hset', KEYS[1], 'regNumber', ARGV[3], 'regDate', ARGV[4]) end
 if ARGV[5] == '1' then redis.call('hset', KEYS[1], 'pushInFlight', 'final') end
-for i = 6, #ARGV, 2 do redis.call('hsetnx', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if ARGV[6] ~= '' then
+  redis.call('hset', KEYS[1], 'deadline', ARGV[6])
+  redis.call('zadd', KEYS[4], ARGV[7], ARGV[1])
+end
+for i = 8, #ARGV, 2 do redis.call('hsetnx', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('sadd', KEYS[3], ARGV[1])
 return 1`;
 
@@ -41,6 +48,10 @@ export interface AppealRecord {
   edmsId?: string;
   regNumber?: string;
   regDate?: string;
+  /** ПОС answerAt as ПОС wrote it, or the date of the last postponement the bridge pushed. */
+  deadline?: string;
+  /** The official the EDMS assigned (surname, name, patronymic), sealed: executor.ts opens it. */
+  executorSealed?: string;
   queuedAt?: string;
   registeredAt?: string;
   acceptedAt?: string;
@@ -55,6 +66,8 @@ export interface Adoption {
   assumedDelivered: PushedStep[];
   /** The progress holds a final answer that may have landed before the loss. */
   finalInDoubt: boolean;
+  /** The deadline, when the EDMS progress tells it (its last postponement); absent: not indexed. */
+  deadline?: string;
 }
 
 export interface StoreOptions {
@@ -68,12 +81,16 @@ export class AppealStore {
   /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
   readonly coverage: CoverageStore;
 
+  /** Registered, not finally answered appeals by deadline (GET /api/deadlines, the due gauges). */
+  readonly deadlines: DeadlineIndex;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly options: StoreOptions = {},
   ) {
     this.coverage = new CoverageStore(redis, prefix);
+    this.deadlines = new DeadlineIndex(redis, prefix);
   }
 
   private key(posId: number): string {
@@ -96,7 +113,16 @@ export class AppealStore {
     const fields = await this.redis.hgetall(this.key(posId));
     if (!fields.state) return null;
     const record: AppealRecord = { posId, state: fields.state as AppealState };
-    for (const name of ['edmsId', 'regNumber', 'regDate', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
+    for (const name of [
+      'edmsId',
+      'regNumber',
+      'regDate',
+      'deadline',
+      'executorSealed',
+      'queuedAt',
+      'registeredAt',
+      'acceptedAt',
+    ] as const) {
       if (fields[name]) record[name] = fields[name];
     }
     if (fields.lastErrorCode) {
@@ -135,15 +161,29 @@ export class AppealStore {
     return (await this.redis.wait(replicas, this.options.replicaWaitMs ?? 100)) >= replicas;
   }
 
-  async markAwaitingRegistration(posId: number, edmsId: string): Promise<void> {
-    await this.redis.hset(this.key(posId), { state: 'awaiting_registration', edmsId });
+  /** `deadline` is kept for the confirmation, which no longer holds the appeal. */
+  async markAwaitingRegistration(posId: number, edmsId: string, deadline?: string): Promise<void> {
+    await this.redis.hset(this.key(posId), { state: 'awaiting_registration', edmsId, ...(deadline ? { deadline } : {}) });
   }
 
-  /** Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is replayable. */
-  async markRegistered(posId: number, edmsId: string, registration: Registration | undefined, at = new Date()): Promise<void> {
+  /**
+   * Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is
+   * replayable. With a deadline (ПОС answerAt) the appeal enters the deadline index.
+   */
+  async markRegistered(
+    posId: number,
+    edmsId: string,
+    registration: Registration | undefined,
+    at = new Date(),
+    deadline?: string,
+  ): Promise<void> {
     const fields: Record<string, string> = { state: 'registered', edmsId, registeredAt: at.toISOString() };
     if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
-    await this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId)).exec();
+    const score = deadlineScore(deadline);
+    if (score !== undefined) fields.deadline = deadline!;
+    const multi = this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId));
+    if (score !== undefined) multi.zadd(this.deadlines.key, score, String(posId));
+    await multi.exec();
   }
 
   async markAccepted(posId: number, at = new Date()): Promise<void> {
@@ -161,13 +201,23 @@ export class AppealStore {
     await this.redis.hset(this.key(posId), { regNumber: registration.number, regDate: registration.date });
   }
 
+  /** The official the EDMS assigned: a name only (no contacts), sealed (executor.ts), for the deadline list. */
+  async updateExecutor(posId: number, executorSealed: string): Promise<void> {
+    await this.redis.hset(this.key(posId), 'executorSealed', executorSealed);
+  }
+
+  /** Set aside appeals wait for a person, not for their deadline: they leave the deadline index. */
   async setAside(posId: number, code: string, message: string, at = new Date()): Promise<void> {
-    await this.redis.hset(this.key(posId), {
-      state: 'set_aside',
-      lastErrorCode: code,
-      lastErrorMessage: message,
-      lastErrorAt: at.toISOString(),
-    });
+    await this.redis
+      .multi()
+      .hset(this.key(posId), {
+        state: 'set_aside',
+        lastErrorCode: code,
+        lastErrorMessage: message,
+        lastErrorAt: at.toISOString(),
+      })
+      .zrem(this.deadlines.key, String(posId))
+      .exec();
   }
 
   async recordError(posId: number, code: string, message: string, at = new Date()): Promise<void> {
@@ -188,9 +238,12 @@ export class AppealStore {
       registration?.number ?? '',
       registration?.date ?? '',
       adoption.finalInDoubt ? '1' : '0',
+      deadlineScore(adoption.deadline) === undefined ? '' : adoption.deadline!,
+      String(deadlineScore(adoption.deadline) ?? 0),
       ...steps,
     ];
-    return (await this.redis.eval(ADOPT, 3, this.key(posId), this.pushedKey(posId), this.openKey, ...args)) === 1;
+    const keys = [this.key(posId), this.pushedKey(posId), this.openKey, this.deadlines.key];
+    return (await this.redis.eval(ADOPT, keys.length, ...keys, ...args)) === 1;
   }
 
   async delivered(posId: number): Promise<Map<string, PushedStep>> {
@@ -200,9 +253,18 @@ export class AppealStore {
     return steps;
   }
 
-  async recordDelivered(posId: number, step: PushedStep): Promise<void> {
+  /**
+   * A step landed in ПОС. A postponement moves the deadline there (`postponedUntil`, as ПОС moves
+   * answerAt), so here too; the final answer takes the appeal out of the deadline index.
+   */
+  async recordDelivered(posId: number, step: PushedStep, postponedUntil?: string): Promise<void> {
     const multi = this.redis.multi().hset(this.pushedKey(posId), step.step, JSON.stringify(step)).hdel(this.key(posId), 'pushInFlight');
-    if (step.step === 'final') multi.hset(this.key(posId), 'state', 'answered').srem(this.openKey, String(posId));
+    if (step.step === 'final') {
+      multi.hset(this.key(posId), 'state', 'answered').srem(this.openKey, String(posId)).zrem(this.deadlines.key, String(posId));
+    } else {
+      const score = deadlineScore(postponedUntil);
+      if (score !== undefined) multi.hset(this.key(posId), 'deadline', postponedUntil!).zadd(this.deadlines.key, score, String(posId));
+    }
     await multi.exec();
   }
 

@@ -12,6 +12,9 @@ import { FailedJobs, OrganisationsFailedJobs } from '../pipeline/failed.js';
 import { registerJobId } from '../pipeline/queues.js';
 import { triggerControl } from '../pipeline/runtime.js';
 import type { RedisConnection } from '../redis.js';
+import { DEFAULT_DEADLINE_TIME_ZONE } from '../pipeline/deadline-days.js';
+import { openExecutor } from '../pipeline/executor.js';
+import { deadlineList, refreshDeadlineGauges } from './deadlines.js';
 import { EDMS_NAMES } from './edms.js';
 import { safeMessage } from '../redact.js';
 
@@ -43,6 +46,8 @@ export interface AdminWiring {
   auditKeepMs?: number;
   /** /metrics of every process of `start --workers N`; absent: this process's registry. */
   exposition?: () => Promise<string>;
+  /** DEADLINE_TIME_ZONE: whose day the deadline list counts in; default Europe/Moscow. */
+  deadlineTimeZone?: string;
 }
 
 /** Unready while values of the mapping in use are missing from the EDMS; an EDMS that cannot be asked is the edms check's to report. */
@@ -112,7 +117,8 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         }
         const [shown, ...others] = holders;
         if (!shown) return null;
-        const { posId: id, lastError, ...rest } = shown.record;
+        const { posId: id, lastError, executorSealed, ...rest } = shown.record;
+        const executor = openExecutor(shown.org.ctx.cipher, id, executorSealed);
         // Sanitized when written; once more on the way out, for records an older version wrote.
         const safeError = lastError && { ...lastError, message: safeMessage(lastError.message) };
         return {
@@ -120,6 +126,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
           organisation: shown.org.key,
           ...(others.length > 0 ? { alsoIn: others.map((other) => other.org.key) } : {}),
           ...rest,
+          ...(executor ? { executor } : {}),
           ...(safeError ? { lastError: safeError } : {}),
           pushed: await shown.org.ctx.store.pushedList(posId),
         };
@@ -137,6 +144,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         return null;
       },
     },
+    deadlines: deadlineList(organisations, wiring.deadlineTimeZone ?? DEFAULT_DEADLINE_TIME_ZONE, wiring.logger),
     sync: {
       // Every organisation pulls; the answer names the first one's job (one id per organisation in the logs).
       trigger: async () => {
@@ -169,6 +177,7 @@ export function adminDeps(wiring: AdminWiring): AdminDeps {
         ctx.metrics.failedJobs.set({ queue }, states.failed ?? 0);
       }
       await ctx.edmsGate.outage(true); // sets pos_bridge_edms_available from the shared record
+      await refreshDeadlineGauges(organisations, ctx.metrics);
     },
   };
 }

@@ -103,6 +103,7 @@ export async function startRole(
       usersFile: config.admin.usersFile,
       auditKeepMs: config.admin.auditKeepMs,
       exposition: options.exposition,
+      deadlineTimeZone: config.deadlines.timeZone,
     });
     running.api = await startAdminServer(deps, {
       host: config.http.host,

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
-import type { AdminDeps, AppealView, FailedJobView, MappingService } from '../../src/admin/deps.js';
+import type { AdminDeps, AppealView, DeadlineItem, FailedJobView, MappingService } from '../../src/admin/deps.js';
 import { RedisUiSessions, type UiSessionOptions } from '../../src/admin/sessions.js';
 import { RedisConsoleSessions } from '../../src/admin/console-sessions.js';
 import { MemoryAuditLog } from '../../src/admin/memory-audit.js';
@@ -17,6 +17,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface FakeState {
   appeals: Map<number, AppealView>;
+  /** The deadline list's items, due or not: the fake lists those within the window asked for. */
+  deadlines: DeadlineItem[];
   failed: FailedJobView[];
   retried: string[];
   syncCalls: number;
@@ -82,6 +84,7 @@ export function consoleSessionStore(options: Partial<UiSessionOptions> = {}): Re
 export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = []): Fakes {
   const state: FakeState = {
     appeals: new Map(),
+    deadlines: [],
     failed: [],
     retried: [],
     syncCalls: 0,
@@ -96,6 +99,14 @@ export function makeFakes(overrides: Partial<AdminDeps> = {}, queues: Queue[] = 
     metrics,
     health: { redis: async () => {}, pos: async () => {}, edms: async () => {} },
     appeals: { get: async (posId) => state.appeals.get(posId) ?? null },
+    deadlines: {
+      list: async (withinMs, now = new Date()) => ({
+        within: `${withinMs / 60_000}m`,
+        generatedAt: now.toISOString(),
+        timeZone: 'Europe/Moscow',
+        items: state.deadlines.filter((item) => Date.parse(item.deadline) <= now.getTime() + withinMs),
+      }),
+    },
     sync: {
       trigger: async () => {
         state.syncCalls += 1;

@@ -232,6 +232,7 @@ describe('GET /docs', () => {
       '/api/failed/{id}/retry': ['post'],
       '/api/failed/{id}': ['delete'],
       '/api/queues': ['get'],
+      '/api/deadlines': ['get'],
       '/api/status': ['get'],
       '/api/login': ['post'],
       '/api/logout': ['post'],
