@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdminApp } from '../../src/admin/app.js';
-import { ADMIN_TOKEN, makeFakes } from '../admin/fakes.js';
+import { ADMIN_TOKEN, makeFakes, type Fakes } from '../admin/fakes.js';
 import { shippedMappings, type ShippedMappings } from '../admin/shipped-mappings.js';
 import { browserFound, browserRequired, launchBrowser, watchProblems } from './browser.js';
 import { buildConsoleInto, type BuiltConsole } from './build.js';
@@ -96,13 +96,15 @@ describe('the console in Chromium', () => {
     let built: BuiltConsole;
     let mappings: ShippedMappings;
     let app: FastifyInstance;
+    let fakes: Fakes;
     let front: Front;
     let browser: Browser;
     let shots: string;
 
     beforeAll(async () => {
       [built, mappings, browser] = await Promise.all([buildConsoleInto(), shippedMappings(), launchBrowser()]);
-      app = await buildAdminApp(makeFakes({ mappings: mappings.registry }).deps, { consoleDir: built.dir });
+      fakes = makeFakes({ mappings: mappings.registry });
+      app = await buildAdminApp(fakes.deps, { consoleDir: built.dir });
       front = await startFront(app);
       shots = mkdtempSync(join(tmpdir(), 'pos-bridge-console-shots-'));
     });
@@ -201,6 +203,60 @@ describe('the console in Chromium', () => {
       } finally {
         front.role = 'operator';
       }
+    });
+
+    it('lists the failed jobs with the organisation column and retries one with the CSRF token', async () => {
+      fakes.state.failed.push(
+        {
+          id: 'push-4101',
+          organisation: 'default',
+          queue: 'push',
+          name: 'register',
+          posId: 4101,
+          attemptsMade: 5,
+          failedAt: '2024-03-01T10:00:00.000Z',
+          error: { code: 'EDMS_REFERENCE_UNKNOWN', message: 'subject 12: no department' },
+        },
+        {
+          id: 'push-4102',
+          organisation: 'north',
+          queue: 'push',
+          name: 'register',
+          posId: 4102,
+          attemptsMade: 3,
+          failedAt: '2024-03-01T11:00:00.000Z',
+          error: { code: 'TIMEOUT', message: 'the EDMS did not answer in 30 s' },
+        },
+      );
+      const page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
+      page.setDefaultTimeout(10_000);
+      const problems = await watchProblems(page, expected401);
+      await page.goto(`${front.url}/console/#/failed`);
+      await page.getByTestId('login-token').fill(ADMIN_TOKEN);
+      await page.getByTestId('login-submit').click();
+      const table = page.getByTestId('failed-table');
+      await table.waitFor();
+      expect(await table.locator('th').allTextContents()).toEqual([
+        'Id ПОС',
+        'Организация',
+        'Код',
+        'Сообщение',
+        'Время',
+        'Попытки',
+        'Действия',
+      ]);
+      expect(await table.locator('tbody tr').count()).toBe(2);
+      expect(await table.locator('tbody tr').first().locator('td').nth(1).textContent()).toBe('default');
+      await page.screenshot({ path: join(shots, 'failed.png') });
+
+      front.writes.length = 0;
+      await page.getByTestId('retry-push-4101').click();
+      await expect.poll(() => page.getByTestId('message').textContent()).toBe('Отправлено повторно: 1');
+      expect(fakes.state.retried).toEqual(['push-4101']);
+      expect(front.writes).toEqual([{ call: 'POST /api/failed/push-4101/retry', csrf: CSRF }]);
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+      expect(problems.list).toEqual([]);
+      await page.close();
     });
   });
 });
