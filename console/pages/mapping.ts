@@ -57,6 +57,9 @@ function tabs(panels: { key: MessageKey; id: string; body: HTMLElement; onShow?:
   return wrapper;
 }
 
+/** Unapplied edits by mapping, kept while the tab lives: leaving the page or switching the language redraws it. */
+const drafts = new Map<string, string>();
+
 /** Renders the page; returns the cleanup to run when leaving it. */
 export async function renderMapping(main: HTMLElement, name: string): Promise<() => void> {
   const message = messageArea();
@@ -76,7 +79,7 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
   // Created once the host is in the document: a detached editor would put its styles in a <style>
   // element (refused by the CSP) instead of the document's constructable stylesheets.
   const editor: { view?: EditorView } = {};
-  const source = () => editor.view?.state.doc.toString() ?? mapping.source;
+  const source = () => editor.view?.state.doc.toString() ?? drafts.get(name) ?? mapping.source;
 
   const comment = h('input', { type: 'text', maxlength: 500, 'data-testid': 'apply-comment' });
   const apply = () => {
@@ -88,7 +91,7 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
     })
       .then((answer) => {
         message.ok(t('applied', { version: answer.version }));
-        mapping = { ...mapping, version: answer.version };
+        mapping = { ...mapping, version: answer.version, source: source() };
         comment.value = '';
         if (answer.warnings?.length) results.append(problemList(answer.warnings, 'apply-warnings'));
         history.load();
@@ -135,7 +138,9 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
   };
   const history = historyPanel(context);
   const navigateReload = () => {
+    drafts.delete(name);
     editor.view?.destroy();
+    editor.view = undefined;
     void renderMapping(main, name);
   };
 
@@ -166,7 +171,7 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
   );
   editor.view = createEditor({
     parent: host,
-    source: mapping.source,
+    source: drafts.get(name) ?? mapping.source,
     label: t('editorLabel'),
     check: async (source) => (await post<{ problems: Problem[] }>(`/api/mappings/${enc(name)}/check`, { source })).problems,
     onChecking: () => (lintStatus.textContent = t('checking')),
@@ -180,5 +185,12 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
       lintStatus.dataset.count = outcome instanceof Error ? '' : String(outcome.length);
     },
   });
-  return () => editor.view?.destroy();
+  return () => {
+    if (!editor.view) return;
+    const text = editor.view.state.doc.toString();
+    if (text === mapping.source) drafts.delete(name);
+    else drafts.set(name, text);
+    editor.view.destroy();
+    editor.view = undefined;
+  };
 }

@@ -170,6 +170,12 @@ describe('the console in Chromium', () => {
       expect(front.writes).toContainEqual({ call: 'POST /api/mappings/directum-rx/check', csrf: CSRF });
       expect(await page.getByTestId('apply').isDisabled()).toBe(false);
 
+      // An edit (typed from the keyboard) survives the redraw a language switch makes.
+      await page.locator('.cm-content').click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('# draft\n');
+      expect(await page.locator('.cm-line').first().textContent()).toBe('# draft');
+
       // English, kept for the next visit.
       await page.getByTestId('language').selectOption('en');
       await expect.poll(() => page.getByTestId('nav-mappings').textContent()).toBe('Mappings');
@@ -177,6 +183,7 @@ describe('the console in Chromium', () => {
         await page.locator('html').evaluate((html) => html.ownerDocument.defaultView!.localStorage.getItem('pos-bridge.console.lang')),
       ).toBe('en');
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      expect(await page.locator('.cm-line').first().textContent()).toBe('# draft');
       await page.locator('.cm-lintRange-error').first().waitFor();
       await page.screenshot({ path: join(shots, 'editor.png'), fullPage: true });
       expect(statSync(join(shots, 'editor.png')).size).toBeGreaterThan(10_000);
