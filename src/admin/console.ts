@@ -54,7 +54,8 @@ export function defaultConsoleDir(): string {
   return join(packageRoot(), 'dist', 'console');
 }
 
-const schemaBase = { tags: ['console'], response: { 404: errorSchema, 503: errorSchema } };
+// Static files, like /docs and /ui: described here, left out of the OpenAPI document of the API.
+const schemaBase = { hide: true, tags: ['console'], response: { 404: errorSchema, 503: errorSchema } };
 
 export function registerConsole(app: FastifyInstance, dir: string): void {
   // Files are read on each request (they are few and small): a rebuild shows without a restart.
