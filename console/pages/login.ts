@@ -24,7 +24,7 @@ export function renderLogin(root: HTMLElement, signedIn: () => void): void {
     h('label', { for: 'login-token' }, t('loginToken')),
     token,
     h('p', { id: 'login-hint', class: 'hint' }, t('loginHint')),
-    h('button', { type: 'submit', 'data-testid': 'login-submit' }, t('loginSubmit')),
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, t('loginSubmit')),
     message.element,
   );
   form.addEventListener('submit', (event) => {
