@@ -1,5 +1,6 @@
-// ESLint: typescript-eslint's type-checked rules on the product code (src/, adapters/), the plain
-// recommended rules on tests, benchmarks and fixtures. Formatting is Prettier's job, not ESLint's.
+// ESLint: typescript-eslint's type-checked rules on the product code (src/, adapters/, the web
+// console in console/ with its own browser tsconfig), the plain recommended rules on tests,
+// benchmarks and fixtures. Formatting is Prettier's job, not ESLint's.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,7 +9,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['src/**/*.ts', 'adapters/**/*.ts'],
+    files: ['src/**/*.ts', 'adapters/**/*.ts', 'console/**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -103,8 +103,10 @@ async function main() {
   try {
     const folder = join(scratch, folderName);
     mkdirSync(folder);
-    // Built straight into the bundle: a file left in ./dist by an older build cannot ship.
-    run('npm', ['run', 'build', '--', '--outDir', join(folder, 'dist')], root);
+    // Built straight into the bundle: a file left in ./dist by an older build cannot ship. The
+    // same two steps as `npm run build` (the compiler, then the web console), each told where.
+    run('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(folder, 'dist')], root);
+    run(process.execPath, [join(root, 'console', 'build.mjs'), '--outdir', join(folder, 'dist', 'console')], root);
     for (const entry of SHIPPED) cpSync(join(root, entry), join(folder, entry), { recursive: true });
     cpSync(join(root, 'deploy', 'pos-bridge.sh'), join(folder, 'bin', 'pos-bridge'));
     chmodSync(join(folder, 'bin', 'pos-bridge'), 0o755);

@@ -1,5 +1,6 @@
-// The admin HTTP API as a fastify app: health and metrics (open), /api (tokens or a console session, roles per route), /ui
-// (Bull-Board, read-only by default, session cookie) and /docs (OpenAPI). The app only talks to
+// The admin HTTP API as a fastify app: health and metrics (open), /api (tokens or a console session,
+// roles per route), /ui (Bull-Board, read-only by default, session cookie), /console/ (the web
+// console's static shell) and /docs (OpenAPI). The app only talks to
 // injected dependencies, see deps.ts; src/admin/README.md is the operators' guide.
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -8,6 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { BridgeError } from '../errors.js';
 import { authenticateApi, checkRouteRoles, requireRouteRole } from './authenticate.js';
 import { registerBullBoard, UI_PATH } from './bull-board.js';
+import { defaultConsoleDir, registerConsole } from './console.js';
 import type { AdminDeps } from './deps.js';
 import { installErrorHandling } from './error-handler.js';
 import { redactUrl } from './redact-url.js';
@@ -34,6 +36,8 @@ export interface AdminAppOptions {
   trustProxy?: boolean | string;
   /** QUEUE_UI_WRITABLE: allow Bull-Board's actions. Default false (read-only). */
   queueUiWritable?: boolean;
+  /** The built web console served at /console/. Default dist/console in the package (tests pass their own). */
+  consoleDir?: string;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 2_000;
@@ -104,6 +108,7 @@ export async function buildAdminApp(deps: AdminDeps, options: AdminAppOptions = 
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps, options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS);
+  registerConsole(app, options.consoleDir ?? defaultConsoleDir());
 
   await app.register(
     async (api) => {

@@ -82,6 +82,10 @@ describe('npm run bundle', () => {
       'package.json',
     ]);
     expect(existsSync(join(installed, 'dist', 'src', 'cli', 'entry.js'))).toBe(true);
+    // The web console, built by the bundle itself (served from dist/console at /console/).
+    for (const file of ['index.html', 'app.js', 'app.css']) expect(existsSync(join(installed, 'dist', 'console', file)), file).toBe(true);
+    for (const devOnly of ['esbuild', 'codemirror', 'playwright-core'])
+      expect(existsSync(join(installed, 'node_modules', devOnly))).toBe(false);
     expect(existsSync(join(installed, 'deploy', 'systemd', 'pos-bridge.service'))).toBe(true);
     for (const shipped of ['fastify', 'bullmq', 'ioredis', 'zod'])
       expect(existsSync(join(installed, 'node_modules', shipped, 'package.json'))).toBe(true);
