@@ -107,15 +107,14 @@ async function registerInEdms(
   } catch (error) {
     throw error instanceof BridgeError && error.code === 'EDMS_REFERENCE_UNKNOWN' ? explainReferences(ctx, mapping, error) : error;
   }
-  if (result.created) {
-    ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
-    await ctx.store.coverage.record(appeal, mappingDefaults);
-  }
+  const coverage = result.created ? { appeal, defaultsUsed: mappingDefaults } : undefined;
+  if (result.created) ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
   if (!result.durable) {
+    if (coverage) await ctx.store.coverage.record(coverage.appeal, coverage.defaultsUsed);
     await ctx.store.markAwaitingRegistration(posId, result.edmsId);
     return waitForDurability(job, token, ctx);
   }
-  await ctx.store.markRegistered(posId, result.edmsId, result.registration);
+  await ctx.store.markRegistered(posId, result.edmsId, result.registration, new Date(), coverage);
 }
 
 /** Re-checks a registration that was written but not yet confirmed by the EDMS. */

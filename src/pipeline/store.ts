@@ -9,7 +9,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
-import { CoverageStore } from './coverage.js';
+import { CoverageStore, type CoverageEntry } from './coverage.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
@@ -139,11 +139,22 @@ export class AppealStore {
     await this.redis.hset(this.key(posId), { state: 'awaiting_registration', edmsId });
   }
 
-  /** Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is replayable. */
-  async markRegistered(posId: number, edmsId: string, registration: Registration | undefined, at = new Date()): Promise<void> {
+  /**
+   * Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is replayable.
+   * A card this attempt created counts in the coverage in the same MULTI (one round trip for both).
+   */
+  async markRegistered(
+    posId: number,
+    edmsId: string,
+    registration: Registration | undefined,
+    at = new Date(),
+    coverage?: CoverageEntry,
+  ): Promise<void> {
     const fields: Record<string, string> = { state: 'registered', edmsId, registeredAt: at.toISOString() };
     if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
-    await this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId)).exec();
+    const batch = this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId));
+    if (coverage) this.coverage.addTo(batch, coverage);
+    await batch.exec();
   }
 
   async markAccepted(posId: number, at = new Date()): Promise<void> {
