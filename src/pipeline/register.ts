@@ -134,10 +134,9 @@ async function confirmRegistration(ctx: PipelineContext, job: Job<RegisterJobDat
 
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
-  const release = await lockAppealOrWait(ctx.store, job, token, 'register', ctx.settings.appealLockMs);
+  const { release, known } = await lockAppealOrWait(ctx.store, job, token, 'register', ctx.settings.appealLockMs);
   const opened: { appeal?: PosAppeal } = {};
   try {
-    const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {
       // A replay of a job whose acceptance was already recorded has nothing to do; a pull that
       // found the appeal still listed long after it was accepted says it to ПОС once more.

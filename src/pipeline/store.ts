@@ -13,6 +13,9 @@ import { CoverageStore, type CoverageEntry } from './coverage.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+// The appeal's lock and, once held, its record in one round trip: nil when another holder has it.
+const LOCK_AND_READ =
+  "if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return false end return redis.call('hgetall', KEYS[2])";
 // One script, so a push running beside the adoption sees the appeal either unknown or whole: never
 // accepted with the assumed steps not written yet (it would send them again). A hash without a
 // state (a job that was running during the loss wrote one field into it) is adopted; a real state
@@ -64,6 +67,21 @@ export interface StoreOptions {
   replicaWaitMs?: number;
 }
 
+/** An appeal's hash as a record; a hash without a state (a stray field written after a state loss) is no record. */
+function recordOf(posId: number, fields: Record<string, string>): AppealRecord | null {
+  if (!fields.state) return null;
+  const record: AppealRecord = { posId, state: fields.state as AppealState };
+  for (const name of ['edmsId', 'regNumber', 'regDate', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
+    if (fields[name]) record[name] = fields[name];
+  }
+  if (fields.lastErrorCode) {
+    record.lastError = { code: fields.lastErrorCode, message: fields.lastErrorMessage ?? '', at: fields.lastErrorAt ?? '' };
+  }
+  return record;
+}
+
+const lockToken = () => `${process.pid}-${Math.random().toString(36).slice(2)}`;
+
 export class AppealStore {
   /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
   readonly coverage: CoverageStore;
@@ -93,16 +111,22 @@ export class AppealStore {
   }
 
   async get(posId: number): Promise<AppealRecord | null> {
-    const fields = await this.redis.hgetall(this.key(posId));
-    if (!fields.state) return null;
-    const record: AppealRecord = { posId, state: fields.state as AppealState };
-    for (const name of ['edmsId', 'regNumber', 'regDate', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
-      if (fields[name]) record[name] = fields[name];
-    }
-    if (fields.lastErrorCode) {
-      record.lastError = { code: fields.lastErrorCode, message: fields.lastErrorMessage ?? '', at: fields.lastErrorAt ?? '' };
-    }
-    return record;
+    return recordOf(posId, await this.redis.hgetall(this.key(posId)));
+  }
+
+  /** Takes the appeal's register/push lock and reads its record in one script; null while another holder has the lock. */
+  async lockAndGet(
+    posId: number,
+    kind: 'register' | 'push',
+    ttlMs: number,
+  ): Promise<{ release: () => Promise<void>; record: AppealRecord | null } | null> {
+    const key = `${this.key(posId)}:${kind}-lock`;
+    const token = lockToken();
+    const reply = (await this.redis.eval(LOCK_AND_READ, 2, key, this.key(posId), token, String(ttlMs))) as string[] | null;
+    if (!reply) return null;
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) fields[reply[i]!] = reply[i + 1]!;
+    return { release: this.held(key, token, ttlMs), record: recordOf(posId, fields) };
   }
 
   /** The bridge knows the appeal: a hash holding only a stray field (written after a state loss) does not count. */
@@ -286,9 +310,14 @@ export class AppealStore {
   }
 
   private async lockKey(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
-    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const token = lockToken();
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
+    return this.held(key, token, ttlMs);
+  }
+
+  /** A lock just taken: renewed while held, released only if still ours. */
+  private held(key: string, token: string, ttlMs: number): () => Promise<void> {
     // Renewed while the holder lives, so a long job keeps it; a dead holder's lock expires in ttlMs.
     const renew = setInterval(
       () => {
@@ -307,16 +336,19 @@ export class AppealStore {
 
 const LOCK_RETRY_MS = 500;
 
-/** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
+/**
+ * Takes the appeal's register/push lock and reads the appeal's record under it, or puts the job
+ * back for a moment (no attempt spent).
+ */
 export async function lockAppealOrWait(
   store: AppealStore,
   job: Job<{ posId: number }>,
   token: string | undefined,
   kind: 'register' | 'push',
   ttlMs: number,
-): Promise<() => Promise<void>> {
-  const release = await store.lock(job.data.posId, kind, ttlMs);
-  if (release) return release;
+): Promise<{ release: () => Promise<void>; known: AppealRecord | null }> {
+  const held = await store.lockAndGet(job.data.posId, kind, ttlMs);
+  if (held) return { release: held.release, known: held.record };
   await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
   throw new DelayedError();
 }
