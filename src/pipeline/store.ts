@@ -13,6 +13,9 @@ import { CoverageStore, type CoverageEntry } from './coverage.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+// A new appeal's state and when it was queued, in one round trip; an appeal the store knows is left alone.
+const MARK_QUEUED =
+  "if redis.call('hsetnx', KEYS[1], 'state', 'queued') == 0 then return 0 end redis.call('hset', KEYS[1], 'queuedAt', ARGV[1]) return 1";
 // The appeal's lock and, once held, its record in one round trip: nil when another holder has it.
 const LOCK_AND_READ =
   "if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return false end return redis.call('hgetall', KEYS[2])";
@@ -136,9 +139,7 @@ export class AppealStore {
 
   /** Marks an appeal as handed to registration; returns false if the bridge already knew it. */
   async markQueued(posId: number, at = new Date()): Promise<boolean> {
-    const created = await this.redis.hsetnx(this.key(posId), 'state', 'queued');
-    if (created) await this.redis.hset(this.key(posId), 'queuedAt', at.toISOString());
-    return created === 1;
+    return (await this.redis.eval(MARK_QUEUED, 1, this.key(posId), at.toISOString())) === 1;
   }
 
   /**
