@@ -206,6 +206,8 @@ export interface BridgeRun {
   topology?: Topology;
   /** Default `start --role all`: one process. */
   args?: string[];
+  /** Called with the seeded lab just before the client starts, and once every appeal is accepted (bench/profile-drain.ts). */
+  observe?: { beforeStart(lab: Lab): Promise<void>; afterDrain(lab: Lab): Promise<void> };
 }
 
 export async function measureDrain(
@@ -244,6 +246,7 @@ export async function runDrain(
   try {
     const env = await prepare(lab);
     const profileFlags = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : [];
+    await run.observe?.beforeStart(lab);
     const spawnedAt = Date.now();
     const child = spawnNode(client === 'bridge' ? 'src/cli/entry.ts' : 'bench/floor.ts', {
       env,
@@ -260,6 +263,7 @@ export async function runDrain(
       });
       const endCpu = cpuSnapshot(lab, child);
       const cpuWindow = (Date.now() - (startCpu?.at ?? spawnedAt)) / 1000;
+      await run.observe?.afterDrain(lab);
       let peakRssBytes = child.peakRssBytes();
       if (client === 'floor') peakRssBytes = Math.max(peakRssBytes, await floorPeakRss(child));
       const appeals = served(lab);

@@ -27,6 +27,18 @@ const categoryOf = (appeal: PosAppeal): [CoverageKind, number | null | undefined
   ['fact', appeal.factId, appeal.factName],
 ];
 
+/** What one registration adds to the counts. */
+export interface CoverageEntry {
+  appeal: PosAppeal;
+  defaultsUsed: readonly string[];
+}
+
+/** The part of an ioredis MULTI the counts are queued on. */
+export interface CoverageBatch {
+  hincrby(key: string, field: string, by: number): unknown;
+  hset(key: string, field: string, value: string): unknown;
+}
+
 export class CoverageStore {
   constructor(
     private readonly redis: RedisConnection,
@@ -43,14 +55,18 @@ export class CoverageStore {
 
   /** One round trip per registration. */
   async record(appeal: PosAppeal, defaultsUsed: readonly string[]): Promise<void> {
-    const batch = this.redis.multi();
+    await this.addTo(this.redis.multi(), { appeal, defaultsUsed }).exec();
+  }
+
+  /** Queues the counts onto a caller's MULTI (the registration's own, store.ts), so they cost no round trip of their own. */
+  addTo<T extends CoverageBatch>(batch: T, { appeal, defaultsUsed }: CoverageEntry): T {
     for (const [kind, id, name] of categoryOf(appeal)) {
       if (typeof id !== 'number') continue;
       batch.hincrby(this.countsKey, `${kind}:${id}`, 1);
       if (name) batch.hset(this.namesKey, `${kind}:${id}`, name.slice(0, 500));
     }
     for (const dictionary of defaultsUsed) batch.hincrby(this.countsKey, `default:${dictionary}`, 1);
-    await batch.exec();
+    return batch;
   }
 
   async read(): Promise<CoverageReport> {

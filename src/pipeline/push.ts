@@ -60,10 +60,9 @@ function progressValues(progress: EdmsProgress | undefined): string[] {
 
 export async function processPush(ctx: PipelineContext, job: Job<PushJobData>, token?: string): Promise<PushOutcome> {
   const { posId } = job.data;
-  const release = await lockAppealOrWait(ctx.store, job, token, 'push', ctx.settings.appealLockMs);
+  const { release, known } = await lockAppealOrWait(ctx.store, job, token, 'push', ctx.settings.appealLockMs);
   let progress: EdmsProgress | undefined;
   try {
-    const known = await ctx.store.get(posId);
     if (!known) return { sent: [], skipped: 'unknown-appeal' };
     if (known.state !== 'accepted' && known.state !== 'answered') {
       // ПОС takes statuses only for accepted appeals; the register job will get there first.

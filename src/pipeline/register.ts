@@ -107,17 +107,16 @@ async function registerInEdms(
   } catch (error) {
     throw error instanceof BridgeError && error.code === 'EDMS_REFERENCE_UNKNOWN' ? explainReferences(ctx, mapping, error) : error;
   }
-  if (result.created) {
-    ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
-    await ctx.store.coverage.record(appeal, mappingDefaults);
-  }
+  const coverage = result.created ? { appeal, defaultsUsed: mappingDefaults } : undefined;
+  if (result.created) ctx.metrics.appealsRegistered.inc({ organisation: ctx.organisation, edms: ctx.adapter.kind });
   // The deadline promised to the citizen: the deadline list (GET /api/deadlines) counts it down.
   const deadline = appeal.answerAt ?? undefined;
   if (!result.durable) {
+    if (coverage) await ctx.store.coverage.record(coverage.appeal, coverage.defaultsUsed);
     await ctx.store.markAwaitingRegistration(posId, result.edmsId, deadline);
     return waitForDurability(job, token, ctx);
   }
-  await ctx.store.markRegistered(posId, result.edmsId, result.registration, new Date(), deadline);
+  await ctx.store.markRegistered(posId, result.edmsId, result.registration, new Date(), deadline, coverage);
 }
 
 /** Re-checks a registration that was written but not yet confirmed by the EDMS. */
@@ -142,10 +141,9 @@ async function confirmRegistration(
 
 export async function processRegister(ctx: PipelineContext, job: Job<RegisterJobData>, token?: string): Promise<RegisterOutcome> {
   const { posId } = job.data;
-  const release = await lockAppealOrWait(ctx.store, job, token, 'register', ctx.settings.appealLockMs);
+  const { release, known } = await lockAppealOrWait(ctx.store, job, token, 'register', ctx.settings.appealLockMs);
   const opened: { appeal?: PosAppeal } = {};
   try {
-    const known = await ctx.store.get(posId);
     if (known?.state === 'accepted' || known?.state === 'answered') {
       // A replay of a job whose acceptance was already recorded has nothing to do; a pull that
       // found the appeal still listed long after it was accepted says it to ПОС once more.

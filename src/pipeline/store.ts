@@ -11,11 +11,17 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis.js';
 import type { Registration } from '../../adapters/contract.js';
-import { CoverageStore } from './coverage.js';
+import { CoverageStore, type CoverageEntry } from './coverage.js';
 import { DeadlineIndex, deadlineScore } from './deadline-index.js';
 
 const OWNED_PEXPIRE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 const OWNED_DEL = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+// A new appeal's state and when it was queued, in one round trip; an appeal the store knows is left alone.
+const MARK_QUEUED =
+  "if redis.call('hsetnx', KEYS[1], 'state', 'queued') == 0 then return 0 end redis.call('hset', KEYS[1], 'queuedAt', ARGV[1]) return 1";
+// The appeal's lock and, once held, its record in one round trip: nil when another holder has it.
+const LOCK_AND_READ =
+  "if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return false end return redis.call('hgetall', KEYS[2])";
 // One script, so a push running beside the adoption sees the appeal either unknown or whole: never
 // accepted with the assumed steps not written yet (it would send them again). A hash without a
 // state (a job that was running during the loss wrote one field into it) is adopted; a real state
@@ -77,6 +83,21 @@ export interface StoreOptions {
   replicaWaitMs?: number;
 }
 
+/** An appeal's hash as a record; a hash without a state (a stray field written after a state loss) is no record. */
+function recordOf(posId: number, fields: Record<string, string>): AppealRecord | null {
+  if (!fields.state) return null;
+  const record: AppealRecord = { posId, state: fields.state as AppealState };
+  for (const name of ['edmsId', 'regNumber', 'regDate', 'deadline', 'executorSealed', 'queuedAt', 'registeredAt', 'acceptedAt'] as const) {
+    if (fields[name]) record[name] = fields[name];
+  }
+  if (fields.lastErrorCode) {
+    record.lastError = { code: fields.lastErrorCode, message: fields.lastErrorMessage ?? '', at: fields.lastErrorAt ?? '' };
+  }
+  return record;
+}
+
+const lockToken = () => `${process.pid}-${Math.random().toString(36).slice(2)}`;
+
 export class AppealStore {
   /** Counts of ПОС categories seen at registration (`mappings coverage`), under the same prefix. */
   readonly coverage: CoverageStore;
@@ -110,25 +131,22 @@ export class AppealStore {
   }
 
   async get(posId: number): Promise<AppealRecord | null> {
-    const fields = await this.redis.hgetall(this.key(posId));
-    if (!fields.state) return null;
-    const record: AppealRecord = { posId, state: fields.state as AppealState };
-    for (const name of [
-      'edmsId',
-      'regNumber',
-      'regDate',
-      'deadline',
-      'executorSealed',
-      'queuedAt',
-      'registeredAt',
-      'acceptedAt',
-    ] as const) {
-      if (fields[name]) record[name] = fields[name];
-    }
-    if (fields.lastErrorCode) {
-      record.lastError = { code: fields.lastErrorCode, message: fields.lastErrorMessage ?? '', at: fields.lastErrorAt ?? '' };
-    }
-    return record;
+    return recordOf(posId, await this.redis.hgetall(this.key(posId)));
+  }
+
+  /** Takes the appeal's register/push lock and reads its record in one script; null while another holder has the lock. */
+  async lockAndGet(
+    posId: number,
+    kind: 'register' | 'push',
+    ttlMs: number,
+  ): Promise<{ release: () => Promise<void>; record: AppealRecord | null } | null> {
+    const key = `${this.key(posId)}:${kind}-lock`;
+    const token = lockToken();
+    const reply = (await this.redis.eval(LOCK_AND_READ, 2, key, this.key(posId), token, String(ttlMs))) as string[] | null;
+    if (!reply) return null;
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) fields[reply[i]!] = reply[i + 1]!;
+    return { release: this.held(key, token, ttlMs), record: recordOf(posId, fields) };
   }
 
   /** The bridge knows the appeal: a hash holding only a stray field (written after a state loss) does not count. */
@@ -138,9 +156,7 @@ export class AppealStore {
 
   /** Marks an appeal as handed to registration; returns false if the bridge already knew it. */
   async markQueued(posId: number, at = new Date()): Promise<boolean> {
-    const created = await this.redis.hsetnx(this.key(posId), 'state', 'queued');
-    if (created) await this.redis.hset(this.key(posId), 'queuedAt', at.toISOString());
-    return created === 1;
+    return (await this.redis.eval(MARK_QUEUED, 1, this.key(posId), at.toISOString())) === 1;
   }
 
   /**
@@ -168,7 +184,8 @@ export class AppealStore {
 
   /**
    * Registration is durable in the EDMS: remembered before ПОС is told, so a crash here is
-   * replayable. With a deadline (ПОС answerAt) the appeal enters the deadline index.
+   * replayable. With a deadline (ПОС answerAt) the appeal enters the deadline index; a card this
+   * attempt created counts in the coverage. All in one MULTI (one round trip).
    */
   async markRegistered(
     posId: number,
@@ -176,14 +193,16 @@ export class AppealStore {
     registration: Registration | undefined,
     at = new Date(),
     deadline?: string,
+    coverage?: CoverageEntry,
   ): Promise<void> {
     const fields: Record<string, string> = { state: 'registered', edmsId, registeredAt: at.toISOString() };
     if (registration) Object.assign(fields, { regNumber: registration.number, regDate: registration.date });
     const score = deadlineScore(deadline);
     if (score !== undefined) fields.deadline = deadline!;
-    const multi = this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId));
-    if (score !== undefined) multi.zadd(this.deadlines.key, score, String(posId));
-    await multi.exec();
+    const batch = this.redis.multi().hset(this.key(posId), fields).sadd(this.unacceptedKey, String(posId));
+    if (score !== undefined) batch.zadd(this.deadlines.key, score, String(posId));
+    if (coverage) this.coverage.addTo(batch, coverage);
+    await batch.exec();
   }
 
   async markAccepted(posId: number, at = new Date()): Promise<void> {
@@ -337,9 +356,14 @@ export class AppealStore {
   }
 
   private async lockKey(key: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
-    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const token = lockToken();
     const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return null;
+    return this.held(key, token, ttlMs);
+  }
+
+  /** A lock just taken: renewed while held, released only if still ours. */
+  private held(key: string, token: string, ttlMs: number): () => Promise<void> {
     // Renewed while the holder lives, so a long job keeps it; a dead holder's lock expires in ttlMs.
     const renew = setInterval(
       () => {
@@ -358,16 +382,19 @@ export class AppealStore {
 
 const LOCK_RETRY_MS = 500;
 
-/** Takes the appeal's register/push lock, or puts the job back for a moment (no attempt spent). */
+/**
+ * Takes the appeal's register/push lock and reads the appeal's record under it, or puts the job
+ * back for a moment (no attempt spent).
+ */
 export async function lockAppealOrWait(
   store: AppealStore,
   job: Job<{ posId: number }>,
   token: string | undefined,
   kind: 'register' | 'push',
   ttlMs: number,
-): Promise<() => Promise<void>> {
-  const release = await store.lock(job.data.posId, kind, ttlMs);
-  if (release) return release;
+): Promise<{ release: () => Promise<void>; known: AppealRecord | null }> {
+  const held = await store.lockAndGet(job.data.posId, kind, ttlMs);
+  if (held) return { release: held.release, known: held.record };
   await job.moveToDelayed(Date.now() + LOCK_RETRY_MS, token);
   throw new DelayedError();
 }
