@@ -64,8 +64,10 @@ describe('coded errors while Directum fails', () => {
     rig.emulator.faults.add({ route: 'create', set: 'IRequests', kind: '5xx', count: 2 });
     const data = input();
     const { result, errors } = await registerUntilDone(data);
-    expect(errors).toHaveLength(2);
-    expect(errors.every((error) => error instanceof TransientError && error.status === 503)).toBe(true);
+    // Both injected 503s arrive as TransientError; on a loaded machine a call may also pass the
+    // rig's 400 ms timeout, which is a TransientError too (seen on CI).
+    expect(errors.filter((error) => error.status === 503)).toHaveLength(2);
+    expect(errors.every((error) => error instanceof TransientError)).toBe(true);
     expectSingleRegistration(data, result);
   });
 
