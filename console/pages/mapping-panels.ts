@@ -170,6 +170,8 @@ export function historyPanel(context: PanelContext): { element: HTMLElement; loa
   const load = () => {
     get<HistoryEntry[]>(`/api/mappings/${enc(context.name)}/history`)
       .then((entries) => {
+        // Numbered from the newest down; `start` set each time, as Chromium counts a redrawn reversed list wrong.
+        list.start = entries.length;
         list.replaceChildren(
           ...entries.map((entry) =>
             h(

@@ -149,11 +149,12 @@ describe('the console against a running bridge', () => {
         (await watchProblems(editor, expectedLoadFailure)).list = problems;
         await editor.goto(`${cw.url}/console/`);
         const token = editor.getByLabel('Токен доступа');
-        await token.fill('wrong.token');
-        await editor.getByTestId('login-submit').click();
-        await expect.poll(() => editor.getByTestId('login-error').textContent(), { timeout: WAIT }).toContain('the token is not valid');
         await token.fill(cw.tokens.editor);
         await shot(editor, 'console-login.png');
+        await token.fill('wrong.token');
+        await editor.getByTestId('login-submit').click();
+        await expect.poll(() => editor.getByTestId('login-error').textContent(), { timeout: WAIT }).toBe('Ошибка: Токен не подошёл');
+        await token.fill(cw.tokens.editor);
         await editor.getByTestId('login-submit').click();
         await editor.getByTestId('mappings-table').waitFor();
         expect(await editor.getByTestId('who').textContent()).toBe(`${USERS.editor} (редактор маппингов)`);
@@ -232,6 +233,9 @@ describe('the console against a running bridge', () => {
         await editor.getByTestId('tab-history').click();
         const entry = editor.getByTestId(`history-${appliedVersion}`);
         await entry.waitFor();
+        // The file's version at start-up and this one, numbered from the newest down.
+        expect(await editor.getByTestId('history-list').locator(':scope > li').count()).toBe(2);
+        expect(await editor.getByTestId('history-list').getAttribute('start')).toBe('2');
         expect(await entry.locator('summary').textContent()).toContain(`Версия ${appliedVersion}: ${USERS.editor},`);
         await entry.locator('summary').click();
         expect(await entry.locator('.comment').textContent()).toBe('Формулировка примечания по служебной записке');

@@ -58,7 +58,7 @@ describe('the console in Chromium', () => {
       await expect.poll(() => token.getAttribute('data-testid')).toBe('login-token');
       await token.fill('wrong-token');
       await page.getByTestId('login-submit').click();
-      await expect.poll(() => page.getByTestId('login-error').textContent()).toContain('the token is not valid');
+      await expect.poll(() => page.getByTestId('login-error').textContent()).toBe('Ошибка: Токен не подошёл');
       await token.fill(ADMIN_TOKEN);
       await page.getByTestId('login-submit').click();
 
