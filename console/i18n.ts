@@ -44,3 +44,16 @@ export function formatTime(iso: string | undefined): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(current === 'ru' ? 'ru-RU' : 'en-GB');
 }
+
+/** The calendar date of `iso` in `timeZone` (a deadline is a day, counted where the agency is). */
+export function formatDate(iso: string | undefined, timeZone: string): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const locale = current === 'ru' ? 'ru-RU' : 'en-GB';
+  try {
+    return date.toLocaleDateString(locale, { timeZone });
+  } catch {
+    return date.toLocaleDateString(locale); // a zone this browser does not know
+  }
+}

@@ -1,7 +1,7 @@
 // #/deadlines: appeals whose answer is due soon or overdue, grouped by organisation.
 import { get, enc } from '../api.js';
 import { field, h } from '../dom.js';
-import { formatTime, t, type MessageKey } from '../i18n.js';
+import { formatDate, formatTime, t, type MessageKey } from '../i18n.js';
 import { messageArea, pageTitle, table, text } from '../ui.js';
 
 interface DeadlineItem {
@@ -59,7 +59,7 @@ export async function renderDeadlines(main: HTMLElement): Promise<void> {
               ['colPosId', 'colDeadline', 'colDaysLeft', 'colRegNumber', 'colExecutor', 'colEdmsId'],
               items.map((item) => [
                 h('a', { href: `#/appeal/${item.posId}` }, String(item.posId)),
-                text(item.deadline),
+                h('time', { datetime: item.deadline }, formatDate(item.deadline, answer.timeZone)),
                 item.daysLeft < 0 ? h('strong', { class: 'overdue' }, `${item.daysLeft} (${t('overdue')})`) : text(item.daysLeft),
                 text(item.regNumber),
                 text(item.executor),

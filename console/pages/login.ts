@@ -1,6 +1,6 @@
 // Sign-in: the token goes to POST /api/login once; the session cookie (HttpOnly) does the rest and
 // the CSRF token is kept in memory only.
-import { post } from '../api.js';
+import { ApiError, post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { setSession, type SessionInfo } from '../session.js';
@@ -37,7 +37,8 @@ export function renderLogin(root: HTMLElement, signedIn: () => void): void {
         signedIn();
       })
       .catch((error: unknown) => {
-        message.error(error);
+        // 401: a wrong, mistyped or revoked token; said in the console's language, not the server's.
+        message.error(error instanceof ApiError && error.status === 401 ? new Error(t('loginFailed')) : error);
         token.focus();
       });
   });

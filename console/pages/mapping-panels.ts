@@ -12,8 +12,8 @@ export interface PanelContext {
   source(): string;
   /** The version in use (nothing to roll back to there). */
   appliedVersion(): string;
-  /** After a rollback: the editor shows the new applied version. */
-  reload(): void;
+  /** After a rollback: the editor shows the new applied version, and `notice` says so. */
+  reload(notice: string): void;
 }
 
 interface Fixture {
@@ -163,14 +163,15 @@ export function historyPanel(context: PanelContext): { element: HTMLElement; loa
     message.clear();
     post<{ version: string }>(`/api/mappings/${enc(context.name)}/rollback`, { version })
       .then((answer) => {
-        message.ok(t('rolledBack', { version: answer.version }));
-        context.reload();
+        context.reload(t('rolledBack', { version: answer.version }));
       })
       .catch((error: unknown) => message.error(error));
   };
   const load = () => {
     get<HistoryEntry[]>(`/api/mappings/${enc(context.name)}/history`)
       .then((entries) => {
+        // Numbered from the newest down; `start` set each time, as Chromium counts a redrawn reversed list wrong.
+        list.start = entries.length;
         list.replaceChildren(
           ...entries.map((entry) =>
             h(

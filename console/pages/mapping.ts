@@ -16,7 +16,7 @@ interface MappingWithSource {
   source: string;
 }
 
-function tabs(panels: { key: MessageKey; id: string; body: HTMLElement; onShow?: () => void }[]): HTMLElement {
+function tabs(panels: { key: MessageKey; id: string; body: HTMLElement; onShow?: () => void }[], initial = 0): HTMLElement {
   const list = h('div', { role: 'tablist', 'aria-label': t('tabsLabel'), class: 'tabs' });
   const sections: HTMLElement[] = [];
   const select = (index: number) => {
@@ -53,15 +53,21 @@ function tabs(panels: { key: MessageKey; id: string; body: HTMLElement; onShow?:
     );
   });
   const wrapper = h('div', { class: 'side' }, list, ...sections);
-  select(0);
+  select(initial);
   return wrapper;
 }
 
 /** Unapplied edits by mapping, kept while the tab lives: leaving the page or switching the language redraws it. */
 const drafts = new Map<string, string>();
 
+/** After a rollback the page is drawn anew: with its outcome and the history still open. */
+interface Redraw {
+  notice: string;
+  tab: 'history';
+}
+
 /** Renders the page; returns the cleanup to run when leaving it. */
-export async function renderMapping(main: HTMLElement, name: string): Promise<() => void> {
+export async function renderMapping(main: HTMLElement, name: string, redraw?: Redraw): Promise<() => void> {
   const message = messageArea();
   main.replaceChildren(pageTitle('editorTitle', { name }), message.element);
   let mapping: MappingWithSource;
@@ -134,14 +140,14 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
     name,
     source,
     appliedVersion: () => mapping.version,
-    reload: () => navigateReload(),
+    reload: (notice) => navigateReload(notice),
   };
   const history = historyPanel(context);
-  const navigateReload = () => {
+  const navigateReload = (notice: string) => {
     drafts.delete(name);
     editor.view?.destroy();
     editor.view = undefined;
-    void renderMapping(main, name);
+    void renderMapping(main, name, { notice, tab: 'history' });
   };
 
   main.append(
@@ -162,13 +168,17 @@ export async function renderMapping(main: HTMLElement, name: string): Promise<()
         ),
         results,
       ),
-      tabs([
-        { key: 'tabPreview', id: 'preview', body: previewPanel(context) },
-        { key: 'tabDiff', id: 'diff', body: diffPanel(context) },
-        { key: 'tabHistory', id: 'history', body: history.element, onShow: () => history.load() },
-      ]),
+      tabs(
+        [
+          { key: 'tabPreview', id: 'preview', body: previewPanel(context) },
+          { key: 'tabDiff', id: 'diff', body: diffPanel(context) },
+          { key: 'tabHistory', id: 'history', body: history.element, onShow: () => history.load() },
+        ],
+        redraw?.tab === 'history' ? 2 : 0,
+      ),
     ),
   );
+  if (redraw) message.ok(redraw.notice);
   editor.view = createEditor({
     parent: host,
     source: drafts.get(name) ?? mapping.source,
