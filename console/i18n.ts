@@ -39,10 +39,17 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
 }
 
 /** A date-time in the chosen language's format. */
-export function formatTime(iso: string | undefined): string {
+/** Date and time of `iso`: in `timeZone` when given (the bridge's, shown beside it), else the browser's. */
+export function formatTime(iso: string | undefined, timeZone?: string): string {
   if (!iso) return '';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(current === 'ru' ? 'ru-RU' : 'en-GB');
+  if (Number.isNaN(date.getTime())) return iso;
+  const locale = current === 'ru' ? 'ru-RU' : 'en-GB';
+  try {
+    return date.toLocaleString(locale, timeZone ? { timeZone } : {});
+  } catch {
+    return date.toLocaleString(locale); // a zone this browser does not know
+  }
 }
 
 /** The calendar date of `iso` in `timeZone` (a deadline is a day, counted where the agency is). */

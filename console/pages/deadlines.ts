@@ -48,7 +48,7 @@ export async function renderDeadlines(main: HTMLElement): Promise<void> {
         else groups.push([item]);
       }
       holder.replaceChildren(
-        h('p', { class: 'note' }, t('generatedAt', { at: formatTime(answer.generatedAt), zone: answer.timeZone })),
+        h('p', { class: 'note' }, t('generatedAt', { at: formatTime(answer.generatedAt, answer.timeZone), zone: answer.timeZone })),
         ...(groups.length === 0 ? [h('p', { class: 'empty', 'data-testid': 'deadlines-empty' }, t('none'))] : []),
         ...groups.map((items) =>
           h(
