@@ -2,9 +2,8 @@
 // the queue UI (sessions.ts) the cookie holds a random id and Redis only its SHA-256. Each session
 // also holds a CSRF token the console sends back on writes. A set per user lists their session keys,
 // so removing the user ends them at once. Idle UI_SESSION_IDLE, absolute UI_SESSION_MAX.
-import { createHash, randomBytes } from 'node:crypto';
-import { BridgeError } from '../errors.js';
-import { DEFAULT_UI_SESSION_IDLE_MS, DEFAULT_UI_SESSION_MAX_MS, type UiSessionOptions } from './sessions.js';
+import { randomBytes } from 'node:crypto';
+import { SESSION_ID, sessionKey, sessionLifetimes, sessionStoreUnavailable, type UiSessionOptions } from './sessions.js';
 
 /** The Redis commands the store needs (ioredis Redis and Cluster both have them). */
 export interface ConsoleSessionRedis {
@@ -46,17 +45,11 @@ export interface ConsoleSessionStore {
   revokeUser(user: string): Promise<number>;
 }
 
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
-
-function unavailable(error: unknown): BridgeError {
-  return new BridgeError('TRANSIENT', 'the console session store (Redis) does not answer', { system: 'redis', cause: error });
-}
-
 async function redisCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw unavailable(error);
+    throw sessionStoreUnavailable('console', error);
   }
 }
 
@@ -70,13 +63,11 @@ export class RedisConsoleSessions implements ConsoleSessionStore {
     private readonly prefix: string,
     options: Partial<UiSessionOptions> = {},
   ) {
-    this.idleMs = options.idleMs ?? DEFAULT_UI_SESSION_IDLE_MS;
-    this.absoluteMs = Math.max(this.idleMs, options.absoluteMs ?? DEFAULT_UI_SESSION_MAX_MS);
-    this.now = options.now ?? Date.now;
+    ({ idleMs: this.idleMs, absoluteMs: this.absoluteMs, now: this.now } = sessionLifetimes(options));
   }
 
   private key(id: string): string {
-    return `${this.prefix}:console-session:${createHash('sha256').update(id).digest('hex')}`;
+    return sessionKey(this.prefix, 'console-session', id);
   }
 
   private userKey(user: string): string {

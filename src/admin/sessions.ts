@@ -36,11 +36,25 @@ export interface UiSessionStore {
   revoke(id: string): Promise<void>;
 }
 
-const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+/** A session id as the stores make them: 32 random bytes, base64url. */
+export const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-function unavailable(error: unknown): BridgeError {
-  return new BridgeError('TRANSIENT', 'the UI session store (Redis) does not answer', { system: 'redis', cause: error });
+/** Both session stores' lifetimes: idle, absolute (never shorter than idle), and their clock. */
+export function sessionLifetimes(options: Partial<UiSessionOptions>): UiSessionOptions & { now: () => number } {
+  const idleMs = options.idleMs ?? DEFAULT_UI_SESSION_IDLE_MS;
+  return { idleMs, absoluteMs: Math.max(idleMs, options.absoluteMs ?? DEFAULT_UI_SESSION_MAX_MS), now: options.now ?? Date.now };
 }
+
+/** The Redis key of a session: its id's SHA-256, so a copy of Redis opens no browser session. */
+export function sessionKey(prefix: string, kind: 'ui-session' | 'console-session', id: string): string {
+  return `${prefix}:${kind}:${createHash('sha256').update(id).digest('hex')}`;
+}
+
+export function sessionStoreUnavailable(store: string, error: unknown): BridgeError {
+  return new BridgeError('TRANSIENT', `the ${store} session store (Redis) does not answer`, { system: 'redis', cause: error });
+}
+
+const unavailable = (error: unknown) => sessionStoreUnavailable('UI', error);
 
 export class RedisUiSessions implements UiSessionStore {
   readonly absoluteMs: number;
@@ -52,13 +66,11 @@ export class RedisUiSessions implements UiSessionStore {
     private readonly prefix: string,
     options: Partial<UiSessionOptions> = {},
   ) {
-    this.idleMs = options.idleMs ?? DEFAULT_UI_SESSION_IDLE_MS;
-    this.absoluteMs = Math.max(this.idleMs, options.absoluteMs ?? DEFAULT_UI_SESSION_MAX_MS);
-    this.now = options.now ?? Date.now;
+    ({ idleMs: this.idleMs, absoluteMs: this.absoluteMs, now: this.now } = sessionLifetimes(options));
   }
 
   private key(id: string): string {
-    return `${this.prefix}:ui-session:${createHash('sha256').update(id).digest('hex')}`;
+    return sessionKey(this.prefix, 'ui-session', id);
   }
 
   async create(binding: string): Promise<string> {
