@@ -4,19 +4,7 @@ import { clear, field, h } from '../dom.js';
 import { formatTime, t, type MessageKey } from '../i18n.js';
 import { navigate } from '../router.js';
 import { messageArea, pageTitle, table, text } from '../ui.js';
-
-interface AppealView {
-  posId: number;
-  state: string;
-  organisation?: string;
-  edmsId?: string;
-  regNumber?: string;
-  regDate?: string;
-  deadline?: string;
-  executor?: string;
-  pushed: { step: string; status: string; statusText?: string; at: string }[];
-  lastError?: { code: string; message: string; at: string };
-}
+import type { AppealView } from '../../src/admin/wire.js';
 
 export async function renderAppeal(main: HTMLElement, param?: string): Promise<void> {
   const posId = h('input', {

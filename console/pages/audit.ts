@@ -3,16 +3,7 @@ import { get } from '../api.js';
 import { field, h } from '../dom.js';
 import { formatTime, t } from '../i18n.js';
 import { button, messageArea, pageTitle, table, text } from '../ui.js';
-
-interface AuditEntry {
-  id: string;
-  at: string;
-  who: string;
-  role?: string;
-  action: string;
-  target?: string;
-  details?: Record<string, string | number | boolean>;
-}
+import type { AuditEntry } from '../../src/admin/wire.js';
 
 const PAGE = 100;
 

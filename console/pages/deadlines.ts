@@ -3,22 +3,7 @@ import { get, enc } from '../api.js';
 import { field, h } from '../dom.js';
 import { formatDate, formatTime, t, type MessageKey } from '../i18n.js';
 import { messageArea, pageTitle, table, text } from '../ui.js';
-
-interface DeadlineItem {
-  posId: number;
-  organisation: string;
-  deadline: string;
-  daysLeft: number;
-  regNumber?: string;
-  executor?: string;
-  edmsId?: string;
-}
-interface Deadlines {
-  within: string;
-  generatedAt: string;
-  timeZone: string;
-  items: DeadlineItem[];
-}
+import type { DeadlineItem, DeadlinesView as Deadlines } from '../../src/admin/wire.js';
 
 const WINDOWS: [string, MessageKey][] = [
   ['1d', 'd1'],
